@@ -1,0 +1,131 @@
+"""shuangyong — 优抚 entitlements, 双拥 assessments and 军转干部 placement, exact and explained.
+
+Import as ``import shuangyong as sy``.  The main entry points::
+
+    engine = sy.Engine.from_plugins()                  # national rules + installed packs
+    person = sy.Person.from_record({"身份证号": "…", "行政区划代码": "422827", …})
+    res = engine.entitlements(person, sy.Period.year(2024))
+    res.total, res["disability_pension"].amount
+    print(engine.explain(person, sy.Period.year(2024), "disability_pension"))
+
+Rule packs implement the hooks of :mod:`shuangyong.hookspecs` with
+``@sy.hookimpl`` and register :class:`BenefitRule` s made with
+:func:`sy.rule`.  Heavier parts (rosters, scoring, placement, the CLI) are
+imported on first use so that ``import shuangyong`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .calc import Q, q, qmax, qmin, qsum
+from .engine import Adjustment, Engine, Entitlement, Entitlements, Segment
+from .errors import (
+    AdjustmentError,
+    EvidenceError,
+    InvalidIdNumberError,
+    InvalidPeriodError,
+    InvalidRecordError,
+    InvalidRegionError,
+    ParameterFileError,
+    ParameterNotFoundError,
+    RosterError,
+    RuleConflictError,
+    RuleDefinitionError,
+    RulePackLoadError,
+    SchemeError,
+    ShuangyongError,
+    UndeclaredInputError,
+)
+from .ids import (
+    NATIONAL,
+    fallback_chain,
+    is_valid_id_number,
+    is_valid_region,
+    mask_id_number,
+    mask_name,
+    normalize_id_number,
+    validate_id_number,
+    validate_region,
+)
+from .model import (
+    Award,
+    AwardLevel,
+    Category,
+    Disability,
+    DisabilityCause,
+    Education,
+    FamilyTie,
+    Hardship,
+    Hukou,
+    MemberStatus,
+    Person,
+    Relation,
+    ServiceRecord,
+    ServiceType,
+    Sex,
+)
+from .money import FEN_DOWN, FEN_HALF_UP, YUAN_HALF_UP, YUAN_UP, Rounding, format_amount, format_wan
+from .params import ParameterSet, Resolved, Source
+from .periods import Period, parse_period
+from .plugins import PackInfo, hookimpl
+from .rules import Basis, BenefitRule, InKind, NotEligible, rule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    # engine
+    "Engine", "Entitlement", "Entitlements", "Segment", "Adjustment",
+    # rules and plugins
+    "BenefitRule", "rule", "Basis", "Source", "NotEligible", "InKind", "hookimpl", "PackInfo",
+    "Q", "q", "qmin", "qmax", "qsum",
+    # model
+    "Person", "ServiceRecord", "Award", "Disability", "FamilyTie",
+    "Sex", "Hukou", "ServiceType", "Hardship", "Education", "AwardLevel", "DisabilityCause", "MemberStatus",
+    "Relation", "Category",
+    # periods, money, parameters
+    "Period", "parse_period", "Rounding", "FEN_HALF_UP", "FEN_DOWN", "YUAN_HALF_UP", "YUAN_UP",
+    "format_amount", "format_wan", "ParameterSet", "Resolved",
+    # identifiers
+    "NATIONAL", "validate_id_number", "is_valid_id_number", "normalize_id_number", "mask_id_number", "mask_name",
+    "validate_region", "is_valid_region", "fallback_chain",
+    # errors
+    "ShuangyongError", "InvalidRecordError", "InvalidIdNumberError", "InvalidRegionError", "InvalidPeriodError",
+    "ParameterFileError", "ParameterNotFoundError", "RulePackLoadError", "RuleConflictError", "RuleDefinitionError",
+    "UndeclaredInputError", "AdjustmentError", "SchemeError", "EvidenceError", "RosterError",
+    # imported on first use
+    "run_roster", "assess", "load_scheme", "ScoreCard", "rank", "allocate", "load_placement_scheme",
+]
+
+# name -> (module, attribute): imported on first use to keep `import shuangyong` fast.
+_LAZY = {
+    "run_roster": ("batch", "run_roster"),
+    "RosterRun": ("batch", "RosterRun"),
+    "read_roster": ("roster", "read_roster"),
+    "assess": ("scoring", "assess"),
+    "load_scheme": ("scoring", "load_scheme"),
+    "ScoreCard": ("scoring", "ScoreCard"),
+    "Scheme": ("scoring", "Scheme"),
+    "compare": ("scoring", "compare"),
+    "rank": ("placement", "rank"),
+    "allocate": ("placement", "allocate"),
+    "load_placement_scheme": ("placement", "load_placement_scheme"),
+    "Explanation": ("explain", "Explanation"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'shuangyong' has no attribute {name!r}") from None
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,558 @@
+"""The entitlement engine: Person × Period × jurisdiction → amounts with reasons.
+
+``Engine.from_plugins()`` loads the installed rule packs (entry points);
+``Engine(plugins=[...])`` takes modules or objects directly.  The national
+rules (``shuangyong.national``) are always loaded first, through the same
+hooks, unless ``national=False``.
+
+Semantics (see ``docs/engine.md``):
+
+* A monthly rule over a period is the sum of its months; each month is
+  priced at the facts and parameter values of its first day and rounded
+  with the rule's rounding (default 分 half up).  A year that straddles a
+  1 August rise is therefore seven months at the old rate and five at the
+  new.
+* A yearly rule is priced on its pay day and paid in the period containing
+  it; a one-off rule pays in the period containing its event date.
+* Monthly amounts stop with the month after death: a month whose first day
+  is after the person's death date is not paid (an engine-wide assumption;
+  funeral grants are rules of their own).
+* For each rule code the registration of the most specific jurisdiction in
+  the person's fallback chain wins; ``replaces`` removes another code there;
+  ``extends`` adds a supplement computed where the base rule pays.
+* A parameter with no value in force gives ``no_standard`` (or
+  ``missing_parameter`` when no level defines it at all), never a silent 0.
+* In-kind entitlements are listed but never added to money totals; manual
+  adjustments are kept apart and shown in every breakdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from attrs import field, frozen
+
+from .calc import Q, fmt_number
+from .errors import AdjustmentError, ParameterNotFoundError, ShuangyongError
+from .facts import compute_fact
+from .ids import fallback_chain
+from .model import Person
+from .money import ZERO, to_decimal
+from .params import ParameterSet, Resolved, Source
+from .periods import Period, add_months
+from .plugins import PackInfo, Registry, RuleRegistration, discover, load_registry
+from .rules import BenefitRule, Facts, InKind, NotEligible, Params
+
+__all__ = ["Engine", "Entitlement", "Entitlements", "Segment", "Adjustment", "STATUSES"]
+
+#: Every status an entitlement (or a segment of one) can have.
+STATUSES = ("eligible", "in_kind", "not_eligible", "no_standard", "missing_parameter")
+
+_CACHE_LIMIT = 200_000
+
+
+@frozen(kw_only=True)
+class Adjustment:
+    """A manual adjustment by an office: kept apart from computed amounts, always visible.
+
+    A reason and an approver are required (防止突破政策底线: exceptions must be visible).
+    """
+
+    amount: Decimal = field(converter=to_decimal)
+    reason: str
+    approver: str
+    document: str = ""
+    rule: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not str(self.reason or "").strip():
+            raise AdjustmentError("an adjustment needs a reason (调整原因)")
+        if not str(self.approver or "").strip():
+            raise AdjustmentError("an adjustment needs an approver (审批人)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"amount": str(self.amount), "reason": self.reason, "approver": self.approver, "document": self.document, "rule": self.rule}
+
+
+@frozen(kw_only=True)
+class Segment:
+    """A run of pricing units (months, a year, an event) that came out alike."""
+
+    start: date
+    end: date
+    units: int
+    unit_amount: Decimal
+    raw: Decimal | None
+    expression: str
+    status: str
+    reason: str = ""
+    reason_en: str = ""
+    params: tuple[tuple[Resolved, tuple[str, ...], Any], ...] = ()
+    inputs: tuple[tuple[str, Any], ...] = ()
+    in_kind: InKind | None = None
+    unit: str = "month"
+
+    @property
+    def amount(self) -> Decimal:
+        """``unit_amount × units``: what this segment pays."""
+        return self.unit_amount * self.units if self.status == "eligible" else ZERO
+
+    @property
+    def label(self) -> str:
+        if self.unit == "month":
+            last = add_months(self.end, -1)
+            return f"{self.start:%Y-%m}" if self.units == 1 else f"{self.start:%Y-%m}..{last:%Y-%m}"
+        return self.start.isoformat()
+
+
+@frozen(kw_only=True)
+class Entitlement:
+    """One rule's answer for one person over one period."""
+
+    rule: str
+    title: str
+    title_en: str
+    period: Period
+    amount: Decimal
+    eligible: bool
+    status: str
+    reason: str
+    reason_en: str
+    basis: Source
+    kind: str
+    jurisdiction: str
+    pack: str
+    segments: tuple[Segment, ...] = ()
+    in_kind: InKind | None = None
+    rounding: str = ""
+    replaces: str | None = None
+    extends: str | None = None
+
+    @property
+    def is_money(self) -> bool:
+        return self.in_kind is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "title_en": self.title_en,
+            "period": self.period.label,
+            "amount": str(self.amount),
+            "eligible": self.eligible,
+            "status": self.status,
+            "reason": self.reason,
+            "reason_en": self.reason_en,
+            "basis": self.basis.to_dict(),
+            "jurisdiction": self.jurisdiction,
+            "pack": self.pack,
+            "in_kind": None if self.in_kind is None else {"description": self.in_kind.description, "description_en": self.in_kind.description_en},
+        }
+
+
+class Entitlements:
+    """Every rule's answer for one person over one period; index by rule code."""
+
+    def __init__(self, person: Person, period: Period, items: Sequence[Entitlement], adjustments: Sequence[Adjustment] = ()) -> None:
+        self.person = person
+        self.period = period
+        self.items: tuple[Entitlement, ...] = tuple(items)
+        self.adjustments: tuple[Adjustment, ...] = tuple(adjustments)
+        self._by_code = {e.rule: e for e in self.items}
+
+    def __getitem__(self, code: str) -> Entitlement:
+        try:
+            return self._by_code[code]
+        except KeyError:
+            raise KeyError(f"no rule {code!r} applies here; rules: {', '.join(self._by_code)}") from None
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def __iter__(self) -> Iterator[Entitlement]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def get(self, code: str) -> Entitlement | None:
+        return self._by_code.get(code)
+
+    @property
+    def computed_total(self) -> Decimal:
+        """Sum of eligible money amounts computed by the rules (adjustments excluded)."""
+        return sum((e.amount for e in self.items if e.eligible and e.is_money), ZERO)
+
+    @property
+    def adjustment_total(self) -> Decimal:
+        """Sum of manual adjustments."""
+        return sum((a.amount for a in self.adjustments), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        """What is due: computed amounts plus adjustments (see :meth:`breakdown`)."""
+        return self.computed_total + self.adjustment_total
+
+    @property
+    def in_kind(self) -> list[Entitlement]:
+        """The in-kind entitlements held (not money, never in totals)."""
+        return [e for e in self.items if e.in_kind is not None and e.eligible]
+
+    def breakdown(self) -> dict[str, Decimal]:
+        """Rule code → amount, then each adjustment, then ``computed``, ``adjustments``, ``total``."""
+        out: dict[str, Decimal] = {e.rule: e.amount for e in self.items if e.is_money}
+        for i, a in enumerate(self.adjustments, 1):
+            out[f"adjustment_{i}"] = a.amount
+        out["computed"] = self.computed_total
+        out["adjustments"] = self.adjustment_total
+        out["total"] = self.total
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "person": self.person.masked_id,
+            "period": self.period.label,
+            "entitlements": [e.to_dict() for e in self.items],
+            "adjustments": [a.to_dict() for a in self.adjustments],
+            "computed_total": str(self.computed_total),
+            "adjustment_total": str(self.adjustment_total),
+            "total": str(self.total),
+        }
+
+    def __repr__(self) -> str:
+        return f"<Entitlements {self.person.masked_id} {self.period.label} total={self.total}>"
+
+
+@frozen
+class _Unit:
+    """One priced unit before grouping."""
+
+    start: date
+    end: date
+    status: str
+    amount: Decimal
+    raw: Decimal | None
+    expression: str
+    reason: str
+    reason_en: str
+    params: tuple[tuple[Resolved, tuple[str, ...], Any], ...]
+    inputs: tuple[tuple[str, Any], ...]
+    in_kind: InKind | None
+
+
+class Engine:
+    """Computes entitlements from the rules and parameters of the loaded packs."""
+
+    def __init__(self, plugins: Iterable[object] = (), *, national: bool = True, _registry: Registry | None = None, _params: ParameterSet | None = None) -> None:
+        if _registry is None:
+            entries: list[tuple[str, object, str]] = []
+            if national:
+                from . import national as national_pack
+
+                entries.append(("national", national_pack, ""))
+            for p in plugins:
+                if isinstance(p, tuple):
+                    entries.append(p)  # (name, plugin, distribution) from discover()
+                else:
+                    entries.append((getattr(p, "__name__", type(p).__name__), p, ""))
+            _registry = load_registry(entries)
+        self.registry = _registry
+        self.parameters = _params if _params is not None else ParameterSet(_registry.parameters)
+        self._selection: dict[str, list[tuple[RuleRegistration, RuleRegistration | None]]] = {}
+        self._cache: dict[Any, _Unit] = {}
+
+    @classmethod
+    def from_plugins(cls, only: Iterable[str] | None = None, *, national: bool = True) -> Engine:
+        """Discover installed packs (entry-point group ``shuangyong.rulepacks``) and load them."""
+        return cls(discover(only), national=national)
+
+    def with_overrides(self, overrides: Iterable[tuple[str, Any, date | None]]) -> Engine:
+        """A copy of this engine whose parameters carry what-if overrides (see ``ParameterSet.with_overrides``)."""
+        return Engine(_registry=self.registry, _params=self.parameters.with_overrides(overrides))
+
+    # -- what is loaded --------------------------------------------------------------
+    @property
+    def packs(self) -> list[PackInfo]:
+        return list(self.registry.packs)
+
+    @property
+    def version(self) -> str:
+        from . import __version__
+
+        return __version__
+
+    def rules_for(self, region: str) -> list[RuleRegistration]:
+        """The rule registrations that apply in ``region``, in evaluation order."""
+        return [r for r, _ in self._select(region)]
+
+    def rule_codes(self) -> list[str]:
+        return sorted({r.code for r in self.registry.rules})
+
+    def scheme(self, code: str) -> Any:
+        """An installed assessment scheme by code."""
+        try:
+            return self.registry.schemes[code][1]
+        except KeyError:
+            from .errors import SchemeError
+
+            raise SchemeError(f"no assessment scheme {code!r}; installed: {', '.join(sorted(self.registry.schemes)) or 'none'}") from None
+
+    def schemes(self) -> list[Any]:
+        return [s for _, s in self.registry.schemes.values()]
+
+    def placement_scheme(self, code: str) -> Any:
+        """An installed 军转干部 placement scheme by code."""
+        try:
+            return self.registry.placement_schemes[code][1]
+        except KeyError:
+            from .errors import SchemeError
+
+            raise SchemeError(f"no placement scheme {code!r}; installed: {', '.join(sorted(self.registry.placement_schemes)) or 'none'}") from None
+
+    def item_types(self) -> dict[str, Any]:
+        return {k: v for k, (_, v) in self.registry.item_types.items()}
+
+    # -- computing -------------------------------------------------------------------
+    def entitlements(
+        self, person: Person, period: Period, adjustments: Iterable[Adjustment] = (), rules: Iterable[str] | None = None
+    ) -> Entitlements:
+        """Every applicable rule's result for ``person`` over ``period``."""
+        if not isinstance(person, Person):
+            raise TypeError(f"entitlements() takes a Person (see Person.from_record), not {type(person).__name__}")
+        if not isinstance(period, Period):
+            raise TypeError(f"entitlements() takes a Period (Period.year(2024), Period.month(2024, 8)), not {type(period).__name__}")
+        selected = self._select(person.region)
+        needed: set[str] | None = None
+        wanted: set[str] | None = None
+        if rules is not None:
+            wanted = set(rules)
+            # A wanted supplement needs its base computed too.
+            needed = wanted | {r.extends for r, _ in selected if r.code in wanted and r.extends}
+        items: list[Entitlement] = []
+        done: dict[str, list[_Unit]] = {}
+        for reg, base in selected:
+            if needed is not None and reg.code not in needed:
+                continue
+            base_units = done.get(base.code) if base is not None else None
+            units = self._units(reg, person, period, base_units)
+            done[reg.code] = units
+            if wanted is None or reg.code in wanted:
+                items.append(_summarise(reg, period, units))
+        adj = list(adjustments)
+        for a in adj:
+            if not isinstance(a, Adjustment):
+                raise TypeError("adjustments must be sy.Adjustment objects")
+        return Entitlements(person, period, items, adj)
+
+    def explain(self, person: Person, period: Period, code: str, adjustments: Iterable[Adjustment] = ()) -> Any:
+        """The explanation of one rule's result (``str()`` Chinese, ``to_text("en")``, ``to_dict()``)."""
+        from .explain import Explanation
+
+        res = self.entitlements(person, period, adjustments)
+        ent = res[code]
+        reg = next(r for r, _ in self._select(person.region) if r.code == code)
+        return Explanation.build(self, person, ent, reg.rule, [a for a in res.adjustments if a.rule in (None, code)])
+
+    # -- internals -------------------------------------------------------------------
+    def _select(self, region: str) -> list[tuple[RuleRegistration, RuleRegistration | None]]:
+        try:
+            return self._selection[region]
+        except KeyError:
+            pass
+        chain = fallback_chain(region)
+        rank = {j: i for i, j in enumerate(chain)}
+        best: dict[str, RuleRegistration] = {}
+        for reg in self.registry.rules:
+            if reg.jurisdiction not in rank:
+                continue
+            cur = best.get(reg.code)
+            if cur is None or rank[reg.jurisdiction] < rank[cur.jurisdiction]:
+                best[reg.code] = reg
+        replaced = {r.replaces for r in best.values() if r.replaces}
+        chosen = [r for code, r in best.items() if code not in replaced]
+        # Bases before their extensions; otherwise registration order.
+        order = {id(r): i for i, r in enumerate(self.registry.rules)}
+        chosen.sort(key=lambda r: (1 if r.extends else 0, order[id(r)]))
+        by_code = {r.code: r for r in chosen}
+        out = [(r, by_code.get(r.extends) if r.extends else None) for r in chosen]
+        self._selection[region] = out
+        return out
+
+    def _units(self, reg: RuleRegistration, person: Person, period: Period, base_units: list[_Unit] | None) -> list[_Unit]:
+        rule = reg.rule
+        out: list[_Unit] = []
+        if rule.period == "monthly":
+            for m in period.months():
+                base = _base_for(base_units, m.start)
+                out.append(self._price(reg, person, m.start, m.end, None, base))
+        elif rule.period == "yearly":
+            for y in period.years():
+                try:
+                    pay = date(y, *rule.pay_on)
+                except ValueError:
+                    pay = date(y, rule.pay_on[0], 28)
+                if pay in period:
+                    base = _base_for(base_units, pay)
+                    out.append(self._price(reg, person, pay, date(y + 1, 1, 1), None, base))
+        else:
+            for when, payload in rule.events(person):
+                if when in period:
+                    base = _base_for(base_units, when)
+                    out.append(self._price(reg, person, when, when, payload, base))
+        return out
+
+    def _price(self, reg: RuleRegistration, person: Person, on: date, end: date, event: Any, base: Any) -> _Unit:
+        rule = reg.rule
+        if rule.period == "monthly" and person.death_date is not None and on > person.death_date:
+            return _Unit(on, end, "not_eligible", ZERO, None, "", f"已于{person.death_date.isoformat()}去世", f"died on {person.death_date.isoformat()}", (), (), None)
+        if reg.extends is not None and (base is None or base.status != "eligible"):
+            return _Unit(on, end, "not_eligible", ZERO, None, "", f"不享受基础项目 {reg.extends}", f"base rule {reg.extends} does not pay", (), (), None)
+        values = {n: compute_fact(n, person, on) for n in rule.inputs}
+        region = person.region
+        resolved: dict[str, Resolved | None] = {full: self.parameters.find(full, region, on) for full in rule.param_names}
+        base_amount = base.amount if base is not None else None
+        key = (id(reg), rule.period, tuple(values.values()), tuple(id(r) for r in resolved.values()), _hashable(event), base_amount,
+               on if rule.period != "monthly" else None)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return _Unit(on, end, hit.status, hit.amount, hit.raw, hit.expression, hit.reason, hit.reason_en, hit.params, hit.inputs, hit.in_kind)
+        unit = self._evaluate(reg, region, on, end, values, resolved, event, base_amount)
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = unit
+        return unit
+
+    def _evaluate(self, reg: RuleRegistration, region: str, on: date, end: date, values: dict[str, Any],
+                  resolved: dict[str, Resolved | None], event: Any, base_amount: Decimal | None) -> _Unit:
+        rule = reg.rule
+
+        def lookup(full: str) -> Resolved:
+            r = resolved.get(full)
+            if r is None:
+                raise ParameterNotFoundError(full, region, on)
+            return r
+
+        facts = Facts(rule.code, values, on, event, None if base_amount is None else Q(base_amount))
+        params = Params(rule, lookup)
+        inputs = tuple((n, values[n]) for n in rule.inputs)
+        try:
+            result = rule.formula(facts, params)
+        except ParameterNotFoundError as e:
+            known = any(self.parameters.parameters(e.name))
+            status = "no_standard" if known else "missing_parameter"
+            if known:
+                zh, en = f"无现行标准（参数 {e.name} 在本地及上级均无有效值）", f"no standard in force (parameter {e.name} has no value in force at any level)"
+            else:
+                zh, en = f"缺少参数 {e.name}：须由本地规则包提供", f"parameter {e.name} is missing: the local rule pack must supply it"
+            return _Unit(on, end, status, ZERO, None, "", zh, en, tuple(params.used), inputs, None)
+        except ShuangyongError:
+            raise
+        except (KeyError, ArithmeticError, TypeError, AttributeError) as e:
+            raise ShuangyongError(f"rule {rule.code!r} failed on {on.isoformat()}: {type(e).__name__}: {e}") from e
+        used = tuple(params.used)
+        if isinstance(result, NotEligible):
+            return _Unit(on, end, "not_eligible", ZERO, None, "", result.reason, result.reason_en or result.reason, used, inputs, None)
+        if isinstance(result, InKind):
+            return _Unit(on, end, "in_kind", ZERO, None, "", "", "", used, inputs, result)
+        if result is None:
+            raise ShuangyongError(f"rule {rule.code!r} returned None; return an amount or sy.NotEligible(reason)")
+        qv = result if isinstance(result, Q) else Q(to_decimal(result))
+        raw = qv.value
+        if raw < 0:
+            return _Unit(on, end, "not_eligible", ZERO, raw, qv.text, f"计算结果为负（{fmt_number(raw)}），不予发放", f"formula gives a negative amount ({fmt_number(raw)}); nothing is paid", used, inputs, None)
+        amount = rule.rounding(raw)
+        return _Unit(on, end, "eligible", amount, raw, qv.text, "", "", used, inputs, None)
+
+
+def _hashable(v: Any) -> Any:
+    try:
+        hash(v)
+        return v
+    except TypeError:
+        return repr(v)
+
+
+def _base_for(units: list[_Unit] | None, on: date) -> _Unit | None:
+    if not units:
+        return None
+    for u in units:
+        if u.start <= on < u.end or u.start == on:
+            return u
+    return None
+
+
+def _same(a: _Unit, b: _Unit) -> bool:
+    return (a.status, a.amount, a.expression, a.reason, a.in_kind) == (b.status, b.amount, b.expression, b.reason, b.in_kind) and \
+        [(r.start, r.jurisdiction, p) for r, p, _ in a.params] == [(r.start, r.jurisdiction, p) for r, p, _ in b.params]
+
+
+def _summarise(reg: RuleRegistration, period: Period, units: list[_Unit]) -> Entitlement:
+    rule = reg.rule
+    unit_name = "month" if rule.period == "monthly" else ("year" if rule.period == "yearly" else "event")
+    segments: list[Segment] = []
+    run: list[_Unit] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        u = run[0]
+        segments.append(Segment(start=u.start, end=run[-1].end, units=len(run), unit_amount=u.amount, raw=u.raw, expression=u.expression,
+                                status=u.status, reason=u.reason, reason_en=u.reason_en, params=u.params, inputs=u.inputs,
+                                in_kind=u.in_kind, unit=unit_name))
+        run.clear()
+
+    for u in units:
+        if run and (rule.period != "monthly" or not _same(run[-1], u)):
+            flush()
+        run.append(u)
+    flush()
+
+    amount = sum((s.amount for s in segments), ZERO)
+    paying = [s for s in segments if s.status == "eligible"]
+    kind_segs = [s for s in segments if s.status == "in_kind"]
+    if paying:
+        status, eligible = "eligible", True
+    elif kind_segs:
+        status, eligible = "in_kind", True
+    elif not segments:
+        status, eligible = "not_eligible", False
+    else:
+        # Report the most telling failure: a missing standard beats a plain "not eligible".
+        order = {"missing_parameter": 0, "no_standard": 1, "not_eligible": 2}
+        status = min((s.status for s in segments), key=lambda s: order.get(s, 9))
+        eligible = False
+    reasons = [s for s in segments if s.status not in ("eligible", "in_kind")]
+    if not segments:
+        if rule.period == "one_off":
+            zh, en = "本期内无触发事件", "no qualifying event in the period"
+        else:
+            zh, en = "本期内无计发单位", "no pricing unit falls in the period"
+    elif len(reasons) == 1 and len(segments) == 1:
+        zh, en = reasons[0].reason, reasons[0].reason_en
+    else:
+        zh = "；".join(f"{s.label}: {s.reason}" for s in reasons)
+        en = "; ".join(f"{s.label}: {s.reason_en}" for s in reasons)
+    return Entitlement(
+        rule=rule.code,
+        title=rule.title,
+        title_en=rule.title_en,
+        period=period,
+        amount=amount,
+        eligible=eligible,
+        status=status,
+        reason=zh,
+        reason_en=en,
+        basis=rule.basis,
+        kind=rule.period,
+        jurisdiction=reg.jurisdiction,
+        pack=reg.pack,
+        segments=tuple(segments),
+        in_kind=kind_segs[0].in_kind if kind_segs else None,
+        rounding=rule.rounding.name,
+        replaces=reg.replaces,
+        extends=reg.extends,
+    )
+

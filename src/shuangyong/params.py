@@ -1,0 +1,443 @@
+"""Dated parameters with sources, looked up by jurisdiction along the fallback chain.
+
+A parameter is a series of (effective-from date, value, source).  Every
+value names its document (title, number, article, date in force) and how
+sure it is: ``primary`` (the legal text was read), ``secondary`` (a news,
+government or reposted page), ``inferred`` (deduced, e.g. the "before"
+figures of a later notice) or ``assumption`` (the sources are silent; the
+library chose, and says so).  A value without a source is refused at load.
+
+Parameter files are TOML, read with ``tomllib`` and ``parse_float=Decimal``
+so money never passes through float::
+
+    [annual_standard]                       # full name: <file stem>.annual_standard
+    description = "残疾抚恤金标准"
+    unit = "元/年"
+    update = "yearly"                      # revised every year: flag carried-forward values
+    [[annual_standard.values]]
+    from = 2021-08-01
+    value = { "1" = { 因战 = 106670, 因公 = 103300, 因病 = 99910 } }
+    source = { document = "…", number = "…", certainty = "secondary" }
+
+An entry ``ended = true`` (instead of ``value``) ends the series from its
+date.  A top-level ``prefix = "…"`` replaces the file stem in the names, and
+a top-level ``jurisdiction = "422827"`` sets the jurisdiction when the
+registering pack does not.
+
+Lookup by (name, region, date) walks :func:`~shuangyong.ids.fallback_chain`
+and the first jurisdiction with a value in force answers; the answer
+(:class:`Resolved`) says which level that was and where the value came from.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+from .errors import ParameterFileError, ParameterNotFoundError, RuleConflictError
+from .ids import NATIONAL, fallback_chain, region_level, validate_region
+
+__all__ = [
+    "CERTAINTIES",
+    "Source",
+    "DatedValue",
+    "Parameter",
+    "Resolved",
+    "ParameterSet",
+    "load_parameter_file",
+    "load_parameters",
+    "OVERRIDE",
+]
+
+CERTAINTIES = ("primary", "secondary", "inferred", "assumption")
+
+#: Pseudo-jurisdiction of what-if overrides: it answers before any real level.
+OVERRIDE = "override"
+
+# A yearly-revised value older than this is reported as carried forward.
+_CARRY_FORWARD_DAYS = 366
+
+
+@frozen(kw_only=True)
+class Source:
+    """The legal basis of a value or rule: document, number, article, date in force, certainty."""
+
+    document: str
+    certainty: str
+    number: str = ""
+    article: str = ""
+    in_force: date | None = None
+    note: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.document:
+            raise ValueError("a source needs a document")
+        if self.certainty not in CERTAINTIES:
+            raise ValueError(f"certainty must be one of {', '.join(CERTAINTIES)}, not {self.certainty!r}")
+
+    def cite(self) -> str:
+        """One-line citation: 《条例》令第788号 第25条 (primary)."""
+        parts = [self.document]
+        if self.number and self.number not in self.document:
+            parts.append(self.number)
+        if self.article:
+            parts.append(self.article)
+        text = " ".join(parts)
+        if self.in_force:
+            text += f", 自{self.in_force.isoformat()}施行"
+        return f"{text} [{self.certainty}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"document": self.document, "certainty": self.certainty}
+        for k in ("number", "article", "note"):
+            if getattr(self, k):
+                d[k] = getattr(self, k)
+        if self.in_force:
+            d["in_force"] = self.in_force.isoformat()
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Source:
+        """Build from a TOML/JSON table; unknown keys are refused."""
+        allowed = {"document", "certainty", "number", "article", "in_force", "note"}
+        extra = set(data) - allowed
+        if extra:
+            raise ValueError(f"unknown source keys {sorted(extra)}; allowed: {sorted(allowed)}")
+        if "document" not in data or "certainty" not in data:
+            raise ValueError("a source needs 'document' and 'certainty'")
+        in_force = data.get("in_force")
+        if in_force is not None and not isinstance(in_force, date):
+            raise ValueError("source in_force must be a TOML date (YYYY-MM-DD)")
+        return cls(
+            document=str(data["document"]),
+            certainty=str(data["certainty"]),
+            number=str(data.get("number", "")),
+            article=str(data.get("article", "")),
+            in_force=in_force,
+            note=str(data.get("note", "")),
+        )
+
+
+@frozen
+class DatedValue:
+    """One value of a parameter, in force from ``start`` until the next one."""
+
+    start: date
+    value: Any  # Decimal, str, bool, a nested dict of those, or None (series ended)
+    source: Source
+
+
+@frozen(kw_only=True)
+class Parameter:
+    """A named, dated series for one jurisdiction."""
+
+    name: str
+    jurisdiction: str
+    values: tuple[DatedValue, ...]
+    description: str = ""
+    unit: str = ""
+    update: str = ""
+    pack: str = ""
+    path: str = ""
+
+    def value_on(self, on: date) -> DatedValue | None:
+        """The entry in force on ``on`` (``None`` before the first or after an end)."""
+        found = None
+        for v in self.values:
+            if v.start <= on:
+                found = v
+            else:
+                break
+        if found is None or found.value is None:
+            return None
+        return found
+
+    def change_dates(self) -> list[date]:
+        return [v.start for v in self.values]
+
+
+@frozen(kw_only=True)
+class Resolved:
+    """The answer to a lookup: the value and where it came from."""
+
+    name: str
+    value: Any
+    start: date
+    jurisdiction: str
+    level: str
+    source: Source
+    pack: str = ""
+    carried_forward: bool = False
+    unit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": _jsonable(self.value),
+            "unit": self.unit,
+            "from": self.start.isoformat(),
+            "jurisdiction": self.jurisdiction,
+            "level": self.level,
+            "pack": self.pack,
+            "source": self.source.to_dict(),
+            "carried_forward": self.carried_forward,
+        }
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    return v
+
+
+class ParameterSet:
+    """All parameters an engine knows, by name and jurisdiction; immutable once built."""
+
+    def __init__(self, parameters: Iterable[Parameter] = ()) -> None:
+        self._by_name: dict[str, dict[str, Parameter]] = {}
+        for p in parameters:
+            self._add(p)
+        self._cache: dict[tuple[str, str, date], Resolved | None] = {}
+
+    def _add(self, p: Parameter) -> None:
+        slot = self._by_name.setdefault(p.name, {})
+        if p.jurisdiction in slot:
+            first = slot[p.jurisdiction]
+            raise RuleConflictError(p.name, p.jurisdiction, first.pack or first.path, p.pack or p.path, kind="parameter")
+        slot[p.jurisdiction] = p
+
+    # -- queries -----------------------------------------------------------------
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def parameters(self, name: str | None = None) -> list[Parameter]:
+        """Every parameter (or every jurisdiction's series of ``name``)."""
+        if name is not None:
+            return list(self._by_name.get(name, {}).values())
+        return [p for slot in self._by_name.values() for p in slot.values()]
+
+    def find(self, name: str, region: str, on: date) -> Resolved | None:
+        """Like :meth:`lookup` but ``None`` when nothing is in force."""
+        key = (name, region, on)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        slot = self._by_name.get(name)
+        result = None
+        if slot:
+            chain = (OVERRIDE, *fallback_chain(region)) if OVERRIDE in slot else fallback_chain(region)
+            for j in chain:
+                p = slot.get(j)
+                if p is None:
+                    continue
+                dv = p.value_on(on)
+                if dv is None:
+                    continue
+                carried = p.update == "yearly" and (on - dv.start).days > _CARRY_FORWARD_DAYS
+                result = Resolved(
+                    name=name,
+                    value=dv.value,
+                    start=dv.start,
+                    jurisdiction=j,
+                    level=OVERRIDE if j == OVERRIDE else region_level(j),
+                    source=dv.source,
+                    pack=p.pack,
+                    carried_forward=carried,
+                    unit=p.unit,
+                )
+                break
+        self._cache[key] = result
+        return result
+
+    def lookup(self, name: str, region: str, on: date) -> Resolved:
+        """The value of ``name`` in force for ``region`` on ``on``, walking the fallback chain.
+
+        Raises :class:`ParameterNotFoundError` when no level has a value in force.
+        """
+        r = self.find(name, region, on)
+        if r is None:
+            reason = "unknown parameter" if name not in self._by_name else "no level of the fallback chain has a value in force"
+            raise ParameterNotFoundError(name, region, on, reason)
+        return r
+
+    def change_dates(self, names: Iterable[str], region: str) -> list[date]:
+        """Every date on which one of ``names`` may change for ``region`` (sorted)."""
+        chain = set(fallback_chain(region)) | {OVERRIDE}
+        out: set[date] = set()
+        for n in names:
+            for j, p in self._by_name.get(n, {}).items():
+                if j in chain:
+                    out.update(p.change_dates())
+        return sorted(out)
+
+    # -- what-if -------------------------------------------------------------------
+    def with_overrides(self, overrides: Iterable[tuple[str, Any, date | None]], note: str = "what-if override") -> ParameterSet:
+        """A new set in which each ``(name, value, from_date)`` beats every jurisdiction.
+
+        ``name`` may reach into a table value: ``disability_pension.annual_standard.1.因战``.
+        ``from_date`` ``None`` means "always".
+        """
+        new = ParameterSet(self.parameters())
+        grouped: dict[str, list[tuple[tuple[str, ...], Any, date | None]]] = {}
+        for full, value, start in overrides:
+            name, path = self._split_name(full)
+            grouped.setdefault(name, []).append((path, value, start))
+        for name, items in grouped.items():
+            values: list[DatedValue] = []
+            src = Source(document=note, certainty="assumption", note="set by the caller, not a policy document")
+            for path, value, start in sorted(items, key=lambda t: t[2] or date.min):
+                if path:
+                    # Overriding one cell of a table keeps the rest of the table as in force then.
+                    base = self._table_base(name, start)
+                    value = _set_path(base, path, value)
+                values.append(DatedValue(start or date.min, value, src))
+            new._by_name[name][OVERRIDE] = Parameter(name=name, jurisdiction=OVERRIDE, values=tuple(values), pack=OVERRIDE)
+        return new
+
+    def _split_name(self, full: str) -> tuple[str, tuple[str, ...]]:
+        parts = full.split(".")
+        for i in range(len(parts), 0, -1):
+            cand = ".".join(parts[:i])
+            if cand in self._by_name:
+                return cand, tuple(parts[i:])
+        raise ParameterNotFoundError(full, NATIONAL, "any date", "unknown parameter; see `shuangyong params`")
+
+    def _table_base(self, name: str, start: date | None) -> Any:
+        p = self._by_name[name].get(NATIONAL) or next(iter(self._by_name[name].values()))
+        dv = p.value_on(start or date.max) or (p.values[-1] if p.values else None)
+        return dv.value if dv else {}
+
+
+def _set_path(base: Any, path: tuple[str, ...], value: Any) -> Any:
+    if not path:
+        return value
+    table = dict(base) if isinstance(base, dict) else {}
+    table[path[0]] = _set_path(table.get(path[0]), path[1:], value)
+    return table
+
+
+# -- loading ---------------------------------------------------------------------
+
+_PARAM_KEYS = {"description", "unit", "update", "source", "values", "reference", "note"}
+_VALUE_KEYS = {"from", "value", "source", "ended", "note"}
+
+
+def load_parameter_file(path: str | Path, jurisdiction: str | None = None, pack: str = "") -> list[Parameter]:
+    """Read one TOML parameter file; a malformed file is refused with file, key and reason."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh, parse_float=Decimal)
+    except OSError as e:
+        raise ParameterFileError(path, "", f"cannot read: {e.strerror or e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ParameterFileError(path, "", f"not valid TOML: {e}") from e
+    prefix = data.pop("prefix", path.stem)
+    file_jurisdiction = data.pop("jurisdiction", None)
+    data.pop("title", None)
+    data.pop("description", None)
+    j = jurisdiction or file_jurisdiction or NATIONAL
+    if j != NATIONAL:
+        try:
+            j = validate_region(str(j))
+        except ValueError as e:
+            raise ParameterFileError(path, "jurisdiction", str(e)) from None
+    out = []
+    for key, table in data.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if not isinstance(table, dict):
+            raise ParameterFileError(path, key, "each parameter must be a table ([name]) with a 'values' array")
+        out.append(_parameter_from_table(path, key, full, table, j, pack))
+    return out
+
+
+def _parameter_from_table(path: Path, key: str, full: str, table: dict[str, Any], j: str, pack: str) -> Parameter:
+    extra = set(table) - _PARAM_KEYS
+    if extra:
+        raise ParameterFileError(path, key, f"unknown keys {sorted(extra)}; allowed: {sorted(_PARAM_KEYS)}")
+    raw_values = table.get("values")
+    if not isinstance(raw_values, list) or not raw_values:
+        raise ParameterFileError(path, key, "needs a non-empty [[values]] array")
+    default_source = table.get("source")
+    values: list[DatedValue] = []
+    for i, entry in enumerate(raw_values):
+        where = f"{key}.values[{i}]"
+        if not isinstance(entry, dict):
+            raise ParameterFileError(path, where, "each value must be a table with from, value and source")
+        extra = set(entry) - _VALUE_KEYS
+        if extra:
+            raise ParameterFileError(path, where, f"unknown keys {sorted(extra)}; allowed: {sorted(_VALUE_KEYS)}")
+        start = entry.get("from")
+        if not isinstance(start, date):
+            raise ParameterFileError(path, where, "'from' must be a TOML date such as 2021-08-01")
+        src_data = entry.get("source", default_source)
+        if src_data is None:
+            raise ParameterFileError(path, where, "value has no source; every figure needs document and certainty")
+        try:
+            source = Source.from_dict(src_data)
+        except (ValueError, TypeError, AttributeError) as e:
+            raise ParameterFileError(path, f"{where}.source", str(e)) from None
+        if entry.get("ended"):
+            value = None
+        elif "value" not in entry:
+            raise ParameterFileError(path, where, "needs 'value' (or ended = true)")
+        else:
+            try:
+                value = _normalise_value(entry["value"])
+            except ValueError as e:
+                raise ParameterFileError(path, f"{where}.value", str(e)) from None
+        values.append(DatedValue(start, value, source))
+    starts = [v.start for v in values]
+    if starts != sorted(starts) or len(set(starts)) != len(starts):
+        raise ParameterFileError(path, key, "values must be in date order with no date twice")
+    update = str(table.get("update", ""))
+    if update not in ("", "yearly"):
+        raise ParameterFileError(path, f"{key}.update", "must be 'yearly' or absent")
+    return Parameter(
+        name=full,
+        jurisdiction=j,
+        values=tuple(values),
+        description=str(table.get("description", "")),
+        unit=str(table.get("unit", "")),
+        update=update,
+        pack=pack,
+        path=str(path),
+    )
+
+
+def _normalise_value(v: Any) -> Any:
+    if isinstance(v, bool) or isinstance(v, str) or isinstance(v, Decimal):
+        return v
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, dict):
+        return {str(k): _normalise_value(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return tuple(_normalise_value(x) for x in v)
+    raise ValueError(f"unsupported value type {type(v).__name__}")
+
+
+def load_parameters(path: str | Path, jurisdiction: str | None = None, pack: str = "") -> list[Parameter]:
+    """Load a TOML file, or every ``*.toml`` in a folder (sorted, recursively)."""
+    path = Path(path)
+    if path.is_dir():
+        out: list[Parameter] = []
+        for f in sorted(path.rglob("*.toml")):
+            out.extend(load_parameter_file(f, jurisdiction, pack))
+        return out
+    if not path.exists():
+        raise ParameterFileError(path, "", "no such file or folder")
+    return load_parameter_file(path, jurisdiction, pack)
+
