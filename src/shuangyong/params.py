@@ -245,6 +245,11 @@ class ParameterSet:
                 dv = p.value_on(on)
                 if dv is None:
                     continue
+                if isinstance(dv.value, _Patch):
+                    under = self._find_in(slot, fallback_chain(region), on)
+                    if under is None:
+                        continue
+                    dv = DatedValue(dv.start, _set_path(under.value, dv.value.path, dv.value.value), dv.source)
                 carried = p.update == "yearly" and (on - dv.start).days > _CARRY_FORWARD_DAYS
                 result = Resolved(
                     name=name,
@@ -260,6 +265,15 @@ class ParameterSet:
                 break
         self._cache[key] = result
         return result
+
+    @staticmethod
+    def _find_in(slot: dict[str, Parameter], chain: tuple[str, ...], on: date) -> DatedValue | None:
+        for j in chain:
+            p = slot.get(j)
+            dv = p.value_on(on) if p is not None else None
+            if dv is not None:
+                return dv
+        return None
 
     def lookup(self, name: str, region: str, on: date) -> Resolved:
         """The value of ``name`` in force for ``region`` on ``on``, walking the fallback chain.
@@ -298,11 +312,8 @@ class ParameterSet:
             values: list[DatedValue] = []
             src = Source(document=note, certainty="assumption", note="set by the caller, not a policy document")
             for path, value, start in sorted(items, key=lambda t: t[2] or date.min):
-                if path:
-                    # Overriding one cell of a table keeps the rest of the table as in force then.
-                    base = self._table_base(name, start)
-                    value = _set_path(base, path, value)
-                values.append(DatedValue(start or date.min, value, src))
+                # A cell of a table is stored as a patch, applied to whatever the table is on each date.
+                values.append(DatedValue(start or date.min, _Patch(path, value) if path else value, src))
             new._by_name[name][OVERRIDE] = Parameter(name=name, jurisdiction=OVERRIDE, values=tuple(values), pack=OVERRIDE)
         return new
 
@@ -314,10 +325,6 @@ class ParameterSet:
                 return cand, tuple(parts[i:])
         raise ParameterNotFoundError(full, NATIONAL, "any date", "unknown parameter; see `shuangyong params`")
 
-    def _table_base(self, name: str, start: date | None) -> Any:
-        p = self._by_name[name].get(NATIONAL) or next(iter(self._by_name[name].values()))
-        dv = p.value_on(start or date.max) or (p.values[-1] if p.values else None)
-        return dv.value if dv else {}
 
 
 def _set_path(base: Any, path: tuple[str, ...], value: Any) -> Any:
@@ -326,6 +333,14 @@ def _set_path(base: Any, path: tuple[str, ...], value: Any) -> Any:
     table = dict(base) if isinstance(base, dict) else {}
     table[path[0]] = _set_path(table.get(path[0]), path[1:], value)
     return table
+
+
+@frozen
+class _Patch:
+    """An override of one cell of a table-valued parameter."""
+
+    path: tuple[str, ...]
+    value: Any
 
 
 # -- loading ---------------------------------------------------------------------

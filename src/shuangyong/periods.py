@@ -21,7 +21,7 @@ from dateutil.relativedelta import relativedelta
 
 from .errors import InvalidPeriodError
 
-__all__ = ["Period", "months_between", "add_months", "month_start", "prorate_by_day", "parse_period"]
+__all__ = ["Period", "months_between", "add_months", "month_start", "prorate_by_day", "split_by_day", "parse_period"]
 
 
 def month_start(d: date) -> date:
@@ -149,6 +149,27 @@ def prorate_by_day(amount: Decimal, part: Period, whole: Period) -> Decimal:
     if inter is None:
         return Decimal(0)
     return Decimal(amount) * inter.days / whole.days
+
+
+def split_by_day(amount: Decimal, parts: Iterable[Period], whole: Period, quantum: Decimal = Decimal("0.01")) -> list[Decimal]:
+    """Share ``amount`` over ``parts`` of ``whole`` by days, rounded so the shares add up.
+
+    Each share is the difference of the rounded running totals (half up to
+    ``quantum``), so shares over parts that cover ``whole`` sum to ``amount``
+    rounded, never a 分 more or less.
+    """
+    from decimal import ROUND_HALF_UP
+
+    out: list[Decimal] = []
+    days = 0
+    done = Decimal(0).quantize(quantum)
+    for part in parts:
+        inter = part.overlap(whole)
+        days += inter.days if inter else 0
+        running = (Decimal(amount) * days / whole.days).quantize(quantum, rounding=ROUND_HALF_UP)
+        out.append(running - done)
+        done = running
+    return out
 
 
 _YEAR = re.compile(r"^(\d{4})$")
