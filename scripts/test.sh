@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-$PY -m pip install --quiet --disable-pip-version-check -e ".[test]"
+args=(-e ".[test]")
 for pack in rulepacks/*/; do
-    [ -f "$pack/pyproject.toml" ] && $PY -m pip install --quiet --disable-pip-version-check -e "$pack"
+    if [ -f "$pack/pyproject.toml" ]; then args+=(-e "$pack"); fi
 done
+$PY -m pip install --quiet --disable-pip-version-check "${args[@]}"
 status=0
 $PY -m pytest -q tests || status=$?
 for pack in rulepacks/*/; do

@@ -333,3 +333,17 @@ def test_explanation_reproduces_the_amount_and_is_versioned() -> None:
     assert total == Decimal(d["amount"]) == Decimal("106741.66")
     assert make_id() not in str(ex) and "4228**********" in str(ex)
     assert "Disability pension" in ex.to_text("en")
+
+
+def test_eligibility_that_starts_mid_year_is_not_reused_across_months() -> None:
+    # assessed 2022-03-10 → paid from April: 9 months; 4 at 54,220/12 = 4,518.33, 5 at 59,100/12 = 4,925
+    e = sy.Engine()
+    p = person(disability_grade="5", disability_cause="因战", disability_date="2022-03-10")
+    early = person(disability_grade="5", disability_cause="因战", disability_date="2020-03-10")
+    e.entitlements(early, sy.Period.year(2022))  # warm the cache with a person paid all year
+    r = e.entitlements(p, sy.Period.year(2022))["disability_pension"]
+    assert r.amount == Decimal("4518.33") * 4 + Decimal("4925.00") * 5
+    assert [(s.label, s.status) for s in r.segments] == [
+        ("2022-01..2022-03", "not_eligible"), ("2022-04..2022-07", "eligible"), ("2022-08..2022-12", "eligible")]
+    fresh = sy.Engine().entitlements(p, sy.Period.year(2022))["disability_pension"]
+    assert fresh.amount == r.amount

@@ -29,7 +29,7 @@ Semantics (see ``docs/engine.md``):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +37,7 @@ from attrs import field, frozen
 
 from .calc import Q, fmt_number
 from .errors import AdjustmentError, ParameterNotFoundError, ShuangyongError
-from .facts import compute_fact
+from .facts import DATED_FACTS, compute_fact
 from .ids import fallback_chain
 from .model import Person
 from .money import ZERO, to_decimal
@@ -226,21 +226,34 @@ class Entitlements:
         return f"<Entitlements {self.person.masked_id} {self.period.label} total={self.total}>"
 
 
-@frozen
-class _Unit:
-    """One priced unit before grouping."""
+class _Result:
+    """The priced outcome of one unit; shared by every unit with the same inputs (the cache)."""
 
-    start: date
-    end: date
-    status: str
-    amount: Decimal
-    raw: Decimal | None
-    expression: str
-    reason: str
-    reason_en: str
-    params: tuple[tuple[Resolved, tuple[str, ...], Any], ...]
-    inputs: tuple[tuple[str, Any], ...]
-    in_kind: InKind | None
+    __slots__ = ("status", "amount", "raw", "expression", "reason", "reason_en", "params", "inputs", "in_kind")
+
+    def __init__(self, status: str, amount: Decimal, raw: Decimal | None, expression: str, reason: str, reason_en: str,
+                 params: tuple[tuple[Resolved, tuple[str, ...], Any], ...], inputs: tuple[tuple[str, Any], ...],
+                 in_kind: InKind | None) -> None:
+        self.status = status
+        self.amount = amount
+        self.raw = raw
+        self.expression = expression
+        self.reason = reason
+        self.reason_en = reason_en
+        self.params = params
+        self.inputs = inputs
+        self.in_kind = in_kind
+
+    def same_as(self, other: _Result) -> bool:
+        if self is other:
+            return True
+        return (self.status, self.amount, self.expression, self.reason, self.in_kind) == (
+            other.status, other.amount, other.expression, other.reason, other.in_kind) and [
+            (r.start, r.jurisdiction, p) for r, p, _ in self.params] == [(r.start, r.jurisdiction, p) for r, p, _ in other.params]
+
+
+# One priced unit: (first day, end, result).
+_Unit = tuple[date, date, _Result]
 
 
 class Engine:
@@ -262,7 +275,9 @@ class Engine:
         self.registry = _registry
         self.parameters = _params if _params is not None else ParameterSet(_registry.parameters)
         self._selection: dict[str, list[tuple[RuleRegistration, RuleRegistration | None]]] = {}
-        self._cache: dict[Any, _Unit] = {}
+        self._cache: dict[Any, _Result] = {}
+        self._changes: dict[tuple[int, str], frozenset[date]] = {}
+        self._reads_on: set[int] = set()
 
     @classmethod
     def from_plugins(cls, only: Iterable[str] | None = None, *, national: bool = True) -> Engine:
@@ -383,11 +398,22 @@ class Engine:
 
     def _units(self, reg: RuleRegistration, person: Person, period: Period, base_units: list[_Unit] | None) -> list[_Unit]:
         rule = reg.rule
+        static, dated = _split_inputs(rule)
+        static_values = tuple(compute_fact(n, person, date.min) for n in static)
+        base_at = {u[0]: u[2] for u in base_units} if base_units is not None else None
         out: list[_Unit] = []
         if rule.period == "monthly":
+            # Only months where something can change are priced; the rest repeat the month before.
+            # With date-dependent facts (age, service years) every month is priced.
+            changes = None if dated else self._change_points(reg, person)
+            prev: _Result | None = None
+            prev_base: _Result | None = None
             for m in period.months():
-                base = _base_for(base_units, m.start)
-                out.append(self._price(reg, person, m.start, m.end, None, base))
+                base = base_at.get(m.start) if base_at is not None else None
+                if prev is None or changes is None or m.start in changes or base is not prev_base or id(reg) in self._reads_on:
+                    prev = self._price(reg, person, m.start, None, base_at, static_values, dated)
+                    prev_base = base
+                out.append((m.start, m.end, prev))
         elif rule.period == "yearly":
             for y in period.years():
                 try:
@@ -395,38 +421,57 @@ class Engine:
                 except ValueError:
                     pay = date(y, rule.pay_on[0], 28)
                 if pay in period:
-                    base = _base_for(base_units, pay)
-                    out.append(self._price(reg, person, pay, date(y + 1, 1, 1), None, base))
+                    out.append((pay, date(y + 1, 1, 1), self._price(reg, person, pay, None, base_at, static_values, dated)))
         else:
             for when, payload in rule.events(person):
                 if when in period:
-                    base = _base_for(base_units, when)
-                    out.append(self._price(reg, person, when, when, payload, base))
+                    out.append((when, when, self._price(reg, person, when, payload, base_at, static_values, dated)))
         return out
 
-    def _price(self, reg: RuleRegistration, person: Person, on: date, end: date, event: Any, base: Any) -> _Unit:
+    def _change_points(self, reg: RuleRegistration, person: Person) -> frozenset[date]:
+        """Month starts on which a rule's parameters (or the person's death) may change its result."""
+        key = (id(reg), person.region)
+        points = self._changes.get(key)
+        if points is None:
+            names = reg.rule.param_names
+            points = frozenset(_month_on_or_after(d) for d in self.parameters.change_dates(names, person.region))
+            self._changes[key] = points
+        if person.death_date is not None:
+            points = points | {_month_on_or_after(person.death_date + timedelta(days=1))}
+        return points
+
+    def _price(self, reg: RuleRegistration, person: Person, on: date, event: Any, base_at: dict[date, _Result] | None,
+               static_values: tuple[Any, ...], dated: tuple[str, ...]) -> _Result:
         rule = reg.rule
         if rule.period == "monthly" and person.death_date is not None and on > person.death_date:
-            return _Unit(on, end, "not_eligible", ZERO, None, "", f"已于{person.death_date.isoformat()}去世", f"died on {person.death_date.isoformat()}", (), (), None)
-        if reg.extends is not None and (base is None or base.status != "eligible"):
-            return _Unit(on, end, "not_eligible", ZERO, None, "", f"不享受基础项目 {reg.extends}", f"base rule {reg.extends} does not pay", (), (), None)
-        values = {n: compute_fact(n, person, on) for n in rule.inputs}
+            d = person.death_date.isoformat()
+            return _Result("not_eligible", ZERO, None, "", f"已于{d}去世，次月起停发", f"died on {d}; not paid from the next month", (), (), None)
+        base = None
+        if reg.extends is not None:
+            base = base_at.get(on) if base_at is not None else None
+            if base is None or base.status != "eligible":
+                return _Result("not_eligible", ZERO, None, "", f"不享受基础项目 {reg.extends}", f"base rule {reg.extends} does not pay", (), (), None)
+        dated_values = tuple(compute_fact(n, person, on) for n in dated)
         region = person.region
-        resolved: dict[str, Resolved | None] = {full: self.parameters.find(full, region, on) for full in rule.param_names}
+        find = self.parameters.find
+        resolved = tuple(find(full, region, on) for full in rule.param_names)
         base_amount = base.amount if base is not None else None
-        key = (id(reg), rule.period, tuple(values.values()), tuple(id(r) for r in resolved.values()), _hashable(event), base_amount,
-               on if rule.period != "monthly" else None)
+        # A formula that reads facts.on has results that depend on the date: key them by it.
+        key = (id(reg), static_values, dated_values, tuple(map(id, resolved)), _hashable(event), base_amount,
+               on if rule.period != "monthly" or id(reg) in self._reads_on else None)
         hit = self._cache.get(key)
         if hit is not None:
-            return _Unit(on, end, hit.status, hit.amount, hit.raw, hit.expression, hit.reason, hit.reason_en, hit.params, hit.inputs, hit.in_kind)
-        unit = self._evaluate(reg, region, on, end, values, resolved, event, base_amount)
+            return hit
+        static, _ = _split_inputs(rule)
+        values = dict(zip(static, static_values)) | dict(zip(dated, dated_values))
+        result = self._evaluate(reg, region, on, values, dict(zip(rule.param_names, resolved)), event, base_amount)
         if len(self._cache) > _CACHE_LIMIT:
             self._cache.clear()
-        self._cache[key] = unit
-        return unit
+        self._cache[key] = result
+        return result
 
-    def _evaluate(self, reg: RuleRegistration, region: str, on: date, end: date, values: dict[str, Any],
-                  resolved: dict[str, Resolved | None], event: Any, base_amount: Decimal | None) -> _Unit:
+    def _evaluate(self, reg: RuleRegistration, region: str, on: date, values: dict[str, Any],
+                  resolved: dict[str, Resolved | None], event: Any, base_amount: Decimal | None) -> _Result:
         rule = reg.rule
 
         def lookup(full: str) -> Resolved:
@@ -439,7 +484,11 @@ class Engine:
         params = Params(rule, lookup)
         inputs = tuple((n, values[n]) for n in rule.inputs)
         try:
-            result = rule.formula(facts, params)
+            try:
+                result = rule.formula(facts, params)
+            finally:
+                if facts.read_on:
+                    self._reads_on.add(id(reg))
         except ParameterNotFoundError as e:
             known = any(self.parameters.parameters(e.name))
             status = "no_standard" if known else "missing_parameter"
@@ -447,24 +496,43 @@ class Engine:
                 zh, en = f"无现行标准（参数 {e.name} 在本地及上级均无有效值）", f"no standard in force (parameter {e.name} has no value in force at any level)"
             else:
                 zh, en = f"缺少参数 {e.name}：须由本地规则包提供", f"parameter {e.name} is missing: the local rule pack must supply it"
-            return _Unit(on, end, status, ZERO, None, "", zh, en, tuple(params.used), inputs, None)
+            return _Result(status, ZERO, None, "", zh, en, tuple(params.used), inputs, None)
         except ShuangyongError:
             raise
         except (KeyError, ArithmeticError, TypeError, AttributeError) as e:
             raise ShuangyongError(f"rule {rule.code!r} failed on {on.isoformat()}: {type(e).__name__}: {e}") from e
         used = tuple(params.used)
         if isinstance(result, NotEligible):
-            return _Unit(on, end, "not_eligible", ZERO, None, "", result.reason, result.reason_en or result.reason, used, inputs, None)
+            return _Result("not_eligible", ZERO, None, "", result.reason, result.reason_en or result.reason, used, inputs, None)
         if isinstance(result, InKind):
-            return _Unit(on, end, "in_kind", ZERO, None, "", "", "", used, inputs, result)
+            return _Result("in_kind", ZERO, None, "", "", "", used, inputs, result)
         if result is None:
             raise ShuangyongError(f"rule {rule.code!r} returned None; return an amount or sy.NotEligible(reason)")
         qv = result if isinstance(result, Q) else Q(to_decimal(result))
         raw = qv.value
         if raw < 0:
-            return _Unit(on, end, "not_eligible", ZERO, raw, qv.text, f"计算结果为负（{fmt_number(raw)}），不予发放", f"formula gives a negative amount ({fmt_number(raw)}); nothing is paid", used, inputs, None)
-        amount = rule.rounding(raw)
-        return _Unit(on, end, "eligible", amount, raw, qv.text, "", "", used, inputs, None)
+            return _Result("not_eligible", ZERO, raw, qv.text, f"计算结果为负（{fmt_number(raw)}），不予发放",
+                           f"formula gives a negative amount ({fmt_number(raw)}); nothing is paid", used, inputs, None)
+        return _Result("eligible", rule.rounding(raw), raw, qv.text, "", "", used, inputs, None)
+
+
+_SPLIT: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _month_on_or_after(d: date) -> date:
+    """The first month start on or after ``d``: the first month priced at a value in force from ``d``."""
+    return d if d.day == 1 else add_months(d.replace(day=1), 1)
+
+
+def _split_inputs(rule: BenefitRule) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A rule's inputs split into facts fixed for a person and facts that depend on the date."""
+    try:
+        return _SPLIT[id(rule)]
+    except KeyError:
+        static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
+        dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
+        _SPLIT[id(rule)] = (static, dated)
+        return static, dated
 
 
 def _hashable(v: Any) -> Any:
@@ -473,20 +541,6 @@ def _hashable(v: Any) -> Any:
         return v
     except TypeError:
         return repr(v)
-
-
-def _base_for(units: list[_Unit] | None, on: date) -> _Unit | None:
-    if not units:
-        return None
-    for u in units:
-        if u.start <= on < u.end or u.start == on:
-            return u
-    return None
-
-
-def _same(a: _Unit, b: _Unit) -> bool:
-    return (a.status, a.amount, a.expression, a.reason, a.in_kind) == (b.status, b.amount, b.expression, b.reason, b.in_kind) and \
-        [(r.start, r.jurisdiction, p) for r, p, _ in a.params] == [(r.start, r.jurisdiction, p) for r, p, _ in b.params]
 
 
 def _summarise(reg: RuleRegistration, period: Period, units: list[_Unit]) -> Entitlement:
@@ -498,16 +552,16 @@ def _summarise(reg: RuleRegistration, period: Period, units: list[_Unit]) -> Ent
     def flush() -> None:
         if not run:
             return
-        u = run[0]
-        segments.append(Segment(start=u.start, end=run[-1].end, units=len(run), unit_amount=u.amount, raw=u.raw, expression=u.expression,
+        u = run[0][2]
+        segments.append(Segment(start=run[0][0], end=run[-1][1], units=len(run), unit_amount=u.amount, raw=u.raw, expression=u.expression,
                                 status=u.status, reason=u.reason, reason_en=u.reason_en, params=u.params, inputs=u.inputs,
                                 in_kind=u.in_kind, unit=unit_name))
         run.clear()
 
-    for u in units:
-        if run and (rule.period != "monthly" or not _same(run[-1], u)):
+    for unit in units:
+        if run and (rule.period != "monthly" or not run[-1][2].same_as(unit[2])):
             flush()
-        run.append(u)
+        run.append(unit)
     flush()
 
     amount = sum((s.amount for s in segments), ZERO)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .model import Person
 
-__all__ = ["FACTS", "fact_names", "compute_fact", "is_known_fact"]
+__all__ = ["FACTS", "DATED_FACTS", "fact_names", "compute_fact", "is_known_fact"]
 
 
 def _age(p: Person, on: date) -> int:
@@ -100,6 +100,12 @@ FACTS: dict[str, Callable[[Person, date], Any]] = {
     "member_awards": lambda p, on: p.family_tie.member_awards if p.family_tie is not None else (),
     "member_monthly_pay": _tie("member_monthly_pay"),
 }
+
+
+#: Facts whose value depends on the date priced; every other fact is fixed for a person.
+DATED_FACTS = frozenset(
+    {"age", "alive", "serving", "service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"}
+)
 
 
 def fact_names() -> list[str]:

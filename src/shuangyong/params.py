@@ -60,8 +60,12 @@ CERTAINTIES = ("primary", "secondary", "inferred", "assumption")
 #: Pseudo-jurisdiction of what-if overrides: it answers before any real level.
 OVERRIDE = "override"
 
-# A yearly-revised value older than this is reported as carried forward.
-_CARRY_FORWARD_DAYS = 366
+
+def _anniversary(d: date) -> date:
+    try:
+        return d.replace(year=d.year + 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + 1, day=28)
 
 
 @frozen(kw_only=True)
@@ -250,7 +254,8 @@ class ParameterSet:
                     if under is None:
                         continue
                     dv = DatedValue(dv.start, _set_path(under.value, dv.value.path, dv.value.value), dv.source)
-                carried = p.update == "yearly" and (on - dv.start).days > _CARRY_FORWARD_DAYS
+                # A yearly-revised value is stale once its first anniversary has passed.
+                carried = p.update == "yearly" and on >= _anniversary(dv.start)
                 result = Resolved(
                     name=name,
                     value=dv.value,

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from attrs import frozen
 from dateutil.relativedelta import relativedelta
@@ -31,6 +32,9 @@ def month_start(d: date) -> date:
 
 def add_months(d: date, n: int) -> date:
     """``d`` moved by ``n`` months (end-of-month clipped, as dateutil does)."""
+    if d.day == 1:  # the common case, without relativedelta's cost
+        y, m = divmod(d.month - 1 + n, 12)
+        return date(d.year + y, m + 1, 1)
     return d + relativedelta(months=n)
 
 
@@ -114,15 +118,7 @@ class Period:
         A monthly amount is due for a month when the month begins inside the
         period; a range from 03-15 therefore starts paying with April.
         """
-        first = month_start(self.start)
-        if first < self.start:
-            first = add_months(first, 1)
-        out: list[Period] = []
-        m = first
-        while m < self.end:
-            out.append(Period.month(m.year, m.month))
-            m = add_months(m, 1)
-        return out
+        return list(_months(self.start, self.end))
 
     def years(self) -> list[int]:
         """The calendar years the period touches."""
@@ -141,6 +137,20 @@ class Period:
 
     def __iter__(self) -> Iterator[Period]:
         return iter(self.months())
+
+
+@lru_cache(maxsize=4096)
+def _months(start: date, end: date) -> tuple[Period, ...]:
+    first = month_start(start)
+    if first < start:
+        first = add_months(first, 1)
+    out: list[Period] = []
+    m = first
+    while m < end:
+        nxt = add_months(m, 1)
+        out.append(Period(m, nxt))
+        m = nxt
+    return tuple(out)
 
 
 def prorate_by_day(amount: Decimal, part: Period, whole: Period) -> Decimal:

@@ -219,17 +219,24 @@ def rule(
 class Facts:
     """The declared facts of one person on one date; reading anything else raises."""
 
-    __slots__ = ("_rule", "_values", "on", "event", "base")
+    __slots__ = ("_rule", "_values", "_on", "event", "base", "read_on")
 
     def __init__(self, rule_code: str, values: dict[str, Any], on: date, event: Any = None, base: Any = None) -> None:
         self._rule = rule_code
         self._values = values
-        #: The date being priced (a month's first day, a pay date, an event date).
-        self.on = on
+        self._on = on
         #: The payload of the event a one-off rule is pricing (an Award, a date).
         self.event = event
         #: For a rule that ``extends`` another: the base rule's amount for the same unit.
         self.base = base
+        #: Whether the formula looked at the date: then its result depends on it (the engine must not reuse it).
+        self.read_on = False
+
+    @property
+    def on(self) -> date:
+        """The date being priced (a month's first day, a pay date, an event date)."""
+        self.read_on = True
+        return self._on
 
     def __getattr__(self, name: str) -> Any:
         try:
