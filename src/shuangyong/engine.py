@@ -37,7 +37,7 @@ from attrs import field, frozen
 
 from .calc import Q, fmt_number
 from .errors import AdjustmentError, ParameterNotFoundError, ShuangyongError
-from .facts import DATED_FACTS, compute_fact
+from .facts import DATED_FACTS, FACT_SEEDS, compute_fact
 from .ids import fallback_chain
 from .model import Person
 from .money import ZERO, to_decimal
@@ -278,6 +278,7 @@ class Engine:
         self._cache: dict[Any, _Result] = {}
         self._changes: dict[tuple[int, str], frozenset[date]] = {}
         self._reads_on: set[int] = set()
+        self._results: dict[Any, tuple[Entitlement, list[_Unit]]] = {}
 
     @classmethod
     def from_plugins(cls, only: Iterable[str] | None = None, *, national: bool = True) -> Engine:
@@ -347,15 +348,14 @@ class Engine:
             # A wanted supplement needs its base computed too.
             needed = wanted | {r.extends for r, _ in selected if r.code in wanted and r.extends}
         items: list[Entitlement] = []
-        done: dict[str, list[_Unit]] = {}
+        done: dict[str, tuple[Entitlement, list[_Unit]]] = {}
         for reg, base in selected:
             if needed is not None and reg.code not in needed:
                 continue
-            base_units = done.get(base.code) if base is not None else None
-            units = self._units(reg, person, period, base_units)
-            done[reg.code] = units
+            base_done = done.get(base.code) if base is not None else None
+            done[reg.code] = entry = self._entitlement(reg, person, period, base_done)
             if wanted is None or reg.code in wanted:
-                items.append(_summarise(reg, period, units))
+                items.append(entry[0])
         adj = list(adjustments)
         for a in adj:
             if not isinstance(a, Adjustment):
@@ -396,10 +396,32 @@ class Engine:
         self._selection[region] = out
         return out
 
-    def _units(self, reg: RuleRegistration, person: Person, period: Period, base_units: list[_Unit] | None) -> list[_Unit]:
+    def _entitlement(self, reg: RuleRegistration, person: Person, period: Period,
+                     base: tuple[Entitlement, list[_Unit]] | None) -> tuple[Entitlement, list[_Unit]]:
+        """One rule's result, reused for anyone whose declared facts (and what dated facts derive from) match."""
         rule = reg.rule
         static, dated = _split_inputs(rule)
         static_values = tuple(compute_fact(n, person, date.min) for n in static)
+        key = (
+            id(reg), period, person.region, static_values, tuple(FACT_SEEDS[n](person) for n in dated),
+            person.death_date if rule.period == "monthly" else None,
+            id(base[0]) if base is not None else None,  # the base entry lives in this same cache
+            tuple((d, _hashable(x)) for d, x in rule.events(person)) if rule.period == "one_off" else None,
+        )
+        hit = self._results.get(key)
+        if hit is not None:
+            return hit
+        units = self._units(reg, person, period, base[1] if base is not None else None, static_values)
+        entry = (_summarise(reg, period, units), units)
+        if len(self._results) > _CACHE_LIMIT:
+            self._results.clear()
+        self._results[key] = entry
+        return entry
+
+    def _units(self, reg: RuleRegistration, person: Person, period: Period, base_units: list[_Unit] | None,
+               static_values: tuple[Any, ...]) -> list[_Unit]:
+        rule = reg.rule
+        _, dated = _split_inputs(rule)
         base_at = {u[0]: u[2] for u in base_units} if base_units is not None else None
         out: list[_Unit] = []
         if rule.period == "monthly":

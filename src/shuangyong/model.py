@@ -57,6 +57,9 @@ class LabelledEnum(enum.Enum):
         obj.aliases = aliases  # type: ignore[attr-defined]
         return obj
 
+    # Members are singletons: identity hashing is exact and avoids Enum's Python-level __hash__.
+    __hash__ = object.__hash__
+
     @property
     def label(self) -> str:
         """The Chinese label."""

@@ -151,6 +151,7 @@ class BenefitRule:
                 raise RuleDefinitionError(f"rule {self.code!r}: unknown event {self.event!r}; choose from {sorted(EVENTS)}")
         if not isinstance(self.basis, Source):
             raise RuleDefinitionError(f"rule {self.code!r}: basis must be sy.Basis(document=..., certainty=...)")
+        object.__setattr__(self, "_param_names", tuple(self.full_param(n) for n in self.params.values()))
 
     def full_param(self, name: str) -> str:
         """The full parameter name behind a declared name."""
@@ -159,7 +160,9 @@ class BenefitRule:
     @property
     def param_names(self) -> tuple[str, ...]:
         """Full names of every declared parameter."""
-        return tuple(self.full_param(n) for n in self.params.values())
+        return self._param_names
+
+    _param_names: tuple[str, ...] = field(init=False, default=(), repr=False, eq=False)
 
     def events(self, person: Person) -> list[tuple[date, Any]]:
         """The (date, payload) events a one-off rule pays on."""
