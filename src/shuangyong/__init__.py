@@ -16,10 +16,10 @@ imported on first use so that ``import shuangyong`` stays fast.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .calc import Q, q, qmax, qmin, qsum
-from .engine import Adjustment, Engine, Entitlement, Entitlements, Segment
+# Errors are cheap and needed everywhere; everything else is imported on first use,
+# so that `import shuangyong` stays fast for programs that embed it.
 from .errors import (
     AdjustmentError,
     EvidenceError,
@@ -37,39 +37,44 @@ from .errors import (
     ShuangyongError,
     UndeclaredInputError,
 )
-from .ids import (
-    NATIONAL,
-    fallback_chain,
-    is_valid_id_number,
-    is_valid_region,
-    mask_id_number,
-    mask_name,
-    normalize_id_number,
-    validate_id_number,
-    validate_region,
-)
-from .model import (
-    Award,
-    AwardLevel,
-    Category,
-    Disability,
-    DisabilityCause,
-    Education,
-    FamilyTie,
-    Hardship,
-    Hukou,
-    MemberStatus,
-    Person,
-    Relation,
-    ServiceRecord,
-    ServiceType,
-    Sex,
-)
-from .money import FEN_DOWN, FEN_HALF_UP, YUAN_HALF_UP, YUAN_UP, Rounding, format_amount, format_wan
-from .params import ParameterSet, Resolved, Source
-from .periods import Period, parse_period
-from .plugins import PackInfo, hookimpl
-from .rules import Basis, BenefitRule, InKind, NotEligible, rule
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .calc import Q, q, qmax, qmin, qsum
+    from .engine import Adjustment, Engine, Entitlement, Entitlements, Segment
+    from .ids import (
+        NATIONAL,
+        fallback_chain,
+        is_valid_id_number,
+        is_valid_region,
+        mask_id_number,
+        mask_name,
+        normalize_id_number,
+        validate_id_number,
+        validate_region,
+    )
+    from .model import (
+        Award,
+        AwardLevel,
+        Category,
+        Disability,
+        DisabilityCause,
+        Education,
+        FamilyTie,
+        Hardship,
+        Hukou,
+        MemberStatus,
+        Person,
+        Relation,
+        ServiceRecord,
+        ServiceType,
+        Sex,
+    )
+    from .money import FEN_DOWN, FEN_HALF_UP, YUAN_HALF_UP, YUAN_UP, Rounding, format_amount, format_wan
+    from .params import ParameterSet, Resolved, Source
+    from .periods import Period, parse_period
+    from .plugins import PackInfo, hookimpl
+    from .rules import Basis, BenefitRule, InKind, NotEligible, rule
+
 
 __version__ = "0.1.0"
 
@@ -100,6 +105,59 @@ __all__ = [
 
 # name -> (module, attribute): imported on first use to keep `import shuangyong` fast.
 _LAZY = {
+    "Q": ("calc", "Q"),
+    "q": ("calc", "q"),
+    "qmax": ("calc", "qmax"),
+    "qmin": ("calc", "qmin"),
+    "qsum": ("calc", "qsum"),
+    "Adjustment": ("engine", "Adjustment"),
+    "Engine": ("engine", "Engine"),
+    "Entitlement": ("engine", "Entitlement"),
+    "Entitlements": ("engine", "Entitlements"),
+    "Segment": ("engine", "Segment"),
+    "NATIONAL": ("ids", "NATIONAL"),
+    "fallback_chain": ("ids", "fallback_chain"),
+    "is_valid_id_number": ("ids", "is_valid_id_number"),
+    "is_valid_region": ("ids", "is_valid_region"),
+    "mask_id_number": ("ids", "mask_id_number"),
+    "mask_name": ("ids", "mask_name"),
+    "normalize_id_number": ("ids", "normalize_id_number"),
+    "validate_id_number": ("ids", "validate_id_number"),
+    "validate_region": ("ids", "validate_region"),
+    "Award": ("model", "Award"),
+    "AwardLevel": ("model", "AwardLevel"),
+    "Category": ("model", "Category"),
+    "Disability": ("model", "Disability"),
+    "DisabilityCause": ("model", "DisabilityCause"),
+    "Education": ("model", "Education"),
+    "FamilyTie": ("model", "FamilyTie"),
+    "Hardship": ("model", "Hardship"),
+    "Hukou": ("model", "Hukou"),
+    "MemberStatus": ("model", "MemberStatus"),
+    "Person": ("model", "Person"),
+    "Relation": ("model", "Relation"),
+    "ServiceRecord": ("model", "ServiceRecord"),
+    "ServiceType": ("model", "ServiceType"),
+    "Sex": ("model", "Sex"),
+    "FEN_DOWN": ("money", "FEN_DOWN"),
+    "FEN_HALF_UP": ("money", "FEN_HALF_UP"),
+    "YUAN_HALF_UP": ("money", "YUAN_HALF_UP"),
+    "YUAN_UP": ("money", "YUAN_UP"),
+    "Rounding": ("money", "Rounding"),
+    "format_amount": ("money", "format_amount"),
+    "format_wan": ("money", "format_wan"),
+    "ParameterSet": ("params", "ParameterSet"),
+    "Resolved": ("params", "Resolved"),
+    "Source": ("params", "Source"),
+    "Period": ("periods", "Period"),
+    "parse_period": ("periods", "parse_period"),
+    "PackInfo": ("plugins", "PackInfo"),
+    "hookimpl": ("plugins", "hookimpl"),
+    "Basis": ("rules", "Basis"),
+    "BenefitRule": ("rules", "BenefitRule"),
+    "InKind": ("rules", "InKind"),
+    "NotEligible": ("rules", "NotEligible"),
+    "rule": ("rules", "rule"),
     "run_roster": ("batch", "run_roster"),
     "RosterRun": ("batch", "RosterRun"),
     "read_roster": ("roster", "read_roster"),

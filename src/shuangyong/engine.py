@@ -515,7 +515,9 @@ class Engine:
             known = any(self.parameters.parameters(e.name))
             status = "no_standard" if known else "missing_parameter"
             if known:
-                zh, en = f"无现行标准（参数 {e.name} 在本地及上级均无有效值）", f"no standard in force (parameter {e.name} has no value in force at any level)"
+                why = f"：{e.reason}" if e.reason else ""
+                zh, en = (f"无现行标准（参数 {e.name} 在本地及上级均无有效值{why}）",
+                          f"no standard in force (parameter {e.name} has no value in force at any level{': ' + e.reason if e.reason else ''})")
             else:
                 zh, en = f"缺少参数 {e.name}：须由本地规则包提供", f"parameter {e.name} is missing: the local rule pack must supply it"
             return _Result(status, ZERO, None, "", zh, en, tuple(params.used), inputs, None)
@@ -596,9 +598,9 @@ def _summarise(reg: RuleRegistration, period: Period, units: list[_Unit]) -> Ent
     elif not segments:
         status, eligible = "not_eligible", False
     else:
-        # Report the most telling failure: a missing standard beats a plain "not eligible".
-        order = {"missing_parameter": 0, "no_standard": 1, "not_eligible": 2}
-        status = min((s.status for s in segments), key=lambda s: order.get(s, 9))
+        # The latest state describes the person best (Jan–Jul without a standard, Aug–Dec not
+        # eligible → not eligible); the reason below still lists every segment.
+        status = segments[-1].status
         eligible = False
     reasons = [s for s in segments if s.status not in ("eligible", "in_kind")]
     if not segments:

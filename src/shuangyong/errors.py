@@ -82,6 +82,7 @@ class ParameterNotFoundError(ShuangyongError, LookupError):
         self.name = name
         self.region = region
         self.on = on
+        self.reason = reason
         msg = f"parameter {name!r}: no value in force for {region} on {on}"
         super().__init__(msg + (f" ({reason})" if reason else ""))
 

@@ -286,8 +286,8 @@ class Params:
         if isinstance(value, dict):
             return _Table(self, r, path)
         self.used.append((r, path, value))
-        if isinstance(value, bool) or isinstance(value, str):
-            return value
+        if isinstance(value, (bool, str, tuple)):
+            return value  # settings and lists are read as they are; only numbers are traced
         return Q(value)
 
 

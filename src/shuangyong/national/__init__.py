@@ -42,3 +42,10 @@ def shuangyong_parameters(register: Any) -> None:
 def shuangyong_rules(register: Any) -> None:
     for r in rules.ALL:
         register(r)
+
+
+@hookimpl
+def shuangyong_schemes(register: Any) -> None:
+    """The national 双拥模范城（县） skeleton and the grassroots checklists (五个一, 八有, 十有, 四落实)."""
+    for path in sorted(SCHEMES.glob("*.toml")):
+        register(path)

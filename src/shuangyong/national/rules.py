@@ -23,15 +23,17 @@ Conventions shared by the rules here:
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from ..calc import Q
-from ..errors import ParameterNotFoundError
+from ..calc import Q, qmax
+from ..errors import ParameterNotFoundError, ShuangyongError
 from ..model import Category, DisabilityCause, Hukou, MemberStatus, ServiceType
 from ..money import FEN_HALF_UP
 from ..params import Source
+from ..record import split_list
 from ..rules import NotEligible, rule
 
 __all__ = [
@@ -76,9 +78,29 @@ _ILLNESS_WORDS = frozenset({"因病", "病故", "疾病", "病", "illness", "die
 # -- helpers ---------------------------------------------------------------------
 
 
-def _no_standard(name: str, on: date, why: str) -> ParameterNotFoundError:
-    """The error the engine turns into status ``no_standard`` for a known parameter."""
-    return ParameterNotFoundError(name, "national", on, why)
+def _no_standard(name: str, why: str) -> ParameterNotFoundError:
+    """The error the engine turns into status ``no_standard`` for a known parameter.
+
+    The date is not read here (``facts.on`` marks a result as date-dependent and
+    makes the engine price every month); the engine reports the unit's own date.
+    """
+    return ParameterNotFoundError(name, "national", "the date priced", why)
+
+
+def _choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+    """A string parameter checked against its documented values; anything else is a typed error naming it."""
+    text = str(value)
+    if text not in allowed:
+        raise ShuangyongError(f"parameter {name} = {text!r}: expected one of {', '.join(allowed)}")
+    return text
+
+
+def _iso_date(value: Any, name: str) -> date:
+    """A date parameter stored as an ISO string (parameter values cannot be TOML dates)."""
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ShuangyongError(f"parameter {name} = {str(value)!r}: expected an ISO date such as 2011-11-01") from None
 
 
 def _yearly_or_monthly(p: Any, annual: str, monthly: str) -> Any:
@@ -138,7 +160,7 @@ def _survivor_annual(facts: Any, p: Any, status: MemberStatus) -> Any:
     if hukou is None:
         return NotEligible("户籍未登记：该时期标准分城镇、农村", "户籍 (urban/rural) not recorded: the standard then differs by 户籍")
     if hukou.label not in standard:
-        raise _no_standard(f"survivor_pension.{_SURVIVOR_PARAM[status]}", facts.on, f"no {hukou.en} figure")
+        raise _no_standard(f"survivor_pension.{_SURVIVOR_PARAM[status]}", f"no {hukou.en} figure")
     return standard[hukou.label]
 
 
@@ -160,7 +182,7 @@ def _disability_annual(facts: Any, p: Any) -> Any:
     table = p.annual_standard
     if str(grade) not in table or cause.label not in table[grade]:
         # e.g. before 2021-08-01 the sources give the 一级 figures only.
-        raise _no_standard("disability_pension.annual_standard", facts.on, f"no figure for grade {grade} {cause.en}")
+        raise _no_standard("disability_pension.annual_standard", f"no figure for grade {grade} {cause.en}")
     return table[grade][cause.label]
 
 
@@ -170,7 +192,7 @@ def _assessed_not_yet(facts: Any, start: str) -> NotEligible | None:
     if assessed is None:
         return None
     first = assessed.replace(day=1)
-    if start == "next_month":
+    if _choice(start, "disability_pension.start", ("next_month", "same_month")) == "next_month":
         if facts.on <= first:
             return NotEligible(f"评残（{assessed.isoformat()}）次月起发放", f"paid from the month after assessment ({assessed.isoformat()})")
     elif facts.on < first:
@@ -180,7 +202,7 @@ def _assessed_not_yet(facts: Any, start: str) -> NotEligible | None:
 
 def _unit_8023_group(p: Any) -> str:
     """``sick_returnee`` or ``combat``: which allowance 原8023部队退役人员 draw on this date."""
-    return str(p.unit_8023)
+    return _choice(p.unit_8023, "veteran_groups.unit_8023_treated_as", ("sick_returnee", "combat"))
 
 
 def _is_combat(facts: Any, p: Any) -> bool:
@@ -269,7 +291,7 @@ def survivor_pension(facts: Any, p: Any) -> Any:
     died = facts.member_death_date
     if died is not None:
         first = died.replace(day=1)
-        if p.start == "month_after_death":
+        if _choice(p.start, "survivor_pension.start", ("month_after_death", "death_month")) == "month_after_death":
             if facts.on <= first:
                 return NotEligible(f"军人死亡（{died.isoformat()}）次月起发放", f"paid from the month after the member's death ({died.isoformat()})")
         elif facts.on < first:
@@ -404,17 +426,19 @@ def rural_veteran_old_age_allowance(facts: Any, p: Any) -> Any:
     """
     if facts.hukou is not Hukou.RURAL:
         return NotEligible("非农村户籍", "not rural-registered")
-    # The standard first, so that a date with none in force reads "no standard", not a side condition.
-    try:
-        per_year, monthly = p.annual_per_service_year, False
-    except ParameterNotFoundError:
-        per_year, monthly = p.monthly_per_service_year, True
     enlisted = facts.enlisted
     if enlisted is None:
         return NotEligible("无服役记录", "no service record")
     if facts.service_type is ServiceType.OFFICER:
         return NotEligible("军官不属于退役士兵", "an officer is not an ex-soldier")
-    low, high = date.fromisoformat(str(p.enlisted_from)), date.fromisoformat(str(p.enlisted_before))
+    # The standard before the dated conditions, so that a date with none in force (before
+    # 2011-08-01) reads "no standard" rather than naming a side parameter.
+    try:
+        per_year, monthly = p.annual_per_service_year, False
+    except ParameterNotFoundError:
+        per_year, monthly = p.monthly_per_service_year, True
+    low = _iso_date(p.enlisted_from, "rural_veteran_old_age_allowance.enlisted_from")
+    high = _iso_date(p.enlisted_before, "rural_veteran_old_age_allowance.enlisted_before")
     if not low <= enlisted < high:
         return NotEligible(
             f"入伍时间 {enlisted.isoformat()} 不在 {low.isoformat()} 至 {high.isoformat()}（不含）之间",
@@ -423,7 +447,7 @@ def rural_veteran_old_age_allowance(facts: Any, p: Any) -> Any:
     min_age = int(p.min_age.value)
     birthday = facts.birth_date + relativedelta(years=min_age)
     first = birthday.replace(day=1)
-    if p.start == "month_after_birthday":
+    if _choice(p.start, "rural_veteran_old_age_allowance.start", ("month_after_birthday", "birthday_month")) == "month_after_birthday":
         if facts.on <= first:
             return NotEligible(f"{birthday.isoformat()} 年满{min_age}周岁，次月起发放", f"turns {min_age} on {birthday.isoformat()}; paid from the next month")
     elif facts.on < first:
@@ -439,10 +463,10 @@ def rural_veteran_old_age_allowance(facts: Any, p: Any) -> Any:
     return per_year * years if monthly else per_year * years / 12
 
 
-def _category_list(text: str) -> list[Category]:
-    from ..record import split_list
-
-    return [Category.parse(c, "excluded_categories") for c in split_list(text)]
+@lru_cache(maxsize=64)
+def _category_list(text: str) -> tuple[Category, ...]:
+    """The categories named in a ``、``-separated parameter value (parsed once per distinct text)."""
+    return tuple(Category.parse(c, "rural_veteran_old_age_allowance.excluded_categories") for c in split_list(text))
 
 
 # -- 护理费 (第34条) -------------------------------------------------------------------
@@ -650,8 +674,6 @@ def funeral_grant(facts: Any, p: Any) -> Any:
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) > 1:
-        from ..calc import qmax
-
         return qmax(*candidates)
     if missing is not None:
         raise missing
