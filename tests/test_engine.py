@@ -347,3 +347,16 @@ def test_eligibility_that_starts_mid_year_is_not_reused_across_months() -> None:
         ("2022-01..2022-03", "not_eligible"), ("2022-04..2022-07", "eligible"), ("2022-08..2022-12", "eligible")]
     fresh = sy.Engine().entitlements(p, sy.Period.year(2022))["disability_pension"]
     assert fresh.amount == r.amount
+
+
+def test_two_instances_of_one_pack_class_conflict_by_rule_not_by_name(tmp_path: Path) -> None:
+    class Same:
+        def __init__(self, value: int) -> None:
+            self.path = param_file(tmp_path, f"same{value}", value)
+
+        @sy.hookimpl
+        def shuangyong_rules(self, register: Any) -> None:
+            register(test_allowance, jurisdiction="422827")
+
+    with pytest.raises(sy.RuleConflictError, match="test_allowance"):
+        sy.Engine(plugins=[Same(1), Same(2)])

@@ -206,6 +206,8 @@ def load_registry(plugins: Iterable[tuple[str, object, str]]) -> Registry:
     for name, obj, dist in plugins:
         if pm.is_registered(obj):
             continue
+        if pm.has_plugin(name):  # two objects of one class: keep both, under distinct names
+            name = f"{name}#{len(order) + 1}"
         try:
             pm.register(obj, name=name)
         except ValueError as e:  # pluggy: name already registered
