@@ -36,6 +36,7 @@ used as is and read by its last segment, or name it yourself with a mapping
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -210,7 +211,7 @@ def rule(
             eligibility=ez,
             eligibility_en=ee,
             assumptions=tuple(assumptions),
-            doc=(fn.__doc__ or "").strip(),
+            doc=inspect.cleandoc(fn.__doc__ or ""),
         )
 
     return wrap
