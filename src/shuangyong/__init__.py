@@ -100,7 +100,8 @@ __all__ = [
     "ParameterFileError", "ParameterNotFoundError", "RulePackLoadError", "RuleConflictError", "RuleDefinitionError",
     "UndeclaredInputError", "AdjustmentError", "SchemeError", "EvidenceError", "RosterError",
     # imported on first use
-    "run_roster", "assess", "load_scheme", "ScoreCard", "rank", "allocate", "load_placement_scheme",
+    "run_roster", "RosterRun", "read_roster", "assess", "load_scheme", "load_evidence", "ScoreCard", "Scheme",
+    "compare", "roll_up", "rank", "allocate", "load_placement_scheme", "Officer", "Explanation",
 ]
 
 # name -> (module, attribute): imported on first use to keep `import shuangyong` fast.
@@ -166,6 +167,9 @@ _LAZY = {
     "ScoreCard": ("scoring", "ScoreCard"),
     "Scheme": ("scoring", "Scheme"),
     "compare": ("scoring", "compare"),
+    "roll_up": ("scoring", "roll_up"),
+    "load_evidence": ("scoring", "load_evidence"),
+    "Officer": ("placement", "Officer"),
     "rank": ("placement", "rank"),
     "allocate": ("placement", "allocate"),
     "load_placement_scheme": ("placement", "load_placement_scheme"),

@@ -316,6 +316,12 @@ class Engine:
 
             raise SchemeError(f"no assessment scheme {code!r}; installed: {', '.join(sorted(self.registry.schemes)) or 'none'}") from None
 
+    def assess(self, scheme: Any, evidence: Any) -> Any:
+        """Score ``evidence`` against a scheme (an installed code or a ``Scheme``), with the packs' item types."""
+        from .scoring import assess
+
+        return assess(self.scheme(scheme) if isinstance(scheme, str) else scheme, evidence, item_types=self.item_types())
+
     def schemes(self) -> list[Any]:
         return [s for _, s in self.registry.schemes.values()]
 

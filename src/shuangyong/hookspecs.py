@@ -93,6 +93,9 @@ def shuangyong_rules(register: Callable[..., None]) -> None:
 def shuangyong_item_types(register: Callable[..., None]) -> None:
     """Register assessment item types beyond the built-in ones.
 
-    ``register(name, scorer)``: ``scorer(item, evidence)`` returns the item's
-    points and lost-point reasons (see ``shuangyong.scoring``).
+    ``register(name, scorer)``: ``scorer(item, value)`` receives the scheme
+    item and the evidence value under its key (``None`` when absent) and
+    returns plain points or a ``shuangyong.scoring_items.Outcome`` (points,
+    lost points with reasons, detail).  Schemes name the type with
+    ``type = "<name>"``; two packs registering one name is a load error.
     """

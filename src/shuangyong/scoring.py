@@ -203,7 +203,7 @@ class Scheme:
         for it in self.leaves():
             shape: Any
             if it.type == "checklist":
-                shape = {name: "佐证记录（缺少则写 false）" for name in it.params["items"]}
+                shape = {name: "佐证记录（缺少则写 false）" for name in it.params["checks"]}
             elif it.type == "bonus":
                 shape = {}
             elif it.type == "veto":

@@ -5,7 +5,7 @@ Built-in types (``type = "…"`` in a scheme file, see ``docs/writing-a-scheme.m
 ========== ============= =====================================================
 type       evidence in   points
 ========== ============= =====================================================
-checklist  ``checklists`` ``points`` of each item present (a reference to its
+checklist  ``checklists`` ``points`` of each check present (a reference to its
                           supporting record is required); ``all_required``
                           makes every item a condition of passing
 threshold  ``metrics``    ``max`` when the metric is ``>=`` / ``<=`` the target,
@@ -185,12 +185,12 @@ def _check_metric(item: Item, value: Any) -> list[str]:
 class Checklist(ItemType):
     name = "checklist"
     section = "checklists"
-    fields = ("items", "points_each", "all_required", "max")
+    fields = ("checks", "points_each", "all_required", "max")
 
     def parse(self, spec: Mapping[str, Any], where: str) -> tuple[dict[str, Any], Decimal]:
-        raw = _need(spec, "items", where)
+        raw = _need(spec, "checks", where)
         if not isinstance(raw, list) or not raw:
-            raise SchemeError(f"{where}.items: a non-empty list of item names (or {{name, points}} tables)")
+            raise SchemeError(f"{where}.checks: a non-empty list of check names (or {{name, points}} tables)")
         each = to_points(spec["points_each"], f"{where}.points_each") if "points_each" in spec else None
         names: list[str] = []
         points: list[Decimal | None] = []
@@ -201,13 +201,13 @@ class Checklist(ItemType):
             elif isinstance(it, Mapping):
                 extra = set(it) - {"name", "points", "note"}
                 if extra or "name" not in it:
-                    raise SchemeError(f"{where}.items[{i}]: a table needs 'name' (and optional 'points', 'note'); unknown {sorted(extra)}")
+                    raise SchemeError(f"{where}.checks[{i}]: a table needs 'name' (and optional 'points', 'note'); unknown {sorted(extra)}")
                 names.append(str(it["name"]).strip())
-                points.append(to_points(it["points"], f"{where}.items[{i}].points") if "points" in it else None)
+                points.append(to_points(it["points"], f"{where}.checks[{i}].points") if "points" in it else None)
             else:
-                raise SchemeError(f"{where}.items[{i}]: expected a name or a table, not {type(it).__name__}")
+                raise SchemeError(f"{where}.checks[{i}]: expected a name or a table, not {type(it).__name__}")
         if any(not n for n in names) or len(set(names)) != len(names):
-            raise SchemeError(f"{where}.items: names must be non-empty and distinct")
+            raise SchemeError(f"{where}.checks: names must be non-empty and distinct")
         n_unset = sum(p is None for p in points)
         if n_unset and each is None:
             if "max" not in spec:
@@ -220,17 +220,17 @@ class Checklist(ItemType):
         table = {n: (p if p is not None else each) for n, p in zip(names, points, strict=True)}
         total = sum(table.values(), _ZERO)  # type: ignore[arg-type]
         if "max" in spec and to_points(spec["max"], f"{where}.max") != total:
-            raise SchemeError(f"{where}.max is {spec['max']} but its items add up to {fmt(total)}")
-        return {"items": table, "all_required": bool(spec.get("all_required", False))}, total
+            raise SchemeError(f"{where}.max is {spec['max']} but its checks add up to {fmt(total)}")
+        return {"checks": table, "all_required": bool(spec.get("all_required", False))}, total
 
     def check(self, item: Item, value: Any) -> list[str]:
         if not isinstance(value, Mapping):
             return [f"{item.evidence_ref}: expected a table {{item name = \"supporting record\"}}, got {type(value).__name__} (item {item.path})"]
         out = []
-        known = item.params["items"]
+        known = item.params["checks"]
         for name, ref in value.items():
             if name not in known:
-                out.append(f"{item.evidence_ref}.{name}: not an item of checklist {item.path} (items: {'、'.join(known)})")
+                out.append(f"{item.evidence_ref}.{name}: not a check of checklist {item.path} (checks: {'、'.join(known)})")
             elif ref is False:
                 continue  # stated absent
             elif not isinstance(ref, str) or not ref.strip():
@@ -244,14 +244,14 @@ class Checklist(ItemType):
         present = {k: v for k, v in (value or {}).items() if isinstance(v, str) and v.strip()}
         lost, missing = [], []
         pts = _ZERO
-        for name, p in item.params["items"].items():
+        for name, p in item.params["checks"].items():
             if name in present:
                 pts += p
             else:
                 missing.append(name)
                 if p:
                     lost.append((p, f"缺少：{name}"))
-        detail = f"具备 {len(present)}/{len(item.params['items'])} 项"
+        detail = f"具备 {len(present)}/{len(item.params['checks'])} 项"
         required = item.params["all_required"]
         return Outcome(
             points=pts,
