@@ -41,7 +41,7 @@ from .periods import parse_period
 __all__ = ["synthetic_id", "person_from_case", "load_cases", "case_params", "check_case", "check_explanation_reproduces"]
 
 
-def synthetic_id(region: str, born: date | str, seq: int = 101) -> str:
+def synthetic_id(region: str, born: date | str, seq: int = 123) -> str:
     """A valid 18-character 公民身份号码 for a synthetic person (odd ``seq`` = male)."""
     if isinstance(born, str):
         born = date.fromisoformat(born)
@@ -53,7 +53,7 @@ def person_from_case(record: dict[str, Any]) -> Person:
     """A person from a case's record, with a synthetic ID unless one is given."""
     rec = dict(record)
     born = str(rec.pop("born", rec.get("birth_date", "1970-01-01")))
-    seq = int(rec.pop("seq", 101))
+    seq = int(rec.pop("seq", 123))
     rec.setdefault("birth_date", born)
     rec.setdefault("id_number", synthetic_id(str(rec["region"]), born, seq))
     return Person.from_record(rec)
@@ -104,7 +104,14 @@ def check_case(engine: Engine, case: dict[str, Any]) -> None:
         assert str(res[code].amount) == str(amount), (name, code, str(res[code].amount), res[code].reason)
         check_explanation_reproduces(res[code])
     for code, status in case.get("status", {}).items():
-        assert res[code].status == status, (name, code, res[code].status, res[code].reason)
+        ent = res[code]
+        assert ent.status == status, (name, code, ent.status, ent.reason)
+        if status == "in_kind":
+            # listed with its description, never money, never in the total
+            assert ent.in_kind is not None and ent.in_kind.description, (name, code)
+            assert ent.amount == 0 and not ent.is_money, (name, code)
+        elif status != "eligible":
+            assert ent.reason, f"{name}: {code} pays nothing and must say why"
     for code in case.get("absent", []):
         assert code not in res, f"{name}: rule {code} should not apply"
     if "total" in case:
