@@ -39,7 +39,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .calc import Q, q, qmax, qmin, qsum
+    from .calc import Q, q, qmax, qmin, qround, qsum
     from .engine import Adjustment, Engine, Entitlement, Entitlements, Segment
     from .ids import (
         NATIONAL,
@@ -84,7 +84,7 @@ __all__ = [
     "Engine", "Entitlement", "Entitlements", "Segment", "Adjustment",
     # rules and plugins
     "BenefitRule", "rule", "Basis", "Source", "NotEligible", "InKind", "hookimpl", "PackInfo",
-    "Q", "q", "qmin", "qmax", "qsum",
+    "Q", "q", "qmin", "qmax", "qsum", "qround",
     # model
     "Person", "ServiceRecord", "Award", "Disability", "FamilyTie",
     "Sex", "Hukou", "ServiceType", "Hardship", "Education", "AwardLevel", "DisabilityCause", "MemberStatus",
@@ -111,6 +111,7 @@ _LAZY = {
     "qmax": ("calc", "qmax"),
     "qmin": ("calc", "qmin"),
     "qsum": ("calc", "qsum"),
+    "qround": ("calc", "qround"),
     "Adjustment": ("engine", "Adjustment"),
     "Engine": ("engine", "Engine"),
     "Entitlement": ("engine", "Entitlement"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["Q", "q", "fmt_number", "qmin", "qmax", "qsum", "evaluate_expression"]
+__all__ = ["Q", "q", "fmt_number", "qmin", "qmax", "qsum", "qround", "evaluate_expression"]
 
 _PRECEDENCE = {"+": 1, "-": 1, "×": 2, "÷": 2}
 
@@ -146,6 +146,19 @@ def qsum(values: Any) -> Q:
     return out if out is not None else Q(0)
 
 
+def qround(value: Any, rounding: Any) -> Q:
+    """``value`` rounded by a named policy (``sy.YUAN_UP`` …), traced as ``yuan_up(…)``.
+
+    Used where a rounded figure feeds later arithmetic (a published yearly
+    standard that an uplift then multiplies); the explanation keeps both steps.
+    """
+    x = value if isinstance(value, Q) else Q(value)
+    out = rounding(x.value)
+    if out == x.value:
+        return x
+    return Q(out, f"{rounding.name}({x.text})")
+
+
 def evaluate_expression(text: str) -> Decimal:
     """Evaluate an expression as :class:`Q` writes it (``(106670 ÷ 12) × 7``), exactly.
 
@@ -153,7 +166,9 @@ def evaluate_expression(text: str) -> Decimal:
     """
     import re
 
-    tokens = re.findall(r"\d+(?:\.\d+)?|min|max|[-+×÷(),]", text.replace(" ", ""))
+    from .money import ROUNDINGS
+
+    tokens = re.findall(r"\d+(?:\.\d+)?|min|max|[a-z_]+|[-+×÷(),]", text.replace(" ", ""))
     if "".join(tokens) != text.replace(" ", ""):
         raise ValueError(f"cannot read expression {text!r}")
     pos = 0
@@ -174,6 +189,11 @@ def evaluate_expression(text: str) -> Decimal:
             return v
         if t == "-":
             return -atom()
+        if t in ROUNDINGS:
+            take()
+            v = expr()
+            take()
+            return ROUNDINGS[t](v)
         if t in ("min", "max"):
             take()
             args = [expr()]

@@ -1,0 +1,137 @@
+"""The fujian pack's policy cases (``cases/*.toml``), run through ``sy.Engine(plugins=[shuangyong_fujian])``.
+
+The county income the rule needs is the adopting office's to supply; the
+tests register an EXAMPLE value (``example/fujian_county_income.toml``) for
+350102 through a throwaway plugin, exactly as an office's own pack would.
+
+Each case was computed by hand from the sources named in the README; its
+name shows the arithmetic.  Amounts are compared exactly as decimal strings,
+and every eligible explanation must reproduce its amount from the numbers it
+shows.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shuangyong as sy
+import shuangyong_fujian
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shuangyong.calc import evaluate_expression
+from shuangyong.ids import check_character
+from shuangyong.money import ROUNDINGS
+
+CASES_DIR = Path(__file__).parent / "cases"
+EXAMPLE_INCOME = Path(__file__).parent / "example" / "fujian_county_income.toml"
+EXAMPLE_COUNTY = "350102"
+
+
+class ExampleCountyOffice:
+    """What an adopting county office ships: its own income figure, registered for its own code."""
+
+    __name__ = "example_county_office"
+
+    @sy.hookimpl
+    def shuangyong_pack_info(self) -> dict[str, Any]:
+        return {"name": "example_county_office", "version": "0", "jurisdictions": [EXAMPLE_COUNTY]}
+
+    @sy.hookimpl
+    def shuangyong_parameters(self, register: Any) -> None:
+        register(EXAMPLE_INCOME, jurisdiction=EXAMPLE_COUNTY)
+
+
+def synthetic_id(region: str, born: date, seq: int = 101) -> str:
+    """A valid 18-character 公民身份号码 for a synthetic person (no real person)."""
+    first17 = f"{region[:6]}{born:%Y%m%d}{seq:03d}"
+    return first17 + check_character(first17)
+
+
+def person_from_case(record: dict[str, Any]) -> sy.Person:
+    """The case's record with a synthetic ID made from its region and birth date."""
+    rec = dict(record)
+    born = date.fromisoformat(str(rec.get("birth_date", "1970-01-01")))
+    rec.setdefault("id_number", synthetic_id(str(rec["region"]), born, int(rec.pop("seq", 101))))
+    return sy.Person.from_record(rec)
+
+
+def load_cases() -> list[Any]:
+    out = []
+    for path in sorted(CASES_DIR.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for i, case in enumerate(data["case"]):
+            out.append(pytest.param(case, id=f"{path.stem}-{i:02d}"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def engine() -> sy.Engine:
+    """The fujian pack plus the example county office's income."""
+    return sy.Engine(plugins=[shuangyong_fujian, ExampleCountyOffice()])
+
+
+@pytest.fixture(scope="module")
+def pack_alone() -> sy.Engine:
+    return sy.Engine(plugins=[shuangyong_fujian])
+
+
+def check_explanation_reproduces(ent: sy.Entitlement) -> None:
+    """Each segment's expression evaluates to its raw amount; rounding and units give the total."""
+    rounding = ROUNDINGS[ent.rounding]
+    total = Decimal(0)
+    for s in ent.segments:
+        if s.status != "eligible":
+            continue
+        assert evaluate_expression(s.expression) == s.raw, (s.expression, s.raw)
+        assert rounding(s.raw) == s.unit_amount
+        total += s.unit_amount * s.units
+    assert total == ent.amount
+
+
+@pytest.mark.parametrize("case", load_cases())
+def test_policy_case(engine: sy.Engine, pack_alone: sy.Engine, case: dict[str, Any]) -> None:
+    if case.get("without_example"):
+        engine = pack_alone
+    person = person_from_case(case["person"])
+    period = sy.parse_period(case["period"])
+    res = engine.entitlements(person, period)
+    for code, amount in case.get("expect", {}).items():
+        assert str(res[code].amount) == amount, (case["name"], res[code].reason)
+    for code, status in case.get("status", {}).items():
+        assert res[code].status == status, (case["name"], res[code].reason)
+    for code in case.get("absent", []):
+        assert code not in res, case["name"]
+    for code in case.get("expect", {}):
+        check_explanation_reproduces(res[code])
+    for code, needles in case.get("explain", {}).items():
+        text = str(engine.explain(person, period, code))
+        for needle in needles:
+            assert needle in text, (needle, text)
+
+
+# -- properties --------------------------------------------------------------------------------
+
+MULTIPLE = {"": Decimal(1), "西藏": Decimal(3), "新疆、高原": Decimal(3), "西藏、新疆": Decimal(3), "新疆": Decimal(2), "高原": Decimal("1.5")}
+UPLIFT = {"": Decimal(0), "中央军委称号": Decimal(1), "一等功": Decimal(1), "二等功": Decimal("0.6"), "三等功": Decimal("0.3"),
+          "优秀士兵": Decimal("0.1"), "嘉奖": Decimal(0)}
+
+
+@settings(max_examples=80, deadline=None)
+@given(income=st.integers(10_000, 150_000), hardship=st.sampled_from(sorted(MULTIPLE)), award=st.sampled_from(sorted(UPLIFT)))
+def test_full_year_is_half_the_income_times_multiple_plus_uplift(engine: sy.Engine, income: int, hardship: str, award: str) -> None:
+    """Any county income: income × 0.5 × (multiple + uplift), to the 分, for a conscript serving all year."""
+    what_if = engine.with_overrides([("fujian_county_income.urban_previous_year", Decimal(income), None)])
+    rec: dict[str, Any] = {"region": EXAMPLE_COUNTY, "birth_date": "1971-10-11", "categories": "义务兵家属", "enlisted": "2023-09-10",
+                           "service_type": "义务兵"}
+    if hardship:
+        rec["hardship"] = hardship
+    if award:
+        rec["awards"] = f"{award}@2024-05-01"
+    amount = what_if.entitlements(person_from_case(rec), sy.Period.year(2024))["conscript_family_allowance"].amount
+    expected = (Decimal(income) * Decimal("0.5") * (MULTIPLE[hardship] + UPLIFT[award])).quantize(Decimal("0.01"))
+    assert amount == expected

@@ -1,0 +1,70 @@
+"""Shared pieces of 义务兵家庭优待金 rules, used by several provinces' packs.
+
+The national circular (explained 2023-02-21, secondary; ``policy-facts.md`` §3)
+pays 优待金 per six months served, a part counting as six months, normally
+for at most two years.  Provinces differ in the standard and the uplifts,
+not in these mechanics, so packs share them from here.
+
+Record convention: the family's record carries the conscript's own service
+record (入伍时间, 退役时间, 服役类型 义务兵) and may carry the conscript's
+awards as ``awards`` or ``member_awards``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from .model import Award, Category, ServiceType
+from .periods import add_months
+from .rules import NotEligible
+
+__all__ = ["INSTALMENT_MONTHS", "instalments_in_year", "family_of_serving_conscript", "awards_of_year"]
+
+#: One instalment per half year served; a part of a half year counts as a whole one.
+INSTALMENT_MONTHS = 6
+
+
+def instalments_in_year(enlisted: date, discharged: date | None, year: int, max_months: int = 24) -> int:
+    """How many six-month instalments of a conscript's service begin in ``year``.
+
+    Instalment k covers ``[enlisted + 6k months, enlisted + 6(k+1) months)``;
+    it is owed when it begins before discharge (a part counts as a whole) and
+    lies within the first ``max_months`` of service.  Over the years of a full
+    24-month term the instalments add up to exactly four (two yearly standards).
+    """
+    count = 0
+    k = 0
+    while k * INSTALMENT_MONTHS < max_months:
+        start = add_months(enlisted, k * INSTALMENT_MONTHS)
+        if (discharged is not None and start >= discharged) or start.year > year:
+            break
+        if start.year == year:
+            count += 1
+        k += 1
+    return count
+
+
+def family_of_serving_conscript(facts: Any) -> NotEligible | None:
+    """``None`` when the record is a conscript's family carrying the conscript's service record; else why not.
+
+    Reads the declared facts ``categories`` and ``service_type``.
+    """
+    if not (facts.has(Category.CONSCRIPT_FAMILY) or facts.has(Category.SERVING_FAMILY)):
+        return NotEligible("类别不含义务兵家属或现役军人家属", "categories include neither 义务兵家属 nor 现役军人家属")
+    if facts.service_type is None:
+        return NotEligible("未登记军人的服役记录（入伍时间、服役类型）", "the member's service record (enlisted, service type) is missing")
+    if facts.service_type is not ServiceType.CONSCRIPT:
+        return NotEligible(
+            f"服役类型为{facts.service_type.label}：优待金只发给义务兵家庭",
+            f"service type is {facts.service_type.en}: only conscripts' families receive it",
+        )
+    return None
+
+
+def awards_of_year(facts: Any, year: int) -> list[Award]:
+    """The conscript's awards that count for ``year``: dated in that year, or undated.
+
+    Reads the declared facts ``awards`` and ``member_awards``.
+    """
+    return [a for a in (*facts.awards, *facts.member_awards) if a.date is None or a.date.year == year]
