@@ -19,7 +19,7 @@ from .model import Award, Category, ServiceType
 from .periods import add_months
 from .rules import NotEligible
 
-__all__ = ["INSTALMENT_MONTHS", "instalments_in_year", "family_of_serving_conscript", "awards_of_year"]
+__all__ = ["INSTALMENT_MONTHS", "instalments_in_year", "family_of_serving_conscript", "awards_of_year", "self_employed_discharged_soldier"]
 
 #: One instalment per half year served; a part of a half year counts as a whole one.
 INSTALMENT_MONTHS = 6
@@ -68,3 +68,18 @@ def awards_of_year(facts: Any, year: int) -> list[Award]:
     Reads the declared facts ``awards`` and ``member_awards``.
     """
     return [a for a in (*facts.awards, *facts.member_awards) if a.date is None or a.date.year == year]
+
+
+def self_employed_discharged_soldier(facts: Any) -> NotEligible | None:
+    """``None`` for a self-employed discharged conscript or NCO (自主就业退役士兵); else why not.
+
+    Reads the declared facts ``categories`` and ``service_type``; the category
+    退役士兵 is read as 自主就业 (安排工作 soldiers should not carry it).
+    """
+    if not facts.has(Category.DISCHARGED_SOLDIER):
+        return NotEligible("类别不含退役士兵（自主就业）", "category 退役士兵 (self-employed) not held")
+    kind = facts.service_type
+    if kind not in (ServiceType.CONSCRIPT, ServiceType.NCO):
+        shown = kind.label if kind is not None else "未登记"
+        return NotEligible(f"服役类型{shown}：补助只发给义务兵和士官", f"service type {kind.en if kind else 'missing'}: conscripts and NCOs only")
+    return None

@@ -9,44 +9,18 @@ shows.
 from __future__ import annotations
 
 import tomllib
-from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import shuangyong as sy
+from shuangyong.testing import case_params, check_case, person_from_case
 import shuangyong_jiangxi
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shuangyong.calc import evaluate_expression
-from shuangyong.ids import check_character
-from shuangyong.money import ROUNDINGS
 
 CASES_DIR = Path(__file__).parent / "cases"
-
-
-def synthetic_id(region: str, born: date, seq: int = 101) -> str:
-    """A valid 18-character 公民身份号码 for a synthetic person (no real person)."""
-    first17 = f"{region[:6]}{born:%Y%m%d}{seq:03d}"
-    return first17 + check_character(first17)
-
-
-def person_from_case(record: dict[str, Any]) -> sy.Person:
-    """The case's record with a synthetic ID made from its region and birth date."""
-    rec = dict(record)
-    born = date.fromisoformat(str(rec.get("birth_date", "1970-01-01")))
-    rec.setdefault("id_number", synthetic_id(str(rec["region"]), born, int(rec.pop("seq", 101))))
-    return sy.Person.from_record(rec)
-
-
-def load_cases() -> list[Any]:
-    out = []
-    for path in sorted(CASES_DIR.glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        for i, case in enumerate(data["case"]):
-            out.append(pytest.param(case, id=f"{path.stem}-{i:02d}"))
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -54,36 +28,9 @@ def engine() -> sy.Engine:
     return sy.Engine(plugins=[shuangyong_jiangxi])
 
 
-def check_explanation_reproduces(ent: sy.Entitlement) -> None:
-    """Each segment's expression evaluates to its raw amount; rounding and units give the total."""
-    rounding = ROUNDINGS[ent.rounding]
-    total = Decimal(0)
-    for s in ent.segments:
-        if s.status != "eligible":
-            continue
-        assert evaluate_expression(s.expression) == s.raw, (s.expression, s.raw)
-        assert rounding(s.raw) == s.unit_amount
-        total += s.unit_amount * s.units
-    assert total == ent.amount
-
-
-@pytest.mark.parametrize("case", load_cases())
+@pytest.mark.parametrize("case", case_params(CASES_DIR))
 def test_policy_case(engine: sy.Engine, case: dict[str, Any]) -> None:
-    person = person_from_case(case["person"])
-    period = sy.parse_period(case["period"])
-    res = engine.entitlements(person, period)
-    for code, amount in case.get("expect", {}).items():
-        assert str(res[code].amount) == amount, (case["name"], res[code].reason)
-    for code, status in case.get("status", {}).items():
-        assert res[code].status == status, (case["name"], res[code].reason)
-    for code in case.get("absent", []):
-        assert code not in res, case["name"]
-    for code in case.get("expect", {}):
-        check_explanation_reproduces(res[code])
-    for code, needles in case.get("explain", {}).items():
-        text = str(engine.explain(person, period, code))
-        for needle in needles:
-            assert needle in text, (needle, text)
+    check_case(engine, case)
 
 
 # -- properties --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import family_of_serving_conscript, instalments_in_year
+from shuangyong.conscripts import family_of_serving_conscript, instalments_in_year, self_employed_discharged_soldier
 
 __all__ = ["old_demobilised_allowance", "conscript_family_allowance", "award_bonus", "discharge_grant", "ALL"]
 
@@ -163,12 +163,10 @@ def award_bonus(facts: Any, p: Any) -> Any:
 )
 def discharge_grant(facts: Any, p: Any) -> Any:
     """A self-employed discharged soldier receives a one-off grant by service type and years."""
-    if not facts.has(sy.Category.DISCHARGED_SOLDIER):
-        return sy.NotEligible("类别不含退役士兵（自主就业）", "category 退役士兵 (self-employed) not held")
+    refused = self_employed_discharged_soldier(facts)
+    if refused is not None:
+        return refused
     kind = facts.service_type
-    if kind not in (sy.ServiceType.CONSCRIPT, sy.ServiceType.NCO):
-        shown = kind.label if kind is not None else "未登记"
-        return sy.NotEligible(f"服役类型{shown}：补助只发给义务兵和士官", f"service type {kind.en if kind else 'missing'}: conscripts and NCOs only")
     rounding = p.year_rounding
     years = {"down": facts.service_years, "up": facts.service_years_up, "half": facts.service_years_half}[rounding]
     if years == 0:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import family_of_serving_conscript, instalments_in_year
+from shuangyong.conscripts import family_of_serving_conscript, instalments_in_year, self_employed_discharged_soldier
 
 __all__ = ["conscript_family_allowance", "discharge_grant", "ALL"]
 
@@ -106,12 +106,9 @@ def conscript_family_allowance(facts: Any, p: Any) -> Any:
 )
 def discharge_grant(facts: Any, p: Any) -> Any:
     """A self-employed discharged soldier receives 1.5 times the local previous-year urban income."""
-    if not facts.has(sy.Category.DISCHARGED_SOLDIER):
-        return sy.NotEligible("类别不含退役士兵（自主就业）", "category 退役士兵 (self-employed) not held")
-    kind = facts.service_type
-    if kind not in (sy.ServiceType.CONSCRIPT, sy.ServiceType.NCO):
-        shown = kind.label if kind is not None else "未登记"
-        return sy.NotEligible(f"服役类型{shown}：补助只发给义务兵和士官", f"service type {kind.en if kind else 'missing'}: conscripts and NCOs only")
+    refused = self_employed_discharged_soldier(facts)
+    if refused is not None:
+        return refused
     return p.previous_year * p.income_multiple
 
 
