@@ -50,6 +50,9 @@ __all__ = [
 class LabelledEnum(enum.Enum):
     """An enum whose value is its Chinese label, with an English label and aliases."""
 
+    en: str
+    aliases: tuple[str, ...]
+
     def __new__(cls, label: str, en: str, *aliases: str) -> LabelledEnum:
         obj = object.__new__(cls)
         obj._value_ = label

@@ -226,11 +226,12 @@ def load_registry(plugins: Iterable[tuple[str, object, str]]) -> Registry:
     names: dict[int, str] = {}
     for name, obj, dist in order:
         info = _call_one(pm, "shuangyong_pack_info", obj, name, dist, {})
-        pack = _pack_info(info, name, obj, dist)
-        if reg.pack(pack.name) is not None:
-            raise RuleConflictError(pack.name, "-", reg.pack(pack.name).module, pack.module, kind="pack name")  # type: ignore[union-attr]
-        reg.packs.append(pack)
-        names[id(obj)] = pack.name
+        info_obj = _pack_info(info, name, obj, dist)
+        earlier = reg.pack(info_obj.name)
+        if earlier is not None:
+            raise RuleConflictError(info_obj.name, "-", earlier.module, info_obj.module, kind="pack name")
+        reg.packs.append(info_obj)
+        names[id(obj)] = info_obj.name
     for hook in _HOOK_ORDER:
         for name, obj, dist in order:
             pack = names[id(obj)]
