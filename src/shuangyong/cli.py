@@ -127,10 +127,10 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.roster:
         from .roster import read_roster
 
-        rows = list(read_roster(args.roster, encoding=args.encoding).rows)
-        if not 1 <= args.row <= len(rows):
-            raise ShuangyongError(f"--row {args.row}: the roster has rows 1..{len(rows)}")
-        record = dict(rows[args.row - 1])
+        roster = read_roster(args.roster, encoding=args.encoding)
+        if not 1 <= args.row <= len(roster):
+            raise ShuangyongError(f"--row {args.row}: the roster has rows 1..{len(roster)}")
+        record = roster.record(args.row - 1)
     for item in args.field or ():
         key, sep, value = item.partition("=")
         if not sep:
@@ -138,7 +138,11 @@ def run_explain(args: argparse.Namespace) -> int:
         record[key.strip()] = value
     person = person_from_record(record)
     period = parse_period(args.period)
-    codes = [args.rule] if args.rule else [e.rule for e in engine.entitlements(person, period)]
+    res = engine.entitlements(person, period)
+    if args.rule:
+        codes = [args.rule]
+    else:  # what the person receives; every rule with --all (or when nothing applies)
+        codes = [e.rule for e in res if args.all or e.eligible] or [e.rule for e in res]
     lang = "zh" if _zh(args) else "en"
     if args.json:
         print(json.dumps([engine.explain(person, period, c).to_dict() for c in codes], ensure_ascii=False, indent=2))
@@ -198,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--row", type=int, default=1, help="row number in --roster (1 = first data row)")
     p.add_argument("--encoding", default=None)
     p.add_argument("--period", default=str(date.today().year))
-    p.add_argument("--rule", default=None, help="one rule code (default: every applicable rule)")
+    p.add_argument("--rule", default=None, help="one rule code (default: the rules that pay)")
+    p.add_argument("--all", action="store_true", help="explain every rule, also those that do not apply")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_explain)
 
