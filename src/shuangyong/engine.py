@@ -94,6 +94,7 @@ class Segment:
     inputs: tuple[tuple[str, Any], ...] = ()
     in_kind: InKind | None = None
     unit: str = "month"
+    event: Any = None
 
     @property
     def amount(self) -> Decimal:
@@ -229,7 +230,7 @@ class Entitlements:
 class _Result:
     """The priced outcome of one unit; shared by every unit with the same inputs (the cache)."""
 
-    __slots__ = ("status", "amount", "raw", "expression", "reason", "reason_en", "params", "inputs", "in_kind")
+    __slots__ = ("status", "amount", "raw", "expression", "reason", "reason_en", "params", "inputs", "in_kind", "event")
 
     def __init__(self, status: str, amount: Decimal, raw: Decimal | None, expression: str, reason: str, reason_en: str,
                  params: tuple[tuple[Resolved, tuple[str, ...], Any], ...], inputs: tuple[tuple[str, Any], ...],
@@ -243,6 +244,8 @@ class _Result:
         self.params = params
         self.inputs = inputs
         self.in_kind = in_kind
+        #: The event a one-off rule priced (an Award, a date), for the explanation.
+        self.event: Any = None
 
     def same_as(self, other: _Result) -> bool:
         if self is other:
@@ -493,6 +496,7 @@ class Engine:
         static, _ = _split_inputs(rule)
         values = dict(zip(static, static_values)) | dict(zip(dated, dated_values))
         result = self._evaluate(reg, region, on, values, dict(zip(rule.param_names, resolved)), event, base_amount)
+        result.event = event
         if len(self._cache) > _CACHE_LIMIT:
             self._cache.clear()
         self._cache[key] = result
@@ -585,7 +589,7 @@ def _summarise(reg: RuleRegistration, period: Period, units: list[_Unit]) -> Ent
         u = run[0][2]
         segments.append(Segment(start=run[0][0], end=run[-1][1], units=len(run), unit_amount=u.amount, raw=u.raw, expression=u.expression,
                                 status=u.status, reason=u.reason, reason_en=u.reason_en, params=u.params, inputs=u.inputs,
-                                in_kind=u.in_kind, unit=unit_name))
+                                in_kind=u.in_kind, unit=unit_name, event=u.event))
         run.clear()
 
     for unit in units:

@@ -139,6 +139,8 @@ class Explanation:
         unit_en = {"month": "month(s)", "year": "year(s)", "event": "event(s)"}[s.unit]
         head = f"· {s.label}（{s.units}{unit_zh}）" if zh else f"· {s.label} ({s.units} {unit_en})"
         out = [head + "：" + (_STATUS[s.status][0] if zh else _STATUS[s.status][1]) if zh else head + ": " + _STATUS[s.status][1]]
+        if s.event is not None:
+            out.append(("    事件：" if zh else "    event: ") + _show(s.event, "zh" if zh else "en"))
         if s.inputs:
             shown = ("，" if zh else ", ").join(f"{n}={_show(v, 'zh' if zh else 'en')}" for n, v in s.inputs)
             out.append(("    输入：" if zh else "    inputs: ") + shown)
@@ -153,7 +155,8 @@ class Explanation:
         if s.status == "eligible" and s.raw is not None:
             rounding = ROUNDINGS.get(self.entitlement.rounding)
             rl = (rounding.label_zh if zh else rounding.name) if rounding else self.entitlement.rounding
-            calc = f"{s.expression} = {_raw(s.raw)}"
+            # A bare figure needs no "= itself".
+            calc = _raw(s.raw) if s.expression == fmt_number(s.raw) else f"{s.expression} = {_raw(s.raw)}"
             if s.raw != s.unit_amount:
                 calc += f" → {_fmt(s.unit_amount)}（{rl}）" if zh else f" → {_fmt(s.unit_amount)} ({rl})"
             if s.units > 1:
@@ -205,6 +208,7 @@ class Explanation:
                     "inputs": {n: _show(v, "en") for n, v in s.inputs},
                     "parameters": [dict(r.to_dict(), path=list(path), value_used=_show(leaf)) for r, path, leaf in s.params],
                     "in_kind": None if s.in_kind is None else s.in_kind.description,
+                    "event": None if s.event is None else _show(s.event, "en"),
                 }
                 for s in e.segments
             ],
