@@ -276,7 +276,9 @@ def test_turning_60_mid_year_pays_from_the_next_month(engine: sy.Engine) -> None
     p = rural_veteran(date(1958, 5, 20), "1976-03-01", "1978-03-01")
     e = year(engine, p, 2018, "rural_veteran_old_age_allowance")
     assert e.amount == D("390.00")
-    assert "2018-05-20" in e.reason  # the months before say when the person turns 60
+    # the months before say why, and the explanation shows the birth date they turn on
+    assert e.reason == "2018-01..2018-05: 年满60周岁的次月起发放（出生日期见输入）"
+    assert "birth_date=1958-05-20" in str(engine.explain(p, sy.Period.year(2018), "rural_veteran_old_age_allowance"))
 
 
 def test_a_pack_can_choose_the_birthday_month(tmp_path: Path) -> None:

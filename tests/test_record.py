@@ -172,3 +172,18 @@ def test_age_matches_dateutil(born: date, on: date) -> None:
     p = sy.Person(id_number=idn, region="110101")
     if on >= born:
         assert p.age_on(on) == relativedelta(on, born).years == compute_fact("age", p, on)
+
+
+@given(st.dates(min_value=date(1930, 1, 1), max_value=date(2030, 1, 1)), st.dates(min_value=date(1930, 1, 1), max_value=date(2030, 1, 1)),
+       st.sampled_from(["up", "down", "half"]))
+def test_whole_years_agree_with_relativedelta(start: date, end: date, rounding: str) -> None:
+    from dateutil.relativedelta import relativedelta
+
+    from shuangyong.model import _whole_years
+
+    if end <= start:
+        assert _whole_years(start, end, rounding) == 0
+        return
+    d = relativedelta(end, start)
+    expected = d.years + (1 if (rounding == "up" and (d.months or d.days)) or (rounding == "half" and d.months >= 6) else 0)
+    assert _whole_years(start, end, rounding) == expected

@@ -37,7 +37,7 @@ from attrs import field, frozen
 
 from .calc import Q, fmt_number
 from .errors import AdjustmentError, ParameterNotFoundError, ShuangyongError
-from .facts import DATED_FACTS, FACT_SEEDS, compute_fact
+from .facts import DATED_FACTS, compute_fact, fact_getter
 from .ids import fallback_chain
 from .model import Person
 from .money import ZERO, to_decimal
@@ -45,6 +45,7 @@ from .params import ParameterSet, Resolved, Source
 from .periods import Period, add_months
 from .plugins import PackInfo, Registry, RuleRegistration, discover, load_registry
 from .rules import BenefitRule, Facts, InKind, NotEligible, Params
+from .sharing import Recorder, TracedDate, compile_conditions, holds, plain
 
 __all__ = ["Engine", "Entitlement", "Entitlements", "Segment", "Adjustment", "STATUSES"]
 
@@ -230,7 +231,7 @@ class Entitlements:
 class _Result:
     """The priced outcome of one unit; shared by every unit with the same inputs (the cache)."""
 
-    __slots__ = ("status", "amount", "raw", "expression", "reason", "reason_en", "params", "inputs", "in_kind", "event")
+    __slots__ = ("status", "amount", "raw", "expression", "reason", "reason_en", "params", "inputs", "in_kind", "event", "conditions")
 
     def __init__(self, status: str, amount: Decimal, raw: Decimal | None, expression: str, reason: str, reason_en: str,
                  params: tuple[tuple[Resolved, tuple[str, ...], Any], ...], inputs: tuple[tuple[str, Any], ...],
@@ -246,6 +247,8 @@ class _Result:
         self.in_kind = in_kind
         #: The event a one-off rule priced (an Award, a date), for the explanation.
         self.event: Any = None
+        #: What the formula's use of date facts required (see shuangyong.sharing).
+        self.conditions: tuple[Any, ...] = ()
 
     def same_as(self, other: _Result) -> bool:
         if self is other:
@@ -282,6 +285,7 @@ class Engine:
         self._changes: dict[tuple[int, str], frozenset[date]] = {}
         self._reads_on: set[int] = set()
         self._results: dict[Any, tuple[Entitlement, list[_Unit]]] = {}
+        self._shared: dict[Any, list[tuple[Any, tuple[Entitlement, list[_Unit]]]]] = {}
 
     @classmethod
     def from_plugins(cls, only: Iterable[str] | None = None, *, national: bool = True) -> Engine:
@@ -291,6 +295,13 @@ class Engine:
     def with_overrides(self, overrides: Iterable[tuple[str, Any, date | None]]) -> Engine:
         """A copy of this engine whose parameters carry what-if overrides (see ``ParameterSet.with_overrides``)."""
         return Engine(_registry=self.registry, _params=self.parameters.with_overrides(overrides))
+
+    def clear_cache(self) -> None:
+        """Forget every priced result (results never go stale; this is for tests and benchmarks)."""
+        self._results.clear()
+        self._shared.clear()
+        self._cache.clear()
+        self._changes.clear()
 
     # -- what is loaded --------------------------------------------------------------
     @property
@@ -407,32 +418,85 @@ class Engine:
 
     def _entitlement(self, reg: RuleRegistration, person: Person, period: Period,
                      base: tuple[Entitlement, list[_Unit]] | None) -> tuple[Entitlement, list[_Unit]]:
-        """One rule's result, reused for anyone whose declared facts (and what dated facts derive from) match."""
+        """One rule's result, reused for anyone whose declared facts lead to the same answer.
+
+        Non-date facts and the values of date-dependent facts on the dates priced must be
+        equal; date facts must give the same outcome on every comparison the formula made
+        (``shuangyong.sharing``).
+        """
         rule = reg.rule
-        static, dated = _split_inputs(rule)
-        static_values = tuple(compute_fact(n, person, date.min) for n in static)
+        _, dated, getters, dated_getters = _plan(rule)
+        static_values = tuple([g(person, date.min) for g in getters])
+        date_pos = tuple([i for i, v in enumerate(static_values) if type(v) is date])
+        shape = tuple([_DATE if type(v) is date else v for v in static_values]) if date_pos else static_values
         key = (
-            id(reg), period, person.region, static_values, tuple(FACT_SEEDS[n](person) for n in dated),
+            id(reg), period, person.region, shape, self._dated_signature(rule, dated_getters, person, period),
             person.death_date if rule.period == "monthly" else None,
-            id(base[0]) if base is not None else None,  # the base entry lives in this same cache
+            id(base[1]) if base is not None else None,  # the base's units live in this same cache
             tuple((d, _hashable(x)) for d, x in rule.events(person)) if rule.period == "one_off" else None,
         )
-        hit = self._results.get(key)
+        if not date_pos:
+            hit = self._results.get(key)
+            if hit is not None:
+                return hit
+            entry = self._compute(reg, person, period, base, static_values, static_values, None)
+            self._store(key, entry)
+            return entry
+        dates = tuple(static_values[i] for i in date_pos)
+        exact_key = (key, dates)
+        hit = self._results.get(exact_key)
         if hit is not None:
             return hit
-        units = self._units(reg, person, period, base[1] if base is not None else None, static_values)
-        entry = (_summarise(reg, period, units), units)
-        if len(self._results) > _CACHE_LIMIT:
-            self._results.clear()
-        self._results[key] = entry
+        for conditions, shared in self._shared.get(key, ()):
+            if holds(conditions, static_values):
+                self._store(exact_key, shared)
+                return shared
+        recorder = Recorder()
+        traced = tuple(TracedDate(v, i, recorder) if i in date_pos else v for i, v in enumerate(static_values))
+        entry = self._compute(reg, person, period, base, static_values, traced, recorder)
+        recorder.active = False
+        self._store(exact_key, entry)
+        if not any(c[2] == "exact" for c in recorder.conditions):
+            bucket = self._shared.setdefault(key, [])
+            if len(bucket) < _BUCKET_LIMIT:
+                bucket.append((compile_conditions(recorder.conditions), entry))
         return entry
 
+    def _compute(self, reg: RuleRegistration, person: Person, period: Period, base: tuple[Entitlement, list[_Unit]] | None,
+                 raw: tuple[Any, ...], traced: tuple[Any, ...], recorder: Recorder | None) -> tuple[Entitlement, list[_Unit]]:
+        units = self._units(reg, person, period, base[1] if base is not None else None, raw, traced, recorder)
+        return (_summarise(reg, period, units), units)
+
+    def _store(self, key: Any, entry: tuple[Entitlement, list[_Unit]]) -> None:
+        if len(self._results) > _CACHE_LIMIT:
+            self._results.clear()
+            self._shared.clear()
+            self._cache.clear()
+        self._results[key] = entry
+
+    @staticmethod
+    def _dated_signature(rule: BenefitRule, dated: tuple[Any, ...], person: Person, period: Period) -> tuple[Any, ...]:
+        """The values of the rule's date-dependent facts (given by their getters) on every date it prices."""
+        if not dated:
+            return ()
+        if rule.period == "monthly":
+            days = [m.start for m in period.months()]
+        elif rule.period == "yearly":
+            days = [d for y in period.years() if (d := _pay_day(rule, y)) in period]
+        else:
+            days = [d for d, _ in rule.events(person) if d in period]
+        return tuple([tuple([g(person, d) for d in days]) for g in dated])
+
     def _units(self, reg: RuleRegistration, person: Person, period: Period, base_units: list[_Unit] | None,
-               static_values: tuple[Any, ...]) -> list[_Unit]:
+               raw: tuple[Any, ...], traced: tuple[Any, ...], recorder: Recorder | None) -> list[_Unit]:
         rule = reg.rule
         _, dated = _split_inputs(rule)
         base_at = {u[0]: u[2] for u in base_units} if base_units is not None else None
         out: list[_Unit] = []
+
+        def price(on: date, event: Any = None) -> _Result:
+            return self._price(reg, person, on, event, base_at, raw, traced, dated, recorder)
+
         if rule.period == "monthly":
             # Only months where something can change are priced; the rest repeat the month before.
             # With date-dependent facts (age, service years) every month is priced.
@@ -442,21 +506,18 @@ class Engine:
             for m in period.months():
                 base = base_at.get(m.start) if base_at is not None else None
                 if prev is None or changes is None or m.start in changes or base is not prev_base or id(reg) in self._reads_on:
-                    prev = self._price(reg, person, m.start, None, base_at, static_values, dated)
+                    prev = price(m.start)
                     prev_base = base
                 out.append((m.start, m.end, prev))
         elif rule.period == "yearly":
             for y in period.years():
-                try:
-                    pay = date(y, *rule.pay_on)
-                except ValueError:
-                    pay = date(y, rule.pay_on[0], 28)
+                pay = _pay_day(rule, y)
                 if pay in period:
-                    out.append((pay, date(y + 1, 1, 1), self._price(reg, person, pay, None, base_at, static_values, dated)))
+                    out.append((pay, date(y + 1, 1, 1), price(pay)))
         else:
             for when, payload in rule.events(person):
                 if when in period:
-                    out.append((when, when, self._price(reg, person, when, payload, base_at, static_values, dated)))
+                    out.append((when, when, price(when, payload)))
         return out
 
     def _change_points(self, reg: RuleRegistration, person: Person) -> frozenset[date]:
@@ -472,7 +533,7 @@ class Engine:
         return points
 
     def _price(self, reg: RuleRegistration, person: Person, on: date, event: Any, base_at: dict[date, _Result] | None,
-               static_values: tuple[Any, ...], dated: tuple[str, ...]) -> _Result:
+               raw: tuple[Any, ...], traced: tuple[Any, ...], dated: tuple[str, ...], recorder: Recorder | None) -> _Result:
         rule = reg.rule
         if rule.period == "monthly" and person.death_date is not None and on > person.death_date:
             d = person.death_date.isoformat()
@@ -488,17 +549,20 @@ class Engine:
         resolved = tuple(find(full, region, on) for full in rule.param_names)
         base_amount = base.amount if base is not None else None
         # A formula that reads facts.on has results that depend on the date: key them by it.
-        key = (id(reg), static_values, dated_values, tuple(map(id, resolved)), _hashable(event), base_amount,
+        key = (id(reg), raw, dated_values, tuple(map(id, resolved)), _hashable(event), base_amount,
                on if rule.period != "monthly" or id(reg) in self._reads_on else None)
         hit = self._cache.get(key)
         if hit is not None:
+            if recorder is not None:
+                recorder.conditions.extend(hit.conditions)
             return hit
         static, _ = _split_inputs(rule)
-        values = dict(zip(static, static_values)) | dict(zip(dated, dated_values))
+        values = dict(zip(static, traced)) | dict(zip(dated, dated_values))
+        start = len(recorder.conditions) if recorder is not None else 0
         result = self._evaluate(reg, region, on, values, dict(zip(rule.param_names, resolved)), event, base_amount)
         result.event = event
-        if len(self._cache) > _CACHE_LIMIT:
-            self._cache.clear()
+        if recorder is not None:
+            result.conditions = tuple(recorder.conditions[start:])
         self._cache[key] = result
         return result
 
@@ -514,7 +578,7 @@ class Engine:
 
         facts = Facts(rule.code, values, on, event, None if base_amount is None else Q(base_amount))
         params = Params(rule, lookup)
-        inputs = tuple((n, values[n]) for n in rule.inputs)
+        inputs = tuple((n, plain(values[n])) for n in rule.inputs)
         try:
             try:
                 result = rule.formula(facts, params)
@@ -550,7 +614,18 @@ class Engine:
         return _Result("eligible", rule.rounding(raw), raw, qv.text, "", "", used, inputs, None)
 
 
-_SPLIT: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_SPLIT: dict[int, tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]] = {}
+
+
+_DATE = object()  # stands for "a date" in a cache key; the date itself is matched by conditions
+_BUCKET_LIMIT = 64  # results kept per shape; more distinct outcomes fall back to exact dates
+
+
+def _pay_day(rule: BenefitRule, year: int) -> date:
+    try:
+        return date(year, *rule.pay_on)
+    except ValueError:  # 29 February
+        return date(year, rule.pay_on[0], 28)
 
 
 def _month_on_or_after(d: date) -> date:
@@ -560,13 +635,20 @@ def _month_on_or_after(d: date) -> date:
 
 def _split_inputs(rule: BenefitRule) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A rule's inputs split into facts fixed for a person and facts that depend on the date."""
+    plan = _plan(rule)
+    return plan[0], plan[1]
+
+
+def _plan(rule: BenefitRule) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]:
+    """(fixed fact names, dated fact names, their getters), computed once per rule."""
     try:
         return _SPLIT[id(rule)]
     except KeyError:
         static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
         dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
-        _SPLIT[id(rule)] = (static, dated)
-        return static, dated
+        plan = (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)))
+        _SPLIT[id(rule)] = plan
+        return plan
 
 
 def _hashable(v: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .model import Person
 
-__all__ = ["FACTS", "DATED_FACTS", "FACT_SEEDS", "fact_names", "compute_fact", "is_known_fact"]
+__all__ = ["FACTS", "DATED_FACTS", "FACT_SEEDS", "fact_getter", "fact_names", "compute_fact", "is_known_fact"]
 
 
 def _age(p: Person, on: date) -> int:
@@ -124,6 +124,14 @@ def fact_names() -> list[str]:
 
 def is_known_fact(name: str) -> bool:
     return name in FACTS or name.startswith("extra.")
+
+
+def fact_getter(name: str) -> Callable[[Person, date], Any]:
+    """The function computing fact ``name`` (``extra.<column>`` included)."""
+    if name.startswith("extra."):
+        column = name[6:]
+        return lambda p, on: p.extra_value(column)
+    return FACTS[name]
 
 
 def compute_fact(name: str, person: Person, on: date) -> Any:

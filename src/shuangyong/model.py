@@ -223,12 +223,13 @@ def _whole_years(start: date, end: date, rounding: str) -> int:
         raise ValueError(f"rounding must be one of {YEAR_ROUNDINGS}, not {rounding!r}")
     if end <= start:
         return 0
-    delta = relativedelta(end, start)
-    years = delta.years
-    has_part = bool(delta.months or delta.days)
+    # Whole months as dateutil's relativedelta counts them, without its cost (this runs per month priced).
+    months = (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+    years, rest = divmod(months, 12)
+    has_part = bool(rest) or end.day != start.day
     if rounding == "up" and has_part:
         years += 1
-    elif rounding == "half" and delta.months >= 6:
+    elif rounding == "half" and rest >= 6:
         years += 1
     return years
 

@@ -194,9 +194,9 @@ def _assessed_not_yet(facts: Any, start: str) -> NotEligible | None:
     first = assessed.replace(day=1)
     if _choice(start, "disability_pension.start", ("next_month", "same_month")) == "next_month":
         if facts.on <= first:
-            return NotEligible(f"评残（{assessed.isoformat()}）次月起发放", f"paid from the month after assessment ({assessed.isoformat()})")
+            return NotEligible("评残次月起发放（评残时间见输入）", "paid from the month after assessment (date among the inputs)")
     elif facts.on < first:
-        return NotEligible(f"评残（{assessed.isoformat()}）当月起发放", f"paid from the month of assessment ({assessed.isoformat()})")
+        return NotEligible("评残当月起发放（评残时间见输入）", "paid from the month of assessment (date among the inputs)")
     return None
 
 
@@ -293,9 +293,9 @@ def survivor_pension(facts: Any, p: Any) -> Any:
         first = died.replace(day=1)
         if _choice(p.start, "survivor_pension.start", ("month_after_death", "death_month")) == "month_after_death":
             if facts.on <= first:
-                return NotEligible(f"军人死亡（{died.isoformat()}）次月起发放", f"paid from the month after the member's death ({died.isoformat()})")
+                return NotEligible("军人死亡次月起发放（死亡时间见输入）", "paid from the month after the member's death (date among the inputs)")
         elif facts.on < first:
-            return NotEligible(f"军人死亡（{died.isoformat()}）当月起发放", f"paid from the month of the member's death ({died.isoformat()})")
+            return NotEligible("军人死亡当月起发放（死亡时间见输入）", "paid from the month of the member's death (date among the inputs)")
     annual = _survivor_annual(facts, p, status)
     if isinstance(annual, NotEligible):
         return annual
@@ -441,17 +441,17 @@ def rural_veteran_old_age_allowance(facts: Any, p: Any) -> Any:
     high = _iso_date(p.enlisted_before, "rural_veteran_old_age_allowance.enlisted_before")
     if not low <= enlisted < high:
         return NotEligible(
-            f"入伍时间 {enlisted.isoformat()} 不在 {low.isoformat()} 至 {high.isoformat()}（不含）之间",
-            f"enlisted on {enlisted.isoformat()}, outside {low.isoformat()} to {high.isoformat()} (exclusive)",
+            f"入伍时间不在 {low.isoformat()} 至 {high.isoformat()}（不含）之间（入伍时间见输入）",
+            f"enlisted outside {low.isoformat()} to {high.isoformat()} (exclusive; the date is among the inputs)",
         )
     min_age = int(p.min_age.value)
     birthday = facts.birth_date + relativedelta(years=min_age)
     first = birthday.replace(day=1)
     if _choice(p.start, "rural_veteran_old_age_allowance.start", ("month_after_birthday", "birthday_month")) == "month_after_birthday":
         if facts.on <= first:
-            return NotEligible(f"{birthday.isoformat()} 年满{min_age}周岁，次月起发放", f"turns {min_age} on {birthday.isoformat()}; paid from the next month")
+            return NotEligible(f"年满{min_age}周岁的次月起发放（出生日期见输入）", f"paid from the month after turning {min_age} (birth date among the inputs)")
     elif facts.on < first:
-        return NotEligible(f"{birthday.isoformat()} 年满{min_age}周岁，当月起发放", f"turns {min_age} on {birthday.isoformat()}; paid from that month")
+        return NotEligible(f"年满{min_age}周岁的当月起发放（出生日期见输入）", f"paid from the month of turning {min_age} (birth date among the inputs)")
     cats = facts.categories
     excluded = [c for c in _category_list(str(p.excluded_categories)) if c in cats]
     if excluded:
