@@ -967,6 +967,14 @@ _DEPS: dict[str, tuple[str, ...]] = {
     "member_death_date": ("survivor_of", "member_death_date"), "member_awards": ("survivor_of", "member_awards"),
     "member_monthly_pay": ("survivor_of", "member_monthly_pay"),
 }
+#: Facts that are a record date, with the column they come from and the column they need present.
+_DATE_COLUMN_FACTS: dict[str, tuple[str, str]] = {
+    "birth_date": ("@birth", ""), "enlisted": ("enlisted", ""), "discharged": ("discharged", "enlisted"),
+    "disability_assessed": ("disability_date", "disability_grade"), "member_death_date": ("member_death_date", "survivor_of"),
+    "death_date": ("death_date", ""),
+}
+#: Facts that count whole years (or months) of service.
+_SERVICE_COUNT_FACTS = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
 #: Facts whose value depends on the date priced.
 _VARYING = frozenset({"age", "alive", "serving", "service_years", "service_years_up", "service_years_half", "service_months",
                       "conscript_years"})
@@ -1120,12 +1128,16 @@ class _FactStore:
         """Fact codes of every row on ``on`` (cached; time-invariant facts computed once)."""
         np = self.np
         if name not in _VARYING:
+            if name not in self._fixed and name in _DATE_COLUMN_FACTS:
+                self._fixed[name] = self._date_column(name)
             if name not in self._fixed:
                 first, inv = self.combos(name)
                 per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
                 self._fixed[name] = per[inv]
             return self._fixed[name]
         key = (name, on)
+        if key not in self._at and name in _SERVICE_COUNT_FACTS:
+            self._at[key] = self._service_counts(name, on)
         if key not in self._at:
             if name == "age":
                 self._at[key] = self._age(on)
@@ -1147,6 +1159,69 @@ class _FactStore:
                 per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
                 self._at[key] = per[inv]
         return self._at[key]
+
+    def _date_column(self, name: str) -> Any:
+        """Codes of a fact that is a record date, present only with its dependency (vectorised)."""
+        np = self.np
+        column, needs = _DATE_COLUMN_FACTS[name]
+        t = self.table(name)
+        if column == "@birth":
+            uniq, inv = np.unique(self.birth, return_inverse=True)
+            lut = np.array([t.code(date.fromordinal(int(d) + _EPOCH)) for d in uniq.tolist()], dtype=np.int64)
+            return lut[inv.reshape(-1)]
+        col = self.p.cols.get(column)
+        none = t.code(None)
+        if col is None:
+            return np.full(len(self.rows), none, dtype=np.int64)
+        lut = np.array([t.code(v) for v in col.values], dtype=np.int64)
+        out = lut[col.codes[self.rows]]
+        need = self.p.cols.get(needs) if needs else None
+        if needs:
+            present = need.codes[self.rows] > 0 if need is not None else np.zeros(len(self.rows), dtype=bool)
+            out = np.where(present, out, none)
+        return out
+
+    def _service_counts(self, name: str, on: date) -> Any:
+        """Whole service years (or months) of every row on ``on``, as ``ServiceRecord`` counts them (vectorised)."""
+        np = self.np
+        enl = self.p.days("enlisted")[self.rows]
+        dis = self.p.days("discharged")[self.rows]
+        o = on.toordinal() - _EPOCH
+        has = enl != _ABSENT
+        end = np.where(dis != _ABSENT, dis, o)  # a discharged record counts to discharge, a serving one to the date
+        start = np.where(has, enl, 0)
+        end = np.where(has, end, 0)
+
+        def ymd(days: Any) -> tuple[Any, Any, Any]:
+            d = days.astype("datetime64[D]")
+            m = d.astype("datetime64[M]")
+            return (m.astype("datetime64[Y]").astype(np.int64) + 1970, m.astype(np.int64) % 12 + 1,
+                    (d - m.astype("datetime64[D]")).astype(np.int64) + 1)
+
+        sy_, sm, sd = ymd(start)
+        ey, em, ed = ymd(end)
+        months = (ey - sy_) * 12 + em - sm - (ed < sd)
+        positive = has & (end > start)
+        if name == "service_months":
+            value = np.where(positive, np.maximum(months, 0), 0)
+        else:
+            years, rest = np.divmod(np.maximum(months, 0), 12)
+            part = (rest > 0) | (ed != sd)
+            rounding = {"service_years": "down", "service_years_half": "half"}.get(name, "up")
+            if rounding == "up":
+                years = years + part
+            elif rounding == "half":
+                years = years + (rest >= 6)
+            value = np.where(positive, years, 0)
+            if name == "conscript_years" and "conscript_years" in self.p.cols:
+                # A record that states its 义务兵役年限 is taken at its word.
+                col = self.p.cols["conscript_years"]
+                stated = np.array([-1 if v is None else int(v) for v in col.values], dtype=np.int64)[col.codes[self.rows]]
+                value = np.where(has & (stated >= 0), stated, value)
+        t = self.table(name)
+        lo, hi = int(value.min()) if len(value) else 0, int(value.max()) if len(value) else 0
+        lut = np.array([t.code(int(v)) for v in range(lo, hi + 1)], dtype=np.int64)
+        return lut[value - lo]
 
     def _age(self, on: date) -> Any:
         np = self.np
@@ -1327,6 +1402,92 @@ class _Pricer:
         return unit, (not opaque and not log)
 
 
+def _date_classes(engine: Any, reg: Any, units: list[tuple[date, date]], G: int, first: Any, inv: Any, date_idx: list[int],
+                  fixed_names: list[str], fixed_codes: list[Any], varying_names: list[str], var_stacks: list[Any],
+                  region_of_row: list[str], facts: _FactStore, np: Any) -> tuple[int, Any, Any]:
+    """Split each group into classes of rows whose dates lead to the same answer.
+
+    A probe prices one row of the group with its dates traced (``shuangyong.sharing``);
+    every row whose dates give the same outcome on each comparison the formula made
+    joins its class, and the rest are probed again.  Pricing each class's first row
+    then gives every member's exact result.
+    """
+    from .sharing import Recorder, TracedDate
+
+    tables = [facts.table(f) for f in fixed_names]
+    transformed: dict[Any, tuple[Any, Any]] = {}
+    _ops = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
+
+    def dates_after(j: int, chain: tuple[Any, ...]) -> tuple[Any, Any]:
+        """(ordinal of each distinct value after ``chain``, whether it exists), computed once per (fact, chain)."""
+        key = (fixed_names[j], chain)
+        out = transformed.get(key)
+        if out is None:
+            ords, ok = [], []
+            for v in tables[j].values:
+                d = None
+                if type(v) is date:
+                    try:
+                        d = v
+                        for kind, arg in chain:
+                            d = d.replace(**dict(arg)) if kind == "replace" else (d + arg if kind == "add" else d - arg)
+                    except (ValueError, OverflowError):
+                        d = None
+                ords.append(d.toordinal() if d is not None else 0)
+                ok.append(d is not None)
+            out = transformed[key] = (np.array(ords, dtype=np.int64), np.array(ok, dtype=bool))
+        return out
+
+    order = np.argsort(inv, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inv, minlength=G))])
+    new_inv = np.empty_like(inv)
+    new_first: list[int] = []
+    for g in range(G):
+        remaining = order[bounds[g]:bounds[g + 1]]
+        while len(remaining):
+            rep = int(remaining[0])
+            rec = Recorder()
+            values: dict[str, Any] = {}
+            for j, f in enumerate(fixed_names):
+                v = tables[j].values[int(fixed_codes[j][rep])]
+                values[f] = TracedDate(v, j, rec) if j in date_idx and type(v) is date else v
+            region = region_of_row[rep]
+            exact = False
+            for m, (on, end) in enumerate(units):
+                for f, C in zip(varying_names, var_stacks):
+                    values[f] = facts.table(f).values[int(C[m, rep])]
+                resolved = {full: engine.parameters.find(full, region, on) for full in reg.rule.param_names}
+                try:
+                    _evaluate(engine, reg, region, on, end, dict(values), resolved, None, None)
+                except ShuangyongError:
+                    exact = True
+                    break
+            rec.active = False
+            mask = np.ones(len(remaining), dtype=bool)
+            if exact:
+                for j in date_idx:
+                    mask &= fixed_codes[j][remaining] == fixed_codes[j][rep]
+            else:
+                for pos_j, chain, op, other, outcome in rec.conditions:
+                    ords, ok = dates_after(pos_j, chain)
+                    codes_r = fixed_codes[pos_j][remaining]
+                    if op == "exact":
+                        mask &= ok[codes_r] & (ords[codes_r] == other.toordinal())
+                    else:
+                        mask &= ok[codes_r] & (_ops[op](ords[codes_r], other.toordinal()) == outcome)
+            mask[0] = True  # the probe's own row always belongs to its class
+            new_inv[remaining[mask]] = len(new_first)
+            new_first.append(rep)
+            remaining = remaining[~mask]
+    return len(new_first), np.asarray(new_first, dtype=np.int64), new_inv
+
+
+def _is_date_table(table: _Table) -> bool:
+    """True when a fact's values are dates (or absent)."""
+    vals = [v for v in table.values if v is not None]
+    return bool(vals) and all(type(v) is date for v in vals)
+
+
 def _evaluate(engine: Any, reg: Any, region: str, on: date, end: date, values: dict[str, Any], resolved: dict[str, Any],
               event: Any, base_amount: Decimal | None) -> Any:
     """Engine._evaluate, whichever of its two signatures this engine has (with or without ``end``)."""
@@ -1485,7 +1646,16 @@ def _price_periodic(reg: Any, base: Any, pos: Any, rcode: Any, regions: dict[int
     fixed_names = [f for f in rule.inputs if f not in _VARYING]
     varying_names = [f for f in rule.inputs if f in _VARYING]
     fixed_codes = [facts.codes(f, units[0][0])[pos] for f in fixed_names]
-    parts += fixed_codes
+    # Date facts (assessment, birth, enlistment dates) do not split groups: within a group, people
+    # whose dates give the same outcome on every comparison the formula makes share one pricing
+    # (shuangyong.sharing), so only whether each date is present goes into the grouping key.
+    date_idx = [] if base is not None else [j for j, f in enumerate(fixed_names) if _is_date_table(facts.table(f))]
+    for j, codes_j in enumerate(fixed_codes):
+        if j in date_idx:
+            absent = np.array([v is None for v in facts.table(fixed_names[j]).values], dtype=np.int64)
+            parts.append(absent[codes_j])
+        else:
+            parts.append(codes_j)
     var_stacks = []
     multi = np.zeros(len(pos), dtype=bool)
     for f in varying_names:
@@ -1513,6 +1683,9 @@ def _price_periodic(reg: Any, base: Any, pos: Any, rcode: Any, regions: dict[int
         parts.append(base_rows + 1)
         base_unit_lists = binfo[2] if binfo is not None else []
     G, first, inv = _group(np, parts)
+    if date_idx:
+        G, first, inv = _date_classes(engine, reg, units, G, first, inv, date_idx, fixed_names, fixed_codes, varying_names,
+                                      var_stacks, [class_region[k] for k in cls.tolist()], facts, np)
     cls_g = cls[first].tolist()
     fixed_g = [fc[first].tolist() for fc in fixed_codes]
     var_g = [C[:, first].T.tolist() for C in var_stacks]
