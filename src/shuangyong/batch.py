@@ -622,6 +622,9 @@ class _Collector:
     def outcome(self) -> _Outcome:
         known = _ordered_codes(self.engine)
         codes = [c for c in known if c in self.codes] + sorted(set(self.codes) - set(known))
+        np = _numpy()
+        if np is not None:
+            return self._outcome_arrays(np, codes)
         where: dict[int, tuple[int, int]] = {}
         for b, (rows, *_rest) in enumerate(self.blocks):
             for k, i in enumerate(rows.tolist() if hasattr(rows, "tolist") else rows):
@@ -655,6 +658,47 @@ class _Collector:
                 total, cats = tl[k], cl[k]
             o.total.append(total + extra)
             o.categories.append(cats)
+        return o
+
+    def _outcome_arrays(self, np: Any, codes: list[str]) -> _Outcome:
+        """``outcome`` with numpy: the blocks and single rows put in row order as whole arrays."""
+        singles = sorted(self.single)
+        parts_rows = [np.asarray(rows, dtype=np.int64) for rows, *_ in self.blocks] + [np.asarray(singles, dtype=np.int64)]
+        all_rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
+        order = np.argsort(all_rows, kind="stable")
+        rows_sorted = all_rows[order]
+
+        def column(block_part: Any, single_value: Any, dtype: Any) -> Any:
+            pieces = [np.asarray(block_part(b), dtype=dtype) for b in self.blocks]
+            pieces.append(np.asarray([single_value(i) for i in singles], dtype=dtype))
+            return np.concatenate(pieces)[order]
+
+        def to_array(kind: str, values: Any) -> array:
+            out = array(kind)
+            out.frombytes(np.ascontiguousarray(values, dtype={"q": np.int64, "b": np.int8, "l": np.int64}[kind]).tobytes())
+            return out
+
+        o = _Outcome(codes=codes, titles=dict(self.codes), rows=array("l"), keys=[], fen={}, eligible={}, total=array("q"),
+                     categories=[], rejects=[self.rejected[i] for i in sorted(self.rejected)])
+        for c in codes:
+            fen = column(lambda b, c=c: b[1][c] if c in b[1] else np.full(len(b[0]), -1),
+                         lambda i, c=c: self.single[i][0].get(c, -1), np.int64)
+            elig = column(lambda b, c=c: b[2][c] if c in b[2] else np.zeros(len(b[0])),
+                          lambda i, c=c: bool(self.single[i][1].get(c, False)), np.int8)
+            o.fen[c] = to_array("q", fen)
+            o.eligible[c] = to_array("b", elig)
+        total = column(lambda b: b[3], lambda i: self.single[i][2], np.int64)
+        canon = [self.canon[i] for i in rows_sorted.tolist()]
+        if self.adj:
+            extra = np.array([sum(to_fen(a.amount) for a in self.adj.get(k, ())) if k in self.adj else 0 for k in canon], dtype=np.int64)
+            total = total + extra
+        o.total = to_array("q", total)
+        numbers = np.frombuffer(self.roster.row_numbers, dtype=np.int64) if self.roster.row_numbers.itemsize == 8 else \
+            np.asarray(self.roster.row_numbers, dtype=np.int64)
+        o.rows = to_array("l", numbers[rows_sorted])
+        o.keys = canon
+        cats_all: list[Any] = [c for b in self.blocks for c in b[4]] + [self.single[i][3] for i in singles]
+        o.categories = [cats_all[k] for k in order.tolist()]
         return o
 
 
