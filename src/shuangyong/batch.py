@@ -1448,7 +1448,7 @@ class _Pricer:
 
 def _date_classes(engine: Any, reg: Any, units: list[tuple[date, date]], G: int, first: Any, inv: Any, date_idx: list[int],
                   fixed_names: list[str], fixed_codes: list[Any], varying_names: list[str], var_stacks: list[Any],
-                  region_of_row: list[str], facts: _FactStore, np: Any) -> tuple[int, Any, Any]:
+                  region_of_row: list[str], facts: _FactStore, np: Any) -> tuple[int, Any, Any, list[Any]]:
     """Split each group into classes of rows whose dates lead to the same answer.
 
     A probe prices one row of the group with its dates traced (``shuangyong.sharing``);
@@ -1486,6 +1486,7 @@ def _date_classes(engine: Any, reg: Any, units: list[tuple[date, date]], G: int,
     bounds = np.concatenate([[0], np.cumsum(np.bincount(inv, minlength=G))])
     new_inv = np.empty_like(inv)
     new_first: list[int] = []
+    new_units: list[Any] = []
     for g in range(G):
         remaining = order[bounds[g]:bounds[g + 1]]
         while len(remaining):
@@ -1497,14 +1498,16 @@ def _date_classes(engine: Any, reg: Any, units: list[tuple[date, date]], G: int,
                 values[f] = TracedDate(v, j, rec) if j in date_idx and type(v) is date else v
             region = region_of_row[rep]
             exact = False
+            priced: list[Any] | None = []
             for m, (on, end) in enumerate(units):
                 for f, C in zip(varying_names, var_stacks):
                     values[f] = facts.table(f).values[int(C[m, rep])]
                 resolved = {full: engine.parameters.find(full, region, on) for full in reg.rule.param_names}
                 try:
-                    _evaluate(engine, reg, region, on, end, dict(values), resolved, None, None)
+                    priced.append(_evaluate(engine, reg, region, on, end, dict(values), resolved, None, None))  # type: ignore[union-attr]
                 except ShuangyongError:
                     exact = True
+                    priced = None  # the main loop prices it again and marks the rows for the reference road
                     break
             rec.active = False
             mask = np.ones(len(remaining), dtype=bool)
@@ -1522,8 +1525,9 @@ def _date_classes(engine: Any, reg: Any, units: list[tuple[date, date]], G: int,
             mask[0] = True  # the probe's own row always belongs to its class
             new_inv[remaining[mask]] = len(new_first)
             new_first.append(rep)
+            new_units.append(priced)
             remaining = remaining[~mask]
-    return len(new_first), np.asarray(new_first, dtype=np.int64), new_inv
+    return len(new_first), np.asarray(new_first, dtype=np.int64), new_inv, new_units
 
 
 def _is_date_table(table: _Table) -> bool:
@@ -1727,9 +1731,10 @@ def _price_periodic(reg: Any, base: Any, pos: Any, rcode: Any, regions: dict[int
         parts.append(base_rows + 1)
         base_unit_lists = binfo[2] if binfo is not None else []
     G, first, inv = _group(np, parts)
+    probed: list[Any] | None = None
     if date_idx:
-        G, first, inv = _date_classes(engine, reg, units, G, first, inv, date_idx, fixed_names, fixed_codes, varying_names,
-                                      var_stacks, [class_region[k] for k in cls.tolist()], facts, np)
+        G, first, inv, probed = _date_classes(engine, reg, units, G, first, inv, date_idx, fixed_names, fixed_codes, varying_names,
+                                              var_stacks, [class_region[k] for k in cls.tolist()], facts, np)
     cls_g = cls[first].tolist()
     fixed_g = [fc[first].tolist() for fc in fixed_codes]
     var_g = [C[:, first].T.tolist() for C in var_stacks]
@@ -1765,7 +1770,9 @@ def _price_periodic(reg: Any, base: Any, pos: Any, rcode: Any, regions: dict[int
                         continue
                     base_amount = bu[1]
                 key = (codes, states[m], base_amount)
-                if prev is not None and key == prev and prev_unit is not None:
+                if probed is not None and probed[g] is not None:
+                    unit = probed[g][m]  # the probe priced this class's first row already, with the same inputs
+                elif prev is not None and key == prev and prev_unit is not None:
                     unit = prev_unit
                 else:
                     values = {f: tables[j].values[c] for j, (f, c) in enumerate(zip(order, codes))}
