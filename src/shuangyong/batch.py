@@ -768,7 +768,8 @@ def _norm(v: Any) -> Any:
     import unicodedata
 
     if isinstance(v, str):
-        s = unicodedata.normalize("NFKC", v).strip()
+        # NFKC leaves ASCII unchanged; most cells (IDs, dates, codes) are ASCII.
+        s = (v if v.isascii() else unicodedata.normalize("NFKC", v)).strip()
         return s or None
     return v
 

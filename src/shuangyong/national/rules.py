@@ -437,6 +437,12 @@ def rural_veteran_old_age_allowance(facts: Any, p: Any) -> Any:
         per_year, monthly = p.annual_per_service_year, False
     except ParameterNotFoundError:
         per_year, monthly = p.monthly_per_service_year, True
+    # Fixed facts before dates: whoever fails on them shares one result, whatever their dates.
+    cats = facts.categories
+    excluded = [c for c in _category_list(str(p.excluded_categories)) if c in cats]
+    if excluded:
+        names = "、".join(c.label for c in excluded)
+        return NotEligible(f"已享受其他定期抚恤补助（{names}）", f"already receives another periodic benefit ({', '.join(c.en for c in excluded)})")
     low = _iso_date(p.enlisted_from, "rural_veteran_old_age_allowance.enlisted_from")
     high = _iso_date(p.enlisted_before, "rural_veteran_old_age_allowance.enlisted_before")
     if not low <= enlisted < high:
@@ -452,11 +458,6 @@ def rural_veteran_old_age_allowance(facts: Any, p: Any) -> Any:
             return NotEligible(f"年满{min_age}周岁的次月起发放（出生日期见输入）", f"paid from the month after turning {min_age} (birth date among the inputs)")
     elif facts.on < first:
         return NotEligible(f"年满{min_age}周岁的当月起发放（出生日期见输入）", f"paid from the month of turning {min_age} (birth date among the inputs)")
-    cats = facts.categories
-    excluded = [c for c in _category_list(str(p.excluded_categories)) if c in cats]
-    if excluded:
-        names = "、".join(c.label for c in excluded)
-        return NotEligible(f"已享受其他定期抚恤补助（{names}）", f"already receives another periodic benefit ({', '.join(c.en for c in excluded)})")
     years = facts.conscript_years
     if not years:
         return NotEligible("义务兵役年限为0", "no years of conscript service")
