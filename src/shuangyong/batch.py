@@ -815,6 +815,8 @@ class _Parsed:
         self.conflict = np.zeros(n, dtype=bool)
         self.unhandled = np.zeros(n, dtype=bool)
         for key, headers in by_key.items():
+            if key == "name":
+                continue  # any text is a valid name, and no rule reads it: not worth a pass over the rows
             codes, raw = self._merge(headers)
             if key == "region" and region is not None:
                 if len(raw) == 1 or region not in raw:
@@ -1018,6 +1020,8 @@ _DATE_COLUMN_FACTS: dict[str, tuple[str, str]] = {
     "disability_assessed": ("disability_date", "disability_grade"), "member_death_date": ("member_death_date", "survivor_of"),
     "death_date": ("death_date", ""),
 }
+#: Facts that are a record column read only with a service record, and their value without one (or when empty).
+_SERVICE_COLUMN_FACTS: dict[str, Any] = {"service_type": None, "hardship": frozenset(), "education": None}
 #: Facts that count whole years (or months) of service.
 _SERVICE_COUNT_FACTS = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
 #: Facts whose value depends on the date priced.
@@ -1175,6 +1179,8 @@ class _FactStore:
         if name not in _VARYING:
             if name not in self._fixed and name in _DATE_COLUMN_FACTS:
                 self._fixed[name] = self._date_column(name)
+            if name not in self._fixed and name in _SERVICE_COLUMN_FACTS:
+                self._fixed[name] = self._service_column(name)
             if name not in self._fixed:
                 first, inv = self.combos(name)
                 per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
@@ -1225,6 +1231,19 @@ class _FactStore:
             present = need.codes[self.rows] > 0 if need is not None else np.zeros(len(self.rows), dtype=bool)
             out = np.where(present, out, none)
         return out
+
+    def _service_column(self, name: str) -> Any:
+        """Codes of a service-record field (``service_type``, ``hardship``, ``education``), vectorised."""
+        np = self.np
+        t = self.table(name)
+        default = _SERVICE_COLUMN_FACTS[name]
+        none = t.code(default)
+        col = self.p.cols.get(name)
+        enl = self.p.cols.get("enlisted")
+        if col is None or enl is None:
+            return np.full(len(self.rows), none, dtype=np.int64)
+        lut = np.array([t.code(default if v is None else v) for v in col.values], dtype=np.int64)
+        return np.where(enl.codes[self.rows] > 0, lut[col.codes[self.rows]], none)
 
     def _service_counts(self, name: str, on: date) -> Any:
         """Whole service years (or months) of every row on ``on``, as ``ServiceRecord`` counts them (vectorised)."""
