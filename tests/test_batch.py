@@ -475,3 +475,11 @@ def test_progress_bar_only_on_a_terminal_after_a_second() -> None:
 def test_reject_dataclass() -> None:
     r = Reject(3, "4228**********0011", "region", "is required")
     assert r.to_dict() == {"row": 3, "id_number": "4228**********0011", "field": "region", "reason": "is required"}
+
+
+def test_fen_text_matches_decimal_text() -> None:
+    from shuangyong.batch import _fen_text
+    from shuangyong.money import from_fen
+
+    for f in (0, 1, 5, 10, 99, 100, 101, 123450, 98187500, -1, -150, -123456):
+        assert _fen_text(f) == str(from_fen(f))

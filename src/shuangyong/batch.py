@@ -309,8 +309,21 @@ class RosterRun:
     # -- writers ----------------------------------------------------------------------
     def write_results(self, path: str | Path, format: str | None = None) -> None:
         """Write the result rows (csv, jsonl or xlsx; by suffix unless ``format`` is given)."""
-        header = ["row", "id_number", *self._o.codes, "total"]
-        write_table(path, header, self.results(), format)
+        o = self._o
+        header = ["row", "id_number", *o.codes, "total"]
+        p = Path(path)
+        if (format or _format_of(p)) != "csv":
+            write_table(path, header, self.results(), format)
+            return
+        # CSV column by column: the same text as str(Decimal) of each amount, without a Decimal per cell.
+        n = len(o.rows)
+        columns = [[str(r) for r in o.rows], [o.masked(i) for i in range(n)]]
+        columns += [[_fen_text(f) if f >= 0 else "" for f in o.fen[c]] for c in o.codes]
+        columns.append([_fen_text(t) for t in o.total])
+        with p.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(zip(*columns))
 
     def write_rejects(self, path: str | Path, format: str | None = None) -> None:
         """Write the reject rows: ``row``, masked ``id_number``, ``field``, ``reason``."""
@@ -482,10 +495,20 @@ def _override_date(s: str, name: str) -> date:
 # -- writing tables ----------------------------------------------------------------------
 
 
+def _format_of(p: Path) -> str:
+    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(p.suffix.lower(), "csv")
+
+
+def _fen_text(f: int) -> str:
+    """Integer 分 as ``str(from_fen(f))`` writes it: ``123450`` → ``1234.50``."""
+    yuan, fen = divmod(abs(f), 100)
+    return f"{'-' if f < 0 else ''}{yuan}.{fen:02d}"
+
+
 def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Mapping[str, Any]], format: str | None = None) -> None:
     """Write rows as CSV (UTF-8 with BOM, so Excel opens Chinese correctly), JSON Lines or XLSX."""
     p = Path(path)
-    fmt = format or {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(p.suffix.lower(), "csv")
+    fmt = format or _format_of(p)
     if fmt not in FORMATS:
         raise RosterError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}")
     if fmt == "csv":

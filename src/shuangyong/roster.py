@@ -24,6 +24,7 @@ import codecs
 import csv
 import io
 import json
+import sys
 from array import array
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -164,22 +165,23 @@ def _read_csv(path: Path, encoding: str | None) -> Roster:
                 headers[0] = headers[0][1:]
             _check_headers(path, headers)
             width = len(headers)
-            cols: list[list[Any]] = [[] for _ in headers]
             rows = array("l")
             problems: list[tuple[int, str, str]] = []
-            # Values repeat a lot (regions, categories, dates): share one string object per value.
-            interned: list[dict[str, str]] = [{} for _ in headers]
-            n = 0
+            records: list[list[str]] = []
+            pad = [""] * width
+            # Values repeat a lot (regions, categories, dates): sys.intern shares one string object per
+            # value, at C speed; rows are transposed into columns at the end.
             for fields in reader:
                 if not fields or (len(fields) == 1 and not fields[0].strip()):
                     continue  # a blank line is not a person
-                if len(fields) > width and any(f.strip() for f in fields[width:]):
-                    problems.append((n, "row", f"has {len(fields)} fields, the header has {width}"))
-                for j in range(width):
-                    v = fields[j] if j < len(fields) else ""
-                    cols[j].append(interned[j].setdefault(v, v) if len(interned[j]) < 50_000 else v)
+                if len(fields) != width:
+                    if len(fields) > width and any(f.strip() for f in fields[width:]):
+                        problems.append((len(records), "row", f"has {len(fields)} fields, the header has {width}"))
+                    fields = (fields + pad)[:width]
+                records.append(list(map(sys.intern, fields)))
                 rows.append(reader.line_num)
-                n += 1
+            cols: list[list[Any]] = [list(c) for c in zip(*records)] if records else [[] for _ in headers]
+            del records
         except UnicodeDecodeError as e:
             raise RosterError(
                 f"{path}: not readable as {encoding} near line {reader.line_num + 1} ({e.reason}); pass encoding= (--encoding gbk, utf-8, …)"
