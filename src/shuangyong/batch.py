@@ -318,8 +318,8 @@ class RosterRun:
         # CSV column by column: the same text as str(Decimal) of each amount, without a Decimal per cell.
         n = len(o.rows)
         columns = [[str(r) for r in o.rows], [o.masked(i) for i in range(n)]]
-        columns += [[_fen_text(f) if f >= 0 else "" for f in o.fen[c]] for c in o.codes]
-        columns.append([_fen_text(t) for t in o.total])
+        columns += [_fen_texts(o.fen[c], blank_negative=True) for c in o.codes]
+        columns.append(_fen_texts(o.total, blank_negative=False))
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(header)
@@ -503,6 +503,18 @@ def _fen_text(f: int) -> str:
     """Integer 分 as ``str(from_fen(f))`` writes it: ``123450`` → ``1234.50``."""
     yuan, fen = divmod(abs(f), 100)
     return f"{'-' if f < 0 else ''}{yuan}.{fen:02d}"
+
+
+def _fen_texts(values: Sequence[int], blank_negative: bool) -> list[str]:
+    """``_fen_text`` of many amounts; each distinct amount (they repeat a lot) is formatted once."""
+    cache: dict[int, str] = {}
+    out = []
+    for f in values:
+        t = cache.get(f)
+        if t is None:
+            t = cache[f] = "" if (blank_negative and f < 0) else _fen_text(f)
+        out.append(t)
+    return out
 
 
 def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Mapping[str, Any]], format: str | None = None) -> None:
