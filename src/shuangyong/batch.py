@@ -877,7 +877,9 @@ class _Parsed:
             col = self.roster.data[h]
             local: dict[Any, int] = {}
             try:
-                idx = [local.setdefault(v, len(local)) for v in col]
+                # C-speed: distinct values in order of first appearance, then each cell's index.
+                local = {v: i for i, v in enumerate(dict.fromkeys(col))}
+                idx = np.fromiter(map(local.__getitem__, col), dtype=np.int64, count=len(col))
                 distinct = list(local)
             except TypeError:  # unhashable cells (JSON lists): key them by their repr
                 keyed: dict[Any, int] = {}
@@ -897,7 +899,7 @@ class _Parsed:
                     table[k] = len(raw)
                     raw.append(nv)
                 remap.append(table[k])
-            codes = np.asarray(remap, dtype=np.int32)[np.asarray(idx, dtype=np.int64)] if idx else np.zeros(0, dtype=np.int32)
+            codes = np.asarray(remap, dtype=np.int32)[np.asarray(idx, dtype=np.int64)] if len(idx) else np.zeros(0, dtype=np.int32)
             if merged is None:
                 merged = codes
             else:
