@@ -894,11 +894,13 @@ class _Parsed:
             remap = []
             for v in distinct:
                 nv = _norm(v)
-                k = _vkey(nv)
-                if k not in table:
-                    table[k] = len(raw)
+                # A text cell keys by itself (no other key type equals a str); others by _vkey.
+                k = nv if type(nv) is str else _vkey(nv)
+                code = table.get(k)
+                if code is None:
+                    code = table[k] = len(raw)
                     raw.append(nv)
-                remap.append(table[k])
+                remap.append(code)
             codes = np.asarray(remap, dtype=np.int32)[np.asarray(idx, dtype=np.int64)] if len(idx) else np.zeros(0, dtype=np.int32)
             if merged is None:
                 merged = codes
@@ -919,14 +921,10 @@ class _Parsed:
         if col is None:
             return
         vals = col.raw
-        strs = []
-        shape = np.zeros(len(vals), dtype=bool)
-        for c, v in enumerate(vals):
-            if c and isinstance(v, str) and len(v) == 18:
-                strs.append(v.upper())
-                shape[c] = True
-            else:
-                strs.append("?" * 18)
+        is18 = [c > 0 and isinstance(v, str) and len(v) == 18 for c, v in enumerate(vals)]
+        blank = "?" * 18
+        strs = [v.upper() if k else blank for v, k in zip(vals, is18)]
+        shape = np.array(is18, dtype=bool)
         buf = np.frombuffer("".join(strs).encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18).astype(np.int64)
         d = buf[:, :17] - 48
         last = buf[:, 17]
