@@ -1511,7 +1511,7 @@ def _date_classes(engine: Any, reg: Any, units: list[tuple[date, date]], G: int,
     joins its class, and the rest are probed again.  Pricing each class's first row
     then gives every member's exact result.
     """
-    from .sharing import Recorder, TracedDate
+    from .sharing import Recorder, TracedDate, apply_chain
 
     tables = [facts.table(f) for f in fixed_names]
     transformed: dict[Any, tuple[Any, Any]] = {}
@@ -1527,9 +1527,7 @@ def _date_classes(engine: Any, reg: Any, units: list[tuple[date, date]], G: int,
                 d = None
                 if type(v) is date:
                     try:
-                        d = v
-                        for kind, arg in chain:
-                            d = d.replace(**dict(arg)) if kind == "replace" else (d + arg if kind == "add" else d - arg)
+                        d = apply_chain(v, chain)
                     except (ValueError, OverflowError):
                         d = None
                 ords.append(d.toordinal() if d is not None else 0)

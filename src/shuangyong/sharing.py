@@ -22,7 +22,7 @@ import operator
 from datetime import date, timedelta
 from typing import Any
 
-__all__ = ["TracedDate", "Recorder", "compile_conditions", "holds", "plain"]
+__all__ = ["TracedDate", "Recorder", "apply_chain", "compile_conditions", "holds", "plain"]
 
 _OPS = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge, "eq": operator.eq, "ne": operator.ne}
 
@@ -42,7 +42,8 @@ class Recorder:
             self.conditions.append((d._pos, d._chain, "exact", d._d, True))
 
 
-def _apply(d: date, chain: tuple[Any, ...]) -> date:
+def apply_chain(d: date, chain: tuple[Any, ...]) -> date:
+    """``d`` put through the recorded ``replace`` / ``+`` / ``-`` steps of a traced date."""
     for kind, arg in chain:
         if kind == "replace":
             d = d.replace(**dict(arg))
@@ -77,7 +78,7 @@ def holds(compiled: Any, values: tuple[Any, ...]) -> bool:
         if type(v) is not date:
             return False
         try:
-            d = _apply(v, chain) if chain else v
+            d = apply_chain(v, chain) if chain else v
         except (ValueError, OverflowError):
             return False
         for fn, other, outcome in checks:
