@@ -56,8 +56,8 @@ def shuangyong_schemes(register: Callable[..., None]) -> None:
     """Register assessment schemes (双拥模范城 考评, unit checklists).
 
     ``register(path_or_scheme)`` takes a TOML scheme file (see
-    ``docs/writing-a-scheme.md``) or a ``Scheme`` object.  Two schemes with
-    one code is a load error.
+    ``docs/writing-a-scheme.md``), a folder of them (each ``*.toml``), or a
+    ``Scheme`` object.  Two schemes with one code is a load error.
     """
 
 
@@ -65,8 +65,8 @@ def shuangyong_schemes(register: Callable[..., None]) -> None:
 def shuangyong_placement_schemes(register: Callable[..., None]) -> None:
     """Register 军转干部 placement (计分办法) schemes.
 
-    ``register(path_or_scheme)`` takes a TOML placement scheme file or a
-    ``PlacementScheme`` object.
+    ``register(path_or_scheme)`` takes a TOML placement scheme file, a folder
+    of them (each ``*.toml``), or a ``PlacementScheme`` object.
     """
 
 

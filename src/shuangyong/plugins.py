@@ -124,26 +124,14 @@ class Registry:
         return register
 
     def register_schemes(self, pack: str) -> Callable[..., None]:
-        def register(scheme: Any) -> None:
-            from .scoring import load_scheme
+        from .scoring import load_scheme
 
-            obj = load_scheme(scheme) if isinstance(scheme, (str, os.PathLike)) else scheme
-            if obj.code in self.schemes:
-                raise RuleConflictError(obj.code, "-", self.schemes[obj.code][0], pack, kind="scheme")
-            self.schemes[obj.code] = (pack, obj)
-
-        return register
+        return _scheme_register(pack, self.schemes, load_scheme, "scheme")
 
     def register_placement_schemes(self, pack: str) -> Callable[..., None]:
-        def register(scheme: Any) -> None:
-            from .placement import load_placement_scheme
+        from .placement import load_placement_scheme
 
-            obj = load_placement_scheme(scheme) if isinstance(scheme, (str, os.PathLike)) else scheme
-            if obj.code in self.placement_schemes:
-                raise RuleConflictError(obj.code, "-", self.placement_schemes[obj.code][0], pack, kind="placement scheme")
-            self.placement_schemes[obj.code] = (pack, obj)
-
-        return register
+        return _scheme_register(pack, self.placement_schemes, load_placement_scheme, "placement scheme")
 
     def register_item_types(self, pack: str) -> Callable[..., None]:
         def register(name: str, scorer: Callable[..., Any]) -> None:
@@ -152,6 +140,22 @@ class Registry:
             self.item_types[name] = (pack, scorer)
 
         return register
+
+
+def _scheme_register(pack: str, into: dict[str, tuple[str, Any]], load: Callable[[Any], Any], kind: str) -> Callable[..., None]:
+    """A ``register`` taking a scheme object, a TOML file, or a folder of them (each ``*.toml``, sorted)."""
+
+    def register(scheme: Any) -> None:
+        if isinstance(scheme, (str, os.PathLike)) and Path(scheme).is_dir():
+            for path in sorted(Path(scheme).glob("*.toml")):
+                register(path)
+            return
+        obj = load(scheme) if isinstance(scheme, (str, os.PathLike)) else scheme
+        if obj.code in into:
+            raise RuleConflictError(obj.code, "-", into[obj.code][0], pack, kind=kind)
+        into[obj.code] = (pack, obj)
+
+    return register
 
 
 def _jurisdiction(code: str) -> str:

@@ -51,17 +51,3 @@ def shuangyong_rules(register: Callable[..., None]) -> None:
     """Register the 来凤县 rules, in the order of the report."""
     for r in rules.ALL:
         register(r, jurisdiction=LAIFENG)
-
-
-@sy.hookimpl
-def shuangyong_schemes(register: Callable[..., None]) -> None:
-    """Register each ``schemes/*.toml`` (none shipped yet; an empty folder registers nothing)."""
-    for path in sorted((_HERE / "schemes").glob("*.toml")):
-        register(path)
-
-
-@sy.hookimpl
-def shuangyong_placement_schemes(register: Callable[..., None]) -> None:
-    """Register each ``placement/*.toml`` (none shipped yet)."""
-    for path in sorted((_HERE / "placement").glob("*.toml")):
-        register(path)

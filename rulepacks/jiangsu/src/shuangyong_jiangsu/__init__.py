@@ -50,17 +50,3 @@ def shuangyong_rules(register: Callable[..., None]) -> None:
     """Register the 吴江区 rules."""
     for r in rules.ALL:
         register(r, jurisdiction=WUJIANG)
-
-
-@sy.hookimpl
-def shuangyong_schemes(register: Callable[..., None]) -> None:
-    """Register each ``schemes/*.toml`` (none shipped yet; an empty folder registers nothing)."""
-    for path in sorted((_HERE / "schemes").glob("*.toml")):
-        register(path)
-
-
-@sy.hookimpl
-def shuangyong_placement_schemes(register: Callable[..., None]) -> None:
-    """Register each ``placement/*.toml`` (none shipped yet)."""
-    for path in sorted((_HERE / "placement").glob("*.toml")):
-        register(path)

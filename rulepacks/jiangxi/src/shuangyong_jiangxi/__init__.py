@@ -56,14 +56,6 @@ def shuangyong_rules(register: Callable[..., None]) -> None:
 
 
 @sy.hookimpl
-def shuangyong_schemes(register: Callable[..., None]) -> None:
-    """Register each ``schemes/*.toml`` (none shipped yet; an empty folder registers nothing)."""
-    for path in sorted((_HERE / "schemes").glob("*.toml")):
-        register(path)
-
-
-@sy.hookimpl
 def shuangyong_placement_schemes(register: Callable[..., None]) -> None:
     """Register each ``placement/*.toml`` (the partial 江西 计分办法)."""
-    for path in sorted((_HERE / "placement").glob("*.toml")):
-        register(path)
+    register(_HERE / "placement")

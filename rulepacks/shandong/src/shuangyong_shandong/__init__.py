@@ -18,7 +18,6 @@ __version__ = "0.1.0"
 
 _HERE = Path(__file__).parent
 PARAMETERS = _HERE / "parameters"
-SCHEMES = _HERE / "schemes"
 PLACEMENT = _HERE / "placement"
 
 
@@ -50,14 +49,6 @@ def shuangyong_rules(register: Any) -> None:
 
 
 @sy.hookimpl
-def shuangyong_schemes(register: Any) -> None:
-    """Every ``schemes/*.toml`` (none yet: an absent folder registers nothing)."""
-    for path in sorted(SCHEMES.glob("*.toml")):
-        register(path)
-
-
-@sy.hookimpl
 def shuangyong_placement_schemes(register: Any) -> None:
     """Every ``placement/*.toml`` 军转干部 计分办法 (东营, 章丘)."""
-    for path in sorted(PLACEMENT.glob("*.toml")):
-        register(path)
+    register(PLACEMENT)

@@ -36,5 +36,4 @@ def shuangyong_pack_info() -> dict[str, Any]:
 @sy.hookimpl
 def shuangyong_schemes(register: Any) -> None:
     """Every ``schemes/*.toml``."""
-    for path in sorted(SCHEMES.glob("*.toml")):
-        register(path)
+    register(SCHEMES)

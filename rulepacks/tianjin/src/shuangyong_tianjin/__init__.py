@@ -18,8 +18,6 @@ __version__ = "0.1.0"
 
 _HERE = Path(__file__).parent
 PARAMETERS = _HERE / "parameters"
-SCHEMES = _HERE / "schemes"
-PLACEMENT = _HERE / "placement"
 
 
 @sy.hookimpl
@@ -48,17 +46,3 @@ def shuangyong_rules(register: Any) -> None:
     """The district rule; towns differ only by parameter."""
     for rule in rules.ALL:
         register(rule, jurisdiction=rules.BEICHEN)
-
-
-@sy.hookimpl
-def shuangyong_schemes(register: Any) -> None:
-    """Every ``schemes/*.toml`` (none yet: an absent folder registers nothing)."""
-    for path in sorted(SCHEMES.glob("*.toml")):
-        register(path)
-
-
-@sy.hookimpl
-def shuangyong_placement_schemes(register: Any) -> None:
-    """Every ``placement/*.toml`` (none yet: an absent folder registers nothing)."""
-    for path in sorted(PLACEMENT.glob("*.toml")):
-        register(path)
