@@ -38,7 +38,8 @@ from .model import Person
 from .money import ROUNDINGS
 from .periods import parse_period
 
-__all__ = ["synthetic_id", "person_from_case", "load_cases", "case_params", "check_case", "check_explanation_reproduces"]
+__all__ = ["synthetic_id", "person_from_case", "load_cases", "case_params", "check_case", "check_explanation_reproduces",
+           "check_installed_pack"]
 
 
 def synthetic_id(region: str, born: date | str, seq: int = 123) -> str:
@@ -120,3 +121,25 @@ def check_case(engine: Engine, case: dict[str, Any]) -> None:
         text = str(engine.explain(person, period, code))
         for needle in needles:
             assert needle in text, (name, needle, text)
+
+
+def check_installed_pack(name: str, distribution: str, jurisdictions: tuple[str, ...], codes: set[str]) -> None:
+    """Once ``pip install`` has run, entry-point discovery finds the pack once, with its jurisdictions,
+    and ``codes`` apply in the first of them.
+
+    Skips (pytest) when the distribution is not installed, so a pack's tests also run from a checkout.
+    """
+    import importlib.metadata as md
+
+    import pytest
+
+    try:
+        version = md.version(distribution)
+    except md.PackageNotFoundError:
+        pytest.skip(f"{distribution} is not installed (pip install -e rulepacks/{name})")
+    engine = Engine.from_plugins(only=[name])
+    assert [p.name for p in engine.packs].count(name) == 1
+    info = engine.registry.pack(name)
+    assert info is not None and info.version == version
+    assert info.jurisdictions == jurisdictions
+    assert codes <= {r.code for r in engine.rules_for(jurisdictions[0])}
