@@ -316,8 +316,9 @@ class RosterRun:
             write_table(path, header, self.results(), format)
             return
         # CSV column by column: the same text as str(Decimal) of each amount, without a Decimal per cell.
-        n = len(o.rows)
-        columns = [[str(r) for r in o.rows], [o.masked(i) for i in range(n)]]
+        # Keys are canonical 18-character IDs: mask_id_number's slicing, inline for speed.
+        masked = [k[:4] + "**********" + k[-4:] if len(k) == 18 else mask_id_number(k) for k in o.keys]
+        columns = [[str(r) for r in o.rows], masked]
         columns += [_fen_texts(o.fen[c], blank_negative=True) for c in o.codes]
         columns.append(_fen_texts(o.total, blank_negative=False))
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -507,14 +508,14 @@ def _fen_text(f: int) -> str:
 
 def _fen_texts(values: Sequence[int], blank_negative: bool) -> list[str]:
     """``_fen_text`` of many amounts; each distinct amount (they repeat a lot) is formatted once."""
-    cache: dict[int, str] = {}
-    out = []
-    for f in values:
-        t = cache.get(f)
-        if t is None:
-            t = cache[f] = "" if (blank_negative and f < 0) else _fen_text(f)
-        out.append(t)
-    return out
+    np = _numpy()
+    if np is None:
+        cache: dict[int, str] = {}
+        return [cache.get(f) or cache.setdefault(f, "" if (blank_negative and f < 0) else _fen_text(f)) for f in values]
+    arr = np.frombuffer(values, dtype=np.int64) if isinstance(values, array) and values.itemsize == 8 else np.asarray(values, dtype=np.int64)
+    uniq, inv = np.unique(arr, return_inverse=True)
+    texts = np.array(["" if (blank_negative and f < 0) else _fen_text(f) for f in uniq.tolist()], dtype=object)
+    return texts[inv.reshape(-1)].tolist()
 
 
 def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Mapping[str, Any]], format: str | None = None) -> None:
@@ -1950,13 +1951,34 @@ def _reason(e: InvalidRecordError) -> str:
 
 
 def _by_category(o: _Outcome) -> dict[Category, tuple[int, int, int]]:
-    acc: dict[Category, list[int]] = {}
-    for cats, t in zip(o.categories, o.total):
-        for c in cats:
-            a = acc.setdefault(c, [0, 0, 0])
+    """Per category: (persons, persons paid, 分 paid), summed per distinct category set first."""
+    sets: dict[frozenset[Category], list[int]] = {}
+    np = _numpy()
+    if np is not None and len(o.total):
+        index: dict[frozenset[Category], int] = {}
+        codes = np.fromiter((index.setdefault(c, len(index)) for c in o.categories), dtype=np.int64, count=len(o.categories))
+        tot = np.frombuffer(o.total, dtype=np.int64) if o.total.itemsize == 8 else np.asarray(o.total, dtype=np.int64)
+        persons = np.zeros(len(index), dtype=np.int64)
+        paid = np.zeros(len(index), dtype=np.int64)
+        amount = np.zeros(len(index), dtype=np.int64)
+        np.add.at(persons, codes, 1)
+        np.add.at(paid, codes, (tot > 0).astype(np.int64))
+        np.add.at(amount, codes, tot)  # integer 分: exact
+        for cats, k in index.items():
+            sets[cats] = [int(persons[k]), int(paid[k]), int(amount[k])]
+    else:
+        for cats, t in zip(o.categories, o.total):
+            a = sets.setdefault(cats, [0, 0, 0])
             a[0] += 1
             a[1] += t > 0
             a[2] += t
+    acc: dict[Category, list[int]] = {}
+    for cats, (n, p, f) in sets.items():
+        for c in cats:
+            a = acc.setdefault(c, [0, 0, 0])
+            a[0] += n
+            a[1] += p
+            a[2] += f
     return {c: (acc[c][0], acc[c][1], acc[c][2]) for c in Category if c in acc}
 
 
