@@ -228,9 +228,7 @@ class RosterRun:
         o = self._o
         rules = []
         for c in o.codes:
-            fens = o.fen[c]
-            persons = sum(1 for e in o.eligible[c] if e)
-            amount = sum(f for f in fens if f > 0)
+            persons, amount = _rule_stats(o, c)
             zh, en = o.titles[c]
             rules.append({"code": c, "title": zh, "title_en": en, "persons": persons, "amount": str(from_fen(amount))})
         cats = []
@@ -251,7 +249,7 @@ class RosterRun:
             "rejected": self.rejected,
             "reconciled": self.rows_in == self.computed + self.rejected,
             "total": str(self.total),
-            "persons_paid": sum(1 for t in o.total if t > 0),
+            "persons_paid": _persons_paid(o),
             "rules": rules,
             "categories": cats,
             "rejects_by_field": dict(sorted(by_field.items())),
@@ -272,7 +270,7 @@ class RosterRun:
             out.append(f"{self.period.label} 花名册核算：读入 {self.rows_in} 行 = 计算 {self.computed} 行 + 退回 {self.rejected} 行")
         else:
             out.append(f"Roster run {self.period.label}: rows in {self.rows_in} = computed {self.computed} + rejected {self.rejected}")
-        paid = sum(1 for t in o.total if t > 0)
+        paid = _persons_paid(o)
         tot = self.total
         if zh:
             out.append(f"合计 {paid} 人，发放金额 {format_amount(tot, locale)}（{format_wan(tot, locale)}）")
@@ -286,10 +284,10 @@ class RosterRun:
                 en = cat.en  # type: ignore[attr-defined]
                 out.append(f"{en[:1].upper()}{en[1:]}: {n} persons, amount {format_amount(a, locale)}")
         for c in o.codes:
-            persons = sum(1 for e in o.eligible[c] if e)
+            persons, fen = _rule_stats(o, c)
             if not persons:
                 continue
-            a = from_fen(sum(f for f in o.fen[c] if f > 0))
+            a = from_fen(fen)
             zh_t, en_t = o.titles[c]
             if zh:
                 out.append(f"  {zh_t} {persons} 人，发放金额 {format_amount(a, locale)}")
@@ -1948,6 +1946,27 @@ def _reason(e: InvalidRecordError) -> str:
     if e.value is None or e.value == "":
         return e.reason
     return f"{e.reason} (value {e.value!r})"
+
+
+def _ints(values: Any) -> Any:
+    """A numpy view of an ``array`` of integers (or ``None`` without numpy)."""
+    np = _numpy()
+    if np is None:
+        return None
+    return np.frombuffer(values, dtype={1: np.int8, 8: np.int64}[values.itemsize]) if values.itemsize in (1, 8) else np.asarray(values)
+
+
+def _rule_stats(o: _Outcome, code: str) -> tuple[int, int]:
+    """(persons eligible, 分 paid) for one rule code."""
+    e, f = _ints(o.eligible[code]), _ints(o.fen[code])
+    if e is None or f is None:
+        return sum(1 for x in o.eligible[code] if x), sum(x for x in o.fen[code] if x > 0)
+    return int((e != 0).sum()), int(f[f > 0].sum())
+
+
+def _persons_paid(o: _Outcome) -> int:
+    t = _ints(o.total)
+    return sum(1 for x in o.total if x > 0) if t is None else int((t > 0).sum())
 
 
 def _by_category(o: _Outcome) -> dict[Category, tuple[int, int, int]]:
