@@ -924,25 +924,29 @@ class _Parsed:
         blank = "?" * 18
         strs = [v.upper() if k else blank for v, k in zip(vals, is18)]
         shape = np.array(is18, dtype=bool)
-        buf = np.frombuffer("".join(strs).encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18).astype(np.int64)
-        d = buf[:, :17] - 48
-        last = buf[:, 17]
+        # Small integer types: at 10⁶ IDs an int64 copy of the digits alone would take 144 MB.
+        buf = np.frombuffer("".join(strs).encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18)
+        d = buf[:, :17].astype(np.int16) - 48
+        last = buf[:, 17].astype(np.int16)
         ok = shape & ((d >= 0) & (d <= 9)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
-        d = np.where(ok[:, None], d, 0)
+        d = np.where(ok[:, None], d, 0).astype(np.int16)
         from .ids import PROVINCES
 
         prov = np.zeros(100, dtype=bool)
         prov[[int(p) for p in PROVINCES]] = True
         ok &= prov[d[:, 0] * 10 + d[:, 1]]
-        y = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
-        m = d[:, 10] * 10 + d[:, 11]
-        dd = d[:, 12] * 10 + d[:, 13]
+        def digit(j: int) -> Any:
+            return d[:, j].astype(np.int64)
+
+        y = digit(6) * 1000 + digit(7) * 100 + digit(8) * 10 + digit(9)
+        m = digit(10) * 10 + digit(11)
+        dd = digit(12) * 10 + digit(13)
         leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
         mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 87)[m] + (leap & (m == 2))
         ok &= (y >= 1) & (m >= 1) & (m <= 12) & (dd >= 1) & (dd <= mdays)
-        weights = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
-        check = np.frombuffer(b"10X98765432", dtype=np.uint8).astype(np.int64)
-        ok &= check[(d * weights).sum(axis=1) % 11] == last
+        weights = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int16)
+        check = np.frombuffer(b"10X98765432", dtype=np.uint8).astype(np.int16)
+        ok &= check[(d * weights).sum(axis=1, dtype=np.int64) % 11] == last
         # Birth date as days since 1970 (datetime64 arithmetic is exact for the proleptic calendar).
         ys = np.where(ok, y, 1970)
         born = (ys - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.where(ok, m, 1) - 1).astype("timedelta64[M]")
