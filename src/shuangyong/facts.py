@@ -18,7 +18,7 @@ from typing import Any
 
 from .model import Person
 
-__all__ = ["FACTS", "DATED_FACTS", "FACT_SEEDS", "fact_getter", "fact_names", "compute_fact", "is_known_fact"]
+__all__ = ["FACTS", "DATED_FACTS", "fact_getter", "fact_names", "compute_fact", "is_known_fact"]
 
 
 def _age(p: Person, on: date) -> int:
@@ -102,19 +102,10 @@ FACTS: dict[str, Callable[[Person, date], Any]] = {
 }
 
 
-#: Facts whose value depends on the date priced, each with what it derives from (its "seed"):
-#: two people with equal seeds have equal values on every date.  Every other fact is fixed for a person.
-FACT_SEEDS: dict[str, Callable[[Person], Any]] = {
-    "age": lambda p: p.birth_date,
-    "alive": lambda p: p.death_date,
-    "serving": lambda p: p.service,
-    "service_years": lambda p: p.service,
-    "service_years_up": lambda p: p.service,
-    "service_years_half": lambda p: p.service,
-    "service_months": lambda p: p.service,
-    "conscript_years": lambda p: p.service,
-}
-DATED_FACTS = frozenset(FACT_SEEDS)
+#: Facts whose value depends on the date priced; every other fact is fixed for a person.
+DATED_FACTS = frozenset(
+    {"age", "alive", "serving", "service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"}
+)
 
 
 def fact_names() -> list[str]:
