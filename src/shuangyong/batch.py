@@ -38,6 +38,7 @@ import json
 import sys
 import time
 import tomllib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
@@ -45,11 +46,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from array import array
-
 from attrs import define
 
-from .errors import InvalidRecordError, ParameterFileError, ParameterNotFoundError, RosterError, ShuangyongError
+from .errors import (
+    InvalidRecordError,
+    ParameterFileError,
+    ParameterNotFoundError,
+    RosterError,
+    ShuangyongError,
+)
+from .facts import DATED_FACTS
 from .ids import mask_id_number, normalize_id_number
 from .model import Category
 from .money import format_amount, format_wan, from_fen, to_fen
@@ -759,8 +765,25 @@ _DATE_KEYS = ("birth_date", "enlisted", "discharged", "disability_date", "member
 
 def _parsers() -> dict[str, Callable[[Any], Any]]:
     from .ids import validate_region
-    from .model import DisabilityCause, Education, Hardship, Hukou, MemberStatus, Relation, ServiceType, Sex, parse_grade
-    from .record import _parse_awards, _parse_bool, _parse_int, _parse_money, parse_date, split_list
+    from .model import (
+        DisabilityCause,
+        Education,
+        Hardship,
+        Hukou,
+        MemberStatus,
+        Relation,
+        ServiceType,
+        Sex,
+        parse_grade,
+    )
+    from .record import (
+        _parse_awards,
+        _parse_bool,
+        _parse_int,
+        _parse_money,
+        parse_date,
+        split_list,
+    )
 
     def d(key: str) -> Callable[[Any], Any]:
         return lambda v: parse_date(v, key)
@@ -1063,8 +1086,7 @@ _SERVICE_COLUMN_FACTS: dict[str, Any] = {"service_type": None, "hardship": froze
 #: Facts that count whole years (or months) of service.
 _SERVICE_COUNT_FACTS = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
 #: Facts whose value depends on the date priced.
-_VARYING = frozenset({"age", "alive", "serving", "service_years", "service_years_up", "service_years_half", "service_months",
-                      "conscript_years"})
+_VARYING = DATED_FACTS
 #: Of those, the ones that stop depending on the date once a discharge date is recorded.
 _FIXED_WHEN_DISCHARGED = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
 
