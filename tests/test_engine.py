@@ -360,3 +360,13 @@ def test_two_instances_of_one_pack_class_conflict_by_rule_not_by_name(tmp_path: 
 
     with pytest.raises(sy.RuleConflictError, match="test_allowance"):
         sy.Engine(plugins=[Same(1), Same(2)])
+
+
+def test_explanations_are_masked_unless_the_caller_asks() -> None:
+    e = sy.Engine()
+    p = sy.Person.from_record({"id_number": make_id(), "name": "测试甲乙", "region": "422827",
+                               "disability_grade": "5", "disability_cause": "因战"})
+    masked = str(e.explain(p, sy.Period.year(2022), "disability_pension"))
+    assert make_id() not in masked and "测试甲乙" not in masked and "测***" in masked
+    shown = e.explain(p, sy.Period.year(2022), "disability_pension", reveal=True)
+    assert make_id() in str(shown) and shown.to_dict()["person"]["name"] == "测试甲乙"

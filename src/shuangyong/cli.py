@@ -145,10 +145,10 @@ def run_explain(args: argparse.Namespace) -> int:
         codes = [e.rule for e in res if args.all or e.eligible] or [e.rule for e in res]
     lang = "zh" if _zh(args) else "en"
     if args.json:
-        print(json.dumps([engine.explain(person, period, c).to_dict() for c in codes], ensure_ascii=False, indent=2))
+        print(json.dumps([engine.explain(person, period, c, reveal=args.reveal).to_dict() for c in codes], ensure_ascii=False, indent=2))
         return 0
     for c in codes:
-        print(engine.explain(person, period, c).to_text(lang))
+        print(engine.explain(person, period, c, reveal=args.reveal).to_text(lang))
         print()
     return 0
 
@@ -205,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rule", default=None, help="one rule code (default: the rules that pay)")
     p.add_argument("--all", action="store_true", help="explain every rule, also those that do not apply")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--reveal", action="store_true", help="show the ID number and name in full (masked by default)")
     p.set_defaults(func=run_explain)
 
     p = sub.add_parser("packs", help="list installed rule packs, their rules and sources")

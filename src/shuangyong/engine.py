@@ -382,14 +382,19 @@ class Engine:
                 raise TypeError("adjustments must be sy.Adjustment objects")
         return Entitlements(person, period, items, adj)
 
-    def explain(self, person: Person, period: Period, code: str, adjustments: Iterable[Adjustment] = ()) -> Any:
-        """The explanation of one rule's result (``str()`` Chinese, ``to_text("en")``, ``to_dict()``)."""
+    def explain(self, person: Person, period: Period, code: str, adjustments: Iterable[Adjustment] = (),
+                *, reveal: bool = False) -> Any:
+        """The explanation of one rule's result (``str()`` Chinese, ``to_text("en")``, ``to_dict()``).
+
+        The ID number and name are masked unless ``reveal=True`` (e.g. a letter to the citizen
+        themself); nothing else in the library ever shows them in full.
+        """
         from .explain import Explanation
 
         res = self.entitlements(person, period, adjustments)
         ent = res[code]
         reg = next(r for r, _ in self._select(person.region) if r.code == code)
-        return Explanation.build(self, person, ent, reg.rule, [a for a in res.adjustments if a.rule in (None, code)])
+        return Explanation.build(self, person, ent, reg.rule, [a for a in res.adjustments if a.rule in (None, code)], reveal=reveal)
 
     # -- internals -------------------------------------------------------------------
     def _select(self, region: str) -> list[tuple[RuleRegistration, RuleRegistration | None]]:

@@ -79,7 +79,8 @@ class Explanation:
     packs: tuple[tuple[str, str], ...]
 
     @classmethod
-    def build(cls, engine: Engine, person: Person, ent: Entitlement, rule: BenefitRule, adjustments: list[Adjustment]) -> Explanation:
+    def build(cls, engine: Engine, person: Person, ent: Entitlement, rule: BenefitRule, adjustments: list[Adjustment],
+              reveal: bool = False) -> Explanation:
         # A result may be shared with people whose dates led to the same answer: show this
         # person's own fixed facts (date-dependent ones are equal by construction).
         from attrs import evolve
@@ -91,8 +92,8 @@ class Explanation:
         return cls(
             entitlement=evolve(ent, segments=segments),
             rule=rule,
-            person_id=person.masked_id,
-            person_name=mask_name(person.name),
+            person_id=person.id_number if reveal else person.masked_id,
+            person_name=person.name if reveal else mask_name(person.name),
             region=person.region,
             adjustments=tuple(adjustments),
             engine_version=engine.version,
