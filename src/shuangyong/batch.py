@@ -1153,6 +1153,8 @@ class _FactStore:
         self._combos: dict[str, tuple[Any, Any]] = {}
         self._combo_cache: dict[tuple[str, int, date | None], int] = {}
         self.birth = parsed.birth[rows]
+        self._svc: dict[date, tuple[Any, Any, Any, Any]] = {}
+        self._svc_fixed: tuple[Any, ...] | None = None
 
     def table(self, name: str) -> _Table:
         return self.tables.setdefault(name, _Table())
@@ -1305,16 +1307,19 @@ class _FactStore:
         lut = np.array([t.code(default if v is None else v) for v in col.values], dtype=np.int64)
         return np.where(enl.codes[self.rows] > 0, lut[col.codes[self.rows]], none)
 
-    def _service_counts(self, name: str, on: date) -> Any:
-        """Whole service years (or months) of every row on ``on``, as ``ServiceRecord`` counts them (vectorised)."""
+    def _service_months(self, on: date) -> tuple[Any, Any, Any, Any]:
+        """(whole months, rows with a part month, rows with a positive span, rows with service) on ``on``.
+
+        A discharged record counts to its discharge date whatever ``on`` is, so its figures are
+        computed once; only serving records are counted again for each date.
+        """
         np = self.np
+        cached = self._svc.get(on)
+        if cached is not None:
+            return cached
         enl = self.p.days("enlisted")[self.rows]
         dis = self.p.days("discharged")[self.rows]
-        o = on.toordinal() - _EPOCH
         has = enl != _ABSENT
-        end = np.where(dis != _ABSENT, dis, o)  # a discharged record counts to discharge, a serving one to the date
-        start = np.where(has, enl, 0)
-        end = np.where(has, end, 0)
 
         def ymd(days: Any) -> tuple[Any, Any, Any]:
             d = days.astype("datetime64[D]")
@@ -1322,15 +1327,32 @@ class _FactStore:
             return (m.astype("datetime64[Y]").astype(np.int64) + 1970, m.astype(np.int64) % 12 + 1,
                     (d - m.astype("datetime64[D]")).astype(np.int64) + 1)
 
-        sy_, sm, sd = ymd(start)
-        ey, em, ed = ymd(end)
-        months = (ey - sy_) * 12 + em - sm - (ed < sd)
-        positive = has & (end > start)
+        def count(start: Any, end: Any) -> tuple[Any, Any, Any]:
+            sy_, sm, sd = ymd(start)
+            ey, em, ed = ymd(end)
+            return (ey - sy_) * 12 + em - sm - (ed < sd), ed != sd, end > start
+
+        if self._svc_fixed is None:
+            start = np.where(has, enl, 0)
+            self._svc_fixed = (start, *count(start, np.where(has & (dis != _ABSENT), dis, start)))
+        start, months, part_day, positive = (a.copy() for a in self._svc_fixed)
+        serving = np.flatnonzero(has & (dis == _ABSENT))
+        if len(serving):
+            o = on.toordinal() - _EPOCH
+            m2, p2, pos2 = count(start[serving], np.full(len(serving), o, dtype=np.int64))
+            months[serving], part_day[serving], positive[serving] = m2, p2, pos2
+        out = self._svc[on] = (months, part_day, positive & has, has)
+        return out
+
+    def _service_counts(self, name: str, on: date) -> Any:
+        """Whole service years (or months) of every row on ``on``, as ``ServiceRecord`` counts them (vectorised)."""
+        np = self.np
+        months, part_day, positive, has = self._service_months(on)
         if name == "service_months":
             value = np.where(positive, np.maximum(months, 0), 0)
         else:
             years, rest = np.divmod(np.maximum(months, 0), 12)
-            part = (rest > 0) | (ed != sd)
+            part = (rest > 0) | part_day
             rounding = {"service_years": "down", "service_years_half": "half"}.get(name, "up")
             if rounding == "up":
                 years = years + part
