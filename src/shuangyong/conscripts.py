@@ -19,7 +19,8 @@ from .model import Award, Category, ServiceType
 from .periods import add_months
 from .rules import NotEligible
 
-__all__ = ["INSTALMENT_MONTHS", "instalments_in_year", "family_of_serving_conscript", "awards_of_year", "self_employed_discharged_soldier"]
+__all__ = ["INSTALMENT_MONTHS", "instalments_in_year", "instalments_due", "family_of_serving_conscript", "awards_of_year",
+           "self_employed_discharged_soldier"]
 
 #: One instalment per half year served; a part of a half year counts as a whole one.
 INSTALMENT_MONTHS = 6
@@ -83,3 +84,18 @@ def self_employed_discharged_soldier(facts: Any) -> NotEligible | None:
         shown = kind.label if kind is not None else "未登记"
         return NotEligible(f"服役类型{shown}：补助只发给义务兵和士官", f"service type {kind.en if kind else 'missing'}: conscripts and NCOs only")
     return None
+
+
+def instalments_due(facts: Any, max_months: int = 24) -> int | NotEligible:
+    """The six-month instalments owed to a conscript's family in the year of ``facts.on``, or why none.
+
+    Reads the declared facts ``categories``, ``service_type``, ``enlisted`` and ``discharged``.
+    """
+    refused = family_of_serving_conscript(facts)
+    if refused is not None:
+        return refused
+    year = facts.on.year
+    n = instalments_in_year(facts.enlisted, facts.discharged, year, max_months)
+    if n == 0:
+        return NotEligible(f"{year}年内没有开始的服役半年期", f"no six-month period of service begins in {year}")
+    return n

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import awards_of_year, family_of_serving_conscript, instalments_in_year
+from shuangyong.conscripts import awards_of_year, instalments_due
 
 __all__ = ["conscript_family_allowance", "ALL"]
 
@@ -71,13 +71,10 @@ def _hardship_key(hardship: frozenset[sy.Hardship]) -> str | None:
 )
 def conscript_family_allowance(facts: Any, p: Any) -> Any:
     """A conscript's family receives half the county's previous-year urban income per year, with multiples and uplifts."""
-    refused = family_of_serving_conscript(facts)
-    if refused is not None:
-        return refused
+    n = instalments_due(facts, int(p.max_months.value))
+    if isinstance(n, sy.NotEligible):
+        return n
     year = facts.on.year
-    n = instalments_in_year(facts.enlisted, facts.discharged, year, int(p.max_months.value))
-    if n == 0:
-        return sy.NotEligible(f"{year}年内没有开始的服役半年期", f"no six-month period of service begins in {year}")
     raw = p.urban_previous_year * p.income_share
 
     terms: list[Any] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import family_of_serving_conscript, instalments_in_year, self_employed_discharged_soldier
+from shuangyong.conscripts import instalments_due, self_employed_discharged_soldier
 
 __all__ = ["old_demobilised_allowance", "conscript_family_allowance", "award_bonus", "discharge_grant", "ALL"]
 
@@ -90,15 +90,11 @@ def old_demobilised_allowance(facts: Any, p: Any) -> Any:
 )
 def conscript_family_allowance(facts: Any, p: Any) -> Any:
     """A conscript's family receives the yearly cash 优待, rural or urban, for the half-years served."""
-    refused = family_of_serving_conscript(facts)
-    if refused is not None:
-        return refused
+    n = instalments_due(facts, int(p.max_months.value))
+    if isinstance(n, sy.NotEligible):
+        return n
     if facts.hukou is None:
         return sy.NotEligible("未登记户籍：来凤县农村、城镇标准不同", "hukou missing: 来凤 has separate rural and urban standards")
-    year = facts.on.year
-    n = instalments_in_year(facts.enlisted, facts.discharged, year, int(p.max_months.value))
-    if n == 0:
-        return sy.NotEligible(f"{year}年内没有开始的服役半年期", f"no six-month period of service begins in {year}")
     standard = p.annual_standard[facts.hukou]
     return standard if n == 2 else standard / 2
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import family_of_serving_conscript, instalments_in_year, self_employed_discharged_soldier
+from shuangyong.conscripts import instalments_due, self_employed_discharged_soldier
 
 __all__ = ["conscript_family_allowance", "discharge_grant", "ALL"]
 
@@ -65,13 +65,9 @@ STANDARD_ROUNDING = sy.YUAN_HALF_UP
 )
 def conscript_family_allowance(facts: Any, p: Any) -> Any:
     """A conscript's family receives 45% of the district's previous-year urban income per year of service."""
-    refused = family_of_serving_conscript(facts)
-    if refused is not None:
-        return refused
-    year = facts.on.year
-    n = instalments_in_year(facts.enlisted, facts.discharged, year, int(p.max_months.value))
-    if n == 0:
-        return sy.NotEligible(f"{year}年内没有开始的服役半年期", f"no six-month period of service begins in {year}")
+    n = instalments_due(facts, int(p.max_months.value))
+    if isinstance(n, sy.NotEligible):
+        return n
     raw = p.previous_year * p.income_share
     uplifts = p.hardship_uplift
     posted = [h.label for h in (sy.Hardship.TIBET, sy.Hardship.XINJIANG) if h in facts.hardship and h.label in uplifts]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import awards_of_year, family_of_serving_conscript, instalments_in_year
+from shuangyong.conscripts import awards_of_year, instalments_due
 
 __all__ = ["conscript_family_allowance", "ALL"]
 
@@ -59,13 +59,10 @@ _EDUCATION_AS = {sy.Education.POSTGRADUATE: sy.Education.BACHELOR}
 )
 def conscript_family_allowance(facts: Any, p: Any) -> Any:
     """A conscript's family receives 40% of the county's previous-year urban income per year, with uplifts."""
-    refused = family_of_serving_conscript(facts)
-    if refused is not None:
-        return refused
+    n = instalments_due(facts, int(p.max_months.value))
+    if isinstance(n, sy.NotEligible):
+        return n
     year = facts.on.year
-    n = instalments_in_year(facts.enlisted, facts.discharged, year, int(p.max_months.value))
-    if n == 0:
-        return sy.NotEligible(f"{year}年内没有开始的服役半年期", f"no six-month period of service begins in {year}")
     raw = p.previous_year * p.income_share
 
     terms: list[Any] = []
