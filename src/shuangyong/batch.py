@@ -913,16 +913,15 @@ class _Parsed:
                         keyed[k] = len(distinct)
                         distinct.append(v)
                     idx.append(keyed[k])
-            remap = []
-            for v in distinct:
-                nv = _norm(v)
-                # A text cell keys by itself (no other key type equals a str); others by _vkey.
-                k = nv if type(nv) is str else _vkey(nv)
-                code = table.get(k)
-                if code is None:
-                    code = table[k] = len(raw)
+            # Normalise each distinct value once; a text cell keys by itself (no other key type
+            # equals a str), anything else by _vkey.
+            normed = [(v.strip() or None) if type(v) is str and v.isascii() else _norm(v) for v in distinct]
+            keys = [nv if type(nv) is str else _vkey(nv) for nv in normed]
+            for k, nv in zip(keys, normed):
+                if k not in table:
+                    table[k] = len(raw)
                     raw.append(nv)
-                remap.append(code)
+            remap = list(map(table.__getitem__, keys))
             codes = np.asarray(remap, dtype=np.int32)[np.asarray(idx, dtype=np.int64)] if len(idx) else np.zeros(0, dtype=np.int32)
             if merged is None:
                 merged = codes
