@@ -15,12 +15,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from .calc import q, qround, qsum
 from .model import Award, Category, ServiceType
 from .periods import add_months
 from .rules import NotEligible
 
 __all__ = ["INSTALMENT_MONTHS", "instalments_in_year", "instalments_due", "family_of_serving_conscript", "awards_of_year",
-           "self_employed_discharged_soldier"]
+           "highest_award_uplift", "instalment_amount", "self_employed_discharged_soldier"]
 
 #: One instalment per half year served; a part of a half year counts as a whole one.
 INSTALMENT_MONTHS = 6
@@ -99,3 +100,27 @@ def instalments_due(facts: Any, max_months: int = 24) -> int | NotEligible:
     if n == 0:
         return NotEligible(f"{year}年内没有开始的服役半年期", f"no six-month period of service begins in {year}")
     return n
+
+
+def highest_award_uplift(facts: Any, year: int, table: Any) -> Any:
+    """The uplift of the highest honour of ``year`` that ``table`` lists (one only), or ``None``."""
+    listed = [a for a in awards_of_year(facts, year) if a.level.label in table]
+    if not listed:
+        return None
+    best = min(listed, key=lambda a: a.rank)
+    return table[best.level.label]
+
+
+def instalment_amount(raw: Any, rounding: Any, multiple: Any, uplifts: list[Any], n: int) -> Any:
+    """What ``n`` half-year instalments pay from a yearly standard ``raw``, traced.
+
+    Without a multiple or uplift a full year is ``raw`` itself (the rule's rounding then shows the
+    published rounding step); otherwise the standard is rounded first (``rounding``) and multiplied
+    by ``multiple`` (1 when ``None``) plus every uplift.  One instalment is half a year.
+    """
+    if multiple is None and not uplifts and n == 2:
+        return raw
+    standard = qround(raw, rounding)
+    if multiple is not None or uplifts:
+        standard = standard * qsum([multiple if multiple is not None else q(1), *uplifts])
+    return standard if n == 2 else standard / 2

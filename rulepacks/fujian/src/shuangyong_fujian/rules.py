@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import awards_of_year, instalments_due
+from shuangyong.conscripts import highest_award_uplift, instalment_amount, instalments_due
 
 __all__ = ["conscript_family_allowance", "ALL"]
 
@@ -77,24 +77,10 @@ def conscript_family_allowance(facts: Any, p: Any) -> Any:
     year = facts.on.year
     raw = p.urban_previous_year * p.income_share
 
-    terms: list[Any] = []
     row = _hardship_key(facts.hardship)
-    if row is not None:
-        terms.append(p.hardship_multiple[row])
-    award_table = p.award_uplift
-    listed = [a for a in awards_of_year(facts, year) if a.level.label in award_table]
-    if listed:
-        best = min(listed, key=lambda a: a.rank)  # the highest honour only
-        terms.append(award_table[best.level.label])
-
-    if not terms and n == 2:
-        return raw
-    standard = sy.qround(raw, STANDARD_ROUNDING)
-    if terms:
-        if row is None:
-            terms.insert(0, sy.q(1))
-        standard = standard * sy.qsum(terms)
-    return standard if n == 2 else standard / 2
+    multiple = p.hardship_multiple[row] if row is not None else None
+    award = highest_award_uplift(facts, year, p.award_uplift)
+    return instalment_amount(raw, STANDARD_ROUNDING, multiple, [award] if award is not None else [], n)
 
 
 ALL = [conscript_family_allowance]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import instalments_due, self_employed_discharged_soldier
+from shuangyong.conscripts import instalment_amount, instalments_due, self_employed_discharged_soldier
 
 __all__ = ["conscript_family_allowance", "discharge_grant", "ALL"]
 
@@ -71,14 +71,8 @@ def conscript_family_allowance(facts: Any, p: Any) -> Any:
     raw = p.previous_year * p.income_share
     uplifts = p.hardship_uplift
     posted = [h.label for h in (sy.Hardship.TIBET, sy.Hardship.XINJIANG) if h in facts.hardship and h.label in uplifts]
-    if not posted and n == 2:
-        # The published case: the arithmetic is shown from the income, rounded by the rule.
-        return raw
-    standard = sy.qround(raw, STANDARD_ROUNDING)
-    if posted:
-        best = max((uplifts[label] for label in posted), key=lambda u: u.value)
-        standard = standard * (1 + best)
-    return standard if n == 2 else standard / 2
+    best = [max((uplifts[label] for label in posted), key=lambda u: u.value)] if posted else []
+    return instalment_amount(raw, STANDARD_ROUNDING, None, best, n)
 
 
 @sy.rule(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import awards_of_year, instalments_due
+from shuangyong.conscripts import highest_award_uplift, instalment_amount, instalments_due
 
 __all__ = ["conscript_family_allowance", "ALL"]
 
@@ -65,31 +65,17 @@ def conscript_family_allowance(facts: Any, p: Any) -> Any:
     year = facts.on.year
     raw = p.previous_year * p.income_share
 
-    terms: list[Any] = []
     multiples = p.hardship_multiple
     posted = [h.label for h in (sy.Hardship.TIBET, sy.Hardship.XINJIANG) if h in facts.hardship and h.label in multiples]
-    if posted:
-        terms.append(max((multiples[label] for label in posted), key=lambda m: m.value))
-    award_table = p.award_uplift
-    listed = [a for a in awards_of_year(facts, year) if a.level.label in award_table]
-    if listed:
-        best = min(listed, key=lambda a: a.rank)  # the highest honour only
-        terms.append(award_table[best.level.label])
+    multiple = max((multiples[label] for label in posted), key=lambda m: m.value) if posted else None
+    uplifts = []
+    award = highest_award_uplift(facts, year, p.award_uplift)
+    if award is not None:
+        uplifts.append(award)
     education = _EDUCATION_AS.get(facts.education, facts.education)
-    if education is not None:
-        edu_table = p.education_uplift
-        if education.label in edu_table:
-            terms.append(edu_table[education.label])
-
-    if not terms and n == 2:
-        # The published case: the arithmetic is shown from the income, rounded up by the rule.
-        return raw
-    standard = sy.qround(raw, STANDARD_ROUNDING)
-    if terms:
-        if not posted:
-            terms.insert(0, sy.q(1))
-        standard = standard * sy.qsum(terms)
-    return standard if n == 2 else standard / 2
+    if education is not None and education.label in p.education_uplift:
+        uplifts.append(p.education_uplift[education.label])
+    return instalment_amount(raw, STANDARD_ROUNDING, multiple, uplifts, n)
 
 
 ALL = [conscript_family_allowance]
