@@ -127,6 +127,4 @@ def fact_getter(name: str) -> Callable[[Person, date], Any]:
 
 def compute_fact(name: str, person: Person, on: date) -> Any:
     """The value of fact ``name`` for ``person`` on ``on``."""
-    if name.startswith("extra."):
-        return person.extra_value(name[6:])
-    return FACTS[name](person, on)
+    return fact_getter(name)(person, on)
