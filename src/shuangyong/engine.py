@@ -572,7 +572,12 @@ class Engine:
         return result
 
     def _evaluate(self, reg: RuleRegistration, region: str, on: date, values: dict[str, Any],
-                  resolved: dict[str, Resolved | None], event: Any, base_amount: Decimal | None) -> _Result:
+                  resolved: dict[str, Resolved | None], event: Any, base_amount: Decimal | None, seen_on: Any = None) -> _Result:
+        """Run the formula once and classify its answer.
+
+        ``on`` is the date priced (parameter lookups, messages); ``seen_on``, when given, is what the
+        formula reads as ``facts.on`` instead (the columnar road passes a stand-in for a run of months).
+        """
         rule = reg.rule
 
         def lookup(full: str) -> Resolved:
@@ -581,9 +586,10 @@ class Engine:
                 raise ParameterNotFoundError(full, region, on)
             return r
 
-        facts = Facts(rule.code, values, on, event, None if base_amount is None else Q(base_amount))
+        facts = Facts(rule.code, values, on if seen_on is None else seen_on, event, None if base_amount is None else Q(base_amount))
         params = Params(rule, lookup)
-        inputs = tuple((n, plain(values[n])) for n in rule.inputs)
+        # .get: the columnar road passes a mapping that notes what the formula itself reads.
+        inputs = tuple((n, plain(values.get(n))) for n in rule.inputs)
         try:
             try:
                 result = rule.formula(facts, params)

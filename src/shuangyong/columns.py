@@ -1,0 +1,848 @@
+"""A roster parsed column by column, its facts as arrays, and the columnar road of a roster run.
+
+:class:`Parsed` reads each column once per distinct value with the record module's own parsers and
+checks every row exactly as :meth:`Person.from_record` would; a row is taken here only when every
+check passes (anything else takes the reference road, which then names the exact field and reason).
+:class:`FactStore` gives each declared fact of the rows taken as an array: codes into a table of
+values, or days since 1970 for a date.  :func:`run_columnar` prices every rule over those arrays
+(:mod:`shuangyong.pricing`) and hands the results to the roster run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .errors import ShuangyongError
+from .facts import DATED_FACTS
+from .ids import normalize_id_number
+from .model import Category
+from .money import to_fen
+from .periods import Period
+from .pricing import _hashable, price_periodic
+from .roster import Roster
+
+# == the columnar road ====================================================================
+#
+# Rows are parsed column by column, each distinct value once, with the record
+# module's own parsers; a row is taken here only when every check that
+# Person.from_record makes passes (anything else goes to the reference road,
+# which then names the exact field and reason).  Facts are arrays of codes
+# into per-fact value tables.  For each rule registration the rows are
+# grouped by their rule inputs over the whole period (a fact that changes
+# once in the period, like age at a birthday, is encoded as before / month /
+# after); each group is priced month by month through Engine._evaluate with
+# a memo, and the 分 are broadcast back to the rows.
+
+_EPOCH = date(1970, 1, 1).toordinal()
+_ABSENT = -(1 << 40)
+
+_SERVICE_KEYS = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years")
+_DISABILITY_KEYS = ("disability_grade", "disability_cause", "disability_date")
+_TIE_KEYS = ("relation", "member_death_date", "member_awards", "member_monthly_pay")
+_DATE_KEYS = ("birth_date", "enlisted", "discharged", "disability_date", "member_death_date", "death_date")
+
+
+def _parsers() -> dict[str, Callable[[Any], Any]]:
+    from .ids import validate_region
+    from .model import (
+        DisabilityCause,
+        Education,
+        Hardship,
+        Hukou,
+        MemberStatus,
+        Relation,
+        ServiceType,
+        Sex,
+        parse_grade,
+    )
+    from .record import (
+        _parse_awards,
+        _parse_bool,
+        _parse_int,
+        _parse_money,
+        parse_date,
+        split_list,
+    )
+
+    def d(key: str) -> Callable[[Any], Any]:
+        return lambda v: parse_date(v, key)
+
+    return {
+        "name": str,
+        "region": lambda v: validate_region(str(v)),
+        "hukou": lambda v: Hukou.parse(v, "hukou"),
+        "sex": lambda v: Sex.parse(v, "sex"),
+        "categories": lambda v: frozenset(Category.parse(c, "categories") for c in split_list(v)),
+        "service_type": lambda v: ServiceType.parse(v, "service_type"),
+        "hardship": lambda v: frozenset(Hardship.parse(x, "hardship") for x in split_list(v)),
+        "education": lambda v: Education.parse(v, "education"),
+        "conscript_years": lambda v: _parse_int(v, "conscript_years", 0, 80),
+        "awards": lambda v: _parse_awards(v, "awards"),
+        "disability_grade": parse_grade,
+        "disability_cause": lambda v: DisabilityCause.parse(v, "disability_cause"),
+        "mental_disorder": lambda v: _parse_bool(v, "mental_disorder"),
+        "survivor_of": lambda v: MemberStatus.parse(v, "survivor_of"),
+        "relation": lambda v: Relation.parse(v, "relation"),
+        "member_awards": lambda v: _parse_awards(v, "member_awards"),
+        "member_monthly_pay": lambda v: _parse_money(v, "member_monthly_pay"),
+        **{k: d(k) for k in _DATE_KEYS},
+    }
+
+
+def _vkey(v: Any) -> Any:
+    # 1 == True == Decimal("1.0") in a dict; keep values of different types (and Decimal spellings) apart.
+    if isinstance(v, Decimal):
+        return (Decimal, str(v))
+    try:
+        hash(v)
+    except TypeError:
+        return (type(v), repr(v))
+    return (type(v), v)
+
+
+def _norm(v: Any) -> Any:
+    import unicodedata
+
+    if isinstance(v, str):
+        # NFKC leaves ASCII unchanged; most cells (IDs, dates, codes) are ASCII.
+        s = (v if v.isascii() else unicodedata.normalize("NFKC", v)).strip()
+        return s or None
+    return v
+
+
+class _Column:
+    """One record key over the rows: ``codes`` (0 = absent) into ``values`` (parsed) and ``bad`` (unparseable)."""
+
+    def __init__(self, np: Any, codes: Any, raw: list[Any], parser: Callable[[Any], Any] | None) -> None:
+        self.codes = codes
+        self.raw = raw  # normalised value per code
+        self.values: list[Any] = [None] * len(raw)
+        bad = [False] * len(raw)
+        if parser is not None:
+            for c in range(1, len(raw)):
+                try:
+                    self.values[c] = parser(raw[c])
+                except (ShuangyongError, TypeError, ValueError, ArithmeticError):
+                    bad[c] = True
+        else:
+            self.values = list(raw)
+        self.bad = np.array(bad, dtype=bool)
+
+    def present(self) -> Any:
+        return self.codes > 0
+
+    def bad_rows(self) -> Any:
+        return self.bad[self.codes]
+
+
+class Parsed:
+    """A roster parsed column by column (numpy)."""
+
+    def __init__(self, roster: Roster, region: str | None, np: Any) -> None:
+        self.np = np
+        self.roster = roster
+        self.n = n = len(roster)
+        parsers = _parsers()
+        by_key: dict[str, list[str]] = {}
+        for h, k in roster.keys.items():
+            by_key.setdefault(k if k is not None else f"extra:{h}", []).append(h)
+        self.cols: dict[str, _Column] = {}
+        self._days: dict[str, Any] = {}
+        self.conflict = np.zeros(n, dtype=bool)
+        self.unhandled = np.zeros(n, dtype=bool)
+        for key, headers in by_key.items():
+            if key == "name":
+                continue  # any text is a valid name, and no rule reads it: not worth a pass over the rows
+            codes, raw = self._merge(headers)
+            if key == "region" and region is not None:
+                if len(raw) == 1 or region not in raw:
+                    raw.append(region)
+                codes = np.where(codes == 0, raw.index(region), codes)
+            if key.startswith("extra:") or key == "id_number":
+                self.cols[key] = _Column(np, codes, raw, None)
+            elif key in parsers:
+                self.cols[key] = _Column(np, codes, raw, parsers[key])
+            else:  # a record key this road does not know yet: such rows take the reference road
+                self.cols[key] = _Column(np, codes, raw, None)
+                self.unhandled |= codes > 0
+        if "region" not in self.cols and region is not None:
+            self.cols["region"] = _Column(np, np.ones(n, dtype=np.int32), [None, region], parsers["region"])
+        self._ids()
+
+    def _merge(self, headers: list[str]) -> tuple[Any, list[Any]]:
+        np = self.np
+        table: dict[Any, int] = {_vkey(None): 0}
+        raw: list[Any] = [None]
+        merged = None
+        for h in headers:
+            col = self.roster.data[h]
+            local: dict[Any, int] = {}
+            try:
+                # C-speed: distinct values in order of first appearance, then each cell's index.
+                local = {v: i for i, v in enumerate(dict.fromkeys(col))}
+                idx = np.fromiter(map(local.__getitem__, col), dtype=np.int64, count=len(col))
+                distinct = list(local)
+            except TypeError:  # unhashable cells (JSON lists): key them by their repr
+                keyed: dict[Any, int] = {}
+                distinct = []
+                idx = []
+                for v in col:
+                    k = _vkey(v)
+                    if k not in keyed:
+                        keyed[k] = len(distinct)
+                        distinct.append(v)
+                    idx.append(keyed[k])
+            # Normalise each distinct value once; a text cell keys by itself (no other key type
+            # equals a str), anything else by _vkey.
+            normed = [(v.strip() or None) if type(v) is str and v.isascii() else _norm(v) for v in distinct]
+            keys = [nv if type(nv) is str else _vkey(nv) for nv in normed]
+            for k, nv in zip(keys, normed):
+                if k not in table:
+                    table[k] = len(raw)
+                    raw.append(nv)
+            remap = list(map(table.__getitem__, keys))
+            codes = np.asarray(remap, dtype=np.int32)[np.asarray(idx, dtype=np.int64)] if len(idx) else np.zeros(0, dtype=np.int32)
+            if merged is None:
+                merged = codes
+            else:
+                both = (merged > 0) & (codes > 0)
+                self.conflict |= both & (merged != codes)
+                merged = np.where(merged > 0, merged, codes)
+        assert merged is not None
+        return merged, raw
+
+    def _ids(self) -> None:
+        np = self.np
+        col = self.cols.get("id_number")
+        self.id_ok = np.zeros(self.n, dtype=bool)
+        self.birth = np.zeros(self.n, dtype=np.int64)
+        self.male = np.zeros(self.n, dtype=bool)
+        self.canon_values: list[str | None] = [None]
+        if col is None:
+            return
+        vals = col.raw
+        is18 = [c > 0 and isinstance(v, str) and len(v) == 18 for c, v in enumerate(vals)]
+        blank = "?" * 18
+        strs = [v.upper() if k else blank for v, k in zip(vals, is18)]
+        shape = np.array(is18, dtype=bool)
+        # Small integer types: at 10⁶ IDs an int64 copy of the digits alone would take 144 MB.
+        buf = np.frombuffer("".join(strs).encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18)
+        d = buf[:, :17].astype(np.int16) - 48
+        last = buf[:, 17].astype(np.int16)
+        ok = shape & ((d >= 0) & (d <= 9)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
+        d = np.where(ok[:, None], d, 0).astype(np.int16)
+        from .ids import PROVINCES
+
+        prov = np.zeros(100, dtype=bool)
+        prov[[int(p) for p in PROVINCES]] = True
+        ok &= prov[d[:, 0] * 10 + d[:, 1]]
+        def digit(j: int) -> Any:
+            return d[:, j].astype(np.int64)
+
+        y = digit(6) * 1000 + digit(7) * 100 + digit(8) * 10 + digit(9)
+        m = digit(10) * 10 + digit(11)
+        dd = digit(12) * 10 + digit(13)
+        leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+        mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 87)[m] + (leap & (m == 2))
+        ok &= (y >= 1) & (m >= 1) & (m <= 12) & (dd >= 1) & (dd <= mdays)
+        weights = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int16)
+        check = np.frombuffer(b"10X98765432", dtype=np.uint8).astype(np.int16)
+        ok &= check[(d * weights).sum(axis=1, dtype=np.int64) % 11] == last
+        # Birth date as days since 1970 (datetime64 arithmetic is exact for the proleptic calendar).
+        ys = np.where(ok, y, 1970)
+        born = (ys - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.where(ok, m, 1) - 1).astype("timedelta64[M]")
+        born_days = born.astype("datetime64[D]").astype(np.int64) + np.where(ok, dd, 1) - 1
+        self.canon_values = [s if o else None for s, o in zip(strs, ok.tolist())]
+        codes = col.codes
+        self.id_ok = ok[codes]
+        self.birth = born_days[codes]
+        self.male = (d[:, 16] % 2 == 1)[codes]
+        self.id_codes = codes
+
+    def canonical_ids(self) -> list[str | None]:
+        """Canonical 身份证号 per row (``None`` when not valid); rows this road cannot judge are checked one by one."""
+        if "id_number" not in self.cols:
+            return [None] * self.n
+        cv = self.canon_values
+        out = [cv[c] for c in self.id_codes.tolist()]
+        raw = self.cols["id_number"].raw
+        for i in self.np.flatnonzero(~self.id_ok).tolist():
+            v = raw[int(self.id_codes[i])]
+            out[i] = normalize_id_number(v) if isinstance(v, str) else None
+        return out
+
+    def value(self, key: str, i: int) -> Any:
+        col = self.cols.get(key)
+        return None if col is None else col.values[int(col.codes[i])]
+
+    def days(self, key: str) -> Any:
+        """Per row: the date of ``key`` as days since 1970, or a large negative number when absent."""
+        np = self.np
+        if key in self._days:
+            return self._days[key]
+        col = self.cols.get(key)
+        if col is None:
+            out = np.full(self.n, _ABSENT, dtype=np.int64)
+        else:
+            per = np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in col.values], dtype=np.int64)
+            out = per[col.codes]
+        self._days[key] = out
+        return out
+
+    def fast_rows(self, excluded: set[int]) -> Any:
+        """Rows every one of whose checks passes here, exactly as Person.from_record would check them."""
+        np = self.np
+        n = self.n
+
+        def present(k: str) -> Any:
+            c = self.cols.get(k)
+            return c.present() if c is not None else np.zeros(n, dtype=bool)
+
+        ok = self.id_ok & ~self.conflict & ~self.unhandled & present("region")
+        dis = present("disability_grade") | present("disability_cause") | present("disability_date")
+        for k, c in self.cols.items():
+            if k == "mental_disorder":
+                ok &= ~(c.bad_rows() & dis)  # read only when a disability is recorded
+            elif not k.startswith("extra:"):
+                ok &= ~c.bad_rows()
+        enl = present("enlisted")
+        for k in _SERVICE_KEYS:
+            ok &= ~(present(k) & ~enl)
+        ok &= ~(dis & ~(present("disability_grade") & present("disability_cause")))
+        surv = present("survivor_of")
+        for k in _TIE_KEYS:
+            ok &= ~(present(k) & ~surv)
+        if "birth_date" in self.cols:
+            ok &= ~(present("birth_date") & (self.days("birth_date") != self.birth))
+        if "sex" in self.cols:
+            from .model import Sex
+
+            sc = self.cols["sex"]
+            male = np.array([v is Sex.MALE for v in sc.values], dtype=bool)[sc.codes]
+            ok &= ~(present("sex") & (male != self.male))
+        for k in ("death_date", "enlisted", "discharged", "disability_date"):
+            if k in self.cols:
+                ok &= ~(present(k) & (self.days(k) < self.birth))
+        if "enlisted" in self.cols and "discharged" in self.cols:
+            ok &= ~(present("discharged") & (self.days("discharged") < self.days("enlisted")))
+        if "awards" in self.cols:
+            c = self.cols["awards"]
+            first = np.array([min((a.date.toordinal() - _EPOCH for a in (v or ()) if a.date is not None), default=1 << 40)
+                              for v in c.values], dtype=np.int64)
+            ok &= first[c.codes] >= self.birth
+        if excluded:
+            ok[np.fromiter(excluded, dtype=np.int64, count=len(excluded))] = False
+        return np.flatnonzero(ok)
+
+
+# -- facts as arrays ------------------------------------------------------------------------
+
+#: fact → record keys it depends on ("@birth", "@sex" come from the ID number).
+_DEPS: dict[str, tuple[str, ...]] = {
+    "region": ("region",), "hukou": ("hukou",), "sex": ("@sex",), "birth_date": ("@birth",), "age": ("@birth",),
+    "categories": ("categories",), "alive": ("death_date",), "death_date": ("death_date",),
+    "service_type": ("enlisted", "service_type"), "enlisted": ("enlisted",), "discharged": ("enlisted", "discharged"),
+    "hardship": ("enlisted", "hardship"), "education": ("enlisted", "education"),
+    "serving": ("enlisted", "discharged"), "service_years": ("enlisted", "discharged"),
+    "service_years_up": ("enlisted", "discharged"), "service_years_half": ("enlisted", "discharged"),
+    "service_months": ("enlisted", "discharged"), "conscript_years": ("enlisted", "discharged", "conscript_years"),
+    "awards": ("awards",), "highest_award": ("awards",),
+    "disability_grade": ("disability_grade",), "disability_cause": ("disability_grade", "disability_cause"),
+    "disability_assessed": ("disability_grade", "disability_date"), "mental_disorder": ("disability_grade", "mental_disorder"),
+    "survivor_of": ("survivor_of",), "relation": ("survivor_of", "relation"),
+    "member_death_date": ("survivor_of", "member_death_date"), "member_awards": ("survivor_of", "member_awards"),
+    "member_monthly_pay": ("survivor_of", "member_monthly_pay"),
+}
+#: Facts that are a record date, with the column they come from and the column they need present.
+_DATE_COLUMN_FACTS: dict[str, tuple[str, str]] = {
+    "birth_date": ("@birth", ""), "enlisted": ("enlisted", ""), "discharged": ("discharged", "enlisted"),
+    "disability_assessed": ("disability_date", "disability_grade"), "member_death_date": ("member_death_date", "survivor_of"),
+    "death_date": ("death_date", ""),
+}
+#: Facts that are a record column read only with a service record, and their value without one (or when empty).
+_SERVICE_COLUMN_FACTS: dict[str, Any] = {"service_type": None, "hardship": frozenset(), "education": None}
+#: Facts that count whole years (or months) of service.
+_SERVICE_COUNT_FACTS = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
+#: Facts whose value depends on the date priced.
+_VARYING = DATED_FACTS
+#: Of those, the ones that stop depending on the date once a discharge date is recorded.
+_FIXED_WHEN_DISCHARGED = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
+
+
+def _fact_known(name: str) -> bool:
+    from .facts import FACTS
+
+    return name.startswith("extra.") or (name in _DEPS and name in FACTS)
+
+
+class _ServiceView:
+    """The parts of a ServiceRecord a fact reads, with ServiceRecord's own methods."""
+
+    __slots__ = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years")
+
+    from .model import ServiceRecord as _SR
+
+    serving_on = _SR.serving_on
+    service_years = _SR.service_years
+    service_months = _SR.service_months
+    del _SR
+
+
+class _PersonView:
+    """The parts of a Person a fact reads, with Person's own methods (facts are computed by shuangyong.facts itself)."""
+
+    __slots__ = ("region", "hukou", "sex", "birth_date", "categories", "death_date", "service", "awards", "disability",
+                 "family_tie", "extra")
+
+    from .model import Person as _P
+
+    alive_on = _P.alive_on
+    highest_award = _P.highest_award
+    extra_value = _P.extra_value
+    del _P
+
+
+class _Table:
+    """Distinct values of one fact; codes are stable for the whole run."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+        self.values: list[Any] = []
+
+    def code(self, v: Any) -> int:
+        k = _vkey(v)
+        c = self.index.get(k)
+        if c is None:
+            c = self.index[k] = len(self.values)
+            self.values.append(v)
+        return c
+
+
+class FactStore:
+    """Fact codes per row (restricted to the rows of the columnar road)."""
+
+    def __init__(self, parsed: Parsed, rows: Any) -> None:
+        self.p = parsed
+        self.np = parsed.np
+        self.rows = rows
+        self.tables: dict[str, _Table] = {}
+        self._fixed: dict[str, Any] = {}
+        self._at: dict[tuple[str, date], Any] = {}
+        self._combos: dict[str, tuple[Any, Any]] = {}
+        self._combo_cache: dict[tuple[str, int, date | None], int] = {}
+        self.birth = parsed.birth[rows]
+        self._svc: dict[date, tuple[Any, Any, Any, Any]] = {}
+        self._svc_fixed: tuple[Any, ...] | None = None
+        self._days: dict[str, Any] = {}
+
+    def table(self, name: str) -> _Table:
+        return self.tables.setdefault(name, _Table())
+
+    def days(self, name: str) -> Any:
+        """A date fact of every row as days since 1970 (``_ABSENT`` where there is no date)."""
+        hit = self._days.get(name)
+        if hit is None:
+            codes = self.codes(name, date.min)
+            lut = self.np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in self.table(name).values], dtype=self.np.int64)
+            hit = self._days[name] = lut[codes]
+        return hit
+
+    def _dep_codes(self, dep: str) -> Any:
+        np = self.np
+        if dep == "@birth":
+            return self.birth
+        if dep == "@sex":
+            return self.p.male[self.rows].astype(np.int64)
+        col = self.p.cols.get(dep)
+        if col is None:
+            return np.zeros(len(self.rows), dtype=np.int64)
+        return col.codes[self.rows].astype(np.int64)
+
+    def combos(self, name: str) -> tuple[Any, Any]:
+        """(representative row per distinct dependency combination, combination per row)."""
+        if name not in self._combos:
+            deps = (f"extra:{name[6:]}",) if name.startswith("extra.") else _DEPS[name]
+            _, first, inv = _group(self.np, [self._dep_codes(d) for d in deps])
+            self._combos[name] = (first, inv)
+        return self._combos[name]
+
+    def _view(self, name: str, k: int) -> _PersonView:
+        p = self.p
+        i = int(self.rows[k])
+        deps = (f"extra:{name[6:]}",) if name.startswith("extra.") else _DEPS[name]
+        v = _PersonView()
+        v.region = p.value("region", i) if "region" in deps else None
+        v.hukou = p.value("hukou", i) if "hukou" in deps else None
+        from .model import Sex
+
+        v.sex = (Sex.MALE if p.male[i] else Sex.FEMALE) if "@sex" in deps else None
+        v.birth_date = date.fromordinal(int(p.birth[i]) + _EPOCH) if "@birth" in deps else None
+        v.categories = (p.value("categories", i) or frozenset()) if "categories" in deps else frozenset()
+        v.death_date = p.value("death_date", i) if "death_date" in deps else None
+        v.awards = (p.value("awards", i) or ()) if "awards" in deps else ()
+        v.extra = ()
+        if name.startswith("extra."):
+            val = p.value(f"extra:{name[6:]}", i)
+            v.extra = () if val is None else ((name[6:], val),)
+        v.service = None
+        if "enlisted" in deps and p.value("enlisted", i) is not None:
+            s = _ServiceView()
+            s.enlisted = p.value("enlisted", i)
+            s.discharged = p.value("discharged", i) if "discharged" in deps else None
+            s.service_type = p.value("service_type", i) if "service_type" in deps else None
+            s.hardship = (p.value("hardship", i) or frozenset()) if "hardship" in deps else frozenset()
+            s.education = p.value("education", i) if "education" in deps else None
+            s.conscript_years = p.value("conscript_years", i) if "conscript_years" in deps else None
+            v.service = s
+        v.disability = None
+        if "disability_grade" in deps and p.value("disability_grade", i) is not None:
+            from types import SimpleNamespace
+
+            v.disability = SimpleNamespace(
+                grade=p.value("disability_grade", i), cause=p.value("disability_cause", i) if "disability_cause" in deps else None,
+                assessed=p.value("disability_date", i) if "disability_date" in deps else None,
+                mental_disorder=bool(p.value("mental_disorder", i)) if "mental_disorder" in deps else False)
+        v.family_tie = None
+        if "survivor_of" in deps and p.value("survivor_of", i) is not None:
+            from types import SimpleNamespace
+
+            v.family_tie = SimpleNamespace(
+                member_status=p.value("survivor_of", i), relation=p.value("relation", i) if "relation" in deps else None,
+                member_death_date=p.value("member_death_date", i) if "member_death_date" in deps else None,
+                member_awards=(p.value("member_awards", i) or ()) if "member_awards" in deps else (),
+                member_monthly_pay=p.value("member_monthly_pay", i) if "member_monthly_pay" in deps else None)
+        return v
+
+    def _compute(self, name: str, combo: int, k: int, on: date) -> int:
+        from .facts import compute_fact
+
+        fixed = name not in _VARYING or (name in _FIXED_WHEN_DISCHARGED and self.p.value("discharged", int(self.rows[k])) is not None)
+        key = (name, combo, None if fixed else on)
+        c = self._combo_cache.get(key)
+        if c is None:
+            c = self._combo_cache[key] = self.table(name).code(compute_fact(name, self._view(name, k), on))  # type: ignore[arg-type]
+        return c
+
+    def codes(self, name: str, on: date) -> Any:
+        """Fact codes of every row on ``on`` (cached; time-invariant facts computed once)."""
+        np = self.np
+        if name not in _VARYING:
+            if name not in self._fixed and name in _DATE_COLUMN_FACTS:
+                self._fixed[name] = self._date_column(name)
+            if name not in self._fixed and name in _SERVICE_COLUMN_FACTS:
+                self._fixed[name] = self._service_column(name)
+            if name not in self._fixed:
+                first, inv = self.combos(name)
+                per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
+                self._fixed[name] = per[inv]
+            return self._fixed[name]
+        key = (name, on)
+        if key not in self._at and name in _SERVICE_COUNT_FACTS:
+            self._at[key] = self._service_counts(name, on)
+        if key not in self._at:
+            if name == "age":
+                self._at[key] = self._age(on)
+            elif name == "serving":
+                # ServiceRecord.serving_on: enlisted on or before the date and not yet discharged.
+                enl = self.p.days("enlisted")[self.rows]
+                dis = self.p.days("discharged")[self.rows]
+                o = on.toordinal() - _EPOCH
+                t = self.table("serving")
+                yes, no = t.code(True), t.code(False)
+                self._at[key] = np.where((enl != _ABSENT) & (enl <= o) & ((dis == _ABSENT) | (o < dis)), yes, no).astype(np.int64)
+            elif name == "alive":
+                d = self.p.days("death_date")[self.rows]
+                t = self.table("alive")
+                yes, no = t.code(True), t.code(False)
+                self._at[key] = np.where((d == _ABSENT) | (on.toordinal() - _EPOCH < d), yes, no).astype(np.int64)
+            else:
+                first, inv = self.combos(name)
+                per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
+                self._at[key] = per[inv]
+        return self._at[key]
+
+    def _date_column(self, name: str) -> Any:
+        """Codes of a fact that is a record date, present only with its dependency (vectorised)."""
+        np = self.np
+        column, needs = _DATE_COLUMN_FACTS[name]
+        t = self.table(name)
+        if column == "@birth":
+            uniq, inv = np.unique(self.birth, return_inverse=True)
+            lut = np.array([t.code(date.fromordinal(int(d) + _EPOCH)) for d in uniq.tolist()], dtype=np.int64)
+            return lut[inv.reshape(-1)]
+        col = self.p.cols.get(column)
+        none = t.code(None)
+        if col is None:
+            return np.full(len(self.rows), none, dtype=np.int64)
+        lut = np.array([t.code(v) for v in col.values], dtype=np.int64)
+        out = lut[col.codes[self.rows]]
+        need = self.p.cols.get(needs) if needs else None
+        if needs:
+            present = need.codes[self.rows] > 0 if need is not None else np.zeros(len(self.rows), dtype=bool)
+            out = np.where(present, out, none)
+        return out
+
+    def _service_column(self, name: str) -> Any:
+        """Codes of a service-record field (``service_type``, ``hardship``, ``education``), vectorised."""
+        np = self.np
+        t = self.table(name)
+        default = _SERVICE_COLUMN_FACTS[name]
+        none = t.code(default)
+        col = self.p.cols.get(name)
+        enl = self.p.cols.get("enlisted")
+        if col is None or enl is None:
+            return np.full(len(self.rows), none, dtype=np.int64)
+        lut = np.array([t.code(default if v is None else v) for v in col.values], dtype=np.int64)
+        return np.where(enl.codes[self.rows] > 0, lut[col.codes[self.rows]], none)
+
+    def _service_months(self, on: date) -> tuple[Any, Any, Any, Any]:
+        """(whole months, rows with a part month, rows with a positive span, rows with service) on ``on``.
+
+        A discharged record counts to its discharge date whatever ``on`` is, so its figures are
+        computed once; only serving records are counted again for each date.
+        """
+        np = self.np
+        cached = self._svc.get(on)
+        if cached is not None:
+            return cached
+        enl = self.p.days("enlisted")[self.rows]
+        dis = self.p.days("discharged")[self.rows]
+        has = enl != _ABSENT
+
+        def ymd(days: Any) -> tuple[Any, Any, Any]:
+            d = days.astype("datetime64[D]")
+            m = d.astype("datetime64[M]")
+            return (m.astype("datetime64[Y]").astype(np.int64) + 1970, m.astype(np.int64) % 12 + 1,
+                    (d - m.astype("datetime64[D]")).astype(np.int64) + 1)
+
+        def count(start: Any, end: Any) -> tuple[Any, Any, Any]:
+            sy_, sm, sd = ymd(start)
+            ey, em, ed = ymd(end)
+            return (ey - sy_) * 12 + em - sm - (ed < sd), ed != sd, end > start
+
+        if self._svc_fixed is None:
+            start = np.where(has, enl, 0)
+            self._svc_fixed = (start, *count(start, np.where(has & (dis != _ABSENT), dis, start)))
+        start, months, part_day, positive = (a.copy() for a in self._svc_fixed)
+        serving = np.flatnonzero(has & (dis == _ABSENT))
+        if len(serving):
+            o = on.toordinal() - _EPOCH
+            m2, p2, pos2 = count(start[serving], np.full(len(serving), o, dtype=np.int64))
+            months[serving], part_day[serving], positive[serving] = m2, p2, pos2
+        out = self._svc[on] = (months, part_day, positive & has, has)
+        return out
+
+    def _service_counts(self, name: str, on: date) -> Any:
+        """Whole service years (or months) of every row on ``on``, as ``ServiceRecord`` counts them (vectorised)."""
+        np = self.np
+        months, part_day, positive, has = self._service_months(on)
+        if name == "service_months":
+            value = np.where(positive, np.maximum(months, 0), 0)
+        else:
+            years, rest = np.divmod(np.maximum(months, 0), 12)
+            part = (rest > 0) | part_day
+            rounding = {"service_years": "down", "service_years_half": "half"}.get(name, "up")
+            if rounding == "up":
+                years = years + part
+            elif rounding == "half":
+                years = years + (rest >= 6)
+            value = np.where(positive, years, 0)
+            if name == "conscript_years" and "conscript_years" in self.p.cols:
+                # A record that states its 义务兵役年限 is taken at its word.
+                col = self.p.cols["conscript_years"]
+                stated = np.array([-1 if v is None else int(v) for v in col.values], dtype=np.int64)[col.codes[self.rows]]
+                value = np.where(has & (stated >= 0), stated, value)
+        t = self.table(name)
+        lo, hi = int(value.min()) if len(value) else 0, int(value.max()) if len(value) else 0
+        lut = np.array([t.code(int(v)) for v in range(lo, hi + 1)], dtype=np.int64)
+        return lut[value - lo]
+
+    def _age(self, on: date) -> Any:
+        np = self.np
+        # Same arithmetic as shuangyong.facts._age: years, less one before the birthday.
+        b = self.birth.astype("datetime64[D]")
+        y = b.astype("datetime64[Y]").astype(np.int64) + 1970
+        md = (b - b.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+        mo = (b.astype("datetime64[M]").astype(np.int64) % 12) + 1
+        before = (on.month < mo) | ((on.month == mo) & (on.day < md))
+        age = on.year - y - before.astype(np.int64)
+        t = self.table("age")
+        lo, hi = int(age.min()) if len(age) else 0, int(age.max()) if len(age) else 0
+        lut = np.array([t.code(a) for a in range(lo, hi + 1)], dtype=np.int64)
+        return lut[age - lo]
+
+    def value_at(self, name: str, k: int, on: date) -> int:
+        """One row's fact code on a date of its own (one-off events)."""
+        if name not in _VARYING:
+            return int(self.codes(name, on)[k])
+        if name == "age":
+            b = date.fromordinal(int(self.birth[k]) + _EPOCH)
+            return self.table("age").code(on.year - b.year - ((on.month, on.day) < (b.month, b.day)))
+        first, inv = self.combos(name)
+        g = int(inv[k])
+        return self._compute(name, g, int(first[g]), on)
+
+
+def _group(np: Any, parts: Sequence[Any]) -> tuple[int, Any, Any]:
+    """Group rows by the tuple of their codes: (count, first row of each group, group of each row)."""
+    n = len(parts[0]) if parts else 0
+    if n == 0:
+        return 0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for p in parts:
+        p = np.asarray(p, dtype=np.int64)
+        lo = int(p.min())
+        width = int(p.max()) - lo + 1
+        if span * width >= (1 << 62):
+            _, key = np.unique(key, return_inverse=True)
+            key = key.astype(np.int64).reshape(-1)
+            span = int(key.max()) + 1
+        key = key * width + (p - lo)
+        span *= width
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    return len(uniq), first, inv.reshape(-1)
+
+
+_ONE_OFF_COLUMNS = {"discharged": "discharged", "enlisted": "enlisted", "death_date": "death_date", "member_death_date": "member_death_date"}
+
+
+def _supported(reg: Any, base: Any) -> bool:
+    rule = reg.rule
+    if not all(_fact_known(f) for f in rule.inputs):
+        return False
+    if rule.period == "one_off":
+        return base is None and isinstance(rule.event, str) and (rule.event in _ONE_OFF_COLUMNS or rule.event == "awards")
+    # A supplement (``extends``) reads its base's amount month by month: the reference road prices those rows.
+    return base is None
+
+
+def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: Any, progress: Callable[[int, int], None] | None) -> list[int]:
+    """Price the columnar rows; return the rows that must take the reference road after all."""
+    np = parsed.np
+    if len(rows) == 0:
+        return []
+    rcol = parsed.cols["region"]
+    rcode = rcol.codes[rows]
+    regions = {int(c): rcol.values[int(c)] for c in np.unique(rcode).tolist()}
+    slow_mask = np.zeros(len(rows), dtype=bool)
+    plans: dict[int, tuple[Any, Any, list[str]]] = {}
+    for c, region in regions.items():
+        sel = engine._select(region)
+        if not all(_supported(r, b) for r, b in sel):
+            slow_mask |= rcode == c
+            continue
+        col.add_codes(r for r, _ in sel)
+        for r, b in sel:
+            plans.setdefault(id(r), (r, b, []))[2].append(region)
+    if slow_mask.all():
+        return rows.tolist()
+    keep = ~slow_mask
+    slow = rows[slow_mask].tolist()
+    rows = rows[keep]
+    rcode = rcode[keep]
+    facts = FactStore(parsed, rows)
+    memo: dict[Any, Any] = {}
+    n = len(rows)
+    fen: dict[str, Any] = {}
+    elig: dict[str, Any] = {}
+    inkind: dict[str, Any] = {}  # rule code -> rows with an in-kind unit
+    failed = np.zeros(n, dtype=bool)
+    region_of_code = {v: k for k, v in regions.items()}
+    ordered = list(plans.values())
+    for step, (reg, _base, regs_here) in enumerate(ordered):
+        member = np.isin(rcode, [region_of_code[r] for r in regs_here]) if len(regs_here) < len(regions) else np.ones(n, dtype=bool)
+        pos = np.flatnonzero(member)
+        if reg.code not in fen:
+            fen[reg.code] = np.full(n, -1, dtype=np.int64)
+            elig[reg.code] = np.zeros(n, dtype=np.int8)
+        if reg.rule.period == "one_off":
+            _price_events(reg, pos, rcode, regions, facts, parsed, rows, period, memo, fen[reg.code], elig[reg.code], inkind, failed, engine)
+        else:
+            got = price_periodic(np, engine, reg, pos, rcode, regions, facts, period, memo)
+            fen[reg.code][pos] = got.fen
+            elig[reg.code][pos] = got.counts > 0
+            failed[pos] |= got.failed
+            if got.in_kind.any():
+                inkind.setdefault(reg.code, np.zeros(n, dtype=bool))[pos] |= got.in_kind
+        if progress is not None:
+            progress(int(n * (step + 1) / (len(ordered) + 1)), parsed.n)
+    # A rule with an in-kind unit is not money: it never counts in the total (as Entitlements.computed_total).
+    total = np.zeros(n, dtype=np.int64)
+    money_codes = list(fen)
+    for c in money_codes:
+        f = fen[c]
+        paid = f > 0
+        if c in inkind:
+            paid &= ~inkind[c]
+        total += np.where(paid, f, 0)
+    ok = ~failed
+    slow += rows[failed].tolist()
+    cats_col = parsed.cols.get("categories")
+    cat_values = [v or frozenset() for v in cats_col.values] if cats_col is not None else [frozenset()]
+    cat_codes = cats_col.codes[rows[ok]].tolist() if cats_col is not None else [0] * int(ok.sum())
+    col.block(rows[ok], {c: fen[c][ok] for c in fen}, {c: (elig[c][ok] > 0).astype(np.int8) for c in elig}, total[ok],
+              [cat_values[k] for k in cat_codes])
+    return slow
+
+
+def _price_events(reg: Any, pos: Any, rcode: Any, regions: dict[int, str], facts: FactStore, parsed: Parsed, rows: Any,
+                  period: Period, memo: dict[Any, Any], fen_out: Any, elig_out: Any, inkind: Any, failed: Any, engine: Any) -> None:
+    np = facts.np
+    rule = reg.rule
+    fen_out[pos] = 0
+    if len(pos) == 0:
+        return
+    if rule.event == "awards":
+        colm = parsed.cols.get("awards")
+        if colm is None:
+            return
+        lo, hi = period.start, period.end
+        has = np.array([any(a.date is not None and lo <= a.date < hi for a in (v or ())) for v in colm.values], dtype=bool)
+        cand = pos[has[colm.codes[rows[pos]]]]
+    else:
+        key = _ONE_OFF_COLUMNS[rule.event]
+        d = parsed.days(key)[rows[pos]]
+        lo, hi = period.start.toordinal() - _EPOCH, period.end.toordinal() - _EPOCH
+        cand = pos[(d != _ABSENT) & (d >= lo) & (d < hi)]
+    order = list(rule.inputs)
+    tables = [facts.table(f) for f in order]
+    for k in cand.tolist():
+        i = int(rows[k])
+        region = regions[int(rcode[k])]
+        if rule.event == "awards":
+            evs = sorted(((a.date, a) for a in parsed.value("awards", i) if a.date is not None), key=lambda e: e[0])
+        else:
+            dv = parsed.value(_ONE_OFF_COLUMNS[rule.event], i)
+            evs = [(dv, dv)]
+        total = cnt = 0
+        kind = False
+        try:
+            for when, payload in evs:
+                if when not in period:
+                    continue
+                codes = tuple(facts.value_at(f, k, when) for f in order)
+                values = {f: tables[j].values[c] for j, (f, c) in enumerate(zip(order, codes))}
+                resolved = {full: engine.parameters.find(full, region, when) for full in rule.param_names}
+                mkey = ("event", id(reg), codes, when, _hashable(payload), tuple(map(id, resolved.values())))
+                unit = memo.get(mkey)
+                if unit is None:
+                    unit = memo[mkey] = engine._evaluate(reg, region, when, values, resolved, payload, None)
+                if unit.status == "eligible":
+                    total += to_fen(unit.amount)
+                    cnt += 1
+                elif unit.status == "in_kind":
+                    cnt += 1
+                    kind = True
+        except ShuangyongError:
+            failed[k] = True
+            continue
+        fen_out[k] = total
+        elig_out[k] = 1 if cnt else 0
+        if kind:
+            inkind.setdefault(reg.code, np.zeros(len(facts.rows), dtype=bool))[k] = True
+
+

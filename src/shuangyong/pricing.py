@@ -1,0 +1,818 @@
+"""Rules priced over roster columns: each formula runs once per distinct combination of its inputs.
+
+This is the engine of the columnar road of :func:`shuangyong.batch.run_roster`.  For one rule, one
+class of regions whose parameters move together, and one run of months in which none of the rule's
+parameters changes (a *segment*), the rows are keyed by the codes of the rule's declared facts —
+grade, cause, 户籍, categories…; for a date fact only whether the date is present.  The formula then
+runs once per distinct key, unchanged, through the engine's own ``Engine._evaluate`` (same ``Params``,
+same rounding, same classification of the answer), with the key's values.  Two things are not
+values but stand-ins:
+
+* each present **date fact** is a :class:`DateColumn`: ``replace``, ``+ relativedelta`` and
+  ``+ timedelta`` are recorded as steps, and a comparison gives a :class:`Cond`;
+* ``facts.on`` is an :class:`OnColumn` standing for every month of the segment; comparing it with
+  a date gives a :class:`Cond` too.
+
+When the formula branches on a ``Cond`` the run continues with one outcome and the other is queued:
+the formula is run again with the same decisions up to that point and the other outcome there (the
+formula is a plain function of its inputs, so replaying decisions replays the run).  Each run ends in
+a *leaf*: the comparisons taken and the engine's priced result.  The comparisons are then evaluated
+as whole arrays over the rows of the key — a date comparison gives a mask, a comparison of
+``facts.on`` gives each row the range of months for which it holds — and each row's months fall into
+exactly one leaf.  A row's amount is the leaf's 分 per month times its months there, in integer
+arithmetic: exact, because every leaf was priced by the engine's own code.
+
+Anything a stand-in cannot answer (a date's ``year``, formatting it, ``facts.on == …``) raises
+:class:`NeedConcrete`; the key is then priced again with real dates or real months.  The slowest
+fallback, :func:`price_concrete`, groups rows by every input value including whole dates and prices
+each distinct combination unit by unit — still once per combination, never once per person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from .errors import ShuangyongError
+from .money import to_fen
+
+__all__ = ["NeedConcrete", "DateColumn", "OnColumn", "Cond", "explore", "apply_steps", "Leaf", "FAILED"]
+
+EPOCH = date(1970, 1, 1).toordinal()
+ABSENT = -(1 << 40)
+
+#: Comparisons kept in one form each, so that a comparison and its negation are recognised as one.
+_CANON = {"lt": ("lt", False), "ge": ("lt", True), "le": ("le", False), "gt": ("le", True), "eq": ("eq", False), "ne": ("eq", True)}
+_FLIP = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq", "ne": "ne"}
+
+#: More leaves than this for one key and the key is priced with real values instead.
+LEAF_LIMIT = 512
+
+#: A leaf whose formula raised: rows that reach it take the reference road (which reports the error).
+FAILED = object()
+
+
+class NeedConcrete(BaseException):
+    """A stand-in was used in a way only a real date (or a real month) can answer.
+
+    A ``BaseException`` so that a formula's own ``except Exception`` does not swallow it.
+    ``what`` is the date fact's name, or ``"on"`` for ``facts.on``.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class _Explorer:
+    """Replays the decisions of a path and records new ones while a formula runs."""
+
+    __slots__ = ("prefix", "decisions", "taken", "pending")
+
+    def __init__(self, prefix: tuple[bool, ...]) -> None:
+        self.prefix = prefix
+        self.decisions: list[bool] = []
+        self.taken: list[tuple[Any, bool]] = []
+        self.pending: list[tuple[bool, ...]] = []
+
+    def decide(self, atom: Any) -> bool:
+        for a, outcome in self.taken:
+            if a == atom:  # the same comparison again (or its negation): the same answer, no new branch
+                return outcome
+        i = len(self.decisions)
+        if i < len(self.prefix):
+            outcome = self.prefix[i]
+        else:
+            outcome = True
+            self.pending.append((*self.decisions, False))
+        self.decisions.append(outcome)
+        self.taken.append((atom, outcome))
+        return outcome
+
+
+class Cond:
+    """The outcome of comparing stand-ins: a ``bool`` only when the formula branches on it."""
+
+    __slots__ = ("_x", "_atom", "_negated")
+
+    def __init__(self, x: _Explorer, lhs: Any, op: str, rhs: Any) -> None:
+        cop, negated = _CANON[op]
+        self._x = x
+        self._atom = (lhs, cop, rhs)
+        self._negated = negated
+
+    def __bool__(self) -> bool:
+        return self._x.decide(self._atom) != self._negated
+
+    def __eq__(self, other: object) -> bool:
+        raise NeedConcrete("on" if self._atom[0] == ("on",) else self._atom[0][1])
+
+    __ne__ = __eq__
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _const(d: Any) -> tuple[str, int] | None:
+    if isinstance(d, date) and not isinstance(d, datetime) and not isinstance(d, (DateColumn, OnColumn)):
+        return ("const", d.toordinal() - EPOCH)
+    return None
+
+
+def _rd_step(rd: relativedelta) -> tuple[Any, ...] | None:
+    """A relativedelta as a step (``("rd", years, months, days)``), when it only holds relative years, months, days."""
+    absolute = (rd.year, rd.month, rd.day, rd.weekday, rd.hour, rd.minute, rd.second, rd.microsecond)
+    if any(v is not None for v in absolute) or rd.leapdays or rd.hours or rd.minutes or rd.seconds or rd.microseconds:
+        return None
+    if not all(isinstance(v, int) for v in (rd.years, rd.months, rd.days)):
+        return None
+    return ("rd", rd.years, rd.months, rd.days)
+
+
+class DateColumn:
+    """A present date fact of every row of a key, as a formula sees it (see the module docstring)."""
+
+    __slots__ = ("_x", "_key")
+
+    def __init__(self, x: _Explorer, key: tuple[Any, ...]) -> None:
+        self._x = x
+        self._key = key  # ("fact", name, steps)
+
+    def _step(self, step: tuple[Any, ...]) -> DateColumn:
+        return DateColumn(self._x, (self._key[0], self._key[1], (*self._key[2], step)))
+
+    def _concrete(self) -> NeedConcrete:
+        return NeedConcrete(self._key[1])
+
+    def replace(self, year: Any = None, month: Any = None, day: Any = None) -> DateColumn:
+        parts = tuple((k, v) for k, v in (("year", year), ("month", month), ("day", day)) if v is not None)
+        if not all(type(v) is int for _, v in parts):
+            raise self._concrete()
+        return self._step(("replace", parts))
+
+    def __add__(self, other: Any) -> DateColumn:
+        if isinstance(other, timedelta):
+            return self._step(("days", other.days))
+        if isinstance(other, relativedelta):
+            step = _rd_step(other)
+            if step is not None:
+                return self._step(step)
+        raise self._concrete()
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> DateColumn:
+        if isinstance(other, timedelta):
+            return self._step(("days", -other.days))
+        if isinstance(other, relativedelta):
+            return self.__add__(-other)
+        raise self._concrete()
+
+    def __rsub__(self, other: Any) -> Any:
+        raise self._concrete()
+
+    def _cmp(self, other: Any, op: str) -> Any:
+        if isinstance(other, OnColumn):
+            return other._cmp(self, _FLIP[op])
+        if isinstance(other, DateColumn):
+            rhs: Any = other._key
+        else:
+            rhs = _const(other)
+            if rhs is None:
+                if op in ("eq", "ne"):
+                    return op == "ne"  # a date never equals a non-date
+                raise self._concrete()
+        return Cond(self._x, self._key, op, rhs)
+
+    def __lt__(self, o: Any) -> Any:
+        return self._cmp(o, "lt")
+
+    def __le__(self, o: Any) -> Any:
+        return self._cmp(o, "le")
+
+    def __gt__(self, o: Any) -> Any:
+        return self._cmp(o, "gt")
+
+    def __ge__(self, o: Any) -> Any:
+        return self._cmp(o, "ge")
+
+    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
+        return self._cmp(o, "eq")
+
+    def __ne__(self, o: Any) -> Any:  # type: ignore[override]
+        return self._cmp(o, "ne")
+
+    def __hash__(self) -> int:
+        raise self._concrete()
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        raise self._concrete()
+
+    def __str__(self) -> str:
+        raise self._concrete()
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        raise self._concrete()
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise self._concrete()
+
+
+class OnColumn:
+    """``facts.on`` for every month of a segment: only ordered comparisons with dates are answered."""
+
+    __slots__ = ("_x",)
+
+    def __init__(self, x: _Explorer) -> None:
+        self._x = x
+
+    def _cmp(self, other: Any, op: str) -> Cond:
+        if op in ("eq", "ne"):
+            raise NeedConcrete("on")  # "this very month" is not a range of months in general
+        rhs = other._key if isinstance(other, DateColumn) else _const(other)
+        if rhs is None:
+            raise NeedConcrete("on")
+        return Cond(self._x, ("on",), op, rhs)
+
+    def __lt__(self, o: Any) -> Cond:
+        return self._cmp(o, "lt")
+
+    def __le__(self, o: Any) -> Cond:
+        return self._cmp(o, "le")
+
+    def __gt__(self, o: Any) -> Cond:
+        return self._cmp(o, "gt")
+
+    def __ge__(self, o: Any) -> Cond:
+        return self._cmp(o, "ge")
+
+    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
+        raise NeedConcrete("on")
+
+    __ne__ = __eq__
+
+    def __hash__(self) -> int:
+        raise NeedConcrete("on")
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        raise NeedConcrete("on")
+
+    def __str__(self) -> str:
+        raise NeedConcrete("on")
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        raise NeedConcrete("on")
+
+    def __add__(self, o: Any) -> Any:
+        raise NeedConcrete("on")
+
+    __radd__ = __sub__ = __rsub__ = __add__
+
+
+# -- exploring one key ------------------------------------------------------------------------------
+
+
+class Leaf:
+    """One path through a formula: the comparisons taken and what the engine priced there."""
+
+    __slots__ = ("conds", "result", "fen", "counts", "in_kind", "failed")
+
+    def __init__(self, conds: tuple[tuple[Any, bool], ...], result: Any) -> None:
+        self.conds = conds
+        self.result = result
+        self.failed = result is FAILED
+        status = None if self.failed else result.status
+        #: 分 per unit when the unit pays, else 0.
+        self.fen = to_fen(result.amount) if status == "eligible" else 0
+        #: Whether a unit here makes the entitlement "eligible" (a paying or an in-kind unit).
+        self.counts = status in ("eligible", "in_kind")
+        self.in_kind = status == "in_kind"
+
+
+class _Reads(dict):  # type: ignore[type-arg]
+    """The facts of a run; notes which ones the formula reads (``Facts`` reads them by subscript)."""
+
+    __slots__ = ("seen",)
+
+    def __getitem__(self, name: str) -> Any:
+        self.seen.add(name)
+        return dict.__getitem__(self, name)
+
+
+def explore(run: Callable[[dict[str, Any], Any], Any], values: dict[str, Any], date_facts: Sequence[str],
+            symbolic_on: bool, reads: set[str] | None = None) -> list[Leaf]:
+    """Every path of one formula run on one key: ``run(values, on)`` is called once per path.
+
+    ``date_facts`` are handed over as :class:`DateColumn`; ``facts.on`` is an :class:`OnColumn` when
+    ``symbolic_on``.  A :class:`ShuangyongError` in a run is a failed leaf; :class:`NeedConcrete`
+    propagates (the caller prices the key again with real values).  ``reads`` collects the facts
+    the formula read on any path: a key that agrees on those has the very same leaves.
+    """
+    leaves: list[Leaf] = []
+    stack: list[tuple[bool, ...]] = [()]
+    seen: set[str] = set() if reads is None else reads
+    while stack:
+        prefix = stack.pop()
+        x = _Explorer(prefix)
+        vals = _Reads(values)
+        vals.seen = seen
+        for name in date_facts:
+            dict.__setitem__(vals, name, DateColumn(x, ("fact", name, ())))
+        try:
+            result = run(vals, OnColumn(x) if symbolic_on else None)
+        except ShuangyongError:
+            if date_facts or symbolic_on:
+                # A stand-in may be what made it fail: let real values decide.
+                raise NeedConcrete(date_facts[0] if date_facts else "on") from None
+            result = FAILED
+        leaves.append(Leaf(tuple(x.taken), result))
+        stack.extend(reversed(x.pending))
+        if len(leaves) > LEAF_LIMIT:
+            raise NeedConcrete(date_facts[0] if date_facts else "on")
+    return leaves
+
+
+def shape_of(leaves: Sequence[Leaf]) -> tuple[Any, ...]:
+    """What must be evaluated over the rows: the comparisons of each leaf (not the amounts)."""
+    return tuple(leaf.conds for leaf in leaves)
+
+
+def atoms_of(leaves: Iterable[Leaf]) -> list[Any]:
+    out: dict[Any, None] = {}
+    for leaf in leaves:
+        for atom, _ in leaf.conds:
+            out.setdefault(atom, None)
+    return list(out)
+
+
+# -- dates as arrays ------------------------------------------------------------------------------------
+
+
+def _ymd(np: Any, days: Any) -> tuple[Any, Any, Any]:
+    d = days.astype("datetime64[D]")
+    m = d.astype("datetime64[M]")
+    mi = m.astype(np.int64)
+    return mi // 12 + 1970, mi % 12 + 1, (d - m.astype("datetime64[D]")).astype(np.int64) + 1
+
+
+def _month_days(np: Any, months: Any) -> Any:
+    """Days in each month, months counted from 1970-01."""
+    m = months.astype("datetime64[M]")
+    return ((m + 1).astype("datetime64[D]") - m.astype("datetime64[D]")).astype(np.int64)
+
+
+def _compose(np: Any, y: Any, m: Any, d: Any) -> Any:
+    months = (y - 1970) * 12 + (m - 1)
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + d - 1
+
+
+_MIN_DAYS = date(1, 1, 1).toordinal() - EPOCH
+_MAX_DAYS = date(9999, 12, 31).toordinal() - EPOCH
+
+
+def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[Any, Any]:
+    """``days`` (since 1970) put through recorded ``replace`` / relativedelta / timedelta steps.
+
+    Returns the new days and a mask of rows where Python would have raised (an impossible
+    ``replace``, a date out of range): those rows are priced with real dates instead.
+    """
+    ok = np.ones(len(days), dtype=bool)
+    for step in steps:
+        kind = step[0]
+        if kind == "days":
+            days = days + step[1]
+        elif kind == "replace":
+            y, m, d = _ymd(np, days)
+            for k, v in step[1]:
+                if k == "year":
+                    y = np.full_like(y, v)
+                elif k == "month":
+                    m = np.full_like(m, v)
+                else:
+                    d = np.full_like(d, v)
+            good = (y >= 1) & (y <= 9999) & (m >= 1) & (m <= 12) & (d >= 1)
+            mm = (np.where(good, y, 1970) - 1970) * 12 + (np.where(good, m, 1) - 1)
+            good &= d <= _month_days(np, mm)
+            ok &= good
+            days = np.where(good, _compose(np, np.where(good, y, 1970), np.where(good, m, 1), np.where(good, d, 1)), 0)
+        else:  # ("rd", years, months, days): years and months first, the day clipped to the month, then days
+            _, years, months, extra = step
+            y, m, d = _ymd(np, days)
+            total = y * 12 + (m - 1) + years * 12 + months
+            y2, m2 = total // 12, total % 12 + 1
+            good = (y2 >= 1) & (y2 <= 9999)
+            ok &= good
+            y2 = np.where(good, y2, 1970)
+            dim = _month_days(np, (y2 - 1970) * 12 + (m2 - 1))
+            days = _compose(np, y2, m2, np.minimum(d, dim)) + extra
+        ok &= (days >= _MIN_DAYS) & (days <= _MAX_DAYS)
+    return days, ok
+
+
+# -- pricing a rule over rows ------------------------------------------------------------------------
+
+#: Facts that are a date of the record (``None`` when absent); every other non-dated fact is keyed by value.
+DATE_FACTS = frozenset({"birth_date", "enlisted", "discharged", "disability_assessed", "member_death_date", "death_date"})
+
+
+class Priced:
+    """One rule's answers for a set of rows: 分, units that count as eligible, in-kind, failed."""
+
+    __slots__ = ("fen", "counts", "in_kind", "failed")
+
+    def __init__(self, np: Any, n: int) -> None:
+        self.fen = np.zeros(n, dtype=np.int64)
+        self.counts = np.zeros(n, dtype=np.int32)
+        self.in_kind = np.zeros(n, dtype=bool)
+        self.failed = np.zeros(n, dtype=bool)
+
+
+class Segment:
+    """Units ``[a, b)`` of the period's units priced with one set of parameter values."""
+
+    __slots__ = ("a", "b", "on", "resolved")
+
+    def __init__(self, a: int, b: int, on: date, resolved: dict[str, Any]) -> None:
+        self.a, self.b, self.on, self.resolved = a, b, on, resolved
+
+
+def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any, Any]:
+    """Rows keyed by the tuple of their codes: (key of each row 0..K-1, a representative row per key, K).
+
+    Codes are mixed into one integer (``width`` per part); small key spaces are counted directly,
+    large ones sorted.
+    """
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for codes, width in parts:
+        width = max(int(width), 1)
+        if span * width > (1 << 40):
+            uniq, inv = np.unique(key, return_inverse=True)
+            key, span = inv.reshape(-1).astype(np.int64), len(uniq)
+        if width > 1:
+            key = key * width + codes
+        span *= width
+    if span <= 4 * n + 1024:
+        seen = np.bincount(key, minlength=span)
+        present = np.flatnonzero(seen)
+        lut = np.zeros(span, dtype=np.int64)
+        lut[present] = np.arange(len(present))
+        rep = np.zeros(span, dtype=np.int64)
+        rep[key] = np.arange(n)  # any row of the key will do as its representative
+        return lut[key], rep[present], len(present)
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    return inv.reshape(-1).astype(np.int64), first, len(uniq)
+
+
+class _KeyPlan:
+    """What the formula does for one key: per run of units, its leaves."""
+
+    __slots__ = ("entries", "shape", "trivial")
+
+    def __init__(self, entries: list[tuple[int, int, list[Leaf]]]) -> None:
+        self.entries = entries
+        self.shape = tuple((a, b, shape_of(leaves)) for a, b, leaves in entries)
+        self.trivial = all(len(leaves) == 1 and not leaves[0].conds for _, _, leaves in entries)
+
+
+def price_rows(np: Any, engine: Any, reg: Any, region: str, idx: Any, units: Sequence[date], segments: Sequence[Segment],
+               facts: Any, monthly: bool, memo: dict[Any, Any]) -> Priced:
+    """One rule over rows ``idx`` (of ``facts``) of one region class, units of the period split into segments."""
+    from .facts import DATED_FACTS
+
+    rule = reg.rule
+    n = len(idx)
+    out = Priced(np, n)
+    if n == 0 or not units:
+        return out
+    static = [f for f in rule.inputs if f not in DATED_FACTS]
+    dated = [f for f in rule.inputs if f in DATED_FACTS]
+    dates = [f for f in static if f in DATE_FACTS]
+    plain = [f for f in static if f not in DATE_FACTS]
+    first_on = units[0]
+    plain_codes = [facts.codes(f, first_on)[idx] for f in plain]
+    date_days = {f: facts.days(f)[idx] for f in dates}
+    present = {f: date_days[f] != ABSENT for f in dates}
+    # A fact that depends on the date is a key only for rows where it holds still over the period.
+    exotic = np.zeros(n, dtype=bool)
+    dated_codes = []
+    for f in dated:
+        c0 = facts.codes(f, first_on)[idx]
+        for u in units[1:]:
+            exotic |= facts.codes(f, u)[idx] != c0
+        dated_codes.append(c0)
+    starts = np.array([u.toordinal() - EPOCH for u in units], dtype=np.int64)
+    death = facts.days("death_date")[idx] if monthly else None
+    dying = (death != ABSENT) & (death < starts[-1]) if death is not None else None
+
+    parts = [(c, len(facts.table(f).values)) for f, c in zip(plain, plain_codes)]
+    parts += [(present[f].astype(np.int64), 2) for f in dates]
+    parts += [(c, len(facts.table(f).values)) for f, c in zip(dated, dated_codes)]
+    keys, reps, nkeys = combine(np, parts, n)
+
+    plans: list[_KeyPlan | None] = []
+    for k in range(nkeys):
+        r = int(reps[k])
+        values = {f: facts.table(f).values[int(c[r])] for f, c in zip(plain, plain_codes)}
+        values.update({f: facts.table(f).values[int(c[r])] for f, c in zip(dated, dated_codes)})
+        symbolic = [f for f in dates if present[f][r]]
+        values.update({f: None for f in dates if not present[f][r]})
+        plans.append(_plan_key(engine, reg, region, values, symbolic, units, segments, monthly, memo))
+
+    bad_key = np.array([p is None for p in plans], dtype=bool)
+    exotic |= bad_key[keys]
+    shape_ids: dict[Any, int] = {}
+    shape_of_key = np.zeros(nkeys, dtype=np.int64)
+    trivial_key = np.zeros(nkeys, dtype=bool)
+    for k, plan in enumerate(plans):
+        if plan is not None:
+            shape_of_key[k] = shape_ids.setdefault(plan.shape, len(shape_ids))
+            trivial_key[k] = plan.trivial
+    row_shape = shape_of_key[keys]
+
+    # Keys whose formula never looked at a date: one table lookup per row.
+    fen_t = np.zeros(nkeys, dtype=np.int64)
+    cnt_t = np.zeros(nkeys, dtype=np.int32)
+    ik_t = np.zeros(nkeys, dtype=bool)
+    fail_t = np.zeros(nkeys, dtype=bool)
+    for k, plan in enumerate(plans):
+        if plan is not None and plan.trivial:
+            for a, b, leaves in plan.entries:
+                leaf = leaves[0]
+                fen_t[k] += leaf.fen * (b - a)
+                cnt_t[k] += (b - a) if leaf.counts else 0
+                ik_t[k] |= leaf.in_kind
+                fail_t[k] |= leaf.failed
+    simple = trivial_key[keys] & ~exotic
+    if dying is not None:
+        simple &= ~dying
+    out.fen[:] = np.where(simple, fen_t[keys], 0)
+    out.counts[:] = np.where(simple, cnt_t[keys], 0)
+    if ik_t.any():
+        out.in_kind |= simple & ik_t[keys]
+    if fail_t.any():
+        out.failed |= simple & fail_t[keys]
+
+    # Keys with comparisons (and rows that die in the period): the leaves evaluated as arrays.
+    general = ~simple & ~exotic
+    if general.any():
+        for sid in np.unique(row_shape[general]).tolist():
+            rows = np.flatnonzero(general & (row_shape == sid))
+            members = [k for k in range(nkeys) if plans[k] is not None and shape_of_key[k] == sid]
+            _evaluate_shape(np, rows, keys, members, plans, starts, date_days, death, out)
+    if exotic.any():
+        rows = np.flatnonzero(exotic)
+        _price_concrete(np, engine, reg, region, idx[rows], units, segments, facts, monthly, memo, out, rows)
+    return out
+
+
+def _plan_key(engine: Any, reg: Any, region: str, values: dict[str, Any], symbolic: list[str], units: Sequence[date],
+              segments: Sequence[Segment], monthly: bool, memo: dict[Any, Any]) -> _KeyPlan | None:
+    """The leaves of one key in every segment (``None``: the key needs real dates)."""
+    entries: list[tuple[int, int, list[Leaf]]] = []
+    for seg in segments:
+        symbolic_on = monthly and seg.b - seg.a > 1
+        # A run of months does not depend on which months they are; a single unit does.
+        leaves = _leaves(engine, reg, region, values, symbolic, seg, seg.on, symbolic_on, memo)
+        if leaves == "on":
+            # The formula needs the real month: each unit on its own.
+            for u in range(seg.a, seg.b):
+                one = _leaves(engine, reg, region, values, symbolic, seg, units[u], False, memo)
+                if isinstance(one, str):
+                    return None
+                entries.append((u, u + 1, one))
+            continue
+        if isinstance(leaves, str):
+            return None
+        entries.append((seg.a, seg.b, leaves))
+    return _KeyPlan(entries)
+
+
+def _leaves(engine: Any, reg: Any, region: str, values: dict[str, Any], symbolic: list[str], seg: Segment, on: date,
+            symbolic_on: bool, memo: dict[Any, Any]) -> Any:
+    """A key's leaves in one segment, explored once for every key that agrees on what the formula read.
+
+    ``"on"`` when the formula needs the real month, ``"dates"`` when it needs real dates.
+    """
+    slot = memo.setdefault((id(reg), tuple(map(id, seg.resolved.values())), None if symbolic_on else on), [])
+
+    def signature(names: tuple[str, ...]) -> tuple[Any, ...]:
+        return tuple(("date",) if f in symbolic else _hashable(values.get(f)) for f in names)
+
+    for names, table in slot:
+        hit = table.get(signature(names))
+        if hit is not None:
+            return hit
+    reads: set[str] = set()
+
+    def run(vals: dict[str, Any], seen_on: Any) -> Any:
+        return engine._evaluate(reg, region, on, vals, seg.resolved, None, None, seen_on)
+
+    try:
+        leaves: Any = explore(run, values, symbolic, symbolic_on, reads)
+    except NeedConcrete as e:
+        leaves = "on" if e.what == "on" and symbolic_on else "dates"
+        reads = set(values) | set(symbolic)  # a fallback is kept for this very key only
+    names = tuple(sorted(reads))
+    for have, table in slot:
+        if have == names:
+            break
+    else:
+        table = {}
+        slot.append((names, table))
+    table[signature(names)] = leaves
+    return leaves
+
+
+def _hashable(v: Any) -> Any:
+    try:
+        hash(v)
+        return (type(v), v)
+    except TypeError:
+        return (type(v), repr(v))
+
+
+def _evaluate_shape(np: Any, rows: Any, keys: Any, members: list[int], plans: list[Any], starts: Any,
+                    date_days: dict[str, Any], death: Any, out: Priced) -> None:
+    """Rows of keys sharing one shape: each leaf's comparisons as arrays, its amounts from a table."""
+    local = np.zeros(int(keys.max()) + 1 if len(keys) else 1, dtype=np.int64)
+    local[members] = np.arange(len(members))
+    kl = local[keys[rows]]
+    cache: dict[Any, Any] = {}
+    bad = np.zeros(len(rows), dtype=bool)
+
+    def value(expr: Any) -> Any:
+        if expr[0] == "const":
+            return expr[1]
+        hit = cache.get(expr)
+        if hit is None:
+            _, name, steps = expr
+            days, ok = apply_steps(np, date_days[name][rows], steps) if steps else (date_days[name][rows], None)
+            if ok is not None:
+                np.logical_or(bad, ~ok, out=bad)
+            hit = cache[expr] = days
+        return hit
+
+    limit = None
+    if death is not None:
+        d = death[rows]
+        limit = np.where(d == ABSENT, len(starts), np.searchsorted(starts, d, side="right"))
+    template = plans[members[0]]
+    for e, (a, b, leaves) in enumerate(template.entries):
+        sub = starts[a:b]
+        for j, leaf in enumerate(leaves):
+            lo: Any = a
+            hi: Any = b
+            mask: Any = None
+            for (lhs, op, rhs), outcome in leaf.conds:
+                if lhs == ("on",):
+                    t = value(rhs)
+                    bound = a + np.searchsorted(sub, t, side="left" if op == "lt" else "right")
+                    if outcome:
+                        hi = np.minimum(hi, bound)
+                    else:
+                        lo = np.maximum(lo, bound)
+                else:
+                    x, y = value(lhs), value(rhs)
+                    m = x < y if op == "lt" else (x <= y if op == "le" else x == y)
+                    m = m if outcome else ~m
+                    mask = m if mask is None else mask & m
+            if limit is not None:
+                hi = np.minimum(hi, limit)
+            months = np.maximum(np.asarray(hi) - lo, 0)
+            if mask is not None:
+                months = months * mask
+            if not np.any(months):
+                continue
+            fen = np.array([plans[k].entries[e][2][j].fen for k in members], dtype=np.int64)
+            counts = np.array([plans[k].entries[e][2][j].counts for k in members], dtype=np.int32)
+            flags = [(plans[k].entries[e][2][j].in_kind, plans[k].entries[e][2][j].failed) for k in members]
+            out.fen[rows] += fen[kl] * months
+            out.counts[rows] += (counts[kl] * months).astype(np.int32)
+            if any(f[0] for f in flags):
+                ik = np.array([f[0] for f in flags], dtype=bool)
+                out.in_kind[rows] |= ik[kl] & (months > 0)
+            if any(f[1] for f in flags):
+                fl = np.array([f[1] for f in flags], dtype=bool)
+                out.failed[rows] |= fl[kl] & (months > 0)
+    if bad.any():
+        out.failed[rows] |= bad
+
+
+def _price_concrete(np: Any, engine: Any, reg: Any, region: str, idx: Any, units: Sequence[date], segments: Sequence[Segment],
+                    facts: Any, monthly: bool, memo: dict[Any, Any], out: Priced, at: Any) -> None:
+    """Rows priced with real values: grouped by every input (whole dates, date-dependent facts unit by unit)."""
+    from .facts import DATED_FACTS
+
+    rule = reg.rule
+    names = list(rule.inputs)
+    cols = []
+    for f in names:
+        if f in DATED_FACTS:
+            cols += [facts.codes(f, u)[idx] for u in units]
+        elif f in DATE_FACTS:
+            cols.append(facts.days(f)[idx])
+        else:
+            cols.append(facts.codes(f, units[0])[idx])
+    death = facts.days("death_date")[idx] if monthly else np.full(len(idx), ABSENT, dtype=np.int64)
+    cols.append(death)
+    table = np.stack(cols, axis=1) if cols else np.zeros((len(idx), 1), dtype=np.int64)
+    uniq, inv = np.unique(table, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    seg_of = [next(s for s in segments if s.a <= u < s.b) for u in range(len(units))]
+    g_fen = np.zeros(len(uniq), dtype=np.int64)
+    g_cnt = np.zeros(len(uniq), dtype=np.int32)
+    g_ik = np.zeros(len(uniq), dtype=bool)
+    g_fail = np.zeros(len(uniq), dtype=bool)
+    for g, combo in enumerate(uniq.tolist()):
+        dd = combo[-1]
+        for u, on in enumerate(units):
+            if monthly and dd != ABSENT and on.toordinal() - EPOCH > dd:
+                break  # months that begin after a death are not paid (engine-wide rule)
+            values: dict[str, Any] = {}
+            c = 0
+            for f in names:
+                if f in DATED_FACTS:
+                    values[f] = facts.table(f).values[combo[c + u]]
+                    c += len(units)
+                elif f in DATE_FACTS:
+                    values[f] = None if combo[c] == ABSENT else date.fromordinal(combo[c] + EPOCH)
+                    c += 1
+                else:
+                    values[f] = facts.table(f).values[combo[c]]
+                    c += 1
+            seg = seg_of[u]
+            mkey = ("concrete", id(reg), tuple((f, _hashable(v)) for f, v in values.items()), tuple(map(id, seg.resolved.values())), on)
+            leaf = memo.get(mkey)
+            if leaf is None:
+                try:
+                    result = engine._evaluate(reg, region, on, values, seg.resolved, None, None)
+                except ShuangyongError:
+                    result = FAILED
+                leaf = memo[mkey] = Leaf((), result)
+            g_fen[g] += leaf.fen
+            g_cnt[g] += 1 if leaf.counts else 0
+            g_ik[g] |= leaf.in_kind
+            g_fail[g] |= leaf.failed
+    out.fen[at] = g_fen[inv]
+    out.counts[at] = g_cnt[inv]
+    out.in_kind[at] = g_ik[inv]
+    out.failed[at] = g_fail[inv]
+
+
+def price_periodic(np: Any, engine: Any, reg: Any, pos: Any, rcode: Any, regions: dict[int, str], facts: Any, period: Any,
+                   memo: dict[Any, Any]) -> Priced:
+    """A monthly or yearly rule over rows ``pos`` of ``facts`` (region code of each row in ``rcode``).
+
+    Regions whose parameters resolve alike on every unit form one class; within a class the units
+    split into segments wherever a parameter value changes.
+    """
+    rule = reg.rule
+    monthly = rule.period == "monthly"
+    if monthly:
+        units = [m.start for m in period.months()]
+    else:
+        units = []
+        for y in period.years():
+            try:
+                pay = date(y, *rule.pay_on)
+            except ValueError:  # 29 February
+                pay = date(y, rule.pay_on[0], 28)
+            if pay in period:
+                units.append(pay)
+    out = Priced(np, len(pos))
+    if not units or len(pos) == 0:
+        return out
+    find = engine.parameters.find
+    classes: dict[Any, tuple[str, list[int]]] = {}
+    here = rcode[pos]
+    for c in np.unique(here).tolist():
+        region = regions[c]
+        state = []
+        for u in units:
+            found = [find(full, region, u) for full in rule.param_names]
+            state.append(tuple(None if r is None else (r.jurisdiction, r.start) for r in found))
+        classes.setdefault(tuple(state), (region, []))[1].append(c)
+    for state, (region, codes) in classes.items():
+        segments = []
+        a = 0
+        for b in range(1, len(units) + 1):
+            if b == len(units) or not monthly or state[b] != state[a]:
+                on = units[a]
+                segments.append(Segment(a, b, on, {full: find(full, region, on) for full in rule.param_names}))
+                a = b
+        sel = np.isin(here, codes) if len(classes) > 1 else np.ones(len(pos), dtype=bool)
+        got = price_rows(np, engine, reg, region, pos[sel], units, segments, facts, monthly, memo)
+        out.fen[sel], out.counts[sel], out.in_kind[sel], out.failed[sel] = got.fen, got.counts, got.in_kind, got.failed
+    return out
