@@ -260,13 +260,13 @@ def main(argv: list[str] | None = None) -> int:
 def compare(run: Any, exact: dict[str, np.ndarray], n: int) -> str:
     """How many people the five national rules agree for, to the 分 (rows are in roster order)."""
     o = run._o
-    if o.rows.tolist() != list(range(2, n + 2)):
+    if list(o.rows.tolist()) != list(range(2, n + 2)):
         return "(some rows rejected; comparison skipped)"
     bad = 0
     for code in FIVE:
         if code not in o.fen:
             return f"(rule {code} not run)"
-        mine = np.frombuffer(o.fen[code], dtype=np.int64).clip(0, None)
+        mine = np.asarray(o.fen[code], dtype=np.int64).clip(0, None)
         bad = max(bad, int((mine != exact[code]).sum()))
     return f"{n - bad:,} of {n:,} people on every rule" if bad == 0 else f"all but {bad:,} people (see rule by rule)"
 

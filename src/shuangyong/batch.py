@@ -37,7 +37,6 @@ import csv
 import json
 import time
 import tomllib
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
@@ -45,7 +44,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from attrs import define
+from attrs import define, field
 
 from .errors import (
     InvalidRecordError,
@@ -88,21 +87,46 @@ class Reject:
 class _Outcome:
     """Per-row answers of one engine over one roster (internal, columnar, compact).
 
-    ``fen[code][i]`` is -1 where the rule does not apply to person ``i``.
+    Sequences are numpy arrays on the columnar road and plain lists without numpy.
+    ``fen[code][i]`` is -1 where the rule does not apply to person ``i``; ``cat_codes[i]``
+    indexes ``cat_sets``; ``index[i]`` is the person's roster row, ``canon`` the canonical
+    身份证号 of every roster row (never printed, only masked).
     """
 
     codes: list[str]
     titles: dict[str, tuple[str, str]]
-    rows: array  # spreadsheet row number per computed person
-    keys: list[str]  # canonical 身份证号 per computed person: never printed, only masked
-    fen: dict[str, array]
-    eligible: dict[str, array]
-    total: array
-    categories: list[frozenset[Category]]
+    rows: Any  # spreadsheet row number per computed person
+    index: Any
+    canon: list[str | None]
+    fen: dict[str, Any]
+    eligible: dict[str, Any]
+    total: Any
+    cat_codes: Any
+    cat_sets: list[frozenset[Category]]
     rejects: list[Reject]
+    _keys: list[str] | None = field(default=None, init=False)
+
+    @property
+    def keys(self) -> list[str]:
+        """Canonical 身份证号 per computed person."""
+        if self._keys is None:
+            canon = self.canon
+            self._keys = [canon[i] for i in _as_list(self.index)]  # type: ignore[misc]
+        return self._keys
 
     def masked(self, i: int) -> str:
         return mask_id_number(self.keys[i])
+
+    def position(self, row: int) -> int | None:
+        """The person on spreadsheet row ``row``, or ``None``."""
+        np = _numpy()
+        if np is not None and isinstance(self.rows, np.ndarray):
+            hit = np.flatnonzero(self.rows == row)
+            return int(hit[0]) if len(hit) else None
+        try:
+            return list(self.rows).index(row)
+        except ValueError:
+            return None
 
 
 @define
@@ -196,7 +220,8 @@ class RosterRun:
     @property
     def total(self) -> Decimal:
         """The sum of every result row's total, in 元 (exact)."""
-        return from_fen(sum(self._o.total))
+        t = self._o.total
+        return from_fen(int(t.sum()) if _arrays(t) is not None else sum(t))
 
     @property
     def unknown_columns(self) -> list[str]:
@@ -206,24 +231,26 @@ class RosterRun:
     def results(self) -> Iterable[dict[str, Any]]:
         """Result rows: ``row``, masked ``id_number``, one ``Decimal`` (or ``None``) per rule code, ``total``."""
         o = self._o
-        for i in range(len(o.rows)):
-            row: dict[str, Any] = {"row": o.rows[i], "id_number": o.masked(i)}
+        rows, total = _as_list(o.rows), _as_list(o.total)
+        fen = {c: _as_list(o.fen[c]) for c in o.codes}
+        keys = o.keys
+        for i in range(len(rows)):
+            row: dict[str, Any] = {"row": rows[i], "id_number": mask_id_number(keys[i])}
             for c in o.codes:
-                f = o.fen[c][i]
+                f = fen[c][i]
                 row[c] = None if f < 0 else from_fen(f)
-            row["total"] = from_fen(o.total[i])
+            row["total"] = from_fen(total[i])
             yield row
 
     def amount(self, row: int, code: str | None = None) -> Decimal | None:
         """The amount of one rule (or the total) for the person on spreadsheet row ``row``."""
         o = self._o
-        try:
-            i = o.rows.index(row)
-        except ValueError:
+        i = o.position(row)
+        if i is None:
             return None
         if code is None:
-            return from_fen(o.total[i])
-        f = o.fen[code][i]
+            return from_fen(int(o.total[i]))
+        f = int(o.fen[code][i])
         return None if f < 0 else from_fen(f)
 
     # -- summary ----------------------------------------------------------------------
@@ -320,13 +347,17 @@ class RosterRun:
         # CSV column by column: the same text as str(Decimal) of each amount, without a Decimal per cell.
         # Keys are canonical 18-character IDs: mask_id_number's slicing, inline for speed.
         masked = [k[:4] + "**********" + k[-4:] if len(k) == 18 else mask_id_number(k) for k in o.keys]
-        columns = [[str(r) for r in o.rows], masked]
+        columns = [list(map(str, _as_list(o.rows))), masked]
         columns += [_fen_texts(o.fen[c], blank_negative=True) for c in o.codes]
         columns.append(_fen_texts(o.total, blank_negative=False))
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(header)
-            w.writerows(zip(*columns))
+            if all(_plain_csv(v) for v in masked[:1000]) and all(_plain_csv(k) for k in o.keys if len(k) != 18):
+                # Digits, '.', '-', '*' and 'X' need no quoting: rows joined directly, far faster than csv.writer.
+                fh.write("".join([",".join(r) + "\r\n" for r in zip(*columns)]))
+            else:
+                w.writerows(zip(*columns))
 
     def write_rejects(self, path: str | Path, format: str | None = None) -> None:
         """Write the reject rows: ``row``, masked ``id_number``, ``field``, ``reason``."""
@@ -508,13 +539,17 @@ def _fen_text(f: int) -> str:
     return f"{'-' if f < 0 else ''}{yuan}.{fen:02d}"
 
 
+def _plain_csv(text: str) -> bool:
+    return not any(ch in text for ch in ',"\r\n')
+
+
 def _fen_texts(values: Sequence[int], blank_negative: bool) -> list[str]:
     """``_fen_text`` of many amounts; each distinct amount (they repeat a lot) is formatted once."""
     np = _numpy()
     if np is None:
         cache: dict[int, str] = {}
         return [cache.get(f) or cache.setdefault(f, "" if (blank_negative and f < 0) else _fen_text(f)) for f in values]
-    arr = np.frombuffer(values, dtype=np.int64) if isinstance(values, array) and values.itemsize == 8 else np.asarray(values, dtype=np.int64)
+    arr = np.asarray(values, dtype=np.int64)
     uniq, inv = np.unique(arr, return_inverse=True)
     texts = np.array(["" if (blank_negative and f < 0) else _fen_text(f) for f in uniq.tolist()], dtype=object)
     return texts[inv.reshape(-1)].tolist()
@@ -565,25 +600,36 @@ def _compute(engine: Any, roster: Roster, period: Period, region: str | None, ad
              progress: ProgressFn | None, fast: bool) -> tuple[_Outcome, str]:
     n = len(roster)
     np = _numpy() if fast else None
-    parsed = Parsed(roster, region, np) if np is not None else None
+    parsed = None
+    if np is not None:
+        # Parsing is the costly part of a run: a roster keeps its parse for the next run (a what-if, another period).
+        parsed = roster.cache.get(("parsed", region))
+        if parsed is None:
+            parsed = roster.cache[("parsed", region)] = Parsed(roster, region, np)
     problem = {i: (f, r) for i, f, r in roster.problems}
     canon = parsed.canonical_ids() if parsed is not None else _canonical_ids(roster)
     # A repeated 身份证号 rejects the later rows whatever else is right or wrong with them.
-    first_seen: dict[str, int] = {}
     dup: dict[int, int] = {}
-    for i, c in enumerate(canon):
-        if c is None or i in problem:
-            continue
-        j = first_seen.setdefault(c, i)
-        if j != i:
-            dup[i] = j
+    present = [c for c in canon if c is not None]
+    if problem or len(set(present)) != len(present):
+        first_seen: dict[str, int] = {}
+        for i, c in enumerate(canon):
+            if c is None or i in problem:
+                continue
+            j = first_seen.setdefault(c, i)
+            if j != i:
+                dup[i] = j
     col = _Collector(engine, roster, period, adj, canon)
     excluded = set(problem) | set(dup)
     if parsed is not None:
         fast_rows = parsed.fast_rows(excluded)
         slow_extra = run_columnar(engine, parsed, period, fast_rows, col, progress)
-        fast_set = set(fast_rows.tolist()) - set(slow_extra)
-        slow = [i for i in range(n) if i not in excluded and i not in fast_set]
+        todo = np.ones(n, dtype=bool)
+        todo[fast_rows] = False
+        todo[np.asarray(slow_extra, dtype=np.int64)] = True
+        if excluded:
+            todo[np.fromiter(excluded, dtype=np.int64, count=len(excluded))] = False
+        slow = np.flatnonzero(todo).tolist()
     else:
         slow = [i for i in range(n) if i not in excluded]
     done = n - len(slow)
@@ -619,21 +665,27 @@ class _Collector:
         self.adj = adj
         self.canon = canon
         self.codes: dict[str, tuple[str, str]] = {}
-        self.single: dict[int, tuple[dict[str, int], dict[str, bool], int, frozenset[Category]]] = {}
-        self.blocks: list[tuple[Any, dict[str, Any], dict[str, Any], Any, list[frozenset[Category]]]] = []
+        self.single: dict[int, tuple[dict[str, int], dict[str, bool], int, int]] = {}
+        self.blocks: list[tuple[Any, dict[str, Any], dict[str, Any], Any, Any]] = []
         self.rejected: dict[int, Reject] = {}
+        self.cat_index: dict[frozenset[Category], int] = {}
 
     def add_codes(self, regs: Iterable[Any]) -> None:
         for reg in regs:
             self.codes.setdefault(reg.code, (reg.rule.title, reg.rule.title_en))
 
+    def cat_code(self, cats: frozenset[Category]) -> int:
+        return self.cat_index.setdefault(cats, len(self.cat_index))
+
     def reject(self, i: int, fieldname: str, reason: str) -> None:
         self.single.pop(i, None)
         self.rejected[i] = Reject(self.roster.row_numbers[i], mask_id_number(_first_id(self.roster, i) or ""), fieldname, reason)
 
-    def block(self, rows: Any, fen: dict[str, Any], elig: dict[str, Any], total: Any, cats: list[frozenset[Category]]) -> None:
-        """Columnar results: ``rows`` (roster indices), per code arrays (-1 = n/a), totals in 分."""
-        self.blocks.append((rows, fen, elig, total, cats))
+    def block(self, rows: Any, fen: dict[str, Any], elig: dict[str, Any], total: Any, cat_codes: Any, cat_sets: list[Any]) -> None:
+        """Columnar results: ``rows`` (roster indices), per code arrays (-1 = n/a), totals in 分, category set codes."""
+        np = _numpy()
+        lut = np.array([self.cat_code(c) for c in cat_sets], dtype=np.int64)
+        self.blocks.append((rows, fen, elig, total, lut[cat_codes] if len(lut) else np.zeros(len(rows), dtype=np.int64)))
 
     def reference_row(self, i: int, region: str | None) -> None:
         from .model import Person
@@ -655,89 +707,56 @@ class _Collector:
             return
         fen = {e.rule: to_fen(e.amount) for e in res}
         elig = {e.rule: e.eligible for e in res}
-        self.single[i] = (fen, elig, to_fen(res.computed_total), person.categories)
+        self.single[i] = (fen, elig, to_fen(res.computed_total), self.cat_code(person.categories))
 
     def outcome(self) -> _Outcome:
         known = _ordered_codes(self.engine)
         codes = [c for c in known if c in self.codes] + sorted(set(self.codes) - set(known))
         np = _numpy()
         if np is not None:
-            return self._outcome_arrays(np, codes)
-        where: dict[int, tuple[int, int]] = {}
-        for b, (rows, *_rest) in enumerate(self.blocks):
-            for k, i in enumerate(rows.tolist() if hasattr(rows, "tolist") else rows):
-                where[i] = (b, k)
-        for i in self.single:
-            where[i] = (-1, i)
-        order = sorted(where)
-        o = _Outcome(codes=codes, titles=dict(self.codes), rows=array("l"), keys=[], fen={c: array("q") for c in codes},
-                     eligible={c: array("b") for c in codes}, total=array("q"), categories=[],
-                     rejects=[self.rejected[i] for i in sorted(self.rejected)])
-        block_lists = [({c: (f[c].tolist() if c in f else None) for c in codes}, {c: (e[c].tolist() if c in e else None) for c in codes},
-                        t.tolist(), cats) for _, f, e, t, cats in self.blocks]
-        for i in order:
-            b, k = where[i]
-            canon = self.canon[i]
-            assert canon is not None
-            extra = sum(to_fen(a.amount) for a in self.adj.get(canon, ()))
-            o.rows.append(self.roster.row_numbers[i])
-            o.keys.append(canon)
-            if b < 0:
-                fen, elig, total, cats = self.single[i]
-                for c in codes:
-                    o.fen[c].append(fen.get(c, -1))
-                    o.eligible[c].append(bool(elig.get(c, False)))
-            else:
-                fl, el, tl, cl = block_lists[b]
-                for c in codes:
-                    fc = fl[c]
-                    o.fen[c].append(-1 if fc is None else fc[k])
-                    o.eligible[c].append(0 if el[c] is None else el[c][k])
-                total, cats = tl[k], cl[k]
-            o.total.append(total + extra)
-            o.categories.append(cats)
+            o = self._outcome_arrays(np, codes)
+        else:
+            order = sorted(self.single)
+            o = _Outcome(codes=codes, titles=dict(self.codes), rows=[self.roster.row_numbers[i] for i in order], index=order,
+                         canon=self.canon, fen={c: [self.single[i][0].get(c, -1) for i in order] for c in codes},
+                         eligible={c: [bool(self.single[i][1].get(c, False)) for i in order] for c in codes},
+                         total=[self.single[i][2] for i in order], cat_codes=[self.single[i][3] for i in order],
+                         cat_sets=list(self.cat_index), rejects=[self.rejected[i] for i in sorted(self.rejected)])
+        if self.adj:
+            extra = [sum(to_fen(a.amount) for a in self.adj.get(k, ())) if k in self.adj else 0 for k in o.keys]
+            o.total = (o.total + np.array(extra, dtype=np.int64)) if np is not None else [t + x for t, x in zip(o.total, extra)]
         return o
 
     def _outcome_arrays(self, np: Any, codes: list[str]) -> _Outcome:
         """``outcome`` with numpy: the blocks and single rows put in row order as whole arrays."""
         singles = sorted(self.single)
-        parts_rows = [np.asarray(rows, dtype=np.int64) for rows, *_ in self.blocks] + [np.asarray(singles, dtype=np.int64)]
-        all_rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, dtype=np.int64)
-        order = np.argsort(all_rows, kind="stable")
-        rows_sorted = all_rows[order]
+        pieces = [np.asarray(b[0], dtype=np.int64) for b in self.blocks]
+        if singles:
+            pieces.append(np.asarray(singles, dtype=np.int64))
+        all_rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+        # One block of rows in roster order (the usual case) needs no reordering.
+        order = None if len(pieces) <= 1 else np.argsort(all_rows, kind="stable")
 
         def column(block_part: Any, single_value: Any, dtype: Any) -> Any:
-            pieces = [np.asarray(block_part(b), dtype=dtype) for b in self.blocks]
-            pieces.append(np.asarray([single_value(i) for i in singles], dtype=dtype))
-            return np.concatenate(pieces)[order]
+            parts = [np.asarray(block_part(b), dtype=dtype) for b in self.blocks]
+            if singles:
+                parts.append(np.asarray([single_value(i) for i in singles], dtype=dtype))
+            if not parts:
+                return np.zeros(0, dtype=dtype)
+            out = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            return out if order is None else out[order]
 
-        def to_array(kind: str, values: Any) -> array:
-            out = array(kind)
-            out.frombytes(np.ascontiguousarray(values, dtype={"q": np.int64, "b": np.int8, "l": np.int64}[kind]).tobytes())
-            return out
-
-        o = _Outcome(codes=codes, titles=dict(self.codes), rows=array("l"), keys=[], fen={}, eligible={}, total=array("q"),
-                     categories=[], rejects=[self.rejected[i] for i in sorted(self.rejected)])
-        for c in codes:
-            fen = column(lambda b, c=c: b[1][c] if c in b[1] else np.full(len(b[0]), -1),
-                         lambda i, c=c: self.single[i][0].get(c, -1), np.int64)
-            elig = column(lambda b, c=c: b[2][c] if c in b[2] else np.zeros(len(b[0])),
-                          lambda i, c=c: bool(self.single[i][1].get(c, False)), np.int8)
-            o.fen[c] = to_array("q", fen)
-            o.eligible[c] = to_array("b", elig)
-        total = column(lambda b: b[3], lambda i: self.single[i][2], np.int64)
-        canon = [self.canon[i] for i in rows_sorted.tolist()]
-        if self.adj:
-            extra = np.array([sum(to_fen(a.amount) for a in self.adj.get(k, ())) if k in self.adj else 0 for k in canon], dtype=np.int64)
-            total = total + extra
-        o.total = to_array("q", total)
+        fen = {c: column(lambda b, c=c: b[1][c] if c in b[1] else np.full(len(b[0]), -1),
+                         lambda i, c=c: self.single[i][0].get(c, -1), np.int64) for c in codes}
+        elig = {c: column(lambda b, c=c: b[2][c] if c in b[2] else np.zeros(len(b[0]), dtype=bool),
+                          lambda i, c=c: bool(self.single[i][1].get(c, False)), bool) for c in codes}
+        index = all_rows if order is None else all_rows[order]
         numbers = np.frombuffer(self.roster.row_numbers, dtype=np.int64) if self.roster.row_numbers.itemsize == 8 else \
             np.asarray(self.roster.row_numbers, dtype=np.int64)
-        o.rows = to_array("l", numbers[rows_sorted])
-        o.keys = canon
-        cats_all: list[Any] = [c for b in self.blocks for c in b[4]] + [self.single[i][3] for i in singles]
-        o.categories = [cats_all[k] for k in order.tolist()]
-        return o
+        return _Outcome(codes=codes, titles=dict(self.codes), rows=numbers[index], index=index, canon=self.canon, fen=fen,
+                        eligible=elig, total=column(lambda b: b[3], lambda i: self.single[i][2], np.int64),
+                        cat_codes=column(lambda b: b[4], lambda i: self.single[i][3], np.int64), cat_sets=list(self.cat_index),
+                        rejects=[self.rejected[i] for i in sorted(self.rejected)])
 
 
 def _ordered_codes(engine: Any) -> list[str]:
@@ -769,92 +788,112 @@ def _reason(e: InvalidRecordError) -> str:
     return f"{e.reason} (value {e.value!r})"
 
 
-def _ints(values: Any) -> Any:
-    """A numpy view of an ``array`` of integers (or ``None`` without numpy)."""
+def _as_list(values: Any) -> list[Any]:
+    return values.tolist() if hasattr(values, "tolist") else list(values)
+
+
+def _arrays(*values: Any) -> Any:
+    """The values as numpy arrays when they are (the columnar road), else ``None``."""
     np = _numpy()
-    if np is None:
+    if np is None or not all(isinstance(v, np.ndarray) for v in values):
         return None
-    return np.frombuffer(values, dtype={1: np.int8, 8: np.int64}[values.itemsize]) if values.itemsize in (1, 8) else np.asarray(values)
+    return np
 
 
 def _rule_stats(o: _Outcome, code: str) -> tuple[int, int]:
     """(persons eligible, 分 paid) for one rule code."""
-    e, f = _ints(o.eligible[code]), _ints(o.fen[code])
-    if e is None or f is None:
-        return sum(1 for x in o.eligible[code] if x), sum(x for x in o.fen[code] if x > 0)
-    return int((e != 0).sum()), int(f[f > 0].sum())
+    e, f = o.eligible[code], o.fen[code]
+    if _arrays(e, f) is None:
+        return sum(1 for x in e if x), sum(x for x in f if x > 0)
+    return int(e.sum()), int(f[f > 0].sum())
 
 
 def _persons_paid(o: _Outcome) -> int:
-    t = _ints(o.total)
-    return sum(1 for x in o.total if x > 0) if t is None else int((t > 0).sum())
+    t = o.total
+    return sum(1 for x in t if x > 0) if _arrays(t) is None else int((t > 0).sum())
 
 
 def _by_category(o: _Outcome) -> dict[Category, tuple[int, int, int]]:
     """Per category: (persons, persons paid, 分 paid), summed per distinct category set first."""
-    sets: dict[frozenset[Category], list[int]] = {}
-    np = _numpy()
-    if np is not None and len(o.total):
-        index: dict[frozenset[Category], int] = {}
-        codes = np.fromiter((index.setdefault(c, len(index)) for c in o.categories), dtype=np.int64, count=len(o.categories))
-        tot = np.frombuffer(o.total, dtype=np.int64) if o.total.itemsize == 8 else np.asarray(o.total, dtype=np.int64)
-        persons = np.zeros(len(index), dtype=np.int64)
-        paid = np.zeros(len(index), dtype=np.int64)
-        amount = np.zeros(len(index), dtype=np.int64)
-        np.add.at(persons, codes, 1)
-        np.add.at(paid, codes, (tot > 0).astype(np.int64))
-        np.add.at(amount, codes, tot)  # integer 分: exact
-        for cats, k in index.items():
-            sets[cats] = [int(persons[k]), int(paid[k]), int(amount[k])]
+    k = len(o.cat_sets)
+    np = _arrays(o.total, o.cat_codes)
+    if np is not None:
+        persons = np.bincount(o.cat_codes, minlength=k)
+        paid = np.bincount(o.cat_codes, weights=None if not len(o.total) else (o.total > 0), minlength=k)
+        # Integer 分 summed exactly (a float weight would not be): per set, with int64 arithmetic.
+        amount = np.zeros(k, dtype=np.int64)
+        np.add.at(amount, o.cat_codes, o.total)
+        sets = {o.cat_sets[j]: (int(persons[j]), int(paid[j]), int(amount[j])) for j in range(k)}
     else:
-        for cats, t in zip(o.categories, o.total):
-            a = sets.setdefault(cats, [0, 0, 0])
+        acc: dict[int, list[int]] = {}
+        for c, t in zip(o.cat_codes, o.total):
+            a = acc.setdefault(c, [0, 0, 0])
             a[0] += 1
             a[1] += t > 0
             a[2] += t
-    acc: dict[Category, list[int]] = {}
+        sets = {o.cat_sets[j]: (a[0], a[1], a[2]) for j, a in acc.items()}
+    out: dict[Category, list[int]] = {}
     for cats, (n, p, f) in sets.items():
         for c in cats:
-            a = acc.setdefault(c, [0, 0, 0])
+            a = out.setdefault(c, [0, 0, 0])
             a[0] += n
             a[1] += p
             a[2] += f
-    return {c: (acc[c][0], acc[c][1], acc[c][2]) for c in Category if c in acc}
+    return {c: (out[c][0], out[c][1], out[c][2]) for c in Category if c in out}
 
 
 def _compare(overrides: list[tuple[str, Any, date | None]], base: _Outcome, scen: _Outcome) -> WhatIf:
-    pos = {k: i for i, k in enumerate(scen.keys)}
-    gain = lose = same = 0
-    by_rule: dict[str, list[int]] = {c: [0, 0] for c in dict.fromkeys([*base.codes, *scen.codes])}
+    """Base and scenario person by person (matched by 身份证号), per rule and per category."""
+    np = _arrays(base.index, scen.index)
+    if np is not None and np.array_equal(base.index, scen.index):
+        bi = si = np.arange(len(base.index))
+    else:
+        pos = {k: j for j, k in enumerate(scen.keys)}
+        pairs = [(i, pos[k]) for i, k in enumerate(base.keys) if k in pos]
+        bi, si = [p[0] for p in pairs], [p[1] for p in pairs]
+        if np is not None:
+            bi, si = np.asarray(bi, dtype=np.int64), np.asarray(si, dtype=np.int64)
+    codes = list(dict.fromkeys([*base.codes, *scen.codes]))
+    if np is not None:
+        bt, st = base.total[bi], scen.total[si]
+        d = st - bt
+        gain, lose, same = int((d > 0).sum()), int((d < 0).sum()), int((d == 0).sum())
+        by_rule = {c: (int(base.fen[c][bi].clip(0).sum()) if c in base.fen else 0,
+                       int(scen.fen[c][si].clip(0).sum()) if c in scen.fen else 0) for c in codes}
+        k = len(base.cat_sets)
+        b_amt, s_amt = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.int64)
+        np.add.at(b_amt, base.cat_codes[bi], bt)
+        np.add.at(s_amt, base.cat_codes[bi], st)
+        per_set = [(base.cat_sets[j], int(b_amt[j]), int(s_amt[j])) for j in range(k)]
+        base_total, scen_total = int(bt.sum()), int(st.sum())
+    else:
+        bt_l, st_l = [base.total[i] for i in bi], [scen.total[j] for j in si]
+        gain = sum(1 for a, b in zip(bt_l, st_l) if b > a)
+        lose = sum(1 for a, b in zip(bt_l, st_l) if b < a)
+        same = len(bt_l) - gain - lose
+        by_rule = {c: (sum(max(base.fen[c][i], 0) for i in bi) if c in base.fen else 0,
+                       sum(max(scen.fen[c][j], 0) for j in si) if c in scen.fen else 0) for c in codes}
+        acc: dict[int, list[int]] = {}
+        for i, a, b in zip(bi, bt_l, st_l):
+            x = acc.setdefault(base.cat_codes[i], [0, 0])
+            x[0] += a
+            x[1] += b
+        per_set = [(base.cat_sets[j], x[0], x[1]) for j, x in acc.items()]
+        base_total, scen_total = sum(bt_l), sum(st_l)
     by_cat: dict[Category, list[int]] = {}
-    for i, k in enumerate(base.keys):
-        j = pos.get(k)
-        if j is None:
-            continue
-        d = scen.total[j] - base.total[i]
-        gain += d > 0
-        lose += d < 0
-        same += d == 0
-        for c in by_rule:
-            if c in base.fen:
-                by_rule[c][0] += max(base.fen[c][i], 0)
-            if c in scen.fen:
-                by_rule[c][1] += max(scen.fen[c][j], 0)
-        for cat in base.categories[i]:
+    for cats, b_f, s_f in per_set:
+        for cat in cats:
             a = by_cat.setdefault(cat, [0, 0])
-            a[0] += base.total[i]
-            a[1] += scen.total[j]
+            a[0] += b_f
+            a[1] += s_f
     titles = {**scen.titles, **base.titles}
     rules = [{"code": c, "title": titles[c][0], "title_en": titles[c][1], "base": str(from_fen(b)), "scenario": str(from_fen(s)),
               "difference": str(from_fen(s - b))} for c, (b, s) in by_rule.items()]
     cats = [{"category": c.label, "category_en": c.en, "base": str(from_fen(by_cat[c][0])),  # type: ignore[attr-defined]
              "scenario": str(from_fen(by_cat[c][1])), "difference": str(from_fen(by_cat[c][1] - by_cat[c][0]))}
             for c in Category if c in by_cat]
-    paired = [k for k in base.keys if k in pos]
-    bt = sum(base.total[i] for i, k in enumerate(base.keys) if k in pos)
-    st = sum(scen.total[pos[k]] for k in paired)
-    return WhatIf(overrides=overrides, base_total=bt, scenario_total=st, by_rule=rules, by_category=cats,
-                  gainers=gain, losers=lose, unchanged=same, compared=len(paired))
+    return WhatIf(overrides=overrides, base_total=base_total, scenario_total=scen_total, by_rule=rules, by_category=cats,
+                  gainers=gain, losers=lose, unchanged=same, compared=len(bi))
 
 
 def _signed(d: Decimal, locale: str) -> str:

@@ -21,7 +21,7 @@ from .ids import normalize_id_number
 from .model import Category
 from .money import to_fen
 from .periods import Period
-from .pricing import _hashable, price_periodic
+from .pricing import _hashable, price_rule, profiles
 from .roster import Roster
 
 # == the columnar road ====================================================================
@@ -152,6 +152,7 @@ class Parsed:
         self.cols: dict[str, _Column] = {}
         self._days: dict[str, Any] = {}
         self.conflict = np.zeros(n, dtype=bool)
+        self._canon: list[str | None] | None = None
         self.unhandled = np.zeros(n, dtype=bool)
         for key, headers in by_key.items():
             if key == "name":
@@ -264,6 +265,8 @@ class Parsed:
 
     def canonical_ids(self) -> list[str | None]:
         """Canonical 身份证号 per row (``None`` when not valid); rows this road cannot judge are checked one by one."""
+        if self._canon is not None:
+            return self._canon
         if "id_number" not in self.cols:
             return [None] * self.n
         cv = self.canon_values
@@ -272,6 +275,7 @@ class Parsed:
         for i in self.np.flatnonzero(~self.id_ok).tolist():
             v = raw[int(self.id_codes[i])]
             out[i] = normalize_id_number(v) if isinstance(v, str) else None
+        self._canon = out
         return out
 
     def value(self, key: str, i: int) -> Any:
@@ -362,6 +366,16 @@ _DATE_COLUMN_FACTS: dict[str, tuple[str, str]] = {
     "disability_assessed": ("disability_date", "disability_grade"), "member_death_date": ("member_death_date", "survivor_of"),
     "death_date": ("death_date", ""),
 }
+#: Facts that are one record column's value: (column, column that must be present too, value when absent).
+_COLUMN_FACTS: dict[str, tuple[str, str, Any]] = {
+    "region": ("region", "", None), "hukou": ("hukou", "", None), "categories": ("categories", "", frozenset()),
+    "disability_grade": ("disability_grade", "", None), "disability_cause": ("disability_cause", "disability_grade", None),
+    "mental_disorder": ("mental_disorder", "disability_grade", False),
+    "survivor_of": ("survivor_of", "", None), "relation": ("relation", "survivor_of", None),
+    "member_monthly_pay": ("member_monthly_pay", "survivor_of", None), "member_awards": ("member_awards", "survivor_of", ()),
+    "service_type": ("service_type", "enlisted", None), "education": ("education", "enlisted", None),
+    "hardship": ("hardship", "enlisted", frozenset()), "awards": ("awards", "", ()),
+}
 #: Facts that are a record column read only with a service record, and their value without one (or when empty).
 _SERVICE_COLUMN_FACTS: dict[str, Any] = {"service_type": None, "hardship": frozenset(), "education": None}
 #: Facts that count whole years (or months) of service.
@@ -433,22 +447,55 @@ class FactStore:
         self._at: dict[tuple[str, date], Any] = {}
         self._combos: dict[str, tuple[Any, Any]] = {}
         self._combo_cache: dict[tuple[str, int, date | None], int] = {}
-        self.birth = parsed.birth[rows]
-        self._svc: dict[date, tuple[Any, Any, Any, Any]] = {}
-        self._svc_fixed: tuple[Any, ...] | None = None
+        # Usually every row takes this road: then per-row arrays are used as they are, not copied.
+        self._every = len(rows) == parsed.n
+        self.birth = self.take(parsed.birth)
+        self._svc_codes: dict[str, tuple[date, Any]] = {}
+        self._svc_serving: Any = None
         self._days: dict[str, Any] = {}
+
+    def take(self, per_row: Any) -> Any:
+        """A per-row array of the parsed roster, restricted to this store's rows."""
+        return per_row if self._every else per_row[self.rows]
 
     def table(self, name: str) -> _Table:
         return self.tables.setdefault(name, _Table())
+
+    def present(self, column: str) -> Any:
+        """Rows where a record column has a value."""
+        col = self.p.cols.get(column)
+        if col is None:
+            return self.np.zeros(len(self.rows), dtype=bool)
+        return self.take(col.codes) > 0
 
     def days(self, name: str) -> Any:
         """A date fact of every row as days since 1970 (``_ABSENT`` where there is no date)."""
         hit = self._days.get(name)
         if hit is None:
-            codes = self.codes(name, date.min)
-            lut = self.np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in self.table(name).values], dtype=self.np.int64)
-            hit = self._days[name] = lut[codes]
+            column, needs = _DATE_COLUMN_FACTS[name]
+            if column == "@birth":
+                hit = self.birth
+            else:
+                hit = self.take(self.p.days(column))
+                if needs:
+                    hit = self.np.where(self.present(needs), hit, _ABSENT)
+            self._days[name] = hit
         return hit
+
+    def _column_codes(self, name: str) -> Any:
+        """Codes of a fact that is one record column's value (absent where its gate column is), vectorised."""
+        np = self.np
+        column, gate, default = _COLUMN_FACTS[name]
+        t = self.table(name)
+        col = self.p.cols.get(column)
+        if col is None:
+            return np.full(len(self.rows), t.code(default), dtype=np.int64)
+        convert = bool if name == "mental_disorder" else None
+        lut = np.array([t.code(default if v is None else (convert(v) if convert else v)) for v in col.values], dtype=np.int64)
+        codes = lut[self.take(col.codes)]
+        if gate:
+            codes = np.where(self.present(gate), codes, t.code(default))
+        return codes
 
     def _dep_codes(self, dep: str) -> Any:
         np = self.np
@@ -530,6 +577,8 @@ class FactStore:
         """Fact codes of every row on ``on`` (cached; time-invariant facts computed once)."""
         np = self.np
         if name not in _VARYING:
+            if name not in self._fixed and name in _COLUMN_FACTS:
+                self._fixed[name] = self._column_codes(name)
             if name not in self._fixed and name in _DATE_COLUMN_FACTS:
                 self._fixed[name] = self._date_column(name)
             if name not in self._fixed and name in _SERVICE_COLUMN_FACTS:
@@ -598,19 +647,40 @@ class FactStore:
         lut = np.array([t.code(default if v is None else v) for v in col.values], dtype=np.int64)
         return np.where(enl.codes[self.rows] > 0, lut[col.codes[self.rows]], none)
 
-    def _service_months(self, on: date) -> tuple[Any, Any, Any, Any]:
-        """(whole months, rows with a part month, rows with a positive span, rows with service) on ``on``.
+    def _serving_rows(self) -> Any:
+        """Rows whose service record has no discharge date: their counts depend on the date."""
+        if self._svc_serving is None:
+            enl, dis = self.take(self.p.days("enlisted")), self.take(self.p.days("discharged"))
+            self._svc_serving = self.np.flatnonzero((enl != _ABSENT) & (dis == _ABSENT))
+        return self._svc_serving
 
-        A discharged record counts to its discharge date whatever ``on`` is, so its figures are
-        computed once; only serving records are counted again for each date.
+    def _service_counts(self, name: str, on: date) -> Any:
+        """Whole service years (or months) of every row on ``on``, as ``ServiceRecord`` counts them (vectorised).
+
+        A discharged record counts to its discharge date whatever ``on`` is, so every row is counted
+        once; only records still serving are counted again for another date.
         """
+        first = self._svc_codes.get(name)
+        if first is None:
+            first = self._svc_codes[name] = (on, self._count_codes(name, on, None))
+        if on == first[0]:
+            return first[1]
+        serving = self._serving_rows()
+        if not len(serving):
+            return first[1]
+        out = first[1].copy()
+        out[serving] = self._count_codes(name, on, serving)
+        return out
+
+    def _count_codes(self, name: str, on: date, sub: Any) -> Any:
+        """Codes of a service count for rows ``sub`` of this store (all when ``None``) on ``on``."""
         np = self.np
-        cached = self._svc.get(on)
-        if cached is not None:
-            return cached
-        enl = self.p.days("enlisted")[self.rows]
-        dis = self.p.days("discharged")[self.rows]
+        enl, dis = self.take(self.p.days("enlisted")), self.take(self.p.days("discharged"))
+        if sub is not None:
+            enl, dis = enl[sub], dis[sub]
         has = enl != _ABSENT
+        start = np.where(has, enl, 0)
+        end = np.where(has & (dis != _ABSENT), dis, np.where(has, on.toordinal() - _EPOCH, 0))
 
         def ymd(days: Any) -> tuple[Any, Any, Any]:
             d = days.astype("datetime64[D]")
@@ -618,47 +688,53 @@ class FactStore:
             return (m.astype("datetime64[Y]").astype(np.int64) + 1970, m.astype(np.int64) % 12 + 1,
                     (d - m.astype("datetime64[D]")).astype(np.int64) + 1)
 
-        def count(start: Any, end: Any) -> tuple[Any, Any, Any]:
-            sy_, sm, sd = ymd(start)
-            ey, em, ed = ymd(end)
-            return (ey - sy_) * 12 + em - sm - (ed < sd), ed != sd, end > start
-
-        if self._svc_fixed is None:
-            start = np.where(has, enl, 0)
-            self._svc_fixed = (start, *count(start, np.where(has & (dis != _ABSENT), dis, start)))
-        start, months, part_day, positive = (a.copy() for a in self._svc_fixed)
-        serving = np.flatnonzero(has & (dis == _ABSENT))
-        if len(serving):
-            o = on.toordinal() - _EPOCH
-            m2, p2, pos2 = count(start[serving], np.full(len(serving), o, dtype=np.int64))
-            months[serving], part_day[serving], positive[serving] = m2, p2, pos2
-        out = self._svc[on] = (months, part_day, positive & has, has)
-        return out
-
-    def _service_counts(self, name: str, on: date) -> Any:
-        """Whole service years (or months) of every row on ``on``, as ``ServiceRecord`` counts them (vectorised)."""
-        np = self.np
-        months, part_day, positive, has = self._service_months(on)
+        sy_, sm, sd = ymd(start)
+        ey, em, ed = ymd(end)
+        months = (ey - sy_) * 12 + em - sm - (ed < sd)
+        positive = has & (end > start)
         if name == "service_months":
             value = np.where(positive, np.maximum(months, 0), 0)
         else:
             years, rest = np.divmod(np.maximum(months, 0), 12)
-            part = (rest > 0) | part_day
             rounding = {"service_years": "down", "service_years_half": "half"}.get(name, "up")
             if rounding == "up":
-                years = years + part
+                years = years + ((rest > 0) | (ed != sd))
             elif rounding == "half":
                 years = years + (rest >= 6)
             value = np.where(positive, years, 0)
             if name == "conscript_years" and "conscript_years" in self.p.cols:
                 # A record that states its 义务兵役年限 is taken at its word.
                 col = self.p.cols["conscript_years"]
-                stated = np.array([-1 if v is None else int(v) for v in col.values], dtype=np.int64)[col.codes[self.rows]]
+                stated = np.array([-1 if v is None else int(v) for v in col.values], dtype=np.int64)[self.take(col.codes)]
+                if sub is not None:
+                    stated = stated[sub]
                 value = np.where(has & (stated >= 0), stated, value)
         t = self.table(name)
         lo, hi = int(value.min()) if len(value) else 0, int(value.max()) if len(value) else 0
         lut = np.array([t.code(int(v)) for v in range(lo, hi + 1)], dtype=np.int64)
         return lut[value - lo]
+
+    def dated(self, name: str, units: Sequence[date]) -> tuple[Any, Any]:
+        """A date-dependent fact on ``units[0]``, and the rows where its value differs on another unit."""
+        np = self.np
+        c0 = self.codes(name, units[0])
+        still = np.zeros(len(self.rows), dtype=bool)
+        if len(units) == 1:
+            return c0, still
+        u0, u1 = units[0].toordinal() - _EPOCH, units[-1].toordinal() - _EPOCH
+        if name == "serving":
+            # Serving changes on the enlistment and on the discharge date.
+            enl, dis = self.take(self.p.days("enlisted")), self.take(self.p.days("discharged"))
+            return c0, ((enl > u0) & (enl <= u1)) | ((dis != _ABSENT) & (dis > u0) & (dis <= u1))
+        if name == "alive":
+            d = self.take(self.p.days("death_date"))
+            return c0, (d != _ABSENT) & (d > u0) & (d <= u1)
+        if name in _SERVICE_COUNT_FACTS or name == "age":
+            # Counts only grow with the date: equal on the first and the last unit means equal throughout.
+            return c0, self.codes(name, units[-1]) != c0
+        for u in units[1:]:
+            still |= self.codes(name, u) != c0
+        return c0, still
 
     def _age(self, on: date) -> Any:
         np = self.np
@@ -740,41 +816,43 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
             plans.setdefault(id(r), (r, b, []))[2].append(region)
     if slow_mask.all():
         return rows.tolist()
-    keep = ~slow_mask
     slow = rows[slow_mask].tolist()
-    rows = rows[keep]
-    rcode = rcode[keep]
+    if slow:
+        rows = rows[~slow_mask]
+        rcode = rcode[~slow_mask]
     facts = FactStore(parsed, rows)
     memo: dict[Any, Any] = {}
     n = len(rows)
+    ordered = list(plans.values())
+    periodic = [reg for reg, _, _ in ordered if reg.rule.period != "one_off"]
+    groups = profiles(np, facts, {f for reg in periodic for f in reg.rule.inputs}, [m.start for m in period.months()])
     fen: dict[str, Any] = {}
     elig: dict[str, Any] = {}
     inkind: dict[str, Any] = {}  # rule code -> rows with an in-kind unit
     failed = np.zeros(n, dtype=bool)
-    region_of_code = {v: k for k, v in regions.items()}
-    ordered = list(plans.values())
     for step, (reg, _base, regs_here) in enumerate(ordered):
-        member = np.isin(rcode, [region_of_code[r] for r in regs_here]) if len(regs_here) < len(regions) else np.ones(n, dtype=bool)
-        pos = np.flatnonzero(member)
-        if reg.code not in fen:
-            fen[reg.code] = np.full(n, -1, dtype=np.int64)
-            elig[reg.code] = np.zeros(n, dtype=np.int8)
         if reg.rule.period == "one_off":
+            member = np.isin(rcode, [c for c, r in regions.items() if r in regs_here]) if len(regs_here) < len(regions) else None
+            pos = np.flatnonzero(member) if member is not None else np.arange(n)
+            if reg.code not in fen:
+                fen[reg.code] = np.full(n, -1, dtype=np.int64)
+                elig[reg.code] = np.zeros(n, dtype=bool)
             _price_events(reg, pos, rcode, regions, facts, parsed, rows, period, memo, fen[reg.code], elig[reg.code], inkind, failed, engine)
         else:
-            got = price_periodic(np, engine, reg, pos, rcode, regions, facts, period, memo)
-            fen[reg.code][pos] = got.fen
-            elig[reg.code][pos] = got.counts > 0
-            failed[pos] |= got.failed
-            if got.in_kind.any():
-                inkind.setdefault(reg.code, np.zeros(n, dtype=bool))[pos] |= got.in_kind
+            f, e, k, x = price_rule(np, engine, reg, set(regs_here), groups, facts, period, memo).per_row(np)
+            if reg.code in fen:  # the same code from another pack's registration in other regions
+                mine = f >= 0
+                fen[reg.code][mine], elig[reg.code][mine] = f[mine], e[mine]
+            else:
+                fen[reg.code], elig[reg.code] = f, e
+            failed |= x
+            if k.any():
+                inkind.setdefault(reg.code, np.zeros(n, dtype=bool))[k] = True
         if progress is not None:
             progress(int(n * (step + 1) / (len(ordered) + 1)), parsed.n)
     # A rule with an in-kind unit is not money: it never counts in the total (as Entitlements.computed_total).
     total = np.zeros(n, dtype=np.int64)
-    money_codes = list(fen)
-    for c in money_codes:
-        f = fen[c]
+    for c, f in fen.items():
         paid = f > 0
         if c in inkind:
             paid &= ~inkind[c]
@@ -783,9 +861,12 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     slow += rows[failed].tolist()
     cats_col = parsed.cols.get("categories")
     cat_values = [v or frozenset() for v in cats_col.values] if cats_col is not None else [frozenset()]
-    cat_codes = cats_col.codes[rows[ok]].tolist() if cats_col is not None else [0] * int(ok.sum())
-    col.block(rows[ok], {c: fen[c][ok] for c in fen}, {c: (elig[c][ok] > 0).astype(np.int8) for c in elig}, total[ok],
-              [cat_values[k] for k in cat_codes])
+    cat_codes = cats_col.codes[rows] if cats_col is not None else np.zeros(n, dtype=np.int64)
+    if not ok.all():
+        rows, total, cat_codes = rows[ok], total[ok], cat_codes[ok]
+        fen = {c: f[ok] for c, f in fen.items()}
+        elig = {c: e[ok] for c, e in elig.items()}
+    col.block(rows, fen, elig, total, cat_codes, cat_values)
     return slow
 
 

@@ -426,18 +426,6 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
 DATE_FACTS = frozenset({"birth_date", "enlisted", "discharged", "disability_assessed", "member_death_date", "death_date"})
 
 
-class Priced:
-    """One rule's answers for a set of rows: 分, units that count as eligible, in-kind, failed."""
-
-    __slots__ = ("fen", "counts", "in_kind", "failed")
-
-    def __init__(self, np: Any, n: int) -> None:
-        self.fen = np.zeros(n, dtype=np.int64)
-        self.counts = np.zeros(n, dtype=np.int32)
-        self.in_kind = np.zeros(n, dtype=bool)
-        self.failed = np.zeros(n, dtype=bool)
-
-
 class Segment:
     """Units ``[a, b)`` of the period's units priced with one set of parameter values."""
 
@@ -475,75 +463,169 @@ def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any
     return inv.reshape(-1).astype(np.int64), first, len(uniq)
 
 
-class _KeyPlan:
-    """What the formula does for one key: per run of units, its leaves."""
+class Grouping:
+    """Rows grouped by the values of some facts: the group of every row and, per group, each fact's code.
 
-    __slots__ = ("entries", "shape", "trivial")
+    ``codes[name]`` holds, per group, the code of a fact (a date fact: whether it is present;
+    ``"~name"``: whether a date-dependent fact changes within the period; ``"†"``: whether the
+    person dies before the last month of the period).
+    """
 
-    def __init__(self, entries: list[tuple[int, int, list[Leaf]]]) -> None:
-        self.entries = entries
-        self.shape = tuple((a, b, shape_of(leaves)) for a, b, leaves in entries)
-        self.trivial = all(len(leaves) == 1 and not leaves[0].conds for _, _, leaves in entries)
+    def __init__(self, np: Any, parts: Sequence[tuple[str, Any, int]], n: int) -> None:
+        self.of_row, rep, self.size = combine(np, [(c, w) for _, c, w in parts], n)
+        self.rep = rep
+        self.codes = {name: c[rep] for name, c, _ in parts}
+
+    def rows(self, np: Any, groups: Any) -> Any:
+        """Every row of the given groups (a boolean mask over groups)."""
+        return np.flatnonzero(groups[self.of_row])
 
 
-def price_rows(np: Any, engine: Any, reg: Any, region: str, idx: Any, units: Sequence[date], segments: Sequence[Segment],
-               facts: Any, monthly: bool, memo: dict[Any, Any]) -> Priced:
-    """One rule over rows ``idx`` (of ``facts``) of one region class, units of the period split into segments."""
+def profiles(np: Any, facts: Any, names: Iterable[str], months: Sequence[date]) -> Grouping:
+    """The rows grouped by every fact the rules read (and region), for the months of the period."""
+    from .facts import DATED_FACTS
+
+    parts: list[tuple[str, Any, int]] = []
+    for name in sorted(set(names) | {"region"}):
+        if name in DATE_FACTS:
+            parts.append((name, (facts.days(name) != ABSENT).astype(np.int64), 2))
+        elif name in DATED_FACTS:
+            c0, varying = facts.dated(name, months)
+            parts.append((name, c0, len(facts.table(name).values)))
+            parts.append(("~" + name, varying.astype(np.int64), 2))
+        else:
+            parts.append((name, facts.codes(name, months[0]), len(facts.table(name).values)))
+    death = facts.days("death_date")
+    last = months[-1].toordinal() - EPOCH
+    parts.append(("†", ((death != ABSENT) & (death < last)).astype(np.int64), 2))
+    return Grouping(np, parts, len(facts.rows))
+
+
+class RulePrices:
+    """One rule's answers: per group of a grouping, and for rows priced one by one, per row.
+
+    ``fen`` is -1 for groups the rule does not apply to; ``counts`` the units that make the
+    entitlement eligible (paying or in kind).
+    """
+
+    def __init__(self, np: Any, grouping: Grouping) -> None:
+        self.grouping = grouping
+        self.fen = np.full(grouping.size, -1, dtype=np.int64)
+        self.counts = np.zeros(grouping.size, dtype=np.int64)
+        self.in_kind = np.zeros(grouping.size, dtype=bool)
+        self.failed = np.zeros(grouping.size, dtype=bool)
+        #: (rows, fen, counts, in_kind, failed) for rows whose answer depends on their own dates.
+        self.by_row: list[tuple[Any, Any, Any, Any, Any]] = []
+
+    def per_row(self, np: Any) -> tuple[Any, Any, Any, Any]:
+        """(fen, eligible, in_kind, failed) of every row."""
+        g = self.grouping.of_row
+        fen = self.fen[g]
+        elig = self.counts[g] > 0
+        ik = self.in_kind[g] if self.in_kind.any() else np.zeros(len(g), dtype=bool)
+        fail = self.failed[g] if self.failed.any() else np.zeros(len(g), dtype=bool)
+        for rows, f, c, k, x in self.by_row:
+            fen[rows], elig[rows], ik[rows], fail[rows] = f, c > 0, k, x
+        return fen, elig, ik, fail
+
+
+def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Grouping, facts: Any, period: Any,
+               memo: dict[Any, Any]) -> RulePrices:
+    """A monthly or yearly rule over every row of ``groups`` whose region is in ``regions``.
+
+    Regions whose parameters resolve alike on every unit form one class; within a class the units
+    split into segments wherever a parameter value changes.
+    """
     from .facts import DATED_FACTS
 
     rule = reg.rule
-    n = len(idx)
-    out = Priced(np, n)
-    if n == 0 or not units:
+    monthly = rule.period == "monthly"
+    if monthly:
+        units = [m.start for m in period.months()]
+    else:
+        units = []
+        for y in period.years():
+            try:
+                pay = date(y, *rule.pay_on)
+            except ValueError:  # 29 February
+                pay = date(y, rule.pay_on[0], 28)
+            if pay in period:
+                units.append(pay)
+    dated = [f for f in rule.inputs if f in DATED_FACTS]
+    if dated and not monthly and units:
+        # The profiles hold date-dependent facts for the months; this rule's units are pay days.
+        parts = [("@", groups.of_row, groups.size)]
+        for f in dated:
+            c0, varying = facts.dated(f, units)
+            parts += [(f, c0, len(facts.table(f).values)), ("~" + f, varying.astype(np.int64), 2)]
+        sub = Grouping(np, parts, len(groups.of_row))
+        sub.codes.update({k: v[sub.codes["@"]] for k, v in groups.codes.items() if k not in sub.codes})
+        groups = sub
+    out = RulePrices(np, groups)
+    region_table = facts.table("region").values
+    region_of = groups.codes["region"]
+    here = [c for c in np.unique(region_of).tolist() if region_table[c] in regions]
+    if not units:
+        out.fen[np.isin(region_of, here)] = 0
         return out
+    find = engine.parameters.find
+    classes: dict[Any, tuple[str, list[int]]] = {}
+    for c in here:
+        region = region_table[c]
+        state = []
+        for u in units:
+            found = [find(full, region, u) for full in rule.param_names]
+            state.append(tuple(None if r is None else (r.jurisdiction, r.start) for r in found))
+        classes.setdefault(tuple(state), (region, []))[1].append(c)
+    for state, (region, codes) in classes.items():
+        segments = []
+        a = 0
+        for b in range(1, len(units) + 1):
+            if b == len(units) or not monthly or state[b] != state[a]:
+                on = units[a]
+                segments.append(Segment(a, b, on, {full: find(full, region, on) for full in rule.param_names}))
+                a = b
+        members = np.flatnonzero(np.isin(region_of, codes))
+        _price_groups(np, engine, reg, region, members, units, segments, groups, facts, monthly, memo, out)
+    return out
+
+
+def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, units: Sequence[date], segments: Sequence[Segment],
+                  groups: Grouping, facts: Any, monthly: bool, memo: dict[Any, Any], out: RulePrices) -> None:
+    """One rule over the groups ``members`` of one region class."""
+    from .facts import DATED_FACTS
+
+    rule = reg.rule
     static = [f for f in rule.inputs if f not in DATED_FACTS]
     dated = [f for f in rule.inputs if f in DATED_FACTS]
     dates = [f for f in static if f in DATE_FACTS]
     plain = [f for f in static if f not in DATE_FACTS]
-    first_on = units[0]
-    plain_codes = [facts.codes(f, first_on)[idx] for f in plain]
-    date_days = {f: facts.days(f)[idx] for f in dates}
-    present = {f: date_days[f] != ABSENT for f in dates}
-    # A fact that depends on the date is a key only for rows where it holds still over the period.
-    exotic = np.zeros(n, dtype=bool)
-    dated_codes = []
-    for f in dated:
-        c0 = facts.codes(f, first_on)[idx]
-        for u in units[1:]:
-            exotic |= facts.codes(f, u)[idx] != c0
-        dated_codes.append(c0)
-    starts = np.array([u.toordinal() - EPOCH for u in units], dtype=np.int64)
-    death = facts.days("death_date")[idx] if monthly else None
-    dying = (death != ABSENT) & (death < starts[-1]) if death is not None else None
-
-    parts = [(c, len(facts.table(f).values)) for f, c in zip(plain, plain_codes)]
-    parts += [(present[f].astype(np.int64), 2) for f in dates]
-    parts += [(c, len(facts.table(f).values)) for f, c in zip(dated, dated_codes)]
-    keys, reps, nkeys = combine(np, parts, n)
-
+    valued = plain + dated
+    codes = {f: groups.codes[f][members] for f in valued}
+    present = {f: groups.codes[f][members] > 0 for f in dates}
+    parts = [(codes[f], len(facts.table(f).values)) for f in valued] + [(present[f].astype(np.int64), 2) for f in dates]
+    keys, reps, nkeys = combine(np, parts, len(members))
     plans: list[_KeyPlan | None] = []
+    tables = {f: facts.table(f).values for f in valued}
     for k in range(nkeys):
         r = int(reps[k])
-        values = {f: facts.table(f).values[int(c[r])] for f, c in zip(plain, plain_codes)}
-        values.update({f: facts.table(f).values[int(c[r])] for f, c in zip(dated, dated_codes)})
+        values = {f: tables[f][int(codes[f][r])] for f in valued}
         symbolic = [f for f in dates if present[f][r]]
         values.update({f: None for f in dates if not present[f][r]})
         plans.append(_plan_key(engine, reg, region, values, symbolic, units, segments, monthly, memo))
 
-    bad_key = np.array([p is None for p in plans], dtype=bool)
-    exotic |= bad_key[keys]
-    shape_ids: dict[Any, int] = {}
-    shape_of_key = np.zeros(nkeys, dtype=np.int64)
-    trivial_key = np.zeros(nkeys, dtype=bool)
-    for k, plan in enumerate(plans):
-        if plan is not None:
-            shape_of_key[k] = shape_ids.setdefault(plan.shape, len(shape_ids))
-            trivial_key[k] = plan.trivial
-    row_shape = shape_of_key[keys]
+    # A group needs its rows priced one by one where a date-dependent fact changes in the period,
+    # or the formula needs real dates.
+    exotic = np.zeros(len(members), dtype=bool)
+    for f in dated:
+        exotic |= groups.codes["~" + f][members] > 0
+    exotic |= np.array([p is None for p in plans], dtype=bool)[keys]
+    dying = groups.codes["†"][members] > 0 if monthly else np.zeros(len(members), dtype=bool)
+    trivial = np.array([p is not None and p.trivial for p in plans], dtype=bool)[keys] & ~exotic & ~dying
 
-    # Keys whose formula never looked at a date: one table lookup per row.
+    # Groups whose formula never looked at a date: their amounts straight from the key's plan.
     fen_t = np.zeros(nkeys, dtype=np.int64)
-    cnt_t = np.zeros(nkeys, dtype=np.int32)
+    cnt_t = np.zeros(nkeys, dtype=np.int64)
     ik_t = np.zeros(nkeys, dtype=bool)
     fail_t = np.zeros(nkeys, dtype=bool)
     for k, plan in enumerate(plans):
@@ -554,27 +636,46 @@ def price_rows(np: Any, engine: Any, reg: Any, region: str, idx: Any, units: Seq
                 cnt_t[k] += (b - a) if leaf.counts else 0
                 ik_t[k] |= leaf.in_kind
                 fail_t[k] |= leaf.failed
-    simple = trivial_key[keys] & ~exotic
-    if dying is not None:
-        simple &= ~dying
-    out.fen[:] = np.where(simple, fen_t[keys], 0)
-    out.counts[:] = np.where(simple, cnt_t[keys], 0)
-    if ik_t.any():
-        out.in_kind |= simple & ik_t[keys]
-    if fail_t.any():
-        out.failed |= simple & fail_t[keys]
+    out.fen[members] = np.where(trivial, fen_t[keys], 0)
+    out.counts[members] = np.where(trivial, cnt_t[keys], 0)
+    out.in_kind[members] = trivial & ik_t[keys]
+    out.failed[members] = trivial & fail_t[keys]
 
-    # Keys with comparisons (and rows that die in the period): the leaves evaluated as arrays.
-    general = ~simple & ~exotic
+    # The other groups: their rows, each leaf's comparisons as arrays.
+    general = ~trivial & ~exotic
     if general.any():
-        for sid in np.unique(row_shape[general]).tolist():
-            rows = np.flatnonzero(general & (row_shape == sid))
-            members = [k for k in range(nkeys) if plans[k] is not None and shape_of_key[k] == sid]
-            _evaluate_shape(np, rows, keys, members, plans, starts, date_days, death, out)
+        shape_ids: dict[Any, int] = {}
+        shape_of_key = np.full(nkeys, -1, dtype=np.int64)
+        for k, plan in enumerate(plans):
+            if plan is not None:
+                shape_of_key[k] = shape_ids.setdefault(plan.shape, len(shape_ids))
+        key_of_group = np.full(groups.size, -1, dtype=np.int64)
+        key_of_group[members[general]] = keys[general]
+        for sid in range(len(shape_ids)):
+            sel = np.zeros(groups.size, dtype=bool)
+            sel[members[general & (shape_of_key[keys] == sid)]] = True
+            if not sel.any():
+                continue
+            rows = groups.rows(np, sel)
+            members_k = [k for k in range(nkeys) if shape_of_key[k] == sid]
+            out.by_row.append(_evaluate_shape(np, rows, key_of_group[groups.of_row[rows]], members_k, plans, units, facts,
+                                              dates, monthly))
     if exotic.any():
-        rows = np.flatnonzero(exotic)
-        _price_concrete(np, engine, reg, region, idx[rows], units, segments, facts, monthly, memo, out, rows)
-    return out
+        sel = np.zeros(groups.size, dtype=bool)
+        sel[members[exotic]] = True
+        rows = groups.rows(np, sel)
+        out.by_row.append(_price_concrete(np, engine, reg, region, rows, units, segments, facts, monthly, memo))
+
+
+class _KeyPlan:
+    """What the formula does for one key: per run of units, its leaves."""
+
+    __slots__ = ("entries", "shape", "trivial")
+
+    def __init__(self, entries: list[tuple[int, int, list[Leaf]]]) -> None:
+        self.entries = entries
+        self.shape = tuple((a, b, shape_of(leaves)) for a, b, leaves in entries)
+        self.trivial = all(len(leaves) == 1 and not leaves[0].conds for _, _, leaves in entries)
 
 
 def _plan_key(engine: Any, reg: Any, region: str, values: dict[str, Any], symbolic: list[str], units: Sequence[date],
@@ -643,14 +744,20 @@ def _hashable(v: Any) -> Any:
         return (type(v), repr(v))
 
 
-def _evaluate_shape(np: Any, rows: Any, keys: Any, members: list[int], plans: list[Any], starts: Any,
-                    date_days: dict[str, Any], death: Any, out: Priced) -> None:
+def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans: list[Any], units: Sequence[date],
+                    facts: Any, dates: Sequence[str], monthly: bool) -> tuple[Any, Any, Any, Any, Any]:
     """Rows of keys sharing one shape: each leaf's comparisons as arrays, its amounts from a table."""
-    local = np.zeros(int(keys.max()) + 1 if len(keys) else 1, dtype=np.int64)
+    n = len(rows)
+    starts = np.array([u.toordinal() - EPOCH for u in units], dtype=np.int64)
+    local = np.zeros(max(members) + 1, dtype=np.int64)
     local[members] = np.arange(len(members))
-    kl = local[keys[rows]]
+    kl = local[row_keys]
+    fen_out = np.zeros(n, dtype=np.int64)
+    cnt_out = np.zeros(n, dtype=np.int64)
+    ik_out = np.zeros(n, dtype=bool)
+    fail_out = np.zeros(n, dtype=bool)
     cache: dict[Any, Any] = {}
-    bad = np.zeros(len(rows), dtype=bool)
+    days = {f: facts.days(f)[rows] for f in dates}
 
     def value(expr: Any) -> Any:
         if expr[0] == "const":
@@ -658,15 +765,16 @@ def _evaluate_shape(np: Any, rows: Any, keys: Any, members: list[int], plans: li
         hit = cache.get(expr)
         if hit is None:
             _, name, steps = expr
-            days, ok = apply_steps(np, date_days[name][rows], steps) if steps else (date_days[name][rows], None)
+            hit, ok = apply_steps(np, days[name], steps) if steps else (days[name], None)
             if ok is not None:
-                np.logical_or(bad, ~ok, out=bad)
-            hit = cache[expr] = days
+                np.logical_or(fail_out, ~ok, out=fail_out)  # Python would raise there: the reference road says what
+            cache[expr] = hit
         return hit
 
     limit = None
-    if death is not None:
-        d = death[rows]
+    if monthly:
+        d = facts.days("death_date")[rows]
+        # Months that begin after a death are not paid (engine-wide rule).
         limit = np.where(d == ABSENT, len(starts), np.searchsorted(starts, d, side="right"))
     template = plans[members[0]]
     for e, (a, b, leaves) in enumerate(template.entries):
@@ -677,8 +785,7 @@ def _evaluate_shape(np: Any, rows: Any, keys: Any, members: list[int], plans: li
             mask: Any = None
             for (lhs, op, rhs), outcome in leaf.conds:
                 if lhs == ("on",):
-                    t = value(rhs)
-                    bound = a + np.searchsorted(sub, t, side="left" if op == "lt" else "right")
+                    bound = a + np.searchsorted(sub, value(rhs), side="left" if op == "lt" else "right")
                     if outcome:
                         hi = np.minimum(hi, bound)
                     else:
@@ -695,23 +802,18 @@ def _evaluate_shape(np: Any, rows: Any, keys: Any, members: list[int], plans: li
                 months = months * mask
             if not np.any(months):
                 continue
-            fen = np.array([plans[k].entries[e][2][j].fen for k in members], dtype=np.int64)
-            counts = np.array([plans[k].entries[e][2][j].counts for k in members], dtype=np.int32)
-            flags = [(plans[k].entries[e][2][j].in_kind, plans[k].entries[e][2][j].failed) for k in members]
-            out.fen[rows] += fen[kl] * months
-            out.counts[rows] += (counts[kl] * months).astype(np.int32)
-            if any(f[0] for f in flags):
-                ik = np.array([f[0] for f in flags], dtype=bool)
-                out.in_kind[rows] |= ik[kl] & (months > 0)
-            if any(f[1] for f in flags):
-                fl = np.array([f[1] for f in flags], dtype=bool)
-                out.failed[rows] |= fl[kl] & (months > 0)
-    if bad.any():
-        out.failed[rows] |= bad
+            at = [plans[k].entries[e][2][j] for k in members]
+            fen_out += np.array([x.fen for x in at], dtype=np.int64)[kl] * months
+            cnt_out += np.array([x.counts for x in at], dtype=np.int64)[kl] * months
+            if any(x.in_kind for x in at):
+                ik_out |= np.array([x.in_kind for x in at], dtype=bool)[kl] & (months > 0)
+            if any(x.failed for x in at):
+                fail_out |= np.array([x.failed for x in at], dtype=bool)[kl] & (months > 0)
+    return rows, fen_out, cnt_out, ik_out, fail_out
 
 
-def _price_concrete(np: Any, engine: Any, reg: Any, region: str, idx: Any, units: Sequence[date], segments: Sequence[Segment],
-                    facts: Any, monthly: bool, memo: dict[Any, Any], out: Priced, at: Any) -> None:
+def _price_concrete(np: Any, engine: Any, reg: Any, region: str, rows: Any, units: Sequence[date], segments: Sequence[Segment],
+                    facts: Any, monthly: bool, memo: dict[Any, Any]) -> tuple[Any, Any, Any, Any, Any]:
     """Rows priced with real values: grouped by every input (whole dates, date-dependent facts unit by unit)."""
     from .facts import DATED_FACTS
 
@@ -720,25 +822,23 @@ def _price_concrete(np: Any, engine: Any, reg: Any, region: str, idx: Any, units
     cols = []
     for f in names:
         if f in DATED_FACTS:
-            cols += [facts.codes(f, u)[idx] for u in units]
+            cols += [facts.codes(f, u)[rows] for u in units]
         elif f in DATE_FACTS:
-            cols.append(facts.days(f)[idx])
+            cols.append(facts.days(f)[rows])
         else:
-            cols.append(facts.codes(f, units[0])[idx])
-    death = facts.days("death_date")[idx] if monthly else np.full(len(idx), ABSENT, dtype=np.int64)
-    cols.append(death)
-    table = np.stack(cols, axis=1) if cols else np.zeros((len(idx), 1), dtype=np.int64)
-    uniq, inv = np.unique(table, axis=0, return_inverse=True)
+            cols.append(facts.codes(f, units[0])[rows])
+    cols.append(facts.days("death_date")[rows] if monthly else np.full(len(rows), ABSENT, dtype=np.int64))
+    uniq, inv = np.unique(np.stack(cols, axis=1), axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     seg_of = [next(s for s in segments if s.a <= u < s.b) for u in range(len(units))]
     g_fen = np.zeros(len(uniq), dtype=np.int64)
-    g_cnt = np.zeros(len(uniq), dtype=np.int32)
+    g_cnt = np.zeros(len(uniq), dtype=np.int64)
     g_ik = np.zeros(len(uniq), dtype=bool)
     g_fail = np.zeros(len(uniq), dtype=bool)
     for g, combo in enumerate(uniq.tolist()):
-        dd = combo[-1]
+        died = combo[-1]
         for u, on in enumerate(units):
-            if monthly and dd != ABSENT and on.toordinal() - EPOCH > dd:
+            if monthly and died != ABSENT and on.toordinal() - EPOCH > died:
                 break  # months that begin after a death are not paid (engine-wide rule)
             values: dict[str, Any] = {}
             c = 0
@@ -765,54 +865,4 @@ def _price_concrete(np: Any, engine: Any, reg: Any, region: str, idx: Any, units
             g_cnt[g] += 1 if leaf.counts else 0
             g_ik[g] |= leaf.in_kind
             g_fail[g] |= leaf.failed
-    out.fen[at] = g_fen[inv]
-    out.counts[at] = g_cnt[inv]
-    out.in_kind[at] = g_ik[inv]
-    out.failed[at] = g_fail[inv]
-
-
-def price_periodic(np: Any, engine: Any, reg: Any, pos: Any, rcode: Any, regions: dict[int, str], facts: Any, period: Any,
-                   memo: dict[Any, Any]) -> Priced:
-    """A monthly or yearly rule over rows ``pos`` of ``facts`` (region code of each row in ``rcode``).
-
-    Regions whose parameters resolve alike on every unit form one class; within a class the units
-    split into segments wherever a parameter value changes.
-    """
-    rule = reg.rule
-    monthly = rule.period == "monthly"
-    if monthly:
-        units = [m.start for m in period.months()]
-    else:
-        units = []
-        for y in period.years():
-            try:
-                pay = date(y, *rule.pay_on)
-            except ValueError:  # 29 February
-                pay = date(y, rule.pay_on[0], 28)
-            if pay in period:
-                units.append(pay)
-    out = Priced(np, len(pos))
-    if not units or len(pos) == 0:
-        return out
-    find = engine.parameters.find
-    classes: dict[Any, tuple[str, list[int]]] = {}
-    here = rcode[pos]
-    for c in np.unique(here).tolist():
-        region = regions[c]
-        state = []
-        for u in units:
-            found = [find(full, region, u) for full in rule.param_names]
-            state.append(tuple(None if r is None else (r.jurisdiction, r.start) for r in found))
-        classes.setdefault(tuple(state), (region, []))[1].append(c)
-    for state, (region, codes) in classes.items():
-        segments = []
-        a = 0
-        for b in range(1, len(units) + 1):
-            if b == len(units) or not monthly or state[b] != state[a]:
-                on = units[a]
-                segments.append(Segment(a, b, on, {full: find(full, region, on) for full in rule.param_names}))
-                a = b
-        sel = np.isin(here, codes) if len(classes) > 1 else np.ones(len(pos), dtype=bool)
-        got = price_rows(np, engine, reg, region, pos[sel], units, segments, facts, monthly, memo)
-        out.fen[sel], out.counts[sel], out.in_kind[sel], out.failed[sel] = got.fen, got.counts, got.in_kind, got.failed
-    return out
+    return rows, g_fen[inv], g_cnt[inv], g_ik[inv], g_fail[inv]

@@ -62,6 +62,9 @@ class Roster:
     encoding: str = ""
     keys: dict[str, str | None] = field(factory=dict)
     problems: list[tuple[int, str, str]] = field(factory=list)
+    #: What a roster run derived from these columns (the parse), kept for the next run; a roster is
+    #: not meant to be changed once read.
+    cache: dict[Any, Any] = field(factory=dict, init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.keys:
