@@ -607,22 +607,17 @@ def _compute(engine: Any, roster: Roster, period: Period, region: str | None, ad
         if parsed is None:
             parsed = roster.cache[("parsed", region)] = Parsed(roster, region, np)
     problem = {i: (f, r) for i, f, r in roster.problems}
-    canon = parsed.canonical_ids() if parsed is not None else _canonical_ids(roster)
-    # A repeated 身份证号 rejects the later rows whatever else is right or wrong with them.
-    dup: dict[int, int] = {}
-    present = [c for c in canon if c is not None]
-    if problem or len(set(present)) != len(present):
-        first_seen: dict[str, int] = {}
-        for i, c in enumerate(canon):
-            if c is None or i in problem:
-                continue
-            j = first_seen.setdefault(c, i)
-            if j != i:
-                dup[i] = j
+    # What depends on the rows alone (IDs, repeats, the rows the columnar road can take) is kept with the parse.
+    checked = roster.cache.get(("checked", region, parsed is not None))
+    if checked is None:
+        canon = parsed.canonical_ids() if parsed is not None else _canonical_ids(roster)
+        dup = _repeats(canon, problem)
+        excluded = set(problem) | set(dup)
+        checked = roster.cache[("checked", region, parsed is not None)] = (
+            canon, dup, excluded, parsed.fast_rows(excluded) if parsed is not None else None)
+    canon, dup, excluded, fast_rows = checked
     col = _Collector(engine, roster, period, adj, canon)
-    excluded = set(problem) | set(dup)
     if parsed is not None:
-        fast_rows = parsed.fast_rows(excluded)
         slow_extra = run_columnar(engine, parsed, period, fast_rows, col, progress)
         todo = np.ones(n, dtype=bool)
         todo[fast_rows] = False
@@ -645,6 +640,22 @@ def _compute(engine: Any, roster: Roster, period: Period, region: str | None, ad
         progress(n, n)
     road = "reference" if parsed is None else ("columnar" if not slow else "mixed")
     return col.outcome(), road
+
+
+def _repeats(canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, int]:
+    """Rows whose 身份证号 an earlier row already has → that earlier row: they are rejected, never paid twice."""
+    present = [c for c in canon if c is not None]
+    if not problem and len(set(present)) == len(present):
+        return {}
+    first_seen: dict[str, int] = {}
+    dup: dict[int, int] = {}
+    for i, c in enumerate(canon):
+        if c is None or i in problem:
+            continue
+        j = first_seen.setdefault(c, i)
+        if j != i:
+            dup[i] = j
+    return dup
 
 
 def _canonical_ids(roster: Roster) -> list[str | None]:

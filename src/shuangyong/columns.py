@@ -21,7 +21,7 @@ from .ids import normalize_id_number
 from .model import Category
 from .money import to_fen
 from .periods import Period
-from .pricing import _hashable, price_rule, profiles
+from .pricing import _hashable, price_rule, profiles, ymd
 from .roster import Roster
 
 # == the columnar road ====================================================================
@@ -157,7 +157,8 @@ class Parsed:
         for key, headers in by_key.items():
             if key == "name":
                 continue  # any text is a valid name, and no rule reads it: not worth a pass over the rows
-            codes, raw = self._merge(headers)
+            plain = self._plain_ids(headers) if key == "id_number" else None
+            codes, raw = plain if plain is not None else self._merge(headers)
             if key == "region" and region is not None:
                 if len(raw) == 1 or region not in raw:
                     raw.append(region)
@@ -172,6 +173,23 @@ class Parsed:
         if "region" not in self.cols and region is not None:
             self.cols["region"] = _Column(np, np.ones(n, dtype=np.int32), [None, region], parsers["region"])
         self._ids()
+
+    def _plain_ids(self, headers: list[str]) -> tuple[Any, list[Any]] | None:
+        """The usual ID column (one header, every cell 18 ASCII characters): each cell its own code, no indexing.
+
+        ``None`` when the column is anything else; it is then indexed like every other column.
+        """
+        if len(headers) != 1:
+            return None
+        col = self.roster.data[headers[0]]
+        try:
+            joined = "".join(col)
+        except TypeError:
+            return None
+        if len(joined) != 18 * len(col) or not joined.isascii():
+            return None
+        self._joined_ids = joined
+        return self.np.arange(1, len(col) + 1), [None, *col]
 
     def _merge(self, headers: list[str]) -> tuple[Any, list[Any]]:
         np = self.np
@@ -225,14 +243,22 @@ class Parsed:
         if col is None:
             return
         vals = col.raw
-        is18 = [c > 0 and isinstance(v, str) and len(v) == 18 for c, v in enumerate(vals)]
         blank = "?" * 18
-        strs = [v.upper() if k else blank for v, k in zip(vals, is18)]
-        shape = np.array(is18, dtype=bool)
+        joined = getattr(self, "_joined_ids", None)
+        if joined is not None:  # every cell is 18 ASCII characters (see _plain_ids)
+            shape = np.ones(len(vals), dtype=bool)
+            shape[0] = False
+            text = blank + joined
+        else:
+            is18 = [c > 0 and isinstance(v, str) and len(v) == 18 for c, v in enumerate(vals)]
+            shape = np.array(is18, dtype=bool)
+            text = "".join([v if k else blank for v, k in zip(vals, is18)])
         # Small integer types: at 10⁶ IDs an int64 copy of the digits alone would take 144 MB.
-        buf = np.frombuffer("".join(strs).encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18)
+        buf = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18)
         d = buf[:, :17].astype(np.int16) - 48
         last = buf[:, 17].astype(np.int16)
+        lower_x = last == 120  # a lower-case x is the check character X
+        last[lower_x] = 88
         ok = shape & ((d >= 0) & (d <= 9)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
         d = np.where(ok[:, None], d, 0).astype(np.int16)
         from .ids import PROVINCES
@@ -256,7 +282,10 @@ class Parsed:
         ys = np.where(ok, y, 1970)
         born = (ys - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.where(ok, m, 1) - 1).astype("timedelta64[M]")
         born_days = born.astype("datetime64[D]").astype(np.int64) + np.where(ok, dd, 1) - 1
-        self.canon_values = [s if o else None for s, o in zip(strs, ok.tolist())]
+        canon = [v if o else None for v, o in zip(vals, ok.tolist())]
+        for c in np.flatnonzero(ok & lower_x).tolist():
+            canon[c] = vals[c].upper()
+        self.canon_values = canon
         codes = col.codes
         self.id_ok = ok[codes]
         self.birth = born_days[codes]
@@ -476,25 +505,31 @@ class FactStore:
             if column == "@birth":
                 hit = self.birth
             else:
+                # The column it needs is guaranteed by Parsed.fast_rows (see _column_codes).
                 hit = self.take(self.p.days(column))
-                if needs:
-                    hit = self.np.where(self.present(needs), hit, _ABSENT)
             self._days[name] = hit
         return hit
 
     def _column_codes(self, name: str) -> Any:
-        """Codes of a fact that is one record column's value (absent where its gate column is), vectorised."""
+        """Codes of a fact that is one record column's value: the column's own codes, not copied.
+
+        Two spellings of one value keep two codes (that only costs a second pricing).  The gate
+        columns are already guaranteed by ``Parsed.fast_rows`` (no service field without 入伍时间, no
+        disability field without grade and cause, no tie field without 遗属类别), except for 精神病,
+        which is read only with a disability.
+        """
         np = self.np
         column, gate, default = _COLUMN_FACTS[name]
         t = self.table(name)
         col = self.p.cols.get(column)
         if col is None:
-            return np.full(len(self.rows), t.code(default), dtype=np.int64)
+            return np.full(len(self.rows), t.code(default), dtype=np.int32)
         convert = bool if name == "mental_disorder" else None
-        lut = np.array([t.code(default if v is None else (convert(v) if convert else v)) for v in col.values], dtype=np.int64)
-        codes = lut[self.take(col.codes)]
-        if gate:
-            codes = np.where(self.present(gate), codes, t.code(default))
+        t.values = [default if v is None else (convert(v) if convert else v) for v in col.values]
+        t.index = {}
+        codes = self.take(col.codes)
+        if gate and name == "mental_disorder":
+            codes = np.where(self.present(gate), codes, 0)
         return codes
 
     def _dep_codes(self, dep: str) -> Any:
@@ -682,14 +717,8 @@ class FactStore:
         start = np.where(has, enl, 0)
         end = np.where(has & (dis != _ABSENT), dis, np.where(has, on.toordinal() - _EPOCH, 0))
 
-        def ymd(days: Any) -> tuple[Any, Any, Any]:
-            d = days.astype("datetime64[D]")
-            m = d.astype("datetime64[M]")
-            return (m.astype("datetime64[Y]").astype(np.int64) + 1970, m.astype(np.int64) % 12 + 1,
-                    (d - m.astype("datetime64[D]")).astype(np.int64) + 1)
-
-        sy_, sm, sd = ymd(start)
-        ey, em, ed = ymd(end)
+        sy_, sm, sd = ymd(np, start)
+        ey, em, ed = ymd(np, end)
         months = (ey - sy_) * 12 + em - sm - (ed < sd)
         positive = has & (end > start)
         if name == "service_months":

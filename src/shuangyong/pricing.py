@@ -301,13 +301,55 @@ class Leaf:
 
 
 class _Reads(dict):  # type: ignore[type-arg]
-    """The facts of a run; notes which ones the formula reads (``Facts`` reads them by subscript)."""
+    """The facts of a run; notes what the formula reads (``Facts`` reads them by subscript).
+
+    A fact read whole is noted by its name; of a set (categories, hardship areas) only the
+    memberships tested are noted, as ``("in", name, item)``, unless the set is used otherwise.
+    """
 
     __slots__ = ("seen",)
 
     def __getitem__(self, name: str) -> Any:
+        v = dict.__getitem__(self, name)
+        if type(v) is frozenset:
+            return _Members(v, self.seen, name)
         self.seen.add(name)
-        return dict.__getitem__(self, name)
+        return v
+
+
+class _Members(frozenset):  # type: ignore[type-arg]
+    """A set fact that notes each membership tested; any other use notes the whole set."""
+
+    def __new__(cls, items: Any, seen: set[Any], name: str) -> _Members:
+        self = super().__new__(cls, items)
+        self._seen = seen
+        self._name = name
+        return self
+
+    def __contains__(self, item: object) -> bool:
+        self._seen.add(("in", self._name, item))
+        return frozenset.__contains__(self, item)
+
+    def __reduce__(self) -> Any:
+        return (frozenset, (frozenset(self),))
+
+
+def _whole(method: str) -> Any:
+    base = getattr(frozenset, method)
+
+    def use(self: _Members, *args: Any) -> Any:
+        self._seen.add(self._name)
+        return base(frozenset(self), *args)
+
+    use.__name__ = method
+    return use
+
+
+for _m in ("__iter__", "__len__", "__eq__", "__ne__", "__hash__", "__le__", "__lt__", "__ge__", "__gt__", "__and__", "__or__",
+           "__sub__", "__xor__", "__rand__", "__ror__", "__rsub__", "__rxor__", "__bool__", "isdisjoint", "issubset", "issuperset",
+           "intersection", "union", "difference", "symmetric_difference", "copy", "__repr__", "__str__", "__format__"):
+    if hasattr(frozenset, _m):
+        setattr(_Members, _m, _whole(_m))
 
 
 def explore(run: Callable[[dict[str, Any], Any], Any], values: dict[str, Any], date_facts: Sequence[str],
@@ -359,22 +401,53 @@ def atoms_of(leaves: Iterable[Leaf]) -> list[Any]:
 # -- dates as arrays ------------------------------------------------------------------------------------
 
 
-def _ymd(np: Any, days: Any) -> tuple[Any, Any, Any]:
+def _calendar(np: Any, lo: int, hi: int) -> tuple[Any, Any, Any]:
+    """(year, month, day) of every day from ``lo`` to ``hi`` (days since 1970)."""
+    d = np.arange(lo, hi + 1).astype("datetime64[D]")
+    m = d.astype("datetime64[M]")
+    mi = m.astype(np.int64)
+    return mi // 12 + 1970, mi % 12 + 1, (d - m.astype("datetime64[D]")).astype(np.int64) + 1
+
+
+def ymd(np: Any, days: Any) -> tuple[Any, Any, Any]:
+    """Year, month and day of days since 1970 (arrays); a table of the days spanned when it is small."""
+    if not len(days):
+        return days, days, days
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo > 200_000:
+        return _ymd_direct(np, days)
+    y, m, d = _calendar(np, lo, hi)
+    at = days - lo
+    return y[at], m[at], d[at]
+
+
+def _ymd_direct(np: Any, days: Any) -> tuple[Any, Any, Any]:
     d = days.astype("datetime64[D]")
     m = d.astype("datetime64[M]")
     mi = m.astype(np.int64)
     return mi // 12 + 1970, mi % 12 + 1, (d - m.astype("datetime64[D]")).astype(np.int64) + 1
 
 
+def _month_starts(np: Any, months: Any) -> Any:
+    """Days since 1970 of the first day of each month (months counted from 1970-01)."""
+    if not len(months):
+        return months
+    lo, hi = int(months.min()), int(months.max())
+    table = np.arange(lo, hi + 2).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    return table[months - lo]
+
+
 def _month_days(np: Any, months: Any) -> Any:
     """Days in each month, months counted from 1970-01."""
-    m = months.astype("datetime64[M]")
-    return ((m + 1).astype("datetime64[D]") - m.astype("datetime64[D]")).astype(np.int64)
+    if not len(months):
+        return months
+    lo, hi = int(months.min()), int(months.max())
+    table = np.arange(lo, hi + 2).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    return table[months - lo + 1] - table[months - lo]
 
 
 def _compose(np: Any, y: Any, m: Any, d: Any) -> Any:
-    months = (y - 1970) * 12 + (m - 1)
-    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + d - 1
+    return _month_starts(np, (y - 1970) * 12 + (m - 1)) + d - 1
 
 
 _MIN_DAYS = date(1, 1, 1).toordinal() - EPOCH
@@ -393,7 +466,7 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
         if kind == "days":
             days = days + step[1]
         elif kind == "replace":
-            y, m, d = _ymd(np, days)
+            y, m, d = ymd(np, days)
             for k, v in step[1]:
                 if k == "year":
                     y = np.full_like(y, v)
@@ -408,7 +481,7 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
             days = np.where(good, _compose(np, np.where(good, y, 1970), np.where(good, m, 1), np.where(good, d, 1)), 0)
         else:  # ("rd", years, months, days): years and months first, the day clipped to the month, then days
             _, years, months, extra = step
-            y, m, d = _ymd(np, days)
+            y, m, d = ymd(np, days)
             total = y * 12 + (m - 1) + years * 12 + months
             y2, m2 = total // 12, total % 12 + 1
             good = (y2 >= 1) & (y2 <= 9999)
@@ -438,29 +511,39 @@ class Segment:
 def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any, Any]:
     """Rows keyed by the tuple of their codes: (key of each row 0..K-1, a representative row per key, K).
 
-    Codes are mixed into one integer (``width`` per part); small key spaces are counted directly,
-    large ones sorted.
+    Codes are mixed into one integer (``width`` per part); whenever the space of mixed values would
+    grow past ``_SPAN``, the keys seen so far are renumbered densely (a count, not a sort).
     """
     key = np.zeros(n, dtype=np.int64)
     span = 1
     for codes, width in parts:
         width = max(int(width), 1)
-        if span * width > (1 << 40):
-            uniq, inv = np.unique(key, return_inverse=True)
-            key, span = inv.reshape(-1).astype(np.int64), len(uniq)
-        if width > 1:
-            key = key * width + codes
+        if width == 1:
+            continue
+        if span * width > _SPAN:
+            key, span = _dense(np, key, span)
+        key = key * width + codes
         span *= width
-    if span <= 4 * n + 1024:
-        seen = np.bincount(key, minlength=span)
-        present = np.flatnonzero(seen)
-        lut = np.zeros(span, dtype=np.int64)
-        lut[present] = np.arange(len(present))
-        rep = np.zeros(span, dtype=np.int64)
-        rep[key] = np.arange(n)  # any row of the key will do as its representative
-        return lut[key], rep[present], len(present)
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    return inv.reshape(-1).astype(np.int64), first, len(uniq)
+    key, span = _dense(np, key, span)
+    rep = np.zeros(span, dtype=np.int64)
+    rep[key] = np.arange(n)  # any row of the key will do as its representative
+    return key, rep, span
+
+
+_SPAN = 1 << 22
+
+
+def _dense(np: Any, key: Any, span: int) -> tuple[Any, int]:
+    """Keys renumbered 0..K-1 in order of value (K distinct keys)."""
+    if span > 4 * len(key) + _SPAN:
+        uniq, inv = np.unique(key, return_inverse=True)
+        return inv.reshape(-1).astype(np.int64), len(uniq)
+    present = np.flatnonzero(np.bincount(key, minlength=span))
+    if len(present) == span:
+        return key, span
+    lut = np.zeros(span, dtype=np.int64)
+    lut[present] = np.arange(len(present))
+    return lut[key], len(present)
 
 
 class Grouping:
@@ -472,9 +555,12 @@ class Grouping:
     """
 
     def __init__(self, np: Any, parts: Sequence[tuple[str, Any, int]], n: int) -> None:
-        self.of_row, rep, self.size = combine(np, [(c, w) for _, c, w in parts], n)
+        # A part with one value for every row does not split groups: only its value is kept.
+        varying = {name for name, c, _ in parts if len(c) and c.min() != c.max()}
+        self.of_row, rep, self.size = combine(np, [(c, w) for name, c, w in parts if name in varying], n)
         self.rep = rep
-        self.codes = {name: c[rep] for name, c, _ in parts}
+        self.codes = {name: c[rep] if name in varying else np.full(self.size, c[0] if len(c) else 0, dtype=c.dtype)
+                      for name, c, _ in parts}
 
     def rows(self, np: Any, groups: Any) -> Any:
         """Every row of the given groups (a boolean mask over groups)."""
@@ -605,14 +691,15 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
     present = {f: groups.codes[f][members] > 0 for f in dates}
     parts = [(codes[f], len(facts.table(f).values)) for f in valued] + [(present[f].astype(np.int64), 2) for f in dates]
     keys, reps, nkeys = combine(np, parts, len(members))
-    plans: list[_KeyPlan | None] = []
     tables = {f: facts.table(f).values for f in valued}
-    for k in range(nkeys):
-        r = int(reps[k])
-        values = {f: tables[f][int(codes[f][r])] for f in valued}
-        symbolic = [f for f in dates if present[f][r]]
-        values.update({f: None for f in dates if not present[f][r]})
-        plans.append(_plan_key(engine, reg, region, values, symbolic, units, segments, monthly, memo))
+    # Per key: the code of each fact (a date fact: 1 present, 0 absent); values are built only when explored.
+    key_codes = [dict(zip(valued, row)) for row in zip(*(codes[f][reps].tolist() for f in valued))] if valued else [{} for _ in range(nkeys)]
+    for f in dates:
+        for kc, c in zip(key_codes, present[f][reps].tolist()):
+            kc[f] = int(c)
+    kcodes = {f: codes[f][reps] for f in valued}
+    kcodes.update({f: present[f][reps].astype(np.int64) for f in dates})
+    plans = _plans(np, engine, reg, region, key_codes, kcodes, tables, dates, units, segments, monthly, memo)
 
     # A group needs its rows priced one by one where a date-dependent fact changes in the period,
     # or the formula needs real dates.
@@ -678,44 +765,117 @@ class _KeyPlan:
         self.trivial = all(len(leaves) == 1 and not leaves[0].conds for _, _, leaves in entries)
 
 
-def _plan_key(engine: Any, reg: Any, region: str, values: dict[str, Any], symbolic: list[str], units: Sequence[date],
-              segments: Sequence[Segment], monthly: bool, memo: dict[Any, Any]) -> _KeyPlan | None:
-    """The leaves of one key in every segment (``None``: the key needs real dates)."""
-    entries: list[tuple[int, int, list[Leaf]]] = []
+def _plans(np: Any, engine: Any, reg: Any, region: str, key_codes: list[dict[str, int]], kcodes: dict[str, Any],
+           tables: dict[str, list[Any]], dates: Sequence[str], units: Sequence[date], segments: Sequence[Segment], monthly: bool,
+           memo: dict[Any, Any]) -> list[_KeyPlan | None]:
+    """What the formula does for each key, in every segment (``None``: the key needs real dates).
+
+    ``key_codes[k]`` are key ``k``'s fact codes (into ``tables``; a date fact: 1 present, 0 absent);
+    ``kcodes[f]`` the same as one array per fact.
+    """
+    n = len(key_codes)
+    everyone = np.arange(n)
+    per_seg: list[tuple[Segment, list[Any], dict[int, list[Any]]]] = []
     for seg in segments:
         symbolic_on = monthly and seg.b - seg.a > 1
         # A run of months does not depend on which months they are; a single unit does.
-        leaves = _leaves(engine, reg, region, values, symbolic, seg, seg.on, symbolic_on, memo)
-        if leaves == "on":
+        got = _assign(np, engine, reg, region, key_codes, kcodes, tables, dates, seg, seg.on, symbolic_on, memo, everyone)
+        per_unit: dict[int, list[Any]] = {}
+        need_month = np.array([g == "on" for g in got], dtype=bool)
+        if need_month.any():
             # The formula needs the real month: each unit on its own.
+            idx = np.flatnonzero(need_month)
             for u in range(seg.a, seg.b):
-                one = _leaves(engine, reg, region, values, symbolic, seg, units[u], False, memo)
-                if isinstance(one, str):
-                    return None
-                entries.append((u, u + 1, one))
+                per_unit[u] = _assign(np, engine, reg, region, key_codes, kcodes, tables, dates, seg, units[u], False, memo, idx)
+        per_seg.append((seg, got, per_unit))
+    shared: dict[tuple[int, ...], _KeyPlan] = {}
+    plans: list[_KeyPlan | None] = []
+    for k in range(n):
+        entries: list[tuple[int, int, list[Leaf]]] = []
+        for seg, got, per_unit in per_seg:
+            g = got[k]
+            if g == "on":
+                for u in range(seg.a, seg.b):
+                    one = per_unit[u][k]
+                    if isinstance(one, str):
+                        break
+                    entries.append((u, u + 1, one))
+                else:
+                    continue
+                entries = []
+                break
+            if isinstance(g, str):
+                entries = []
+                break
+            entries.append((seg.a, seg.b, g))
+        if not entries:
+            plans.append(None)
             continue
-        if isinstance(leaves, str):
-            return None
-        entries.append((seg.a, seg.b, leaves))
-    return _KeyPlan(entries)
+        ident = tuple(id(e[2]) for e in entries)
+        plan = shared.get(ident)
+        if plan is None:
+            plan = shared[ident] = _KeyPlan(entries)
+        plans.append(plan)
+    return plans
 
 
-def _leaves(engine: Any, reg: Any, region: str, values: dict[str, Any], symbolic: list[str], seg: Segment, on: date,
-            symbolic_on: bool, memo: dict[Any, Any]) -> Any:
-    """A key's leaves in one segment, explored once for every key that agrees on what the formula read.
+def _assign(np: Any, engine: Any, reg: Any, region: str, key_codes: list[dict[str, int]], kcodes: dict[str, Any],
+            tables: dict[str, list[Any]], dates: Sequence[str], seg: Segment, on: date, symbolic_on: bool, memo: dict[Any, Any],
+            todo: Any) -> list[Any]:
+    """The leaves of keys ``todo`` in one segment; each exploration serves every key that agrees on what it read.
 
-    ``"on"`` when the formula needs the real month, ``"dates"`` when it needs real dates.
+    An entry is a list of leaves, ``"on"`` when the formula needs the real month, or ``"dates"``.
     """
+    out: list[Any] = [None] * len(key_codes)
     slot = memo.setdefault((id(reg), tuple(map(id, seg.resolved.values())), None if symbolic_on else on), [])
+    members: dict[tuple[str, Any], Any] = {}
 
-    def signature(names: tuple[str, ...]) -> tuple[Any, ...]:
-        return tuple(("date",) if f in symbolic else _hashable(values.get(f)) for f in names)
+    def probe(p: Any, codes: dict[str, int]) -> Any:
+        if isinstance(p, str):
+            return codes[p]
+        return p[2] in (tables[p[1]][codes[p[1]]] or ())
 
-    for names, table in slot:
-        hit = table.get(signature(names))
-        if hit is not None:
-            return hit
-    reads: set[str] = set()
+    def probe_all(p: Any, at: Any) -> Any:
+        if isinstance(p, str):
+            return kcodes[p][at]
+        table = members.get((p[1], p[2]))
+        if table is None:
+            table = members[(p[1], p[2])] = np.array([p[2] in (v or ()) for v in tables[p[1]]], dtype=bool)
+        return table[kcodes[p[1]][at]]
+
+    while len(todo):
+        k = int(todo[0])
+        codes = key_codes[k]
+        leaves: Any = None
+        for probes, table in slot:
+            leaves = table.get(tuple([probe(p, codes) for p in probes]))
+            if leaves is not None:
+                break
+        else:
+            probes, leaves = _explore_key(engine, reg, region, codes, tables, dates, seg, on, symbolic_on)
+            for have, table in slot:
+                if have == probes:
+                    break
+            else:
+                table = {}
+                slot.append((probes, table))
+            table[tuple([probe(p, codes) for p in probes])] = leaves
+        match = np.ones(len(todo), dtype=bool)
+        for p in probes:
+            match &= probe_all(p, todo) == probe(p, codes)
+        for j in todo[match].tolist():
+            out[j] = leaves
+        todo = todo[~match]
+    return out
+
+
+def _explore_key(engine: Any, reg: Any, region: str, codes: dict[str, int], tables: dict[str, list[Any]], dates: Sequence[str],
+                 seg: Segment, on: date, symbolic_on: bool) -> tuple[tuple[Any, ...], Any]:
+    """(what the formula read, its leaves) for one key."""
+    symbolic = [f for f in dates if codes[f]]
+    values = {f: tables[f][c] for f, c in codes.items() if f not in dates}
+    values.update({f: None for f in dates if not codes[f]})
+    reads: set[Any] = set()
 
     def run(vals: dict[str, Any], seen_on: Any) -> Any:
         return engine._evaluate(reg, region, on, vals, seg.resolved, None, None, seen_on)
@@ -724,16 +884,12 @@ def _leaves(engine: Any, reg: Any, region: str, values: dict[str, Any], symbolic
         leaves: Any = explore(run, values, symbolic, symbolic_on, reads)
     except NeedConcrete as e:
         leaves = "on" if e.what == "on" and symbolic_on else "dates"
-        reads = set(values) | set(symbolic)  # a fallback is kept for this very key only
-    names = tuple(sorted(reads))
-    for have, table in slot:
-        if have == names:
-            break
-    else:
-        table = {}
-        slot.append((names, table))
-    table[signature(names)] = leaves
-    return leaves
+        reads = set(codes)  # a fallback is kept for this very key only
+    # A set read whole makes its memberships redundant; date facts are noted by presence.
+    whole = {r for r in reads if isinstance(r, str)} | set(symbolic)
+    kept = [r for r in reads if isinstance(r, str) or r[1] not in whole]
+    probes = tuple(sorted(kept, key=lambda r: (r,) if isinstance(r, str) else (r[1], repr(r[2]))))
+    return tuple(p for p in probes if isinstance(p, str) and p in codes or not isinstance(p, str)), leaves
 
 
 def _hashable(v: Any) -> Any:
