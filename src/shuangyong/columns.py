@@ -713,6 +713,29 @@ class FactStore:
         enl, dis = self.take(self.p.days("enlisted")), self.take(self.p.days("discharged"))
         if sub is not None:
             enl, dis = enl[sub], dis[sub]
+        if name == "conscript_years" and "conscript_years" in self.p.cols:
+            # A record that states its 义务兵役年限 is taken at its word: count only the others.
+            col = self.p.cols["conscript_years"]
+            t = self.table(name)
+            lut = np.array([-1 if v is None else t.code(int(v)) for v in col.values], dtype=np.int32)
+            codes = lut[self.take(col.codes) if sub is None else self.take(col.codes)[sub]]
+            codes[(codes < 0) & (enl == _ABSENT)] = t.code(0)  # no service record: no years
+            rest = np.flatnonzero(codes < 0)
+            if len(rest):
+                codes[rest] = self._value_codes(name, self._count_values(name, on, enl[rest], dis[rest]))
+            return codes
+        return self._value_codes(name, self._count_values(name, on, enl, dis))
+
+    def _value_codes(self, name: str, value: Any) -> Any:
+        np = self.np
+        t = self.table(name)
+        lo, hi = int(value.min()) if len(value) else 0, int(value.max()) if len(value) else 0
+        lut = np.array([t.code(int(v)) for v in range(lo, hi + 1)], dtype=np.int64)
+        return lut[value - lo]
+
+    def _count_values(self, name: str, on: date, enl: Any, dis: Any) -> Any:
+        """Whole years (or months) of service from 入伍时间 to 退役时间 (or ``on`` while serving)."""
+        np = self.np
         has = enl != _ABSENT
         start = np.where(has, enl, 0)
         end = np.where(has & (dis != _ABSENT), dis, np.where(has, on.toordinal() - _EPOCH, 0))
@@ -731,17 +754,7 @@ class FactStore:
             elif rounding == "half":
                 years = years + (rest >= 6)
             value = np.where(positive, years, 0)
-            if name == "conscript_years" and "conscript_years" in self.p.cols:
-                # A record that states its 义务兵役年限 is taken at its word.
-                col = self.p.cols["conscript_years"]
-                stated = np.array([-1 if v is None else int(v) for v in col.values], dtype=np.int64)[self.take(col.codes)]
-                if sub is not None:
-                    stated = stated[sub]
-                value = np.where(has & (stated >= 0), stated, value)
-        t = self.table(name)
-        lo, hi = int(value.min()) if len(value) else 0, int(value.max()) if len(value) else 0
-        lut = np.array([t.code(int(v)) for v in range(lo, hi + 1)], dtype=np.int64)
-        return lut[value - lo]
+        return value
 
     def dated(self, name: str, units: Sequence[date]) -> tuple[Any, Any]:
         """A date-dependent fact on ``units[0]``, and the rows where its value differs on another unit."""
@@ -831,8 +844,8 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     if len(rows) == 0:
         return []
     rcol = parsed.cols["region"]
-    rcode = rcol.codes[rows]
-    regions = {int(c): rcol.values[int(c)] for c in np.unique(rcode).tolist()}
+    rcode = rcol.codes[rows] if len(rows) < parsed.n else rcol.codes
+    regions = {int(c): rcol.values[int(c)] for c in np.flatnonzero(np.bincount(rcode)).tolist()}
     slow_mask = np.zeros(len(rows), dtype=bool)
     plans: dict[int, tuple[Any, Any, list[str]]] = {}
     for c, region in regions.items():
@@ -850,7 +863,7 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
         rows = rows[~slow_mask]
         rcode = rcode[~slow_mask]
     facts = FactStore(parsed, rows)
-    memo: dict[Any, Any] = {}
+    memo = engine.columnar_memo()
     n = len(rows)
     ordered = list(plans.values())
     periodic = [reg for reg, _, _ in ordered if reg.rule.period != "one_off"]
@@ -859,39 +872,55 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     elig: dict[str, Any] = {}
     inkind: dict[str, Any] = {}  # rule code -> rows with an in-kind unit
     failed = np.zeros(n, dtype=bool)
+    # The total of each row: what the profile pays under every rule priced per profile, plus the
+    # rows priced one by one (their dates, one-off events, rules with a grouping of their own).
+    total_g = np.zeros(groups.size, dtype=np.int64)
+    total = np.zeros(n, dtype=np.int64)
+    blank: dict[frozenset[str], Any] = {}
     for step, (reg, _base, regs_here) in enumerate(ordered):
         if reg.rule.period == "one_off":
-            member = np.isin(rcode, [c for c, r in regions.items() if r in regs_here]) if len(regs_here) < len(regions) else None
-            pos = np.flatnonzero(member) if member is not None else np.arange(n)
-            if reg.code not in fen:
-                fen[reg.code] = np.full(n, -1, dtype=np.int64)
-                elig[reg.code] = np.zeros(n, dtype=bool)
-            _price_events(reg, pos, rcode, regions, facts, parsed, rows, period, memo, fen[reg.code], elig[reg.code], inkind, failed, engine)
+            key = frozenset(regs_here)
+            if key not in blank:
+                table = np.full(max(regions) + 1, -1, dtype=np.int32)
+                table[[c for c, r in regions.items() if r in regs_here]] = 0
+                blank[key] = table[rcode]
+            start = blank[key]
+            if reg.code in fen:
+                fen[reg.code] = np.maximum(fen[reg.code], start)
+            else:
+                fen[reg.code], elig[reg.code] = start.copy(), np.zeros(n, dtype=bool)
+            for k, amount, counts, kind in _price_events(reg, start >= 0, rcode, regions, facts, parsed, rows, period, memo, failed, engine):
+                if amount >= 2**31 and fen[reg.code].dtype != np.int64:
+                    fen[reg.code] = fen[reg.code].astype(np.int64)
+                fen[reg.code][k], elig[reg.code][k] = amount, counts > 0
+                if kind:
+                    inkind.setdefault(reg.code, np.zeros(n, dtype=bool))[k] = True
+                else:
+                    total[k] += amount
         else:
-            f, e, k, x = price_rule(np, engine, reg, set(regs_here), groups, facts, period, memo).per_row(np)
+            prices = price_rule(np, engine, reg, set(regs_here), groups, facts, period, memo)
+            f, e, k, x = prices.per_row(np)
             if reg.code in fen:  # the same code from another pack's registration in other regions
                 mine = f >= 0
+                if fen[reg.code].dtype != f.dtype:
+                    fen[reg.code] = fen[reg.code].astype(np.int64)
                 fen[reg.code][mine], elig[reg.code][mine] = f[mine], e[mine]
             else:
                 fen[reg.code], elig[reg.code] = f, e
-            failed |= x
-            if k.any():
+            if x is not None:
+                failed |= x
+            if k is not None:
                 inkind.setdefault(reg.code, np.zeros(n, dtype=bool))[k] = True
+            prices.add_total(np, total_g if prices.grouping is groups else None, total, f, k)
         if progress is not None:
             progress(int(n * (step + 1) / (len(ordered) + 1)), parsed.n)
-    # A rule with an in-kind unit is not money: it never counts in the total (as Entitlements.computed_total).
-    total = np.zeros(n, dtype=np.int64)
-    for c, f in fen.items():
-        paid = f > 0
-        if c in inkind:
-            paid &= ~inkind[c]
-        total += np.where(paid, f, 0)
+    total += total_g[groups.of_row]
     ok = ~failed
     slow += rows[failed].tolist()
     cats_col = parsed.cols.get("categories")
     cat_values = [v or frozenset() for v in cats_col.values] if cats_col is not None else [frozenset()]
-    cat_codes = cats_col.codes[rows] if cats_col is not None else np.zeros(n, dtype=np.int64)
-    if not ok.all():
+    cat_codes = facts.take(cats_col.codes) if cats_col is not None else np.zeros(n, dtype=np.int64)
+    if failed.any():
         rows, total, cat_codes = rows[ok], total[ok], cat_codes[ok]
         fen = {c: f[ok] for c, f in fen.items()}
         elig = {c: e[ok] for c, e in elig.items()}
@@ -899,25 +928,27 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     return slow
 
 
-def _price_events(reg: Any, pos: Any, rcode: Any, regions: dict[int, str], facts: FactStore, parsed: Parsed, rows: Any,
-                  period: Period, memo: dict[Any, Any], fen_out: Any, elig_out: Any, inkind: Any, failed: Any, engine: Any) -> None:
+def _price_events(reg: Any, here: Any, rcode: Any, regions: dict[int, str], facts: FactStore, parsed: Parsed, rows: Any,
+                  period: Period, memo: dict[Any, Any], failed: Any, engine: Any) -> list[tuple[int, int, int, bool]]:
+    """A one-off rule: each event of a row (in ``here``) that falls in the period, priced on its date.
+
+    Returns (row, 分, units that count as eligible, in kind) for every row with an event; rows whose
+    formula failed are marked in ``failed``.
+    """
     np = facts.np
     rule = reg.rule
-    fen_out[pos] = 0
-    if len(pos) == 0:
-        return
+    out: list[tuple[int, int, int, bool]] = []
     if rule.event == "awards":
         colm = parsed.cols.get("awards")
         if colm is None:
-            return
+            return out
         lo, hi = period.start, period.end
         has = np.array([any(a.date is not None and lo <= a.date < hi for a in (v or ())) for v in colm.values], dtype=bool)
-        cand = pos[has[colm.codes[rows[pos]]]]
+        cand = np.flatnonzero(has[facts.take(colm.codes)] & here)
     else:
-        key = _ONE_OFF_COLUMNS[rule.event]
-        d = parsed.days(key)[rows[pos]]
+        d = facts.take(parsed.days(_ONE_OFF_COLUMNS[rule.event]))
         lo, hi = period.start.toordinal() - _EPOCH, period.end.toordinal() - _EPOCH
-        cand = pos[(d != _ABSENT) & (d >= lo) & (d < hi)]
+        cand = np.flatnonzero((d >= lo) & (d < hi) & here)
     order = list(rule.inputs)
     tables = [facts.table(f) for f in order]
     for k in cand.tolist():
@@ -937,7 +968,8 @@ def _price_events(reg: Any, pos: Any, rcode: Any, regions: dict[int, str], facts
                 codes = tuple(facts.value_at(f, k, when) for f in order)
                 values = {f: tables[j].values[c] for j, (f, c) in enumerate(zip(order, codes))}
                 resolved = {full: engine.parameters.find(full, region, when) for full in rule.param_names}
-                mkey = ("event", id(reg), codes, when, _hashable(payload), tuple(map(id, resolved.values())))
+                state = tuple(None if r is None else (r.jurisdiction, r.start, r.carried_forward) for r in resolved.values())
+                mkey = ("event", id(reg), tuple(_hashable(v) for v in values.values()), when, _hashable(payload), state)
                 unit = memo.get(mkey)
                 if unit is None:
                     unit = memo[mkey] = engine._evaluate(reg, region, when, values, resolved, payload, None)
@@ -950,9 +982,7 @@ def _price_events(reg: Any, pos: Any, rcode: Any, regions: dict[int, str], facts
         except ShuangyongError:
             failed[k] = True
             continue
-        fen_out[k] = total
-        elig_out[k] = 1 if cnt else 0
-        if kind:
-            inkind.setdefault(reg.code, np.zeros(len(facts.rows), dtype=bool))[k] = True
+        out.append((k, total, cnt, kind))
+    return out
 
 

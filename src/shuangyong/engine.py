@@ -286,6 +286,7 @@ class Engine:
         self._reads_on: set[int] = set()
         self._results: dict[Any, tuple[Entitlement, list[_Unit]]] = {}
         self._shared: dict[Any, list[tuple[Any, tuple[Entitlement, list[_Unit]]]]] = {}
+        self._columnar: dict[Any, Any] = {}
 
     @classmethod
     def from_plugins(cls, only: Iterable[str] | None = None, *, national: bool = True) -> Engine:
@@ -302,6 +303,16 @@ class Engine:
         self._shared.clear()
         self._cache.clear()
         self._changes.clear()
+        self._columnar.clear()
+
+    def columnar_memo(self) -> dict[Any, Any]:
+        """What roster runs learnt about the formulas (``shuangyong.pricing``), kept for the next run.
+
+        Keyed by rule, parameter values in force and the facts a formula read: it never goes stale.
+        """
+        if len(self._columnar) > _CACHE_LIMIT:
+            self._columnar.clear()
+        return self._columnar
 
     # -- what is loaded --------------------------------------------------------------
     @property

@@ -500,12 +500,18 @@ DATE_FACTS = frozenset({"birth_date", "enlisted", "discharged", "disability_asse
 
 
 class Segment:
-    """Units ``[a, b)`` of the period's units priced with one set of parameter values."""
+    """Units ``[a, b)`` of the period's units priced with one set of parameter values.
 
-    __slots__ = ("a", "b", "on", "resolved")
+    ``state`` names those values (parameter, level, start) so that what is learnt about a formula
+    under them can be kept on the engine for the next run.
+    """
+
+    __slots__ = ("a", "b", "on", "resolved", "state")
 
     def __init__(self, a: int, b: int, on: date, resolved: dict[str, Any]) -> None:
         self.a, self.b, self.on, self.resolved = a, b, on, resolved
+        self.state = tuple((full, None) if r is None else (full, r.jurisdiction, r.start, r.carried_forward)
+                           for full, r in resolved.items())
 
 
 def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any, Any]:
@@ -522,7 +528,8 @@ def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any
             continue
         if span * width > _SPAN:
             key, span = _dense(np, key, span)
-        key = key * width + codes
+        key *= width
+        key += codes
         span *= width
     key, span = _dense(np, key, span)
     rep = np.zeros(span, dtype=np.int64)
@@ -574,16 +581,16 @@ def profiles(np: Any, facts: Any, names: Iterable[str], months: Sequence[date]) 
     parts: list[tuple[str, Any, int]] = []
     for name in sorted(set(names) | {"region"}):
         if name in DATE_FACTS:
-            parts.append((name, (facts.days(name) != ABSENT).astype(np.int64), 2))
+            parts.append((name, (facts.days(name) != ABSENT).view(np.int8), 2))
         elif name in DATED_FACTS:
             c0, varying = facts.dated(name, months)
             parts.append((name, c0, len(facts.table(name).values)))
-            parts.append(("~" + name, varying.astype(np.int64), 2))
+            parts.append(("~" + name, varying.view(np.int8), 2))
         else:
             parts.append((name, facts.codes(name, months[0]), len(facts.table(name).values)))
     death = facts.days("death_date")
     last = months[-1].toordinal() - EPOCH
-    parts.append(("†", ((death != ABSENT) & (death < last)).astype(np.int64), 2))
+    parts.append(("†", ((death != ABSENT) & (death < last)).view(np.int8), 2))
     return Grouping(np, parts, len(facts.rows))
 
 
@@ -604,15 +611,43 @@ class RulePrices:
         self.by_row: list[tuple[Any, Any, Any, Any, Any]] = []
 
     def per_row(self, np: Any) -> tuple[Any, Any, Any, Any]:
-        """(fen, eligible, in_kind, failed) of every row."""
+        """(fen, eligible, in_kind, failed) of every row; the flags are ``None`` when no row has them.
+
+        Amounts are int32 when every one fits (a year of any pension does), else int64.
+        """
         g = self.grouping.of_row
-        fen = self.fen[g]
-        elig = self.counts[g] > 0
-        ik = self.in_kind[g] if self.in_kind.any() else np.zeros(len(g), dtype=bool)
-        fail = self.failed[g] if self.failed.any() else np.zeros(len(g), dtype=bool)
+        big = max([int(self.fen.max(initial=0))] + [int(f.max(initial=0)) for _, f, _, _, _ in self.by_row])
+        fen = self.fen.astype(np.int32 if big < 2**31 else np.int64)[g]
+        elig = (self.counts > 0)[g]
+        any_ik = self.in_kind.any() or any(k.any() for _, _, _, k, _ in self.by_row)
+        any_fail = self.failed.any() or any(x.any() for _, _, _, _, x in self.by_row)
+        ik = self.in_kind[g] if any_ik else None
+        fail = self.failed[g] if any_fail else None
         for rows, f, c, k, x in self.by_row:
-            fen[rows], elig[rows], ik[rows], fail[rows] = f, c > 0, k, x
+            fen[rows], elig[rows] = f, c > 0
+            if ik is not None:
+                ik[rows] = k
+            if fail is not None:
+                fail[rows] = x
         return fen, elig, ik, fail
+
+
+    def add_total(self, np: Any, total_g: Any, total: Any, fen: Any, in_kind: Any) -> None:
+        """Add what this rule pays to the totals: per group (``total_g``, when priced on those groups)
+        and per row for rows priced one by one; otherwise every row from ``fen`` / ``in_kind``.
+
+        An entitlement with an in-kind unit is not money: it never counts (as ``Entitlements.computed_total``).
+        """
+        if total_g is None:
+            paid = fen > 0
+            if in_kind is not None:
+                paid &= ~in_kind
+            np.add(total, fen, out=total, where=paid, casting="unsafe")
+            return
+        # Groups whose rows are priced one by one hold 0 here: their rows add their own amounts.
+        total_g += np.where((self.fen > 0) & ~self.in_kind, self.fen, 0)
+        for rows, f, _c, k, _x in self.by_row:
+            total[rows] += np.where((f > 0) & ~k, f, 0)
 
 
 def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Grouping, facts: Any, period: Any,
@@ -827,12 +862,13 @@ def _assign(np: Any, engine: Any, reg: Any, region: str, key_codes: list[dict[st
     An entry is a list of leaves, ``"on"`` when the formula needs the real month, or ``"dates"``.
     """
     out: list[Any] = [None] * len(key_codes)
-    slot = memo.setdefault((id(reg), tuple(map(id, seg.resolved.values())), None if symbolic_on else on), [])
+    slot = memo.setdefault((id(reg), seg.state, None if symbolic_on else on), [])
     members: dict[tuple[str, Any], Any] = {}
 
     def probe(p: Any, codes: dict[str, int]) -> Any:
+        # By value, not by code: the memo outlives this run's code tables.
         if isinstance(p, str):
-            return codes[p]
+            return codes[p] if p in dates else _hashable(tables[p][codes[p]])
         return p[2] in (tables[p[1]][codes[p[1]]] or ())
 
     def probe_all(p: Any, at: Any) -> Any:
@@ -862,7 +898,10 @@ def _assign(np: Any, engine: Any, reg: Any, region: str, key_codes: list[dict[st
             table[tuple([probe(p, codes) for p in probes])] = leaves
         match = np.ones(len(todo), dtype=bool)
         for p in probes:
-            match &= probe_all(p, todo) == probe(p, codes)
+            if isinstance(p, str):
+                match &= kcodes[p][todo] == codes[p]
+            else:
+                match &= probe_all(p, todo) == probe(p, codes)
         for j in todo[match].tolist():
             out[j] = leaves
         todo = todo[~match]
@@ -1009,7 +1048,7 @@ def _price_concrete(np: Any, engine: Any, reg: Any, region: str, rows: Any, unit
                     values[f] = facts.table(f).values[combo[c]]
                     c += 1
             seg = seg_of[u]
-            mkey = ("concrete", id(reg), tuple((f, _hashable(v)) for f, v in values.items()), tuple(map(id, seg.resolved.values())), on)
+            mkey = ("concrete", id(reg), tuple((f, _hashable(v)) for f, v in values.items()), seg.state, on)
             leaf = memo.get(mkey)
             if leaf is None:
                 try:
