@@ -58,6 +58,7 @@ from .money import format_amount, format_wan, from_fen, to_fen
 from .periods import Period
 from .record import normalise_record
 from .columns import Parsed, run_columnar
+from .pricing import EncodedColumn
 from .roster import Roster, read_roster
 
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
@@ -545,6 +546,8 @@ def _plain_csv(text: str) -> bool:
 
 def _fen_texts(values: Sequence[int], blank_negative: bool) -> list[str]:
     """``_fen_text`` of many amounts; each distinct amount (they repeat a lot) is formatted once."""
+    if isinstance(values, EncodedColumn):
+        return values.texts(lambda f: "" if (blank_negative and f < 0) else _fen_text(f))
     np = _numpy()
     if np is None:
         cache: dict[int, str] = {}
@@ -749,12 +752,14 @@ class _Collector:
         order = None if len(pieces) <= 1 else np.argsort(all_rows, kind="stable")
 
         def column(block_part: Any, single_value: Any, dtype: Any) -> Any:
-            parts = [np.asarray(block_part(b), dtype=dtype) for b in self.blocks]
+            parts = [block_part(b) for b in self.blocks]
             if singles:
                 parts.append(np.asarray([single_value(i) for i in singles], dtype=dtype))
             if not parts:
                 return np.zeros(0, dtype=dtype)
-            out = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            if len(parts) == 1 and order is None:
+                return parts[0]  # as the road left it (an encoded column stays encoded)
+            out = np.concatenate([np.asarray(x) for x in parts])
             return out if order is None else out[order]
 
         fen = {c: column(lambda b, c=c: b[1][c] if c in b[1] else np.full(len(b[0]), -1),
@@ -799,6 +804,11 @@ def _reason(e: InvalidRecordError) -> str:
     return f"{e.reason} (value {e.value!r})"
 
 
+def np_array(values: Any) -> Any:
+    """An encoded column spelt out as an array; anything else unchanged."""
+    return values.array() if isinstance(values, EncodedColumn) else values
+
+
 def _as_list(values: Any) -> list[Any]:
     return values.tolist() if hasattr(values, "tolist") else list(values)
 
@@ -814,6 +824,10 @@ def _arrays(*values: Any) -> Any:
 def _rule_stats(o: _Outcome, code: str) -> tuple[int, int]:
     """(persons eligible, 分 paid) for one rule code."""
     e, f = o.eligible[code], o.fen[code]
+    if isinstance(f, EncodedColumn) and isinstance(e, EncodedColumn):
+        return e.sum_where(positive_only=False), f.sum_where()
+    if not isinstance(e, list):
+        e, f = np_array(e), np_array(f)
     if _arrays(e, f) is None:
         return sum(1 for x in e if x), sum(x for x in f if x > 0)
     return int(e.sum()), int(f[f > 0].sum())

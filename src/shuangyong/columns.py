@@ -21,7 +21,7 @@ from .ids import normalize_id_number
 from .model import Category
 from .money import to_fen
 from .periods import Period
-from .pricing import _hashable, price_rule, profiles, ymd
+from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
 from .roster import Roster
 
 # == the columnar road ====================================================================
@@ -876,35 +876,30 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     # rows priced one by one (their dates, one-off events, rules with a grouping of their own).
     total_g = np.zeros(groups.size, dtype=np.int64)
     total = np.zeros(n, dtype=np.int64)
-    blank: dict[frozenset[str], Any] = {}
     for step, (reg, _base, regs_here) in enumerate(ordered):
         if reg.rule.period == "one_off":
-            key = frozenset(regs_here)
-            if key not in blank:
-                table = np.full(max(regions) + 1, -1, dtype=np.int32)
-                table[[c for c, r in regions.items() if r in regs_here]] = 0
-                blank[key] = table[rcode]
-            start = blank[key]
+            # 0 in the rule's regions, -1 elsewhere; rows with an event in the period have their own amount.
+            table = np.full(max(regions) + 1, -1, dtype=np.int64)
+            table[[c for c, r in regions.items() if r in regs_here]] = 0
+            priced = _price_events(reg, table, rcode, regions, facts, parsed, rows, period, memo, failed, engine)
+            at = np.array([k for k, *_ in priced], dtype=np.int64)
+            f = EncodedColumn(np, [(table, rcode, [(at, np.array([a for _, a, _, _ in priced], dtype=np.int64))] if priced else [])], n)
+            e = EncodedColumn(np, [(np.zeros(len(table), dtype=bool), rcode,
+                                    [(at, np.array([c > 0 for _, _, c, _ in priced], dtype=bool))] if priced else [])], n, flag=True)
             if reg.code in fen:
-                fen[reg.code] = np.maximum(fen[reg.code], start)
+                fen[reg.code], elig[reg.code] = fen[reg.code].merged(f), elig[reg.code].merged(e)
             else:
-                fen[reg.code], elig[reg.code] = start.copy(), np.zeros(n, dtype=bool)
-            for k, amount, counts, kind in _price_events(reg, start >= 0, rcode, regions, facts, parsed, rows, period, memo, failed, engine):
-                if amount >= 2**31 and fen[reg.code].dtype != np.int64:
-                    fen[reg.code] = fen[reg.code].astype(np.int64)
-                fen[reg.code][k], elig[reg.code][k] = amount, counts > 0
+                fen[reg.code], elig[reg.code] = f, e
+            for k, amount, _counts, kind in priced:
                 if kind:
                     inkind.setdefault(reg.code, np.zeros(n, dtype=bool))[k] = True
                 else:
                     total[k] += amount
         else:
             prices = price_rule(np, engine, reg, set(regs_here), groups, facts, period, memo)
-            f, e, k, x = prices.per_row(np)
+            f, e, k, x = prices.columns(np)
             if reg.code in fen:  # the same code from another pack's registration in other regions
-                mine = f >= 0
-                if fen[reg.code].dtype != f.dtype:
-                    fen[reg.code] = fen[reg.code].astype(np.int64)
-                fen[reg.code][mine], elig[reg.code][mine] = f[mine], e[mine]
+                fen[reg.code], elig[reg.code] = fen[reg.code].merged(f), elig[reg.code].merged(e)
             else:
                 fen[reg.code], elig[reg.code] = f, e
             if x is not None:
@@ -922,15 +917,15 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     cat_codes = facts.take(cats_col.codes) if cats_col is not None else np.zeros(n, dtype=np.int64)
     if failed.any():
         rows, total, cat_codes = rows[ok], total[ok], cat_codes[ok]
-        fen = {c: f[ok] for c, f in fen.items()}
-        elig = {c: e[ok] for c, e in elig.items()}
+        fen = {c: f.array()[ok] for c, f in fen.items()}
+        elig = {c: e.array()[ok] for c, e in elig.items()}
     col.block(rows, fen, elig, total, cat_codes, cat_values)
     return slow
 
 
-def _price_events(reg: Any, here: Any, rcode: Any, regions: dict[int, str], facts: FactStore, parsed: Parsed, rows: Any,
+def _price_events(reg: Any, table: Any, rcode: Any, regions: dict[int, str], facts: FactStore, parsed: Parsed, rows: Any,
                   period: Period, memo: dict[Any, Any], failed: Any, engine: Any) -> list[tuple[int, int, int, bool]]:
-    """A one-off rule: each event of a row (in ``here``) that falls in the period, priced on its date.
+    """A one-off rule: each event of a row (of a region where ``table`` is not -1) in the period, priced on its date.
 
     Returns (row, 分, units that count as eligible, in kind) for every row with an event; rows whose
     formula failed are marked in ``failed``.
@@ -944,11 +939,13 @@ def _price_events(reg: Any, here: Any, rcode: Any, regions: dict[int, str], fact
             return out
         lo, hi = period.start, period.end
         has = np.array([any(a.date is not None and lo <= a.date < hi for a in (v or ())) for v in colm.values], dtype=bool)
-        cand = np.flatnonzero(has[facts.take(colm.codes)] & here)
+        cand = np.flatnonzero(has[facts.take(colm.codes)])
+        cand = cand[table[rcode[cand]] >= 0]
     else:
         d = facts.take(parsed.days(_ONE_OFF_COLUMNS[rule.event]))
         lo, hi = period.start.toordinal() - _EPOCH, period.end.toordinal() - _EPOCH
-        cand = np.flatnonzero((d >= lo) & (d < hi) & here)
+        cand = np.flatnonzero((d >= lo) & (d < hi))
+        cand = cand[table[rcode[cand]] >= 0]
     order = list(rule.inputs)
     tables = [facts.table(f) for f in order]
     for k in cand.tolist():

@@ -610,27 +610,23 @@ class RulePrices:
         #: (rows, fen, counts, in_kind, failed) for rows whose answer depends on their own dates.
         self.by_row: list[tuple[Any, Any, Any, Any, Any]] = []
 
-    def per_row(self, np: Any) -> tuple[Any, Any, Any, Any]:
-        """(fen, eligible, in_kind, failed) of every row; the flags are ``None`` when no row has them.
+    def columns(self, np: Any) -> tuple[EncodedColumn, EncodedColumn, Any, Any]:
+        """(分, eligible) as encoded columns, and the in-kind and failed flags of every row (``None`` when no row has them).
 
         Amounts are int32 when every one fits (a year of any pension does), else int64.
         """
         g = self.grouping.of_row
+        n = len(g)
         big = max([int(self.fen.max(initial=0))] + [int(f.max(initial=0)) for _, f, _, _, _ in self.by_row])
-        fen = self.fen.astype(np.int32 if big < 2**31 else np.int64)[g]
-        elig = (self.counts > 0)[g]
-        any_ik = self.in_kind.any() or any(k.any() for _, _, _, k, _ in self.by_row)
-        any_fail = self.failed.any() or any(x.any() for _, _, _, _, x in self.by_row)
-        ik = self.in_kind[g] if any_ik else None
-        fail = self.failed[g] if any_fail else None
-        for rows, f, c, k, x in self.by_row:
-            fen[rows], elig[rows] = f, c > 0
-            if ik is not None:
-                ik[rows] = k
-            if fail is not None:
-                fail[rows] = x
+        kind = np.int32 if big < 2**31 else np.int64
+        fen = EncodedColumn(np, [(self.fen.astype(kind), g, [(rows, f.astype(kind)) for rows, f, _, _, _ in self.by_row])], n)
+        elig = EncodedColumn(np, [(self.counts > 0, g, [(rows, c > 0) for rows, _, c, _, _ in self.by_row])], n, flag=True)
+        ik = fail = None
+        if self.in_kind.any() or any(k.any() for _, _, _, k, _ in self.by_row):
+            ik = EncodedColumn(np, [(self.in_kind, g, [(rows, k) for rows, _, _, k, _ in self.by_row])], n, flag=True).array()
+        if self.failed.any() or any(x.any() for _, _, _, _, x in self.by_row):
+            fail = EncodedColumn(np, [(self.failed, g, [(rows, x) for rows, _, _, _, x in self.by_row])], n, flag=True).array()
         return fen, elig, ik, fail
-
 
     def add_total(self, np: Any, total_g: Any, total: Any, fen: Any, in_kind: Any) -> None:
         """Add what this rule pays to the totals: per group (``total_g``, when priced on those groups)
@@ -639,6 +635,7 @@ class RulePrices:
         An entitlement with an in-kind unit is not money: it never counts (as ``Entitlements.computed_total``).
         """
         if total_g is None:
+            fen = fen.array()
             paid = fen > 0
             if in_kind is not None:
                 paid &= ~in_kind
@@ -648,6 +645,94 @@ class RulePrices:
         total_g += np.where((self.fen > 0) & ~self.in_kind, self.fen, 0)
         for rows, f, _c, k, _x in self.by_row:
             total[rows] += np.where((f > 0) & ~k, f, 0)
+
+
+class EncodedColumn:
+    """A per-row column held as a value per group plus the rows that have values of their own.
+
+    The rules are priced per group, so a rule's amounts are one small table and the rows priced one
+    by one; the 10⁶ values are only spelt out (:meth:`array`) when something reads them row by
+    row.  Several layers (the same rule code registered for different regions) are read in order,
+    a later layer's value winning wherever it applies (``>= 0``, or true for flags).
+    """
+
+    def __init__(self, np: Any, layers: list[tuple[Any, Any, list[tuple[Any, Any]]]], n: int, flag: bool = False) -> None:
+        self.np = np
+        self.layers = layers  # (table per group, group of each row, [(rows, values)])
+        self.n = n
+        self.flag = flag
+        self._array: Any = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def merged(self, other: EncodedColumn) -> EncodedColumn:
+        return EncodedColumn(self.np, self.layers + other.layers, self.n, self.flag)
+
+    def array(self) -> Any:
+        """Every row's value (computed once)."""
+        if self._array is None:
+            np = self.np
+            out = None
+            for table, of_row, overrides in self.layers:
+                v = table[of_row]
+                for rows, values in overrides:
+                    v[rows] = values
+                if out is None:
+                    out = v
+                elif self.flag:
+                    out |= v
+                else:
+                    if out.dtype != v.dtype:
+                        out = out.astype(np.result_type(out, v))
+                    np.copyto(out, v, where=v >= 0)
+            self._array = out if out is not None else np.zeros(self.n, dtype=bool if self.flag else np.int64)
+        return self._array
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        a = self.array()
+        return a if dtype is None else a.astype(dtype)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.array()[i]
+
+    def tolist(self) -> list[Any]:
+        return self.array().tolist()
+
+    def sum_where(self, positive_only: bool = True) -> int:
+        """Σ of the values (only those > 0 when ``positive_only``), from the tables where possible."""
+        np = self.np
+        if len(self.layers) != 1:
+            a = self.array()
+            return int(a[a > 0].sum()) if positive_only else int(a.sum())
+        table, of_row, overrides = self.layers[0]
+        sizes = _sizes(np, of_row, len(table))
+        t = table.astype(np.int64)
+        if positive_only:
+            t = np.maximum(t, 0)
+        # Groups with rows of their own hold 0 (or False) in the table: those rows add their own values.
+        total = int((t * sizes).sum())
+        for _rows, values in overrides:
+            v = values.astype(np.int64)
+            total += int((np.maximum(v, 0) if positive_only else v).sum())
+        return total
+
+    def texts(self, fmt: Callable[[int], str]) -> list[str]:
+        """``fmt`` of every row's value, each distinct value formatted once."""
+        np = self.np
+        if len(self.layers) == 1 and not self.layers[0][2]:
+            table, of_row, _ = self.layers[0]
+            cache: dict[int, str] = {}
+            words = np.array([cache.get(v) or cache.setdefault(v, fmt(v)) for v in table.tolist()], dtype=object)
+            return words[of_row].tolist()
+        values = self.array()
+        uniq, inv = np.unique(values, return_inverse=True)
+        words = np.array([fmt(v) for v in uniq.tolist()], dtype=object)
+        return words[inv.reshape(-1)].tolist()
+
+
+def _sizes(np: Any, of_row: Any, size: int) -> Any:
+    return np.bincount(of_row, minlength=size)
 
 
 def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Grouping, facts: Any, period: Any,
@@ -952,7 +1037,6 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
     ik_out = np.zeros(n, dtype=bool)
     fail_out = np.zeros(n, dtype=bool)
     cache: dict[Any, Any] = {}
-    days = {f: facts.days(f)[rows] for f in dates}
 
     def value(expr: Any) -> Any:
         if expr[0] == "const":
@@ -960,7 +1044,10 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
         hit = cache.get(expr)
         if hit is None:
             _, name, steps = expr
-            hit, ok = apply_steps(np, days[name], steps) if steps else (days[name], None)
+            base = cache.get(name)
+            if base is None:
+                base = cache[name] = facts.days(name)[rows]
+            hit, ok = apply_steps(np, base, steps) if steps else (base, None)
             if ok is not None:
                 np.logical_or(fail_out, ~ok, out=fail_out)  # Python would raise there: the reference road says what
             cache[expr] = hit
@@ -980,7 +1067,11 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
             mask: Any = None
             for (lhs, op, rhs), outcome in leaf.conds:
                 if lhs == ("on",):
-                    bound = a + np.searchsorted(sub, value(rhs), side="left" if op == "lt" else "right")
+                    # How many of the units start before (lt) or on (le) the date: one search per comparison.
+                    bkey = ("bound", a, b, op, rhs)
+                    bound = cache.get(bkey)
+                    if bound is None:
+                        bound = cache[bkey] = a + np.searchsorted(sub, value(rhs), side="left" if op == "lt" else "right")
                     if outcome:
                         hi = np.minimum(hi, bound)
                     else:
