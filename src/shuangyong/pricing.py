@@ -518,9 +518,9 @@ def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any
     """Rows keyed by the tuple of their codes: (key of each row 0..K-1, a representative row per key, K).
 
     Codes are mixed into one integer (``width`` per part); whenever the space of mixed values would
-    grow past ``_SPAN``, the keys seen so far are renumbered densely (a count, not a sort).
+    grow past ``_SPAN``, the keys seen so far are renumbered densely (a scatter, not a sort).
     """
-    key = np.zeros(n, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int32)
     span = 1
     for codes, width in parts:
         width = max(int(width), 1)
@@ -528,28 +528,32 @@ def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any
             continue
         if span * width > _SPAN:
             key, span = _dense(np, key, span)
+        if span * width >= 2**31:
+            key = key.astype(np.int64)
         key *= width
         key += codes
         span *= width
     key, span = _dense(np, key, span)
+    # int32 arithmetic is the fast way to mix codes; int64 the fast way to index with the result.
+    key = key.astype(np.int64)
     rep = np.zeros(span, dtype=np.int64)
     rep[key] = np.arange(n)  # any row of the key will do as its representative
     return key, rep, span
 
 
-_SPAN = 1 << 22
+_SPAN = 1 << 20
 
 
 def _dense(np: Any, key: Any, span: int) -> tuple[Any, int]:
     """Keys renumbered 0..K-1 in order of value (K distinct keys)."""
     if span > 4 * len(key) + _SPAN:
         uniq, inv = np.unique(key, return_inverse=True)
-        return inv.reshape(-1).astype(np.int64), len(uniq)
+        return inv.reshape(-1).astype(np.int32), len(uniq)
     present = np.flatnonzero(np.bincount(key, minlength=span))
     if len(present) == span:
         return key, span
-    lut = np.zeros(span, dtype=np.int64)
-    lut[present] = np.arange(len(present))
+    lut = np.zeros(span, dtype=np.int32)
+    lut[present] = np.arange(len(present), dtype=np.int32)
     return lut[key], len(present)
 
 
@@ -758,12 +762,13 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
             if pay in period:
                 units.append(pay)
     dated = [f for f in rule.inputs if f in DATED_FACTS]
-    if dated and not monthly and units:
+    on_profile_day = len(units) == 1 and units[0] == period.months()[0].start
+    if dated and not monthly and units and not on_profile_day:
         # The profiles hold date-dependent facts for the months; this rule's units are pay days.
         parts = [("@", groups.of_row, groups.size)]
         for f in dated:
             c0, varying = facts.dated(f, units)
-            parts += [(f, c0, len(facts.table(f).values)), ("~" + f, varying.astype(np.int64), 2)]
+            parts += [(f, c0, len(facts.table(f).values)), ("~" + f, varying.view(np.int8), 2)]
         sub = Grouping(np, parts, len(groups.of_row))
         sub.codes.update({k: v[sub.codes["@"]] for k, v in groups.codes.items() if k not in sub.codes})
         groups = sub
@@ -824,7 +829,7 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
     # A group needs its rows priced one by one where a date-dependent fact changes in the period,
     # or the formula needs real dates.
     exotic = np.zeros(len(members), dtype=bool)
-    for f in dated:
+    for f in dated if len(units) > 1 else ():
         exotic |= groups.codes["~" + f][members] > 0
     exotic |= np.array([p is None for p in plans], dtype=bool)[keys]
     dying = groups.codes["†"][members] > 0 if monthly else np.zeros(len(members), dtype=bool)
