@@ -21,6 +21,7 @@ from .ids import normalize_id_number
 from .model import Category
 from .money import to_fen
 from .periods import Period
+from .pricing import ABSENT as _ABSENT
 from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
 from .roster import Roster
 
@@ -37,7 +38,6 @@ from .roster import Roster
 # a memo, and the 分 are broadcast back to the rows.
 
 _EPOCH = date(1970, 1, 1).toordinal()
-_ABSENT = -(1 << 40)
 
 _SERVICE_KEYS = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years")
 _DISABILITY_KEYS = ("disability_grade", "disability_cause", "disability_date")
@@ -237,7 +237,7 @@ class Parsed:
         np = self.np
         col = self.cols.get("id_number")
         self.id_ok = np.zeros(self.n, dtype=bool)
-        self.birth = np.zeros(self.n, dtype=np.int64)
+        self.birth = np.zeros(self.n, dtype=np.int32)
         self.male = np.zeros(self.n, dtype=bool)
         self.canon_values: list[str | None] = [None]
         if col is None:
@@ -281,7 +281,7 @@ class Parsed:
         # Birth date as days since 1970 (datetime64 arithmetic is exact for the proleptic calendar).
         ys = np.where(ok, y, 1970)
         born = (ys - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.where(ok, m, 1) - 1).astype("timedelta64[M]")
-        born_days = born.astype("datetime64[D]").astype(np.int64) + np.where(ok, dd, 1) - 1
+        born_days = (born.astype("datetime64[D]").astype(np.int64) + np.where(ok, dd, 1) - 1).astype(np.int32)
         canon = [v if o else None for v, o in zip(vals, ok.tolist())]
         for c in np.flatnonzero(ok & lower_x).tolist():
             canon[c] = vals[c].upper()
@@ -318,9 +318,9 @@ class Parsed:
             return self._days[key]
         col = self.cols.get(key)
         if col is None:
-            out = np.full(self.n, _ABSENT, dtype=np.int64)
+            out = np.full(self.n, _ABSENT, dtype=np.int32)
         else:
-            per = np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in col.values], dtype=np.int64)
+            per = np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in col.values], dtype=np.int32)
             out = per[col.codes]
         self._days[key] = out
         return out

@@ -42,7 +42,8 @@ from .money import to_fen
 __all__ = ["NeedConcrete", "DateColumn", "OnColumn", "Cond", "explore", "apply_steps", "Leaf", "FAILED"]
 
 EPOCH = date(1970, 1, 1).toordinal()
-ABSENT = -(1 << 40)
+#: Days since 1970 of a date that is not there (int32 day arrays: half the memory traffic of int64).
+ABSENT = -(1 << 31)
 
 #: Comparisons kept in one form each, so that a comparison and its negation are recognised as one.
 _CANON = {"lt": ("lt", False), "ge": ("lt", True), "le": ("le", False), "gt": ("le", True), "eq": ("eq", False), "ne": ("eq", True)}
@@ -458,39 +459,63 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
     """``days`` (since 1970) put through recorded ``replace`` / relativedelta / timedelta steps.
 
     Returns the new days and a mask of rows where Python would have raised (an impossible
-    ``replace``, a date out of range): those rows are priced with real dates instead.
+    ``replace``, a date out of range): those rows are priced with real dates instead.  Between
+    steps the dates stay split into year, month and day as long as the steps work on those.
     """
     ok = np.ones(len(days), dtype=bool)
+    y = m = d = None  # when set, the dates are (y, m, d) and ``days`` is stale
+
+    def joined() -> Any:
+        return _compose(np, y, m, d) if y is not None else days
+
     for step in steps:
         kind = step[0]
         if kind == "days":
-            days = days + step[1]
+            days = joined() + step[1]
+            y = m = d = None
         elif kind == "replace":
-            y, m, d = ymd(np, days)
-            for k, v in step[1]:
-                if k == "year":
-                    y = np.full_like(y, v)
-                elif k == "month":
-                    m = np.full_like(m, v)
-                else:
-                    d = np.full_like(d, v)
+            parts = dict(step[1])
+            if y is None and set(parts) == {"day"} and 1 <= parts["day"] <= 28:
+                # A day every month has: move within the month.
+                days = days - _day_of_month(np, days) + parts["day"]
+                continue
+            if y is None:
+                y, m, d = ymd(np, days)
+            y = np.full_like(y, parts["year"]) if "year" in parts else y
+            m = np.full_like(m, parts["month"]) if "month" in parts else m
+            d = np.full_like(d, parts["day"]) if "day" in parts else d
             good = (y >= 1) & (y <= 9999) & (m >= 1) & (m <= 12) & (d >= 1)
-            mm = (np.where(good, y, 1970) - 1970) * 12 + (np.where(good, m, 1) - 1)
-            good &= d <= _month_days(np, mm)
+            y, m = np.where(good, y, 1970), np.where(good, m, 1)
+            good &= d <= _month_days(np, (y - 1970) * 12 + (m - 1))
             ok &= good
-            days = np.where(good, _compose(np, np.where(good, y, 1970), np.where(good, m, 1), np.where(good, d, 1)), 0)
+            d = np.where(good, d, 1)
         else:  # ("rd", years, months, days): years and months first, the day clipped to the month, then days
             _, years, months, extra = step
-            y, m, d = ymd(np, days)
+            if y is None:
+                y, m, d = ymd(np, days)
             total = y * 12 + (m - 1) + years * 12 + months
-            y2, m2 = total // 12, total % 12 + 1
-            good = (y2 >= 1) & (y2 <= 9999)
+            y, m = total // 12, total % 12 + 1
+            good = (y >= 1) & (y <= 9999)
             ok &= good
-            y2 = np.where(good, y2, 1970)
-            dim = _month_days(np, (y2 - 1970) * 12 + (m2 - 1))
-            days = _compose(np, y2, m2, np.minimum(d, dim)) + extra
-        ok &= (days >= _MIN_DAYS) & (days <= _MAX_DAYS)
+            y = np.where(good, y, 1970)
+            d = np.minimum(d, _month_days(np, (y - 1970) * 12 + (m - 1)))
+            if extra:
+                days = _compose(np, y, m, d) + extra
+                y = m = d = None
+    days = joined()
+    ok &= (days >= _MIN_DAYS) & (days <= _MAX_DAYS)
     return days, ok
+
+
+def _day_of_month(np: Any, days: Any) -> Any:
+    if not len(days):
+        return days
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo > 200_000:
+        return _ymd_direct(np, days)[2]
+    d = np.arange(lo, hi + 1).astype("datetime64[D]")
+    table = (d - d.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int32) + 1
+    return table[days - lo]
 
 
 # -- pricing a rule over rows ------------------------------------------------------------------------
@@ -842,12 +867,7 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
     fail_t = np.zeros(nkeys, dtype=bool)
     for k, plan in enumerate(plans):
         if plan is not None and plan.trivial:
-            for a, b, leaves in plan.entries:
-                leaf = leaves[0]
-                fen_t[k] += leaf.fen * (b - a)
-                cnt_t[k] += (b - a) if leaf.counts else 0
-                ik_t[k] |= leaf.in_kind
-                fail_t[k] |= leaf.failed
+            fen_t[k], cnt_t[k], ik_t[k], fail_t[k] = plan.totals
     out.fen[members] = np.where(trivial, fen_t[keys], 0)
     out.counts[members] = np.where(trivial, cnt_t[keys], 0)
     out.in_kind[members] = trivial & ik_t[keys]
@@ -882,12 +902,18 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
 class _KeyPlan:
     """What the formula does for one key: per run of units, its leaves."""
 
-    __slots__ = ("entries", "shape", "trivial")
+    __slots__ = ("entries", "shape", "trivial", "totals")
 
     def __init__(self, entries: list[tuple[int, int, list[Leaf]]]) -> None:
         self.entries = entries
         self.shape = tuple((a, b, shape_of(leaves)) for a, b, leaves in entries)
         self.trivial = all(len(leaves) == 1 and not leaves[0].conds for _, _, leaves in entries)
+        #: For a plan without comparisons: (分, units that count as eligible, in kind, failed) over the period.
+        self.totals = (0, 0, False, False)
+        if self.trivial:
+            self.totals = (sum(leaves[0].fen * (b - a) for a, b, leaves in entries),
+                           sum(b - a for a, b, leaves in entries if leaves[0].counts),
+                           any(leaves[0].in_kind for _, _, leaves in entries), any(leaves[0].failed for _, _, leaves in entries))
 
 
 def _plans(np: Any, engine: Any, reg: Any, region: str, key_codes: list[dict[str, int]], kcodes: dict[str, Any],
