@@ -347,16 +347,19 @@ class RosterRun:
             return
         # CSV column by column: the same text as str(Decimal) of each amount, without a Decimal per cell.
         # Keys are canonical 18-character IDs: mask_id_number's slicing, inline for speed.
-        masked = [k[:4] + "**********" + k[-4:] if len(k) == 18 else mask_id_number(k) for k in o.keys]
+        keys = o.keys
+        masked = [k[:4] + "**********" + k[-4:] if len(k) == 18 else mask_id_number(k) for k in keys]
         columns = [list(map(str, _as_list(o.rows))), masked]
         columns += [_fen_texts(o.fen[c], blank_negative=True) for c in o.codes]
         columns.append(_fen_texts(o.total, blank_negative=False))
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(header)
-            if all(_plain_csv(v) for v in masked[:1000]) and all(_plain_csv(k) for k in o.keys if len(k) != 18):
+            if set(map(len, keys)) <= {18} or all(_plain_csv(m) for m, k in zip(masked, keys) if len(k) != 18):
                 # Digits, '.', '-', '*' and 'X' need no quoting: rows joined directly, far faster than csv.writer.
-                fh.write("".join([",".join(r) + "\r\n" for r in zip(*columns)]))
+                if masked:
+                    fh.write("\r\n".join(map(",".join, zip(*columns))))
+                    fh.write("\r\n")
             else:
                 w.writerows(zip(*columns))
 
@@ -553,9 +556,18 @@ def _fen_texts(values: Sequence[int], blank_negative: bool) -> list[str]:
         cache: dict[int, str] = {}
         return [cache.get(f) or cache.setdefault(f, "" if (blank_negative and f < 0) else _fen_text(f)) for f in values]
     arr = np.asarray(values, dtype=np.int64)
-    uniq, inv = np.unique(arr, return_inverse=True)
+    uniq, inv = _unique(np, arr)
     texts = np.array(["" if (blank_negative and f < 0) else _fen_text(f) for f in uniq.tolist()], dtype=object)
-    return texts[inv.reshape(-1)].tolist()
+    return texts[inv].tolist()
+
+
+def _unique(np: Any, arr: Any) -> tuple[Any, Any]:
+    """Distinct values and the index of each element's value (hashing where numpy can: no sort needed)."""
+    try:
+        uniq, inv = np.unique(arr, return_inverse=True, sorted=False)
+    except TypeError:  # numpy before 2.3
+        uniq, inv = np.unique(arr, return_inverse=True)
+    return uniq, inv.reshape(-1)
 
 
 def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Mapping[str, Any]], format: str | None = None) -> None:

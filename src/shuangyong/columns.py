@@ -23,7 +23,7 @@ from .money import to_fen
 from .periods import Period
 from .pricing import ABSENT as _ABSENT
 from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
-from .roster import Roster
+from .roster import CodedColumn, Roster
 
 # == the columnar road ====================================================================
 #
@@ -101,6 +101,25 @@ def _vkey(v: Any) -> Any:
     except TypeError:
         return (type(v), repr(v))
     return (type(v), v)
+
+
+def _index(np: Any, col: Sequence[Any]) -> tuple[list[Any], Any]:
+    """A column's distinct values in order of first appearance, and each cell's index among them."""
+    try:
+        # C-speed: distinct values, then each cell's index.
+        local = {v: i for i, v in enumerate(dict.fromkeys(col))}
+        return list(local), np.fromiter(map(local.__getitem__, col), dtype=np.int64, count=len(col))
+    except TypeError:  # unhashable cells (JSON lists): key them by their repr
+        keyed: dict[Any, int] = {}
+        distinct: list[Any] = []
+        idx: list[int] = []
+        for v in col:
+            k = _vkey(v)
+            if k not in keyed:
+                keyed[k] = len(distinct)
+                distinct.append(v)
+            idx.append(keyed[k])
+        return distinct, idx
 
 
 def _norm(v: Any) -> Any:
@@ -198,22 +217,10 @@ class Parsed:
         merged = None
         for h in headers:
             col = self.roster.data[h]
-            local: dict[Any, int] = {}
-            try:
-                # C-speed: distinct values in order of first appearance, then each cell's index.
-                local = {v: i for i, v in enumerate(dict.fromkeys(col))}
-                idx = np.fromiter(map(local.__getitem__, col), dtype=np.int64, count=len(col))
-                distinct = list(local)
-            except TypeError:  # unhashable cells (JSON lists): key them by their repr
-                keyed: dict[Any, int] = {}
-                distinct = []
-                idx = []
-                for v in col:
-                    k = _vkey(v)
-                    if k not in keyed:
-                        keyed[k] = len(distinct)
-                        distinct.append(v)
-                    idx.append(keyed[k])
+            if isinstance(col, CodedColumn):  # read as codes already (the array CSV reader)
+                distinct, idx = col.values, col.codes
+            else:
+                distinct, idx = _index(np, col)
             # Normalise each distinct value once; a text cell keys by itself (no other key type
             # equals a str), anything else by _vkey.
             normed = [(v.strip() or None) if type(v) is str and v.isascii() else _norm(v) for v in distinct]
