@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import shuangyong as sy
 from shuangyong.ids import check_character
@@ -155,3 +157,32 @@ def test_a_repeated_header_is_refused(tmp_path: Path) -> None:
 def test_roster_is_columnar() -> None:
     r = Roster(headers=["a"], data={"a": ["1", ""]}, row_numbers=__import__("array").array("l", [2, 3]))
     assert r.record(1) == {} and r.unknown_columns == ["a"]
+
+
+# -- the array reader reads exactly what the csv module reads --------------------------------------------
+
+_CELLS = st.sampled_from(["", " ", "422827", "农村", "城镇", "1", "六级", "2024-08-01", "2024年8月1日", "因战", "参战退役人员、残疾军人",
+                          "测试甲", "x", "  padded ", "带病回乡退伍军人、参战退役人员、农村籍退役士兵、在乡老复员军人", "１２３", "a;b"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(header=st.lists(st.sampled_from(["身份证号", "姓名", "户籍", "类别", "备注", "伤残等级", "x", "y"]), min_size=2, max_size=5, unique=True),
+       rows=st.lists(st.lists(_CELLS, min_size=0, max_size=7), max_size=25),
+       crlf=st.booleans(), bom=st.booleans(), enc=st.sampled_from(["utf-8", "gbk"]), trailing=st.booleans())
+def test_array_reader_equals_csv_module(tmp_path_factory: pytest.TempPathFactory, header: list[str], rows: list[list[str]],
+                                        crlf: bool, bom: bool, enc: str, trailing: bool) -> None:
+    from shuangyong.roster import _read_csv
+
+    nl = "\r\n" if crlf else "\n"
+    text = nl.join([",".join(header)] + [",".join(r) for r in rows]) + (nl if trailing else "")
+    data = text.encode(enc)
+    if bom and enc == "utf-8":
+        data = b"\xef\xbb\xbf" + data
+    p = tmp_path_factory.mktemp("csv") / "r.csv"
+    p.write_bytes(data)
+    fast, slow = _read_csv(p, None, arrays=True), _read_csv(p, None, arrays=False)
+    assert fast.headers == slow.headers
+    assert {h: list(c) for h, c in fast.data.items()} == {h: list(c) for h, c in slow.data.items()}
+    assert list(fast.row_numbers) == list(slow.row_numbers)
+    assert fast.problems == slow.problems
+    assert fast.encoding == slow.encoding

@@ -162,7 +162,7 @@ def _read(source: Any, encoding: str | None, format: str | None) -> Roster:
 # -- formats -----------------------------------------------------------------------
 
 
-def _read_csv(path: Path, encoding: str | None) -> Roster:
+def _read_csv(path: Path, encoding: str | None, arrays: bool = True) -> Roster:
     try:
         if encoding is None:
             with path.open("rb") as fh:
@@ -176,7 +176,7 @@ def _read_csv(path: Path, encoding: str | None) -> Roster:
         raise RosterError(f"{path}: unknown encoding {encoding!r}") from None
     except OSError as e:
         raise RosterError(f"{path}: cannot read: {e.strerror or e}") from e
-    fast = _read_csv_arrays(path, encoding)
+    fast = _read_csv_arrays(path, encoding) if arrays else None
     if fast is not None:
         fh.close()
         return fast
