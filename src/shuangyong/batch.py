@@ -12,18 +12,20 @@ form county reports use ("重点优抚对象 360 人，发放金额 981,875 元"
 Two roads give the same answers (the test suite checks it with hypothesis):
 
 * the **reference** road builds a :class:`Person` per row and calls
-  ``engine.entitlements`` — exact by definition, ≈ 2,000 persons/s;
+  ``engine.entitlements`` — exact by definition, used without numpy and for
+  any row the other road is not sure of;
 * the **columnar** road (numpy, the optional extra ``fast``) parses each
-  column once per distinct value with the record module's own parsers,
-  computes each declared fact as an array of codes, groups rows whose rule
-  inputs are equal over the whole period, prices each group once through
-  the engine's own ``_evaluate`` and broadcasts integer 分.  Months share a
-  pricing when the parameter values in force are the same and the formula
-  looked at the date only through comparisons that come out the same (a
-  guarded date records them); anything else is priced month by month.  A
-  row the columnar parser is not sure of (any field it would not accept,
-  a pack rule it cannot group) takes the reference road, so the rejects
-  carry exactly ``from_record``'s field and reason.
+  column once per distinct value (:mod:`shuangyong.columns`), groups the rows
+  by every fact the rules read, and prices each rule once per distinct
+  combination of the facts its formula actually reads, with dates and months
+  as stand-ins whose comparisons are then evaluated as arrays
+  (:mod:`shuangyong.pricing`; ``docs/columnar.md``).  Amounts are integer 分
+  throughout.  A row the columnar parser is not sure of (any field it would
+  not accept, a rule it cannot price this way) takes the reference road, so
+  rejects carry exactly ``from_record``'s field and reason.
+
+A roster keeps its parse (``Roster.cache``): a second run over it — another
+period, a what-if — starts from the parsed columns.
 
 What-if: ``overrides=["disability_pension.annual_standard.1.因战=120000@2024-08-01"]``
 (or ``(name, value, date)`` tuples) runs the roster under the engine and
