@@ -473,6 +473,7 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
         if kind == "days":
             days = joined() + step[1]
             y = m = d = None
+            ok &= (days >= _MIN_DAYS) & (days <= _MAX_DAYS)  # Python raises at this very step
         elif kind == "replace":
             parts = dict(step[1])
             if y is None and set(parts) == {"day"} and 1 <= parts["day"] <= 28:
@@ -502,6 +503,7 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
             if extra:
                 days = _compose(np, y, m, d) + extra
                 y = m = d = None
+                ok &= (days >= _MIN_DAYS) & (days <= _MAX_DAYS)
     days = joined()
     ok &= (days >= _MIN_DAYS) & (days <= _MAX_DAYS)
     return days, ok
@@ -787,9 +789,12 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
             if pay in period:
                 units.append(pay)
     dated = [f for f in rule.inputs if f in DATED_FACTS]
-    on_profile_day = len(units) == 1 and units[0] == period.months()[0].start
-    if dated and not monthly and units and not on_profile_day:
-        # The profiles hold date-dependent facts for the months; this rule's units are pay days.
+    months = [m.start for m in period.months()]
+    # The profiles hold date-dependent facts on the first month and whether they change on any
+    # later month start: exact on any unit that is a month start of the period.
+    still = len(units) > 1 or bool(units) and units[0] != months[0]
+    if dated and units and not set(units) <= set(months):
+        # Pay days between month starts: this rule groups by its own values on them.
         parts = [("@", groups.of_row, groups.size)]
         for f in dated:
             c0, varying = facts.dated(f, units)
@@ -797,6 +802,7 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
         sub = Grouping(np, parts, len(groups.of_row))
         sub.codes.update({k: v[sub.codes["@"]] for k, v in groups.codes.items() if k not in sub.codes})
         groups = sub
+        still = len(units) > 1
     out = RulePrices(np, groups)
     region_table = facts.table("region").values
     region_of = groups.codes["region"]
@@ -822,13 +828,17 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
                 segments.append(Segment(a, b, on, {full: find(full, region, on) for full in rule.param_names}))
                 a = b
         members = np.flatnonzero(np.isin(region_of, codes))
-        _price_groups(np, engine, reg, region, members, units, segments, groups, facts, monthly, memo, out)
+        _price_groups(np, engine, reg, region, members, units, segments, groups, facts, monthly, memo, out, still)
     return out
 
 
 def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, units: Sequence[date], segments: Sequence[Segment],
-                  groups: Grouping, facts: Any, monthly: bool, memo: dict[Any, Any], out: RulePrices) -> None:
-    """One rule over the groups ``members`` of one region class."""
+                  groups: Grouping, facts: Any, monthly: bool, memo: dict[Any, Any], out: RulePrices, still: bool) -> None:
+    """One rule over the groups ``members`` of one region class.
+
+    ``still``: whether a date-dependent fact must hold still over the units (``"~"`` codes) for a
+    group to be priced on its value.
+    """
     from .facts import DATED_FACTS
 
     rule = reg.rule
@@ -854,7 +864,7 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
     # A group needs its rows priced one by one where a date-dependent fact changes in the period,
     # or the formula needs real dates.
     exotic = np.zeros(len(members), dtype=bool)
-    for f in dated if len(units) > 1 else ():
+    for f in dated if still else ():
         exotic |= groups.codes["~" + f][members] > 0
     exotic |= np.array([p is None for p in plans], dtype=bool)[keys]
     dying = groups.codes["†"][members] > 0 if monthly else np.zeros(len(members), dtype=bool)
