@@ -643,12 +643,12 @@ class FactStore:
                 o = on.toordinal() - _EPOCH
                 t = self.table("serving")
                 yes, no = t.code(True), t.code(False)
-                self._at[key] = np.where((enl != _ABSENT) & (enl <= o) & ((dis == _ABSENT) | (o < dis)), yes, no).astype(np.int64)
+                self._at[key] = np.where((enl != _ABSENT) & (enl <= o) & ((dis == _ABSENT) | (o < dis)), yes, no).astype(np.int32)
             elif name == "alive":
                 d = self.p.days("death_date")[self.rows]
                 t = self.table("alive")
                 yes, no = t.code(True), t.code(False)
-                self._at[key] = np.where((d == _ABSENT) | (on.toordinal() - _EPOCH < d), yes, no).astype(np.int64)
+                self._at[key] = np.where((d == _ABSENT) | (on.toordinal() - _EPOCH < d), yes, no).astype(np.int32)
             else:
                 first, inv = self.combos(name)
                 per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)

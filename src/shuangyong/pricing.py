@@ -900,8 +900,9 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
                 continue
             rows = groups.rows(np, sel)
             members_k = [k for k in range(nkeys) if shape_of_key[k] == sid]
-            out.by_row.append(_evaluate_shape(np, rows, key_of_group[groups.of_row[rows]], members_k, plans, units, facts,
-                                              dates, monthly))
+            # Deaths cut months off only in groups of people who die before the last unit.
+            dies = monthly and bool((groups.codes["†"][sel] > 0).any())
+            out.by_row.append(_evaluate_shape(np, rows, key_of_group[groups.of_row[rows]], members_k, plans, units, facts, dies))
     if exotic.any():
         sel = np.zeros(groups.size, dtype=bool)
         sel[members[exotic]] = True
@@ -1066,7 +1067,7 @@ def _hashable(v: Any) -> Any:
 
 
 def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans: list[Any], units: Sequence[date],
-                    facts: Any, dates: Sequence[str], monthly: bool) -> tuple[Any, Any, Any, Any, Any]:
+                    facts: Any, dies: bool) -> tuple[Any, Any, Any, Any, Any]:
     """Rows of keys sharing one shape: each leaf's comparisons as arrays, its amounts from a table."""
     n = len(rows)
     starts = np.array([u.toordinal() - EPOCH for u in units], dtype=np.int64)
@@ -1095,7 +1096,7 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
         return hit
 
     limit = None
-    if monthly:
+    if dies:
         d = facts.days("death_date")[rows]
         # Months that begin after a death are not paid (engine-wide rule).
         limit = np.where(d == ABSENT, len(starts), np.searchsorted(starts, d, side="right"))
