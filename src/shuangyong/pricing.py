@@ -509,6 +509,17 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
     return days, ok
 
 
+def _month_index(np: Any, days: Any) -> Any:
+    """Months since 1970-01 of days since 1970 (a table of the days spanned when it is small)."""
+    if not len(days):
+        return days
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo > 200_000:
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    table = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return table[days - lo]
+
+
 def _day_of_month(np: Any, days: Any) -> Any:
     if not len(days):
         return days
@@ -992,11 +1003,20 @@ def _assign(np: Any, engine: Any, reg: Any, region: str, key_codes: list[dict[st
     slot = memo.setdefault((id(reg), seg.state, None if symbolic_on else on), [])
     members: dict[tuple[str, Any], Any] = {}
 
+    seen: dict[tuple[Any, int], Any] = {}
+
     def probe(p: Any, codes: dict[str, int]) -> Any:
         # By value, not by code: the memo outlives this run's code tables.
-        if isinstance(p, str):
-            return codes[p] if p in dates else _hashable(tables[p][codes[p]])
-        return p[2] in (tables[p[1]][codes[p[1]]] or ())
+        name = p if isinstance(p, str) else p[1]
+        at = (p, codes[name])
+        v = seen.get(at, seen)
+        if v is seen:
+            if isinstance(p, str):
+                v = codes[p] if p in dates else _hashable(tables[p][codes[p]])
+            else:
+                v = p[2] in (tables[name][codes[name]] or ())
+            seen[at] = v
+        return v
 
     def probe_all(p: Any, at: Any) -> Any:
         if isinstance(p, str):
@@ -1101,8 +1121,22 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
         # Months that begin after a death are not paid (engine-wide rule).
         limit = np.where(d == ABSENT, len(starts), np.searchsorted(starts, d, side="right"))
     template = plans[members[0]]
+    unit_month = None
+    if len(units) > 1:
+        mi = np.array([(u.year - 1970) * 12 + u.month - 1 for u in units], dtype=np.int64)
+        if all(u.day == 1 for u in units) and bool((np.diff(mi) == 1).all()):
+            unit_month = mi  # consecutive month starts: bounds by month arithmetic
+
+    def bound(a: int, b: int, op: str, t: Any) -> Any:
+        """How many units of [a, b) start before (lt) or on (le) ``t``, plus ``a``."""
+        if unit_month is None or not isinstance(t, np.ndarray):
+            return a + np.searchsorted(starts[a:b], t, side="left" if op == "lt" else "right")
+        # A month start is on or before t exactly when its month is t's month or earlier
+        # (before t: on or before the day before t).
+        m = _month_index(np, t - 1 if op == "lt" else t)
+        return a + np.clip(m - unit_month[a] + 1, 0, b - a)
+
     for e, (a, b, leaves) in enumerate(template.entries):
-        sub = starts[a:b]
         for j, leaf in enumerate(leaves):
             lo: Any = a
             hi: Any = b
@@ -1111,13 +1145,13 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
                 if lhs == ("on",):
                     # How many of the units start before (lt) or on (le) the date: one search per comparison.
                     bkey = ("bound", a, b, op, rhs)
-                    bound = cache.get(bkey)
-                    if bound is None:
-                        bound = cache[bkey] = a + np.searchsorted(sub, value(rhs), side="left" if op == "lt" else "right")
+                    at = cache.get(bkey)
+                    if at is None:
+                        at = cache[bkey] = bound(a, b, op, value(rhs))
                     if outcome:
-                        hi = np.minimum(hi, bound)
+                        hi = np.minimum(hi, at)
                     else:
-                        lo = np.maximum(lo, bound)
+                        lo = np.maximum(lo, at)
                 else:
                     x, y = value(lhs), value(rhs)
                     m = x < y if op == "lt" else (x <= y if op == "le" else x == y)
