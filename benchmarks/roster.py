@@ -15,8 +15,9 @@ openfisca-core import, for the OpenFisca model of the five monthly national rule
   parsed — IDs checked, dates read, values indexed — and kept; OpenFisca: its numpy input columns);
   the first run, parse included, is printed too;
 * **end to end** (shuangyong) — the CSV file in, results CSV + rejects + summary JSON out;
-* persons per second, and peak memory measured by ``tracemalloc`` in a second, separate
-  run of the same step (tracemalloc slows Python down, so times come from the first run);
+* persons per second (compute: the median of ``--runs`` runs, for both models), and peak
+  memory measured by ``tracemalloc`` in a separate run of the same step (tracemalloc slows
+  Python down, so times come from the untraced runs);
 * whether the five national rules agree with OpenFisca's exact integer-分 reference,
   and how many of OpenFisca's float32 yearly totals are off by more than 1 分.
 
@@ -172,6 +173,20 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.perf_counter() - t
 
 
+def median_time(fn: Callable[[], Any], runs: int) -> tuple[Any, float]:
+    """The median of ``runs`` timed runs (each after the previous result is freed), and the last result."""
+    times = []
+    out = None
+    for _ in range(runs):
+        out = None
+        gc.collect()
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return out, times[len(times) // 2]
+
+
 def peak_mib(fn: Callable[[], Any]) -> float:
     """Peak of memory allocated through Python's allocators (numpy included) while ``fn`` runs."""
     gc.collect()
@@ -195,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-openfisca", action="store_true", help="skip the OpenFisca model")
     ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs (halves the time)")
+    ap.add_argument("--runs", type=int, default=5, help="compute is timed as the median of this many runs, for both models (default 5)")
     args = ap.parse_args(argv)
 
     try:
@@ -226,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         # The first run parses the text columns (IDs checked, dates read, values indexed) and keeps the
         # parse with the roster; the second starts from the parsed roster, as OpenFisca starts from its arrays.
         _, t_parse = timed(compute)
-        run, t_sy = timed(compute)
+        run, t_sy = median_time(compute, args.runs)
         print(f"  shuangyong parse+compute {rate(n, t_parse)}   (text columns in memory, first run)")
         print(f"  shuangyong compute     {rate(n, t_sy)}   rows in {run.rows_in} = {run.computed} computed + {run.rejected} rejected"
               f" ({run.path} road; roster parsed)")
@@ -249,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 m_e2e = peak_mib(end_to_end)
                 print(f"  shuangyong peak memory compute {m_sy:7.1f} MiB, end to end {m_e2e:7.1f} MiB (tracemalloc)")
         if use_of:
-            of, t_of = timed(lambda: ofmodel.run_population(system, cols, args.year))
+            of, t_of = median_time(lambda: ofmodel.run_population(system, cols, args.year), args.runs)
             print(f"  OpenFisca compute      {rate(n, t_of)}   → shuangyong is {t_of / t_sy:5.1f}× its throughput")
             if not args.no_memory:
                 m_of = peak_mib(lambda: ofmodel.run_population(system, cols, args.year))

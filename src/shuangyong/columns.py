@@ -137,6 +137,7 @@ class _Column:
 
     def __init__(self, np: Any, codes: Any, raw: list[Any], parser: Callable[[Any], Any] | None) -> None:
         self.codes = codes
+        self._constant: bool | None = None
         self.raw = raw  # normalised value per code
         self.values: list[Any] = [None] * len(raw)
         bad = [False] * len(raw)
@@ -152,6 +153,13 @@ class _Column:
 
     def present(self) -> Any:
         return self.codes > 0
+
+    def constant(self) -> bool:
+        """Whether every row has the same code (computed once: the parse is kept between runs)."""
+        if self._constant is None:
+            c = self.codes
+            self._constant = not len(c) or int(c.min()) == int(c.max())
+        return self._constant
 
     def bad_rows(self) -> Any:
         return self.bad[self.codes]
@@ -517,6 +525,13 @@ class FactStore:
             self._days[name] = hit
         return hit
 
+    def varies(self, name: str) -> bool | None:
+        """Whether a fact's codes differ between rows, when that is known without looking (else ``None``)."""
+        if name in _COLUMN_FACTS and name != "mental_disorder" and self._every:
+            col = self.p.cols.get(_COLUMN_FACTS[name][0])
+            return False if col is None else not col.constant()
+        return None
+
     def _column_codes(self, name: str) -> Any:
         """Codes of a fact that is one record column's value: the column's own codes, not copied.
 
@@ -638,14 +653,14 @@ class FactStore:
                 self._at[key] = self._age(on)
             elif name == "serving":
                 # ServiceRecord.serving_on: enlisted on or before the date and not yet discharged.
-                enl = self.p.days("enlisted")[self.rows]
-                dis = self.p.days("discharged")[self.rows]
+                enl = self.take(self.p.days("enlisted"))
+                dis = self.take(self.p.days("discharged"))
                 o = on.toordinal() - _EPOCH
                 t = self.table("serving")
                 yes, no = t.code(True), t.code(False)
                 self._at[key] = np.where((enl != _ABSENT) & (enl <= o) & ((dis == _ABSENT) | (o < dis)), yes, no).astype(np.int32)
             elif name == "alive":
-                d = self.p.days("death_date")[self.rows]
+                d = self.take(self.p.days("death_date"))
                 t = self.table("alive")
                 yes, no = t.code(True), t.code(False)
                 self._at[key] = np.where((d == _ABSENT) | (on.toordinal() - _EPOCH < d), yes, no).astype(np.int32)
@@ -726,8 +741,10 @@ class FactStore:
             t = self.table(name)
             lut = np.array([-1 if v is None else t.code(int(v)) for v in col.values], dtype=np.int32)
             codes = lut[self.take(col.codes) if sub is None else self.take(col.codes)[sub]]
-            codes[(codes < 0) & (enl == _ABSENT)] = t.code(0)  # no service record: no years
             rest = np.flatnonzero(codes < 0)
+            none = enl[rest] == _ABSENT
+            codes[rest[none]] = t.code(0)  # no service record: no years
+            rest = rest[~none]
             if len(rest):
                 codes[rest] = self._value_codes(name, self._count_values(name, on, enl[rest], dis[rest]))
             return codes

@@ -574,9 +574,9 @@ def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any
     key, span = _dense(np, key, span)
     # int32 arithmetic is the fast way to mix codes; int64 the fast way to index with the result.
     key = key.astype(np.int64)
-    rep = np.zeros(span, dtype=np.int64)
-    rep[key] = np.arange(n)  # any row of the key will do as its representative
-    return key, rep, span
+    rep = np.zeros(span, dtype=np.int32 if n < 2**31 else np.int64)
+    rep[key] = np.arange(n, dtype=rep.dtype)  # any row of the key will do as its representative
+    return key, rep.astype(np.int64), span
 
 
 _SPAN = 1 << 20
@@ -603,9 +603,10 @@ class Grouping:
     person dies before the last month of the period).
     """
 
-    def __init__(self, np: Any, parts: Sequence[tuple[str, Any, int]], n: int) -> None:
+    def __init__(self, np: Any, parts: Sequence[tuple[str, Any, int]], n: int, known: dict[str, bool] | None = None) -> None:
         # A part with one value for every row does not split groups: only its value is kept.
-        varying = {name for name, c, _ in parts if len(c) and c.min() != c.max()}
+        known = known or {}
+        varying = {name for name, c, _ in parts if len(c) and (known[name] if known.get(name) is not None else c.min() != c.max())}
         self.of_row, rep, self.size = combine(np, [(c, w) for name, c, w in parts if name in varying], n)
         self.rep = rep
         self.codes = {name: c[rep] if name in varying else np.full(self.size, c[0] if len(c) else 0, dtype=c.dtype)
@@ -633,7 +634,7 @@ def profiles(np: Any, facts: Any, names: Iterable[str], months: Sequence[date]) 
     death = facts.days("death_date")
     last = months[-1].toordinal() - EPOCH
     parts.append(("†", ((death != ABSENT) & (death < last)).view(np.int8), 2))
-    return Grouping(np, parts, len(facts.rows))
+    return Grouping(np, parts, len(facts.rows), {name: facts.varies(name) for name, _, _ in parts})
 
 
 class RulePrices:
