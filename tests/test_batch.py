@@ -483,3 +483,18 @@ def test_fen_text_matches_decimal_text() -> None:
 
     for f in (0, 1, 5, 10, 99, 100, 101, 123450, 98187500, -1, -150, -123456):
         assert _fen_text(f) == str(from_fen(f))
+
+
+def test_csv_results_assembled_as_bytes_equal_the_csv_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shuangyong.batch import RosterRun
+
+    run = run_roster(sy.Engine(), SAMPLE, 2024)
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    run.write_results(fast)
+    monkeypatch.setattr(RosterRun, "_csv_columns", lambda self, np: None)
+    run.write_results(slow)
+    assert fast.read_bytes() == slow.read_bytes()
+    with fast.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == run.computed and rows[0]["id_number"].count("*") == 10
+    assert sum(Decimal(r["total"]) for r in rows) == run.total

@@ -60,7 +60,7 @@ from .money import format_amount, format_wan, from_fen, to_fen
 from .periods import Period
 from .record import normalise_record
 from .columns import Parsed, run_columnar
-from .pricing import EncodedColumn
+from .pricing import EncodedColumn, _distinct
 from .roster import Roster, read_roster
 
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
@@ -114,7 +114,11 @@ class _Outcome:
         """Canonical 身份证号 per computed person."""
         if self._keys is None:
             canon = self.canon
-            self._keys = [canon[i] for i in _as_list(self.index)]  # type: ignore[misc]
+            np = _arrays(self.index)
+            if np is not None and len(self.index) == len(canon) and (not len(canon) or int(self.index[-1]) == len(canon) - 1):
+                self._keys = canon  # type: ignore[assignment]  # every row computed, in order: the parse's own list
+            else:
+                self._keys = [canon[i] for i in _as_list(self.index)]  # type: ignore[misc]
         return self._keys
 
     def masked(self, i: int) -> str:
@@ -347,6 +351,16 @@ class RosterRun:
         if (format or _format_of(p)) != "csv":
             write_table(path, header, self.results(), format)
             return
+        np = _numpy()
+        if np is not None and _arrays(o.rows) is not None:
+            columns = self._csv_columns(np)
+            if columns is not None:
+                from .csvout import join_rows
+
+                with p.open("wb") as fh:
+                    fh.write(("\ufeff" + ",".join(header) + "\r\n").encode("utf-8"))
+                    join_rows(np, columns, len(o.rows), fh.write)
+                return
         # CSV column by column: the same text as str(Decimal) of each amount, without a Decimal per cell.
         # Keys are canonical 18-character IDs: mask_id_number's slicing, inline for speed.
         keys = o.keys
@@ -364,6 +378,27 @@ class RosterRun:
                     fh.write("\r\n")
             else:
                 w.writerows(zip(*columns))
+
+    def _csv_columns(self, np: Any) -> list[Any] | None:
+        """The result columns as byte tables for ``csvout.join_rows`` (``None`` when a cell would need quoting)."""
+        from .csvout import number_table, text_table
+
+        o = self._o
+        keys = o.keys
+        n = len(keys)
+        if n == 0 or set(map(len, keys)) != {18}:
+            return None
+        ids = "".join(keys)
+        if not ids.isascii():
+            return None
+        masked = np.frombuffer(ids.encode("ascii"), dtype=np.uint8).reshape(n, 18).copy()
+        masked[:, 4:14] = 42  # the same mask as mask_id_number: 4 + 10 × '*' + 4
+        columns: list[Any] = [(*number_table(np, o.rows), None), (masked, np.full(n, 18, dtype=np.int64), None)]
+        for values, blank in [*((o.fen[c], True) for c in o.codes), (o.total, False)]:
+            uniq, codes = _value_codes(np, values)
+            texts = ["" if (blank and f < 0) else _fen_text(f) for f in uniq.tolist()]
+            columns.append((*text_table(np, texts), codes))
+        return columns
 
     def write_rejects(self, path: str | Path, format: str | None = None) -> None:
         """Write the reject rows: ``row``, masked ``id_number``, ``field``, ``reason``."""
@@ -558,18 +593,18 @@ def _fen_texts(values: Sequence[int], blank_negative: bool) -> list[str]:
         cache: dict[int, str] = {}
         return [cache.get(f) or cache.setdefault(f, "" if (blank_negative and f < 0) else _fen_text(f)) for f in values]
     arr = np.asarray(values, dtype=np.int64)
-    uniq, inv = _unique(np, arr)
+    uniq, inv = _distinct(np, arr)
     texts = np.array(["" if (blank_negative and f < 0) else _fen_text(f) for f in uniq.tolist()], dtype=object)
     return texts[inv].tolist()
 
 
-def _unique(np: Any, arr: Any) -> tuple[Any, Any]:
-    """Distinct values and the index of each element's value (hashing where numpy can: no sort needed)."""
-    try:
-        uniq, inv = np.unique(arr, return_inverse=True, sorted=False)
-    except TypeError:  # numpy before 2.3
-        uniq, inv = np.unique(arr, return_inverse=True)
-    return uniq, inv.reshape(-1)
+def _value_codes(np: Any, values: Any) -> tuple[Any, Any]:
+    """Distinct values of a column and the index of each row's value (an encoded column: from its tables)."""
+    if isinstance(values, EncodedColumn):
+        return values.coded()
+    return _distinct(np, np.asarray(values, dtype=np.int64))
+
+
 
 
 def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Mapping[str, Any]], format: str | None = None) -> None:

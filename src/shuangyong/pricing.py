@@ -760,6 +760,22 @@ class EncodedColumn:
             total += int((np.maximum(v, 0) if positive_only else v).sum())
         return total
 
+    def coded(self) -> tuple[Any, Any]:
+        """(distinct values, the index of each row's value), from the tables where possible."""
+        np = self.np
+        if len(self.layers) == 1:
+            table, of_row, overrides = self.layers[0]
+            # Distinct values of the overrides by hashing (many rows, few values), then one small sorted set.
+            own = [_distinct(np, v.astype(np.int64)) for _, v in overrides]
+            uniq = np.unique(np.concatenate([table.astype(np.int64), *(u for u, _ in own)]))
+            codes = np.searchsorted(uniq, table)[of_row]
+            for (rows, _v), (u, inv) in zip(overrides, own):
+                codes[rows] = np.searchsorted(uniq, u)[inv]
+            return uniq, codes
+        a = self.array().astype(np.int64)
+        uniq, inv = np.unique(a, return_inverse=True)
+        return uniq, inv.reshape(-1)
+
     def texts(self, fmt: Callable[[int], str]) -> list[str]:
         """``fmt`` of every row's value, each distinct value formatted once."""
         np = self.np
@@ -772,6 +788,15 @@ class EncodedColumn:
         uniq, inv = np.unique(values, return_inverse=True)
         words = np.array([fmt(v) for v in uniq.tolist()], dtype=object)
         return words[inv.reshape(-1)].tolist()
+
+
+def _distinct(np: Any, values: Any) -> tuple[Any, Any]:
+    """Distinct values (in any order) and each element's index among them; hashing where numpy can."""
+    try:
+        uniq, inv = np.unique(values, return_inverse=True, sorted=False)
+    except TypeError:  # numpy before 2.3
+        uniq, inv = np.unique(values, return_inverse=True)
+    return uniq, inv.reshape(-1)
 
 
 def _sizes(np: Any, of_row: Any, size: int) -> Any:

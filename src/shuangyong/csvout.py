@@ -1,0 +1,94 @@
+"""CSV rows assembled as bytes with numpy: each column a small table of distinct texts and a code per row.
+
+Roster results have a million rows but few distinct cells per column (an amount repeats for everyone
+with the same grade, 户籍 and months), so a column is given as the bytes of its distinct texts and the
+text of each row, and every row's line is put together in one buffer without a Python string per
+cell.  Only for ASCII texts that need no CSV quoting (digits, ``.``, ``-``, ``*``, ``X``); anything
+else is written with the ``csv`` module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["text_table", "number_table", "join_rows", "plain"]
+
+#: A column for :func:`join_rows`: (bytes of each distinct text, their lengths, which text each row has
+#: — ``None`` when row ``i`` has text ``i``).
+Column = tuple[Any, Any, Any]
+
+
+def plain(text: str) -> bool:
+    """True when ``text`` can be a CSV cell as it is (ASCII, no comma, quote or line break)."""
+    return text.isascii() and not any(ch in text for ch in ',"\r\n')
+
+
+def text_table(np: Any, texts: Sequence[str]) -> tuple[Any, Any]:
+    """The texts as a (K, width) byte table (zero-padded) and their lengths."""
+    lens = np.array([len(t) for t in texts], dtype=np.int64)
+    width = int(lens.max()) if len(texts) else 0
+    tab = np.zeros((len(texts), max(width, 1)), dtype=np.uint8)
+    for i, t in enumerate(texts):
+        if t:
+            tab[i, : len(t)] = np.frombuffer(t.encode("ascii"), dtype=np.uint8)
+    return tab, lens
+
+
+def number_table(np: Any, values: Any) -> tuple[Any, Any]:
+    """Non-negative integers written in decimal, one table row per value."""
+    values = np.asarray(values, dtype=np.int64)
+    if not len(values):
+        return np.zeros((0, 1), dtype=np.uint8), np.zeros(0, dtype=np.int64)
+    lens = np.ones(len(values), dtype=np.int64)
+    top = int(values.max())
+    p = 10
+    while p <= top:
+        lens += values >= p
+        p *= 10
+    width = int(lens.max())
+    tab = np.zeros((len(values), width), dtype=np.uint8)
+    pow10 = 10 ** np.arange(width, dtype=np.int64)
+    for k in range(width):  # digit k from the left: exponent lens - 1 - k
+        exp = lens - 1 - k
+        ok = exp >= 0
+        tab[:, k] = np.where(ok, (values // pow10[np.clip(exp, 0, None)]) % 10 + 48, 0)
+    return tab, lens
+
+
+def join_rows(np: Any, columns: Sequence[Column], n: int, write: Any, chunk: int = 1 << 17) -> None:
+    """Write ``n`` CSV lines (``,`` between cells, CRLF after each) from the columns, chunk by chunk.
+
+    Each table gets its separator appended to every text and is padded to whole 8-byte words, so a
+    chunk of lines is a matrix of words copied slot by slot; dropping the padding bytes in one
+    row-major pass leaves exactly the lines.
+    """
+    if n == 0:
+        return
+    slots = [_slot(np, tab, lengths, b"\r\n" if j == len(columns) - 1 else b",") for j, (tab, lengths, _) in enumerate(columns)]
+    total = sum(t.shape[1] for t, _ in slots)
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        m = np.empty((b - a, total), dtype=np.uint64)
+        keep = np.empty((b - a, total), dtype=np.uint64)
+        c = 0
+        for (t, k), (_, _, codes) in zip(slots, columns):
+            rows = slice(a, b) if codes is None else codes[a:b]
+            w = t.shape[1]
+            m[:, c:c + w] = t[rows]
+            keep[:, c:c + w] = k[rows]
+            c += w
+        write(m.view(np.uint8)[keep.view(np.uint8).view(bool)].tobytes())
+
+
+def _slot(np: Any, tab: Any, lengths: Any, sep: bytes) -> tuple[Any, Any]:
+    """A table with ``sep`` after each text, padded to whole words: (text words, keep-byte words)."""
+    k_rows, w = tab.shape
+    width = -(-(w + len(sep)) // 8) * 8
+    t = np.zeros((k_rows, width), dtype=np.uint8)
+    t[:, :w] = tab
+    at = np.arange(k_rows)
+    for i, ch in enumerate(sep):
+        t[at, lengths + i] = ch
+    keep = (np.arange(width) < (lengths + len(sep))[:, None]).astype(np.uint8)
+    return t.view(np.uint64), keep.view(np.uint64)
