@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 import shuangyong as sy
 from shuangyong.batch import Reject, load_overrides, parse_override, run_roster
 from shuangyong.ids import check_character, normalize_id_number
+from shuangyong.testing import FixturePack
 
 pytest.importorskip("numpy")
 
@@ -106,32 +107,12 @@ def t_discharge(facts: Any, p: Any) -> Any:
     return p.bonus * facts.service_years_up
 
 
-class _Pack:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    @sy.hookimpl
-    def shuangyong_pack_info(self) -> dict[str, Any]:
-        return {"name": "testpack", "version": "0", "title": "测试包", "jurisdictions": ["422827"], "sources": ["test fixture"]}
-
-    @sy.hookimpl
-    def shuangyong_parameters(self, register: Any) -> None:
-        register(self.folder / "t.toml", jurisdiction="422827")
-
-    @sy.hookimpl
-    def shuangyong_rules(self, register: Any) -> None:
-        register(t_gift, jurisdiction="422827")
-        register(t_supplement, jurisdiction="422827", extends="disability_pension")
-        register(t_bus, jurisdiction="422827")
-        register(t_award, jurisdiction="422827")
-        register(t_discharge, jurisdiction="422827")
-
-
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> sy.Engine:
     folder = tmp_path_factory.mktemp("pack")
     (folder / "t.toml").write_text(_TOML, encoding="utf-8")
-    return sy.Engine(plugins=[_Pack(folder)])
+    rules = [t_gift, (t_supplement, {"extends": "disability_pension"}), t_bus, t_award, t_discharge]
+    return sy.Engine(plugins=[FixturePack("testpack", rules, [folder / "t.toml"])])
 
 
 # -- the oracle -------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ engine row by row.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ import shuangyong as sy
 from shuangyong import pricing
 from shuangyong.batch import run_roster
 from shuangyong.ids import check_character
+from shuangyong.testing import FixturePack
 
 np = pytest.importorskip("numpy")
 
@@ -199,29 +199,11 @@ def t_once(facts: Any, p: Any) -> Any:
     return p.amount * facts.service_years_up
 
 
-class _Pack:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    @sy.hookimpl
-    def shuangyong_pack_info(self) -> dict[str, Any]:
-        return {"name": "datepack", "version": "0", "title": "日期测试包", "jurisdictions": ["422827"], "sources": ["test fixture"]}
-
-    @sy.hookimpl
-    def shuangyong_parameters(self, register: Any) -> None:
-        register(self.folder / "t.toml", jurisdiction="422827")
-
-    @sy.hookimpl
-    def shuangyong_rules(self, register: Any) -> None:
-        for r in (t_on_year, t_age, t_dates, t_once):
-            register(r, jurisdiction="422827")
-
-
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> sy.Engine:
     folder = tmp_path_factory.mktemp("datepack")
     (folder / "t.toml").write_text(_TOML, encoding="utf-8")
-    return sy.Engine(plugins=[_Pack(folder)])
+    return sy.Engine(plugins=[FixturePack("datepack", [t_on_year, t_age, t_dates, t_once], [folder / "t.toml"])])
 
 
 @st.composite

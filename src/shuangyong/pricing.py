@@ -38,6 +38,7 @@ from dateutil.relativedelta import relativedelta
 
 from .errors import ShuangyongError
 from .money import to_fen
+from .sharing import ComparedBy
 
 __all__ = ["NeedConcrete", "DateColumn", "OnColumn", "Cond", "explore", "apply_steps", "Leaf", "FAILED"]
 
@@ -131,7 +132,7 @@ def _rd_step(rd: relativedelta) -> tuple[Any, ...] | None:
     return ("rd", rd.years, rd.months, rd.days)
 
 
-class DateColumn:
+class DateColumn(ComparedBy):
     """A present date fact of every row of a key, as a formula sees it (see the module docstring)."""
 
     __slots__ = ("_x", "_key")
@@ -186,24 +187,6 @@ class DateColumn:
                 raise self._concrete()
         return Cond(self._x, self._key, op, rhs)
 
-    def __lt__(self, o: Any) -> Any:
-        return self._cmp(o, "lt")
-
-    def __le__(self, o: Any) -> Any:
-        return self._cmp(o, "le")
-
-    def __gt__(self, o: Any) -> Any:
-        return self._cmp(o, "gt")
-
-    def __ge__(self, o: Any) -> Any:
-        return self._cmp(o, "ge")
-
-    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
-        return self._cmp(o, "eq")
-
-    def __ne__(self, o: Any) -> Any:  # type: ignore[override]
-        return self._cmp(o, "ne")
-
     def __hash__(self) -> int:
         raise self._concrete()
 
@@ -225,7 +208,7 @@ class DateColumn:
         raise self._concrete()
 
 
-class OnColumn:
+class OnColumn(ComparedBy):
     """``facts.on`` for every month of a segment: only ordered comparisons with dates are answered."""
 
     __slots__ = ("_x",)
@@ -240,23 +223,6 @@ class OnColumn:
         if rhs is None:
             raise NeedConcrete("on")
         return Cond(self._x, ("on",), op, rhs)
-
-    def __lt__(self, o: Any) -> Cond:
-        return self._cmp(o, "lt")
-
-    def __le__(self, o: Any) -> Cond:
-        return self._cmp(o, "le")
-
-    def __gt__(self, o: Any) -> Cond:
-        return self._cmp(o, "gt")
-
-    def __ge__(self, o: Any) -> Cond:
-        return self._cmp(o, "ge")
-
-    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
-        raise NeedConcrete("on")
-
-    __ne__ = __eq__
 
     def __hash__(self) -> int:
         raise NeedConcrete("on")

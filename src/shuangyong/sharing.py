@@ -22,7 +22,7 @@ import operator
 from datetime import date, timedelta
 from typing import Any
 
-__all__ = ["TracedDate", "Recorder", "apply_chain", "compile_conditions", "holds", "plain"]
+__all__ = ["TracedDate", "Recorder", "ComparedBy", "apply_chain", "compile_conditions", "holds", "plain"]
 
 _OPS = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge, "eq": operator.eq, "ne": operator.ne}
 
@@ -92,7 +92,36 @@ def plain(v: Any) -> Any:
     return v._d if isinstance(v, TracedDate) else v
 
 
-class TracedDate(date):
+class ComparedBy:
+    """The six comparisons of a stand-in, each handed to its ``_cmp(other, op)``."""
+
+    __slots__ = ()
+
+    def _cmp(self, other: Any, op: str) -> Any:
+        raise NotImplementedError
+
+    def __lt__(self, other: Any) -> Any:
+        return self._cmp(other, "lt")
+
+    def __le__(self, other: Any) -> Any:
+        return self._cmp(other, "le")
+
+    def __gt__(self, other: Any) -> Any:
+        return self._cmp(other, "gt")
+
+    def __ge__(self, other: Any) -> Any:
+        return self._cmp(other, "ge")
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._cmp(other, "eq")
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._cmp(other, "ne")
+
+    __hash__ = None  # type: ignore[assignment]  # each stand-in says what hashing means for it
+
+
+class TracedDate(ComparedBy, date):
     """A date that records how a formula uses it (see the module docstring)."""
 
     __slots__ = ("_d", "_pos", "_chain", "_rec")
@@ -125,24 +154,6 @@ class TracedDate(date):
         if self._rec.active:
             self._rec.conditions.append((self._pos, self._chain, op, other, result))
         return result
-
-    def __lt__(self, other: Any) -> Any:
-        return self._cmp(other, "lt")
-
-    def __le__(self, other: Any) -> Any:
-        return self._cmp(other, "le")
-
-    def __gt__(self, other: Any) -> Any:
-        return self._cmp(other, "gt")
-
-    def __ge__(self, other: Any) -> Any:
-        return self._cmp(other, "ge")
-
-    def __eq__(self, other: Any) -> Any:
-        return self._cmp(other, "eq")
-
-    def __ne__(self, other: Any) -> Any:
-        return self._cmp(other, "ne")
 
     def __hash__(self) -> int:
         self._rec.exact(self)

@@ -33,13 +33,44 @@ from typing import Any
 
 from .calc import evaluate_expression
 from .engine import Engine, Entitlement
+from .plugins import hookimpl
 from .ids import check_character
 from .model import Person
 from .money import ROUNDINGS
 from .periods import parse_period
 
 __all__ = ["synthetic_id", "person_from_case", "load_cases", "case_params", "check_case", "check_explanation_reproduces",
-           "check_installed_pack"]
+           "check_installed_pack", "FixturePack"]
+
+
+class FixturePack:
+    """A throwaway rule pack for tests: rules and parameter files registered for one jurisdiction.
+
+    ``rules`` are :class:`BenefitRule` objects, or ``(rule, {"extends": "code"})`` pairs for
+    registration options; ``parameters`` are TOML files.  ``sy.Engine(plugins=[FixturePack(...)])``
+    loads it next to the national rules, through the same hooks as any installed pack.
+    """
+
+    def __init__(self, name: str, rules: list[Any], parameters: list[Path] = (), jurisdiction: str = "422827") -> None:  # type: ignore[assignment]
+        self.name = name
+        self.rules = list(rules)
+        self.parameters = list(parameters)
+        self.jurisdiction = jurisdiction
+
+    @hookimpl
+    def shuangyong_pack_info(self) -> dict[str, Any]:
+        return {"name": self.name, "version": "0", "title": self.name, "jurisdictions": [self.jurisdiction], "sources": ["test fixture"]}
+
+    @hookimpl
+    def shuangyong_parameters(self, register: Any) -> None:
+        for path in self.parameters:
+            register(path, jurisdiction=self.jurisdiction)
+
+    @hookimpl
+    def shuangyong_rules(self, register: Any) -> None:
+        for item in self.rules:
+            rule, options = item if isinstance(item, tuple) else (item, {})
+            register(rule, jurisdiction=self.jurisdiction, **options)
 
 
 def synthetic_id(region: str, born: date | str, seq: int = 123) -> str:
