@@ -368,24 +368,20 @@ def atoms_of(leaves: Iterable[Leaf]) -> list[Any]:
 # -- dates as arrays ------------------------------------------------------------------------------------
 
 
-def _calendar(np: Any, lo: int, hi: int) -> tuple[Any, Any, Any]:
-    """(year, month, day) of every day from ``lo`` to ``hi`` (days since 1970)."""
-    d = np.arange(lo, hi + 1).astype("datetime64[D]")
-    m = d.astype("datetime64[M]")
-    mi = m.astype(np.int64)
-    return mi // 12 + 1970, mi % 12 + 1, (d - m.astype("datetime64[D]")).astype(np.int64) + 1
+def _tabulated(np: Any, values: Any, fn: Callable[[Any], Any]) -> Any:
+    """``fn`` (vectorised) of every value, through a table over the span of the values when it is small.
 
-
-def ymd(np: Any, days: Any) -> tuple[Any, Any, Any]:
-    """Year, month and day of days since 1970 (arrays); a table of the days spanned when it is small."""
-    if not len(days):
-        return days, days, days
-    lo, hi = int(days.min()), int(days.max())
+    Dates in a roster span a few decades: computing on the ~20,000 days spanned and gathering is far
+    cheaper than calendar arithmetic on a million cells.  ``fn`` may return a tuple of arrays.
+    """
+    if not len(values):
+        return fn(values)
+    lo, hi = int(values.min()), int(values.max())
     if hi - lo > 200_000:
-        return _ymd_direct(np, days)
-    y, m, d = _calendar(np, lo, hi)
-    at = days - lo
-    return y[at], m[at], d[at]
+        return fn(values)
+    table = fn(np.arange(lo, hi + 1, dtype=np.int64))
+    at = values - lo
+    return tuple(t[at] for t in table) if isinstance(table, tuple) else table[at]
 
 
 def _ymd_direct(np: Any, days: Any) -> tuple[Any, Any, Any]:
@@ -395,22 +391,28 @@ def _ymd_direct(np: Any, days: Any) -> tuple[Any, Any, Any]:
     return mi // 12 + 1970, mi % 12 + 1, (d - m.astype("datetime64[D]")).astype(np.int64) + 1
 
 
+def ymd(np: Any, days: Any) -> tuple[Any, Any, Any]:
+    """Year, month and day of days since 1970 (arrays)."""
+    return _tabulated(np, days, lambda d: _ymd_direct(np, d))  # type: ignore[no-any-return]
+
+
 def _month_starts(np: Any, months: Any) -> Any:
     """Days since 1970 of the first day of each month (months counted from 1970-01)."""
-    if not len(months):
-        return months
-    lo, hi = int(months.min()), int(months.max())
-    table = np.arange(lo, hi + 2).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    return table[months - lo]
+    return _tabulated(np, months, lambda m: m.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64))
 
 
 def _month_days(np: Any, months: Any) -> Any:
     """Days in each month, months counted from 1970-01."""
-    if not len(months):
-        return months
-    lo, hi = int(months.min()), int(months.max())
-    table = np.arange(lo, hi + 2).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    return table[months - lo + 1] - table[months - lo]
+    return _tabulated(np, months, lambda m: _month_starts(np, m + 1) - _month_starts(np, m))
+
+
+def _month_index(np: Any, days: Any) -> Any:
+    """Months since 1970-01 of days since 1970."""
+    return _tabulated(np, days, lambda d: d.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
+
+
+def _day_of_month(np: Any, days: Any) -> Any:
+    return _tabulated(np, days, lambda d: _ymd_direct(np, d)[2])
 
 
 def _compose(np: Any, y: Any, m: Any, d: Any) -> Any:
@@ -473,28 +475,6 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
     days = joined()
     ok &= (days >= _MIN_DAYS) & (days <= _MAX_DAYS)
     return days, ok
-
-
-def _month_index(np: Any, days: Any) -> Any:
-    """Months since 1970-01 of days since 1970 (a table of the days spanned when it is small)."""
-    if not len(days):
-        return days
-    lo, hi = int(days.min()), int(days.max())
-    if hi - lo > 200_000:
-        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    table = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    return table[days - lo]
-
-
-def _day_of_month(np: Any, days: Any) -> Any:
-    if not len(days):
-        return days
-    lo, hi = int(days.min()), int(days.max())
-    if hi - lo > 200_000:
-        return _ymd_direct(np, days)[2]
-    d = np.arange(lo, hi + 1).astype("datetime64[D]")
-    table = (d - d.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int32) + 1
-    return table[days - lo]
 
 
 # -- pricing a rule over rows ------------------------------------------------------------------------
