@@ -24,8 +24,14 @@ arithmetic: exact, because every leaf was priced by the engine's own code.
 
 Anything a stand-in cannot answer (a date's ``year``, formatting it, ``facts.on == …``) raises
 :class:`NeedConcrete`; the key is then priced again with real dates or real months.  The slowest
-fallback, :func:`price_concrete`, groups rows by every input value including whole dates and prices
-each distinct combination unit by unit — still once per combination, never once per person.
+fallback groups rows by every input value including whole dates and prices each distinct
+combination unit by unit — still once per combination, never once per person.
+
+Around that core: :func:`profiles` groups the rows once by every fact the rules read, so keys are
+formed over profiles, not rows; what a formula read (for a set fact, the memberships it tested)
+decides which keys share an exploration, and explorations are kept on the engine; a rule's answers
+come back as :class:`RulePrices` per profile plus the rows priced one by one, and are handed on as
+:class:`EncodedColumn` s.  ``docs/columnar.md`` tells the whole story.
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ from .errors import ShuangyongError
 from .money import to_fen
 from .sharing import ComparedBy
 
-__all__ = ["NeedConcrete", "DateColumn", "OnColumn", "Cond", "explore", "apply_steps", "Leaf", "FAILED"]
+__all__ = ["NeedConcrete", "DateColumn", "OnColumn", "Cond", "Leaf", "FAILED", "explore", "apply_steps", "ymd", "combine",
+           "Grouping", "profiles", "Segment", "RulePrices", "EncodedColumn", "price_rule", "ABSENT", "DATE_FACTS"]
 
 EPOCH = date(1970, 1, 1).toordinal()
 #: Days since 1970 of a date that is not there (int32 day arrays: half the memory traffic of int64).
@@ -355,14 +362,6 @@ def explore(run: Callable[[dict[str, Any], Any], Any], values: dict[str, Any], d
 def shape_of(leaves: Sequence[Leaf]) -> tuple[Any, ...]:
     """What must be evaluated over the rows: the comparisons of each leaf (not the amounts)."""
     return tuple(leaf.conds for leaf in leaves)
-
-
-def atoms_of(leaves: Iterable[Leaf]) -> list[Any]:
-    out: dict[Any, None] = {}
-    for leaf in leaves:
-        for atom, _ in leaf.conds:
-            out.setdefault(atom, None)
-    return list(out)
 
 
 # -- dates as arrays ------------------------------------------------------------------------------------
@@ -695,7 +694,7 @@ class EncodedColumn:
             a = self.array()
             return int(a[a > 0].sum()) if positive_only else int(a.sum())
         table, of_row, overrides = self.layers[0]
-        sizes = _sizes(np, of_row, len(table))
+        sizes = np.bincount(of_row, minlength=len(table))
         t = table.astype(np.int64)
         if positive_only:
             t = np.maximum(t, 0)
@@ -743,10 +742,6 @@ def _distinct(np: Any, values: Any) -> tuple[Any, Any]:
     except TypeError:  # numpy before 2.3
         uniq, inv = np.unique(values, return_inverse=True)
     return uniq, inv.reshape(-1)
-
-
-def _sizes(np: Any, of_row: Any, size: int) -> Any:
-    return np.bincount(of_row, minlength=size)
 
 
 def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Grouping, facts: Any, period: Any,
