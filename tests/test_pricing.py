@@ -11,6 +11,7 @@ engine row by row.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -252,3 +253,31 @@ def test_dates_in_every_use_batch_equals_one_by_one(engine: sy.Engine, records: 
         for ent in res:
             assert by_row[i][ent.rule] == ent.amount, (i, ent.rule, by_row[i][ent.rule], ent.amount, ent.reason)
         assert by_row[i]["total"] == res.total
+
+
+@sy.rule(code="t_sets", period="monthly", title=("集合", "sets"), inputs=("categories",), params=("t.amount",), basis=_BASIS)
+def t_sets(facts: Any, p: Any) -> Any:
+    # Set code that receives the categories as an argument, not as ``self``.
+    held = set(facts.categories)
+    if sy.Category.COMBAT_VETERAN not in held:
+        return sy.NotEligible("非参战", "not combat")
+    if {sy.Category.DISABLED_VETERAN}.isdisjoint(facts.categories):
+        return p.amount
+    return p.amount * 2
+
+
+def test_set_facts_used_as_arguments_are_read_whole(tmp_path: Path) -> None:
+    (tmp_path / "t.toml").write_text(_TOML, encoding="utf-8")
+    engine = sy.Engine(plugins=[FixturePack("setpack", [t_sets], [tmp_path / "t.toml"])])
+    cats = ["参战退役人员", "残疾军人", "参战退役人员、残疾军人", "", "烈士遗属", "烈士遗属、参战退役人员"]
+    records = []
+    for i, c in enumerate(cats * 3):
+        first17 = f"422827{1950 + i:04d}0101{i:03d}"
+        rec = {"身份证号": first17 + check_character(first17), "行政区划代码": "422827", "类别": c}
+        if "残疾军人" in c:
+            rec.update({"伤残等级": "6", "伤残性质": "因战", "评残时间": "2000-01-01"})
+        records.append(rec)
+    run = run_roster(engine, records, sy.Period.year(2024))
+    got = {r["row"]: r["t_sets"] for r in run.results()}
+    for i, rec in enumerate(records, 1):
+        assert got[i] == engine.entitlements(sy.Person.from_record(rec), sy.Period.year(2024))["t_sets"].amount, (i, rec["类别"])

@@ -36,7 +36,8 @@ come back as :class:`RulePrices` per profile plus the rows priced one by one, an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -291,39 +292,47 @@ class _Reads(dict):  # type: ignore[type-arg]
         return v
 
 
-class _Members(frozenset):  # type: ignore[type-arg]
-    """A set fact that notes each membership tested; any other use notes the whole set."""
+class _Members(AbstractSet[Any]):
+    """A set fact that notes each membership tested; any other use notes the whole set.
 
-    def __new__(cls, items: Any, seen: set[Any], name: str) -> _Members:
-        self = super().__new__(cls, items)
+    Not a ``frozenset`` subclass on purpose: C code handed a real set as an argument
+    (``set(x)``, ``{a}.isdisjoint(x)``) reads its table directly, past any method that could note
+    the use; an abstract set is always read through the methods below.
+    """
+
+    __slots__ = ("_items", "_seen", "_name")
+
+    def __init__(self, items: frozenset[Any], seen: set[Any], name: str) -> None:
+        self._items = items
         self._seen = seen
         self._name = name
-        return self
 
     def __contains__(self, item: object) -> bool:
         self._seen.add(("in", self._name, item))
-        return frozenset.__contains__(self, item)
+        return item in self._items
 
-    def __reduce__(self) -> Any:
-        return (frozenset, (frozenset(self),))
-
-
-def _whole(method: str) -> Any:
-    base = getattr(frozenset, method)
-
-    def use(self: _Members, *args: Any) -> Any:
+    def _whole(self) -> frozenset[Any]:
         self._seen.add(self._name)
-        return base(frozenset(self), *args)
+        return self._items
 
-    use.__name__ = method
-    return use
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._whole())
 
+    def __len__(self) -> int:
+        return len(self._whole())
 
-for _m in ("__iter__", "__len__", "__eq__", "__ne__", "__hash__", "__le__", "__lt__", "__ge__", "__gt__", "__and__", "__or__",
-           "__sub__", "__xor__", "__rand__", "__ror__", "__rsub__", "__rxor__", "__bool__", "isdisjoint", "issubset", "issuperset",
-           "intersection", "union", "difference", "symmetric_difference", "copy", "__repr__", "__str__", "__format__"):
-    if hasattr(frozenset, _m):
-        setattr(_Members, _m, _whole(_m))
+    def __hash__(self) -> int:
+        return hash(self._whole())
+
+    def __eq__(self, other: object) -> bool:
+        return self._whole() == (other._whole() if isinstance(other, _Members) else other)
+
+    def __repr__(self) -> str:
+        return repr(self._whole())
+
+    @classmethod
+    def _from_iterable(cls, it: Any) -> frozenset[Any]:
+        return frozenset(it)
 
 
 def explore(run: Callable[[dict[str, Any], Any], Any], values: dict[str, Any], date_facts: Sequence[str],
