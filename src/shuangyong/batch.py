@@ -454,6 +454,8 @@ def run_roster(
 
         region = validate_region(region, "--region")
     roster = read_roster(source, encoding=encoding)
+    if progress is not None:
+        progress(0, len(roster))
     if not any(k == "id_number" for k in roster.keys.values()) and len(roster):
         raise RosterError(f"{roster.source}: no 身份证号 (id_number) column; columns are {', '.join(roster.headers)}")
     adj: dict[str, list[Adjustment]] = {}

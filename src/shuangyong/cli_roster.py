@@ -64,15 +64,17 @@ def run(args: argparse.Namespace) -> int:
         bar = None if getattr(args, "quiet", False) else ProgressBar(sys.stderr)
         result = run_roster(engine, args.roster, args.period, region=getattr(args, "region", None), overrides=overrides,
                             progress=bar, encoding=getattr(args, "encoding", None))
-        if bar is not None:
-            bar.close()
         fmt = getattr(args, "format", None)
         if getattr(args, "out", None):
+            if bar is not None:
+                bar.note("写出结果 writing results")
             result.write_results(args.out, fmt)
         if getattr(args, "rejects", None):
             result.write_rejects(args.rejects, fmt)
         if getattr(args, "summary", None):
             result.write_summary(args.summary)
+        if bar is not None:
+            bar.close()
     except ShuangyongError as e:
         print(f"shuangyong entitle: {e}", file=sys.stderr)
         return 1
@@ -99,17 +101,28 @@ class ProgressBar:
         self.enabled = bool(getattr(stream, "isatty", lambda: False)())
         self.drawn = False
         self._last = 0.0
+        self._state = (0, 0)
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
+        self._state = (done, total)
         if now - self.started < self.delay or (now - self._last < 0.1 and done < total):
             return
         self._last = now
+        self._draw(now, "")
+
+    def note(self, text: str) -> None:
+        """Show what the run is doing now (reading, writing) next to the bar, once it is drawn at all."""
+        if self.enabled and time.monotonic() - self.started >= self.delay:
+            self._draw(time.monotonic(), text)
+
+    def _draw(self, now: float, text: str) -> None:
+        done, total = self._state
         frac = done / total if total else 1.0
         filled = int(self.width * frac)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done:,}/{total:,} {now - self.started:5.1f}s")
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done:,}/{total:,} {now - self.started:5.1f}s {text}")
         self.stream.flush()
         self.drawn = True
 
