@@ -173,9 +173,13 @@ def t_on_year(facts: Any, p: Any) -> Any:
 
 @sy.rule(code="t_age", period="monthly", title=("按年龄", "by age"), inputs=("age", "hukou"), params=("t.amount",), basis=_BASIS)
 def t_age(facts: Any, p: Any) -> Any:
-    # A date-dependent fact that changes within the year (a birthday).
+    # A date-dependent fact that changes within the year (a birthday), compared every way.
     if facts.hukou is not sy.Hukou.RURAL or facts.age < 70:
         return sy.NotEligible("不符合", "no")
+    if 80 <= facts.age:
+        return p.amount * 2
+    if facts.age > 75 and facts.age <= 78:
+        return p.amount + 1
     return p.amount
 
 
@@ -209,7 +213,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> sy.Engine:
 
 @st.composite
 def _person(draw: Any) -> dict[str, Any]:
-    born = draw(st.dates(date(1930, 1, 1), date(1990, 12, 31)))
+    born = draw(st.one_of(st.dates(date(1930, 1, 1), date(1990, 12, 31)),
+                          st.sampled_from([date(1944, 2, 29), date(1948, 2, 29), date(1952, 2, 29), date(1954, 3, 1), date(1945, 12, 31)])))
     first17 = f"422827{born:%Y%m%d}{draw(st.integers(0, 999)):03d}"
     rec: dict[str, Any] = {"身份证号": first17 + check_character(first17), "行政区划代码": "422827",
                            "户籍": draw(st.sampled_from(["农村", "城镇"])),
@@ -232,7 +237,7 @@ def _person(draw: Any) -> dict[str, Any]:
 @settings(max_examples=int(__import__("os").environ.get("SY_EXAMPLES", "60")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(records=st.lists(_person(), min_size=1, max_size=30),
-       period=st.sampled_from([sy.Period.year(2024), sy.Period.year(2023), sy.Period.month(2024, 8)]))
+       period=st.sampled_from([sy.Period.year(2024), sy.Period.year(2023), sy.Period.month(2024, 8), sy.Period.year(2025)]))
 def test_dates_in_every_use_batch_equals_one_by_one(engine: sy.Engine, records: list[dict[str, Any]], period: sy.Period) -> None:
     run = run_roster(engine, records, period)
     assert run.path in ("columnar", "mixed")
@@ -281,3 +286,29 @@ def test_set_facts_used_as_arguments_are_read_whole(tmp_path: Path) -> None:
     got = {r["row"]: r["t_sets"] for r in run.results()}
     for i, rec in enumerate(records, 1):
         assert got[i] == engine.entitlements(sy.Person.from_record(rec), sy.Period.year(2024))["t_sets"].amount, (i, rec["类别"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(born=st.dates(date(1900, 1, 1), date(2000, 12, 31)), years=st.integers(0, 110))
+def test_birthday_step_is_the_first_day_of_an_age(born: date, years: int) -> None:
+    # The first day on which shuangyong.facts counts the person as ``years`` old.
+    def age(on: date) -> int:
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+    got, ok = pricing.apply_steps(np, np.array([born.toordinal() - EPOCH]), [("birthday", years)])
+    day = date.fromordinal(int(got[0]) + EPOCH)
+    assert ok[0] and age(day) == years and age(day - timedelta(days=1)) == years - 1
+
+
+def test_age_compared_with_years_is_a_comparison_with_a_birthday() -> None:
+    x = pricing._Explorer(())
+    a = pricing.AgeColumn(x, pricing.OnColumn(x))
+    first, second = bool(a >= 60), bool(70 <= a)  # one branch of each is explored first
+    assert isinstance(first, bool) and isinstance(second, bool) and len(x.pending) == 2
+    atoms = [atom for atom, _ in x.taken]
+    assert atoms[0] == (("on",), "lt", ("fact", "birth_date", (("birthday", 60),)))
+    assert atoms[1] == (("on",), "lt", ("fact", "birth_date", (("birthday", 70),)))
+    with pytest.raises(pricing.NeedConcrete):
+        a + 1  # noqa: B018
+    with pytest.raises(pricing.NeedConcrete):
+        bool(a == 60)

@@ -47,7 +47,7 @@ from .errors import ShuangyongError
 from .money import to_fen
 from .sharing import ComparedBy
 
-__all__ = ["NeedConcrete", "DateColumn", "OnColumn", "Cond", "Leaf", "FAILED", "explore", "apply_steps", "ymd", "combine",
+__all__ = ["NeedConcrete", "DateColumn", "OnColumn", "AgeColumn", "Cond", "Leaf", "FAILED", "explore", "apply_steps", "ymd", "combine",
            "Grouping", "profiles", "Segment", "RulePrices", "EncodedColumn", "price_rule", "ABSENT", "DATE_FACTS"]
 
 EPOCH = date(1970, 1, 1).toordinal()
@@ -255,6 +255,60 @@ class OnColumn(ComparedBy):
     __radd__ = __sub__ = __rsub__ = __add__
 
 
+class AgeColumn(ComparedBy):
+    """``facts.age`` on the columnar road: compared with whole years it is a comparison of the date
+    priced with the person's birthday of that age (``age >= 60`` ⟺ ``on >= 60th birthday``).
+
+    The birthday of a 29 February birth is 1 March in other years, as ``shuangyong.facts`` counts
+    age.  Anything else done with the age (arithmetic, equality) asks for real values.
+    """
+
+    __slots__ = ("_x", "_on")
+
+    def __init__(self, x: _Explorer, on: Any) -> None:
+        self._x = x
+        self._on = on  # an OnColumn, or the real date priced
+
+    def _birthday(self, years: int) -> DateColumn:
+        return DateColumn(self._x, ("fact", "birth_date", (("birthday", years),)))
+
+    def _cmp(self, other: Any, op: str) -> Any:
+        if type(other) is not int or op in ("eq", "ne"):
+            raise NeedConcrete("age")
+        if op == "lt":
+            return self._on < self._birthday(other)
+        if op == "le":
+            return self._on < self._birthday(other + 1)
+        if op == "gt":
+            return self._on >= self._birthday(other + 1)
+        return self._on >= self._birthday(other)
+
+    def __hash__(self) -> int:
+        raise NeedConcrete("age")
+
+    def __getattr__(self, name: str) -> Any:
+        raise NeedConcrete("age")
+
+    def __bool__(self) -> bool:
+        raise NeedConcrete("age")
+
+    def __index__(self) -> int:
+        raise NeedConcrete("age")
+
+    def __str__(self) -> str:
+        raise NeedConcrete("age")
+
+    __repr__ = __int__ = __float__ = __str__  # type: ignore[assignment]
+
+    def __format__(self, spec: str) -> str:
+        raise NeedConcrete("age")
+
+    def __add__(self, o: Any) -> Any:
+        raise NeedConcrete("age")
+
+    __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __floordiv__ = __neg__ = __add__
+
+
 # -- exploring one key ------------------------------------------------------------------------------
 
 
@@ -336,13 +390,14 @@ class _Members(AbstractSet[Any]):
 
 
 def explore(run: Callable[[dict[str, Any], Any], Any], values: dict[str, Any], date_facts: Sequence[str],
-            symbolic_on: bool, reads: set[str] | None = None) -> list[Leaf]:
+            symbolic_on: bool, reads: set[str] | None = None, age_on: date | None = None) -> list[Leaf]:
     """Every path of one formula run on one key: ``run(values, on)`` is called once per path.
 
     ``date_facts`` are handed over as :class:`DateColumn`; ``facts.on`` is an :class:`OnColumn` when
     ``symbolic_on``.  A :class:`ShuangyongError` in a run is a failed leaf; :class:`NeedConcrete`
     propagates (the caller prices the key again with real values).  ``reads`` collects the facts
-    the formula read on any path: a key that agrees on those has the very same leaves.
+    the formula read on any path: a key that agrees on those has the very same leaves.  With
+    ``age_on`` (the real date priced), ``age`` is an :class:`AgeColumn`.
     """
     leaves: list[Leaf] = []
     stack: list[tuple[bool, ...]] = [()]
@@ -354,12 +409,15 @@ def explore(run: Callable[[dict[str, Any], Any], Any], values: dict[str, Any], d
         vals.seen = seen
         for name in date_facts:
             dict.__setitem__(vals, name, DateColumn(x, ("fact", name, ())))
+        on = OnColumn(x) if symbolic_on else None
+        if age_on is not None:
+            dict.__setitem__(vals, "age", AgeColumn(x, on if on is not None else age_on))
         try:
-            result = run(vals, OnColumn(x) if symbolic_on else None)
+            result = run(vals, on)
         except ShuangyongError:
-            if date_facts or symbolic_on:
+            if date_facts or symbolic_on or age_on is not None:
                 # A stand-in may be what made it fail: let real values decide.
-                raise NeedConcrete(date_facts[0] if date_facts else "on") from None
+                raise NeedConcrete(date_facts[0] if date_facts else ("age" if age_on is not None else "on")) from None
             result = FAILED
         leaves.append(Leaf(tuple(x.taken), result))
         stack.extend(reversed(x.pending))
@@ -466,6 +524,16 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
             good &= d <= _month_days(np, (y - 1970) * 12 + (m - 1))
             ok &= good
             d = np.where(good, d, 1)
+        elif kind == "birthday":  # the birthday of an age: + years, 29 February → 1 March outside leap years
+            if y is None:
+                y, m, d = ymd(np, days)
+            y = y + step[1]
+            leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+            moved = (m == 2) & (d == 29) & ~leap
+            m, d = np.where(moved, 3, m), np.where(moved, 1, d)
+            good = (y >= 1) & (y <= 9999)
+            ok &= good
+            y = np.where(good, y, 1970)
         else:  # ("rd", years, months, days): years and months first, the day clipped to the month, then days
             _, years, months, extra = step
             if y is None:
@@ -489,6 +557,8 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
 
 #: Facts that are a date of the record (``None`` when absent); every other non-dated fact is keyed by value.
 DATE_FACTS = frozenset({"birth_date", "enlisted", "discharged", "disability_assessed", "member_death_date", "death_date"})
+#: Date-dependent facts handed to formulas as stand-ins rather than keyed by their value on each unit.
+STAND_IN_FACTS = frozenset({"age"})
 
 
 class Segment:
@@ -576,7 +646,7 @@ def profiles(np: Any, facts: Any, names: Iterable[str], months: Sequence[date]) 
     from .facts import DATED_FACTS
 
     parts: list[tuple[str, Any, int]] = []
-    for name in sorted(set(names) | {"region"}):
+    for name in sorted((set(names) - STAND_IN_FACTS) | {"region"}):
         if name in DATE_FACTS:
             parts.append((name, (facts.days(name) != ABSENT).view(np.int8), 2))
         elif name in DATED_FACTS:
@@ -775,7 +845,7 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
                 pay = date(y, rule.pay_on[0], 28)
             if pay in period:
                 units.append(pay)
-    dated = [f for f in rule.inputs if f in DATED_FACTS]
+    dated = [f for f in rule.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
     months = [m.start for m in period.months()]
     # The profiles hold date-dependent facts on the first month and whether they change on any
     # later month start: exact on any unit that is a month start of the period.
@@ -830,7 +900,7 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
 
     rule = reg.rule
     static = [f for f in rule.inputs if f not in DATED_FACTS]
-    dated = [f for f in rule.inputs if f in DATED_FACTS]
+    dated = [f for f in rule.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
     dates = [f for f in static if f in DATE_FACTS]
     plain = [f for f in static if f not in DATE_FACTS]
     valued = plain + dated
@@ -1043,7 +1113,7 @@ def _explore_key(engine: Any, reg: Any, region: str, codes: dict[str, int], tabl
         return engine._evaluate(reg, region, on, vals, seg.resolved, None, None, seen_on)
 
     try:
-        leaves: Any = explore(run, values, symbolic, symbolic_on, reads)
+        leaves: Any = explore(run, values, symbolic, symbolic_on, reads, on if "age" in reg.rule.inputs else None)
     except NeedConcrete as e:
         leaves = "on" if e.what == "on" and symbolic_on else "dates"
         reads = set(codes)  # a fallback is kept for this very key only
