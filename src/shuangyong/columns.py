@@ -23,7 +23,7 @@ from .money import to_fen
 from .periods import Period
 from .pricing import ABSENT as _ABSENT
 from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
-from .roster import CodedColumn, Roster
+from .roster import CodedColumn, Roster, index_cells
 
 # == the columnar road ====================================================================
 #
@@ -101,25 +101,6 @@ def _vkey(v: Any) -> Any:
     except TypeError:
         return (type(v), repr(v))
     return (type(v), v)
-
-
-def _index(np: Any, col: Sequence[Any]) -> tuple[list[Any], Any]:
-    """A column's distinct values in order of first appearance, and each cell's index among them."""
-    try:
-        # C-speed: distinct values, then each cell's index.
-        local = {v: i for i, v in enumerate(dict.fromkeys(col))}
-        return list(local), np.fromiter(map(local.__getitem__, col), dtype=np.int64, count=len(col))
-    except TypeError:  # unhashable cells (JSON lists): key them by their repr
-        keyed: dict[Any, int] = {}
-        distinct: list[Any] = []
-        idx: list[int] = []
-        for v in col:
-            k = _vkey(v)
-            if k not in keyed:
-                keyed[k] = len(distinct)
-                distinct.append(v)
-            idx.append(keyed[k])
-        return distinct, idx
 
 
 def _norm(v: Any) -> Any:
@@ -228,7 +209,7 @@ class Parsed:
             if isinstance(col, CodedColumn):  # read as codes already (the array CSV reader)
                 distinct, idx = col.values, col.codes
             else:
-                distinct, idx = _index(np, col)
+                distinct, idx = index_cells(np, col)
             # Normalise each distinct value once; a text cell keys by itself (no other key type
             # equals a str), anything else by _vkey.
             normed = [(v.strip() or None) if type(v) is str and v.isascii() else _norm(v) for v in distinct]
@@ -420,8 +401,6 @@ _COLUMN_FACTS: dict[str, tuple[str, str, Any]] = {
     "service_type": ("service_type", "enlisted", None), "education": ("education", "enlisted", None),
     "hardship": ("hardship", "enlisted", frozenset()), "awards": ("awards", "", ()),
 }
-#: Facts that are a record column read only with a service record, and their value without one (or when empty).
-_SERVICE_COLUMN_FACTS: dict[str, Any] = {"service_type": None, "hardship": frozenset(), "education": None}
 #: Facts that count whole years (or months) of service.
 _SERVICE_COUNT_FACTS = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
 #: Facts whose value depends on the date priced.
@@ -638,8 +617,6 @@ class FactStore:
                 self._fixed[name] = self._column_codes(name)
             if name not in self._fixed and name in _DATE_COLUMN_FACTS:
                 self._fixed[name] = self._date_column(name)
-            if name not in self._fixed and name in _SERVICE_COLUMN_FACTS:
-                self._fixed[name] = self._service_column(name)
             if name not in self._fixed:
                 first, inv = self.combos(name)
                 per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
@@ -691,19 +668,6 @@ class FactStore:
             out = np.where(present, out, none)
         return out
 
-    def _service_column(self, name: str) -> Any:
-        """Codes of a service-record field (``service_type``, ``hardship``, ``education``), vectorised."""
-        np = self.np
-        t = self.table(name)
-        default = _SERVICE_COLUMN_FACTS[name]
-        none = t.code(default)
-        col = self.p.cols.get(name)
-        enl = self.p.cols.get("enlisted")
-        if col is None or enl is None:
-            return np.full(len(self.rows), none, dtype=np.int64)
-        lut = np.array([t.code(default if v is None else v) for v in col.values], dtype=np.int64)
-        return np.where(enl.codes[self.rows] > 0, lut[col.codes[self.rows]], none)
-
     def _serving_rows(self) -> Any:
         """Rows whose service record has no discharge date: their counts depend on the date."""
         if self._svc_serving is None:
@@ -740,7 +704,7 @@ class FactStore:
             col = self.p.cols["conscript_years"]
             t = self.table(name)
             lut = np.array([-1 if v is None else t.code(int(v)) for v in col.values], dtype=np.int32)
-            codes = lut[self.take(col.codes) if sub is None else self.take(col.codes)[sub]]
+            codes = lut[self.take(col.codes) if sub is None else col.codes[self.rows[sub]]]
             rest = np.flatnonzero(codes < 0)
             none = enl[rest] == _ABSENT
             codes[rest[none]] = t.code(0)  # no service record: no years

@@ -437,7 +437,7 @@ def _coded(np: Any, b: Any, raw: bytes, s: Any, e: Any, enc: str, at: Any, n: in
     longest = int(length.max()) if len(length) else 0
     if longest > 256:  # long free text: keyed by its text
         cells = [raw[a:c].decode(enc) for a, c in zip(s.tolist(), e.tolist())]
-        values, inv = _index_texts(np, cells)
+        values, inv = index_cells(np, cells)
     else:
         # Text never holds a NUL byte, so zero padding keeps different cells apart: 8 bytes is a key as it is,
         # longer cells mix their words into one (then every cell is checked word by word against its key's first).
@@ -479,9 +479,23 @@ def _coded(np: Any, b: Any, raw: bytes, s: Any, e: Any, enc: str, at: Any, n: in
     return CodedColumn(codes, [sys.intern(v) for v in values])
 
 
-def _index_texts(np: Any, cells: list[str]) -> tuple[list[str], Any]:
-    local = {v: i for i, v in enumerate(dict.fromkeys(cells))}
-    return list(local), np.fromiter(map(local.__getitem__, cells), dtype=np.int64, count=len(cells))
+def index_cells(np: Any, cells: Sequence[Any]) -> tuple[list[Any], Any]:
+    """A column's distinct cells in order of first appearance, and each cell's index among them."""
+    try:
+        # C-speed: distinct values, then each cell's index.
+        local = {v: i for i, v in enumerate(dict.fromkeys(cells))}
+        return list(local), np.fromiter(map(local.__getitem__, cells), dtype=np.int64, count=len(cells))
+    except TypeError:  # unhashable cells (JSON lists): key them by their repr
+        keyed: dict[Any, int] = {}
+        distinct: list[Any] = []
+        idx: list[int] = []
+        for v in cells:
+            k = (type(v), repr(v))
+            if k not in keyed:
+                keyed[k] = len(distinct)
+                distinct.append(v)
+            idx.append(keyed[k])
+        return distinct, idx
 
 
 def _read_jsonl(path: Path, encoding: str | None) -> Roster:
