@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from .calc import Q, fmt_number
 from .errors import AdjustmentError, ParameterNotFoundError, ShuangyongError
@@ -46,6 +46,7 @@ from .periods import Period, add_months
 from .plugins import PackInfo, Registry, RuleRegistration, discover, load_registry
 from .rules import BenefitRule, Facts, InKind, NotEligible, Params
 from .sharing import Recorder, TracedDate, compile_conditions, holds, plain
+from .standins import NeedConcrete
 
 __all__ = ["Engine", "Entitlement", "Entitlements", "Segment", "Adjustment", "STATUSES"]
 
@@ -287,6 +288,9 @@ class Engine:
         self._results: dict[Any, tuple[Entitlement, list[_Unit]]] = {}
         self._shared: dict[Any, list[tuple[Any, tuple[Entitlement, list[_Unit]]]]] = {}
         self._columnar: dict[Any, Any] = {}
+        #: Per rule registration: its inputs split into fixed and date-dependent facts, with their getters.
+        #: On the engine, keyed by the registration it holds, so that it can never outlive its rule.
+        self._plans: dict[int, _InputPlan] = {}
 
     @classmethod
     def from_plugins(cls, only: Iterable[str] | None = None, *, national: bool = True) -> Engine:
@@ -441,7 +445,7 @@ class Engine:
         (``shuangyong.sharing``).
         """
         rule = reg.rule
-        _, dated, getters, dated_getters = _plan(rule)
+        static_names, dated, getters, dated_getters = self._plan(reg)
         static_values = tuple([g(person, date.min) for g in getters])
         date_pos = tuple([i for i, v in enumerate(static_values) if type(v) is date])
         shape = tuple([_DATE if type(v) is date else v for v in static_values]) if date_pos else static_values
@@ -465,10 +469,11 @@ class Engine:
             return hit
         for conditions, shared in self._shared.get(key, ()):
             if holds(conditions, static_values):
-                self._store(exact_key, shared)
-                return shared
+                own = _own_inputs(shared, static_names, static_values)
+                self._store(exact_key, own)
+                return own
         recorder = Recorder()
-        traced = tuple(TracedDate(v, i, recorder) if i in date_pos else v for i, v in enumerate(static_values))
+        traced = tuple(TracedDate(v, i, recorder, name=static_names[i]) if i in date_pos else v for i, v in enumerate(static_values))
         entry = self._compute(reg, person, period, base, static_values, traced, recorder)
         recorder.active = False
         self._store(exact_key, entry)
@@ -482,6 +487,12 @@ class Engine:
                  raw: tuple[Any, ...], traced: tuple[Any, ...], recorder: Recorder | None) -> tuple[Entitlement, list[_Unit]]:
         units = self._units(reg, person, period, base[1] if base is not None else None, raw, traced, recorder)
         return (_summarise(reg, period, units), units)
+
+    def _plan(self, reg: RuleRegistration) -> _InputPlan:
+        plan = self._plans.get(id(reg))
+        if plan is None:
+            plan = self._plans[id(reg)] = _input_plan(reg.rule)
+        return plan
 
     def _store(self, key: Any, entry: tuple[Entitlement, list[_Unit]]) -> None:
         if len(self._results) > _CACHE_LIMIT:
@@ -506,7 +517,7 @@ class Engine:
     def _units(self, reg: RuleRegistration, person: Person, period: Period, base_units: list[_Unit] | None,
                raw: tuple[Any, ...], traced: tuple[Any, ...], recorder: Recorder | None) -> list[_Unit]:
         rule = reg.rule
-        _, dated = _split_inputs(rule)
+        dated = self._plan(reg)[1]
         base_at = {u[0]: u[2] for u in base_units} if base_units is not None else None
         out: list[_Unit] = []
 
@@ -572,10 +583,21 @@ class Engine:
             if recorder is not None:
                 recorder.conditions.extend(hit.conditions)
             return hit
-        static, _ = _split_inputs(rule)
+        static = self._plan(reg)[0]
         values = dict(zip(static, traced)) | dict(zip(dated, dated_values))
         start = len(recorder.conditions) if recorder is not None else 0
-        result = self._evaluate(reg, region, on, values, dict(zip(rule.param_names, resolved)), event, base_amount)
+        by_name = dict(zip(rule.param_names, resolved))
+        if recorder is None:
+            result = self._evaluate(reg, region, on, values, by_name, event, base_amount)
+        else:
+            try:
+                result = self._evaluate(reg, region, on, values, by_name, event, base_amount)
+            except (NeedConcrete, ShuangyongError):
+                # The formula used a date outside the stand-ins' vocabulary (shuangyong.standins), or
+                # failed with one: price this unit with the real dates, for these dates only.
+                recorder.concrete()
+                values = dict(zip(static, raw)) | dict(zip(dated, dated_values))
+                result = self._evaluate(reg, region, on, values, by_name, event, base_amount)
         result.event = event
         if recorder is not None:
             result.conditions = tuple(recorder.conditions[start:])
@@ -636,9 +658,6 @@ class Engine:
         return _Result("eligible", rule.rounding(raw), raw, qv.text, "", "", used, inputs, None)
 
 
-_SPLIT: dict[int, tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]] = {}
-
-
 _DATE = object()  # stands for "a date" in a cache key; the date itself is matched by conditions
 _BUCKET_LIMIT = 64  # results kept per shape; more distinct outcomes fall back to exact dates
 
@@ -655,22 +674,26 @@ def _month_on_or_after(d: date) -> date:
     return d if d.day == 1 else add_months(d.replace(day=1), 1)
 
 
-def _split_inputs(rule: BenefitRule) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A rule's inputs split into facts fixed for a person and facts that depend on the date."""
-    plan = _plan(rule)
-    return plan[0], plan[1]
+#: (fixed fact names, date-dependent fact names, their getters) of one rule.
+_InputPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]
 
 
-def _plan(rule: BenefitRule) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]:
-    """(fixed fact names, dated fact names, their getters), computed once per rule."""
-    try:
-        return _SPLIT[id(rule)]
-    except KeyError:
-        static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
-        dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
-        plan = (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)))
-        _SPLIT[id(rule)] = plan
-        return plan
+def _input_plan(rule: BenefitRule) -> _InputPlan:
+    static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
+    dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
+    return (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)))
+
+
+def _own_inputs(entry: tuple[Entitlement, list[_Unit]], names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[Entitlement, list[_Unit]]:
+    """A result shared from another person, showing this person's own fixed facts.
+
+    Shared results agree on every date-dependent fact by construction (they are in the key); only
+    the fixed date facts differ, and a caller must never see another person's (issue 12, defect 4).
+    """
+    ent, units = entry
+    own = dict(zip(names, values))
+    segments = tuple(evolve(s, inputs=tuple((n, own[n] if n in own else v) for n, v in s.inputs)) for s in ent.segments)
+    return (evolve(ent, segments=segments), units)
 
 
 def _hashable(v: Any) -> Any:

@@ -81,16 +81,9 @@ class Explanation:
     @classmethod
     def build(cls, engine: Engine, person: Person, ent: Entitlement, rule: BenefitRule, adjustments: list[Adjustment],
               reveal: bool = False) -> Explanation:
-        # A result may be shared with people whose dates led to the same answer: show this
-        # person's own fixed facts (date-dependent ones are equal by construction).
-        from attrs import evolve
-
-        from .facts import DATED_FACTS, compute_fact
-
-        own = {n: compute_fact(n, person, date.min) for n in rule.inputs if n not in DATED_FACTS}
-        segments = tuple(evolve(s, inputs=tuple((n, own.get(n, v)) for n, v in s.inputs)) for s in ent.segments)
+        # The engine hands each caller a result carrying that caller's own facts (engine._own_inputs).
         return cls(
-            entitlement=evolve(ent, segments=segments),
+            entitlement=ent,
             rule=rule,
             person_id=person.id_number if reveal else person.masked_id,
             person_name=person.name if reveal else mask_name(person.name),

@@ -45,268 +45,19 @@ from dateutil.relativedelta import relativedelta
 
 from .errors import ShuangyongError
 from .money import to_fen
-from .sharing import ComparedBy
+from .standins import EPOCH, AgeColumn, Cond, DateColumn, Explorer, NeedConcrete, OnColumn
 
 __all__ = ["NeedConcrete", "DateColumn", "OnColumn", "AgeColumn", "Cond", "Leaf", "FAILED", "explore", "apply_steps", "ymd", "combine",
            "Grouping", "profiles", "Segment", "RulePrices", "EncodedColumn", "price_rule", "ABSENT", "DATE_FACTS"]
 
-EPOCH = date(1970, 1, 1).toordinal()
 #: Days since 1970 of a date that is not there (int32 day arrays: half the memory traffic of int64).
 ABSENT = -(1 << 31)
-
-#: Comparisons kept in one form each, so that a comparison and its negation are recognised as one.
-_CANON = {"lt": ("lt", False), "ge": ("lt", True), "le": ("le", False), "gt": ("le", True), "eq": ("eq", False), "ne": ("eq", True)}
-_FLIP = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq", "ne": "ne"}
 
 #: More leaves than this for one key and the key is priced with real values instead.
 LEAF_LIMIT = 512
 
 #: A leaf whose formula raised: rows that reach it take the reference road (which reports the error).
 FAILED = object()
-
-
-class NeedConcrete(BaseException):
-    """A stand-in was used in a way only a real date (or a real month) can answer.
-
-    A ``BaseException`` so that a formula's own ``except Exception`` does not swallow it.
-    ``what`` is the date fact's name, or ``"on"`` for ``facts.on``.
-    """
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
-class _Explorer:
-    """Replays the decisions of a path and records new ones while a formula runs."""
-
-    __slots__ = ("prefix", "decisions", "taken", "pending")
-
-    def __init__(self, prefix: tuple[bool, ...]) -> None:
-        self.prefix = prefix
-        self.decisions: list[bool] = []
-        self.taken: list[tuple[Any, bool]] = []
-        self.pending: list[tuple[bool, ...]] = []
-
-    def decide(self, atom: Any) -> bool:
-        for a, outcome in self.taken:
-            if a == atom:  # the same comparison again (or its negation): the same answer, no new branch
-                return outcome
-        i = len(self.decisions)
-        if i < len(self.prefix):
-            outcome = self.prefix[i]
-        else:
-            outcome = True
-            self.pending.append((*self.decisions, False))
-        self.decisions.append(outcome)
-        self.taken.append((atom, outcome))
-        return outcome
-
-
-class Cond:
-    """The outcome of comparing stand-ins: a ``bool`` only when the formula branches on it."""
-
-    __slots__ = ("_x", "_atom", "_negated")
-
-    def __init__(self, x: _Explorer, lhs: Any, op: str, rhs: Any) -> None:
-        cop, negated = _CANON[op]
-        self._x = x
-        self._atom = (lhs, cop, rhs)
-        self._negated = negated
-
-    def __bool__(self) -> bool:
-        return self._x.decide(self._atom) != self._negated
-
-    def __eq__(self, other: object) -> bool:
-        raise NeedConcrete("on" if self._atom[0] == ("on",) else self._atom[0][1])
-
-    __ne__ = __eq__
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _const(d: Any) -> tuple[str, int] | None:
-    if isinstance(d, date) and not isinstance(d, datetime) and not isinstance(d, (DateColumn, OnColumn)):
-        return ("const", d.toordinal() - EPOCH)
-    return None
-
-
-def _rd_step(rd: relativedelta) -> tuple[Any, ...] | None:
-    """A relativedelta as a step (``("rd", years, months, days)``), when it only holds relative years, months, days."""
-    absolute = (rd.year, rd.month, rd.day, rd.weekday, rd.hour, rd.minute, rd.second, rd.microsecond)
-    if any(v is not None for v in absolute) or rd.leapdays or rd.hours or rd.minutes or rd.seconds or rd.microseconds:
-        return None
-    if not all(isinstance(v, int) for v in (rd.years, rd.months, rd.days)):
-        return None
-    return ("rd", rd.years, rd.months, rd.days)
-
-
-class DateColumn(ComparedBy):
-    """A present date fact of every row of a key, as a formula sees it (see the module docstring)."""
-
-    __slots__ = ("_x", "_key")
-
-    def __init__(self, x: _Explorer, key: tuple[Any, ...]) -> None:
-        self._x = x
-        self._key = key  # ("fact", name, steps)
-
-    def _step(self, step: tuple[Any, ...]) -> DateColumn:
-        return DateColumn(self._x, (self._key[0], self._key[1], (*self._key[2], step)))
-
-    def _concrete(self) -> NeedConcrete:
-        return NeedConcrete(self._key[1])
-
-    def replace(self, year: Any = None, month: Any = None, day: Any = None) -> DateColumn:
-        parts = tuple((k, v) for k, v in (("year", year), ("month", month), ("day", day)) if v is not None)
-        if not all(type(v) is int for _, v in parts):
-            raise self._concrete()
-        return self._step(("replace", parts))
-
-    def __add__(self, other: Any) -> DateColumn:
-        if isinstance(other, timedelta):
-            return self._step(("days", other.days))
-        if isinstance(other, relativedelta):
-            step = _rd_step(other)
-            if step is not None:
-                return self._step(step)
-        raise self._concrete()
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Any) -> DateColumn:
-        if isinstance(other, timedelta):
-            return self._step(("days", -other.days))
-        if isinstance(other, relativedelta):
-            return self.__add__(-other)
-        raise self._concrete()
-
-    def __rsub__(self, other: Any) -> Any:
-        raise self._concrete()
-
-    def _cmp(self, other: Any, op: str) -> Any:
-        if isinstance(other, OnColumn):
-            return other._cmp(self, _FLIP[op])
-        if isinstance(other, DateColumn):
-            rhs: Any = other._key
-        else:
-            rhs = _const(other)
-            if rhs is None:
-                if op in ("eq", "ne"):
-                    return op == "ne"  # a date never equals a non-date
-                raise self._concrete()
-        return Cond(self._x, self._key, op, rhs)
-
-    def __hash__(self) -> int:
-        raise self._concrete()
-
-    def __bool__(self) -> bool:
-        return True
-
-    def __getattr__(self, name: str) -> Any:
-        raise self._concrete()
-
-    def __str__(self) -> str:
-        raise self._concrete()
-
-    __repr__ = __str__
-
-    def __format__(self, spec: str) -> str:
-        raise self._concrete()
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        raise self._concrete()
-
-
-class OnColumn(ComparedBy):
-    """``facts.on`` for every month of a segment: only ordered comparisons with dates are answered."""
-
-    __slots__ = ("_x",)
-
-    def __init__(self, x: _Explorer) -> None:
-        self._x = x
-
-    def _cmp(self, other: Any, op: str) -> Cond:
-        if op in ("eq", "ne"):
-            raise NeedConcrete("on")  # "this very month" is not a range of months in general
-        rhs = other._key if isinstance(other, DateColumn) else _const(other)
-        if rhs is None:
-            raise NeedConcrete("on")
-        return Cond(self._x, ("on",), op, rhs)
-
-    def __hash__(self) -> int:
-        raise NeedConcrete("on")
-
-    def __bool__(self) -> bool:
-        return True
-
-    def __getattr__(self, name: str) -> Any:
-        raise NeedConcrete("on")
-
-    def __str__(self) -> str:
-        raise NeedConcrete("on")
-
-    __repr__ = __str__
-
-    def __format__(self, spec: str) -> str:
-        raise NeedConcrete("on")
-
-    def __add__(self, o: Any) -> Any:
-        raise NeedConcrete("on")
-
-    __radd__ = __sub__ = __rsub__ = __add__
-
-
-class AgeColumn(ComparedBy):
-    """``facts.age`` on the columnar road: compared with whole years it is a comparison of the date
-    priced with the person's birthday of that age (``age >= 60`` ⟺ ``on >= 60th birthday``).
-
-    The birthday of a 29 February birth is 1 March in other years, as ``shuangyong.facts`` counts
-    age.  Anything else done with the age (arithmetic, equality) asks for real values.
-    """
-
-    __slots__ = ("_x", "_on")
-
-    def __init__(self, x: _Explorer, on: Any) -> None:
-        self._x = x
-        self._on = on  # an OnColumn, or the real date priced
-
-    def _birthday(self, years: int) -> DateColumn:
-        return DateColumn(self._x, ("fact", "birth_date", (("birthday", years),)))
-
-    def _cmp(self, other: Any, op: str) -> Any:
-        if type(other) is not int or op in ("eq", "ne"):
-            raise NeedConcrete("age")
-        if op == "lt":
-            return self._on < self._birthday(other)
-        if op == "le":
-            return self._on < self._birthday(other + 1)
-        if op == "gt":
-            return self._on >= self._birthday(other + 1)
-        return self._on >= self._birthday(other)
-
-    def __hash__(self) -> int:
-        raise NeedConcrete("age")
-
-    def __getattr__(self, name: str) -> Any:
-        raise NeedConcrete("age")
-
-    def __bool__(self) -> bool:
-        raise NeedConcrete("age")
-
-    def __index__(self) -> int:
-        raise NeedConcrete("age")
-
-    def __str__(self) -> str:
-        raise NeedConcrete("age")
-
-    __repr__ = __int__ = __float__ = __str__  # type: ignore[assignment]
-
-    def __format__(self, spec: str) -> str:
-        raise NeedConcrete("age")
-
-    def __add__(self, o: Any) -> Any:
-        raise NeedConcrete("age")
-
-    __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __floordiv__ = __neg__ = __add__
 
 
 # -- exploring one key ------------------------------------------------------------------------------
@@ -404,7 +155,7 @@ def explore(run: Callable[[dict[str, Any], Any], Any], values: dict[str, Any], d
     seen: set[str] = set() if reads is None else reads
     while stack:
         prefix = stack.pop()
-        x = _Explorer(prefix)
+        x = Explorer(prefix)
         vals = _Reads(values)
         vals.seen = seen
         for name in date_facts:
