@@ -152,3 +152,91 @@ def test_defect4_a_result_carries_its_own_persons_facts(tmp_path: Path) -> None:
     seg = n.entitlements(b, period)["disability_pension"].segments[0]
     assert dict(seg.inputs)["disability_assessed"] == date(2003, 4, 5)
     assert str(b.id_number) not in repr(seg.inputs)
+
+
+# -- random formulas: allowed and disallowed operations, both roads, shared and fresh engines -----------
+
+from datetime import timedelta  # noqa: E402
+
+from dateutil.relativedelta import relativedelta  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _present(d: Any) -> bool:
+    return d is not None
+
+
+#: Tests a formula may make, each (name, fn(facts) -> bool); the first group is inside the stand-ins'
+#: vocabulary, the second outside it.
+_ALLOWED: list[tuple[str, Any]] = [
+    ("assessed<2010", lambda f: _present(f.disability_assessed) and f.disability_assessed < date(2010, 1, 1)),
+    ("enlisted+rd<=on", lambda f: _present(f.enlisted) and f.enlisted.replace(day=1) + relativedelta(years=30) <= f.on),
+    ("born+td>1960", lambda f: f.birth_date + timedelta(days=90) > date(1960, 1, 1)),
+    ("age>=60", lambda f: f.age >= 60),
+    ("age<65", lambda f: f.age < 65),
+    ("on<aug", lambda f: f.on < date(2024, 8, 1)),
+    ("max", lambda f: _present(f.enlisted) and max(f.enlisted, date(1980, 1, 1)) > date(1985, 6, 1)),
+    ("born-rd", lambda f: f.birth_date - relativedelta(months=6) <= date(1959, 12, 31)),
+    ("eq", lambda f: f.birth_date.replace(day=1) == date(1960, 5, 1)),
+    ("two dates", lambda f: _present(f.enlisted) and _present(f.disability_assessed) and f.enlisted < f.disability_assessed),
+]
+_DISALLOWED: list[tuple[str, Any]] = [
+    ("year", lambda f: f.birth_date.year % 2 == 0),
+    ("isinstance date", lambda f: isinstance(f.enlisted, date)),
+    ("str", lambda f: str(f.birth_date) < "1960-06"),
+    ("combine", lambda f: datetime.combine(f.birth_date, time()).month > 6),
+    ("isinstance age", lambda f: isinstance(f.age, int) and f.age % 2 == 0),
+    ("on.month", lambda f: f.on.month in (1, 8)),
+    ("hash", lambda f: hash(f.birth_date) % 3 == 0),
+    ("date-date", lambda f: (f.on - f.birth_date).days > 23000),
+    ("copy", lambda f: copy.copy(f.birth_date) < date(1960, 6, 1)),
+    ("rd+date", lambda f: relativedelta(years=60) + f.birth_date < date(2020, 1, 1)),
+    ("toordinal", lambda f: _present(f.disability_assessed) and date.toordinal(f.disability_assessed) % 2 == 0),
+    ("age+1", lambda f: f.age + 1 > 61),
+]
+
+
+def _random_rule(ops: list[tuple[str, Any]]) -> Any:
+    @sy.rule(code="t_random", period="monthly", title=("随机", "random"), inputs=("birth_date", "age", "enlisted", "disability_assessed"),
+             params=("t.amount",), basis=_BASIS)
+    def formula(facts: Any, p: Any) -> Any:
+        bits = [bool(fn(facts)) for _, fn in ops]
+        if not any(bits):
+            return sy.NotEligible("都不成立", "none holds")
+        return p.amount * sum(1 << i for i, b in enumerate(bits) if b)
+
+    return formula
+
+
+@st.composite
+def _records(draw: Any) -> list[dict[str, Any]]:
+    out = []
+    for i in range(draw(st.integers(1, 8))):
+        born = draw(st.sampled_from([date(1960, 5, 20), date(1959, 7, 1), date(1964, 8, 15), date(1948, 2, 29), date(1970, 1, 31)]))
+        rec: dict[str, Any] = {"id_number": make_id("422827", born, 11 + 2 * i), "region": "422827"}
+        if draw(st.booleans()):
+            rec["enlisted"] = draw(st.dates(date(1976, 1, 1), date(1995, 12, 31))).isoformat()
+        if draw(st.booleans()):
+            rec.update(disability_grade="6", disability_cause="因战",
+                       disability_date=draw(st.dates(date(2000, 1, 1), date(2024, 12, 31))).isoformat())
+        out.append(rec)
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.sampled_from(_ALLOWED + _DISALLOWED), min_size=1, max_size=4, unique_by=lambda o: o[0]),
+       records=_records(), period=st.sampled_from([sy.Period.year(2024), sy.Period.month(2024, 8)]))
+def test_random_formulas_equal_on_both_roads_and_one_by_one(tmp_path: Path, ops: list[tuple[str, Any]], records: list[dict[str, Any]],
+                                                           period: sy.Period) -> None:
+    rule = _random_rule(ops)
+    shared = _engine(tmp_path, rule)
+    run = run_roster(shared, records, period)
+    by_row = {r["row"]: r for r in run.results()}
+    for i, rec in enumerate(records, 1):
+        person = sy.Person.from_record(rec)
+        fresh = _engine(tmp_path, rule).entitlements(person, period)["t_random"]
+        one = shared.entitlements(person, period)["t_random"]
+        assert (one.amount, one.status, one.reason) == (fresh.amount, fresh.status, fresh.reason), [n for n, _ in ops]
+        assert [(s.label, s.unit_amount, s.inputs) for s in one.segments] == [(s.label, s.unit_amount, s.inputs) for s in fresh.segments]
+        assert by_row[i]["t_random"] == fresh.amount, ([n for n, _ in ops], rec)
