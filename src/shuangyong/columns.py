@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import ShuangyongError
-from .facts import DATED_FACTS
+from .facts import CATALOGUE, DATED_FACTS, EVENT_FACTS, age_on
 from .ids import normalize_id_number
 from .model import Category
 from .money import to_fen
@@ -369,50 +369,22 @@ class Parsed:
 
 # -- facts as arrays ------------------------------------------------------------------------
 
+# Derived from the one fact catalogue (shuangyong.facts.CATALOGUE); nothing about a fact is declared here.
 #: fact → record keys it depends on ("@birth", "@sex" come from the ID number).
-_DEPS: dict[str, tuple[str, ...]] = {
-    "region": ("region",), "hukou": ("hukou",), "sex": ("@sex",), "birth_date": ("@birth",), "age": ("@birth",),
-    "categories": ("categories",), "alive": ("death_date",), "death_date": ("death_date",),
-    "service_type": ("enlisted", "service_type"), "enlisted": ("enlisted",), "discharged": ("enlisted", "discharged"),
-    "hardship": ("enlisted", "hardship"), "education": ("enlisted", "education"),
-    "serving": ("enlisted", "discharged"), "service_years": ("enlisted", "discharged"),
-    "service_years_up": ("enlisted", "discharged"), "service_years_half": ("enlisted", "discharged"),
-    "service_months": ("enlisted", "discharged"), "conscript_years": ("enlisted", "discharged", "conscript_years"),
-    "awards": ("awards",), "highest_award": ("awards",),
-    "disability_grade": ("disability_grade",), "disability_cause": ("disability_grade", "disability_cause"),
-    "disability_assessed": ("disability_grade", "disability_date"), "mental_disorder": ("disability_grade", "mental_disorder"),
-    "survivor_of": ("survivor_of",), "relation": ("survivor_of", "relation"),
-    "member_death_date": ("survivor_of", "member_death_date"), "member_awards": ("survivor_of", "member_awards"),
-    "member_monthly_pay": ("survivor_of", "member_monthly_pay"),
-}
+_DEPS: dict[str, tuple[str, ...]] = {n: f.columns for n, f in CATALOGUE.items()}
 #: Facts that are a record date, with the column they come from and the column they need present.
-_DATE_COLUMN_FACTS: dict[str, tuple[str, str]] = {
-    "birth_date": ("@birth", ""), "enlisted": ("enlisted", ""), "discharged": ("discharged", "enlisted"),
-    "disability_assessed": ("disability_date", "disability_grade"), "member_death_date": ("member_death_date", "survivor_of"),
-    "death_date": ("death_date", ""),
-}
+_DATE_COLUMN_FACTS: dict[str, tuple[str, str]] = {n: (f.column, f.gate) for n, f in CATALOGUE.items() if f.vector == "date"}
 #: Facts that are one record column's value: (column, column that must be present too, value when absent).
-_COLUMN_FACTS: dict[str, tuple[str, str, Any]] = {
-    "region": ("region", "", None), "hukou": ("hukou", "", None), "categories": ("categories", "", frozenset()),
-    "disability_grade": ("disability_grade", "", None), "disability_cause": ("disability_cause", "disability_grade", None),
-    "mental_disorder": ("mental_disorder", "disability_grade", False),
-    "survivor_of": ("survivor_of", "", None), "relation": ("relation", "survivor_of", None),
-    "member_monthly_pay": ("member_monthly_pay", "survivor_of", None), "member_awards": ("member_awards", "survivor_of", ()),
-    "service_type": ("service_type", "enlisted", None), "education": ("education", "enlisted", None),
-    "hardship": ("hardship", "enlisted", frozenset()), "awards": ("awards", "", ()),
-}
-#: Facts that count whole years (or months) of service.
-_SERVICE_COUNT_FACTS = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
+_COLUMN_FACTS: dict[str, tuple[str, str, Any]] = {n: (f.column, f.gate, f.absent) for n, f in CATALOGUE.items() if f.vector == "column"}
+#: Facts that count whole years (or months) of service; they stop depending on the date once a discharge date is recorded.
+_SERVICE_COUNT_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.vector == "count")
 #: Facts whose value depends on the date priced.
 _VARYING = DATED_FACTS
-#: Of those, the ones that stop depending on the date once a discharge date is recorded.
-_FIXED_WHEN_DISCHARGED = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
+_FIXED_WHEN_DISCHARGED = _SERVICE_COUNT_FACTS
 
 
 def _fact_known(name: str) -> bool:
-    from .facts import FACTS
-
-    return name.startswith("extra.") or (name in _DEPS and name in FACTS)
+    return name.startswith("extra.") or name in CATALOGUE
 
 
 class _ServiceView:
@@ -785,8 +757,7 @@ class FactStore:
         if name not in _VARYING:
             return int(self.codes(name, on)[k])
         if name == "age":
-            b = date.fromordinal(int(self.birth[k]) + _EPOCH)
-            return self.table("age").code(on.year - b.year - ((on.month, on.day) < (b.month, b.day)))
+            return self.table("age").code(age_on(date.fromordinal(int(self.birth[k]) + _EPOCH), on))
         first, inv = self.combos(name)
         g = int(inv[k])
         return self._compute(name, g, int(first[g]), on)
@@ -813,7 +784,8 @@ def _group(np: Any, parts: Sequence[Any]) -> tuple[int, Any, Any]:
     return len(uniq), first, inv.reshape(-1)
 
 
-_ONE_OFF_COLUMNS = {"discharged": "discharged", "enlisted": "enlisted", "death_date": "death_date", "member_death_date": "member_death_date"}
+#: One-off events that are a record date: event → the date column it is read from.
+_ONE_OFF_COLUMNS = {n: CATALOGUE[n].column for n in EVENT_FACTS}
 
 
 def _supported(reg: Any, base: Any) -> bool:

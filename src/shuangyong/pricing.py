@@ -44,6 +44,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from .errors import ShuangyongError
+from .facts import DATE_FACTS, DATED_FACTS, STAND_IN_FACTS
 from .money import to_fen
 from .standins import EPOCH, AgeColumn, Cond, DateColumn, Explorer, NeedConcrete, OnColumn
 
@@ -306,10 +307,6 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
 
 # -- pricing a rule over rows ------------------------------------------------------------------------
 
-#: Facts that are a date of the record (``None`` when absent); every other non-dated fact is keyed by value.
-DATE_FACTS = frozenset({"birth_date", "enlisted", "discharged", "disability_assessed", "member_death_date", "death_date"})
-#: Date-dependent facts handed to formulas as stand-ins rather than keyed by their value on each unit.
-STAND_IN_FACTS = frozenset({"age"})
 
 
 class Segment:
@@ -394,8 +391,6 @@ class Grouping:
 
 def profiles(np: Any, facts: Any, names: Iterable[str], months: Sequence[date]) -> Grouping:
     """The rows grouped by every fact the rules read (and region), for the months of the period."""
-    from .facts import DATED_FACTS
-
     parts: list[tuple[str, Any, int]] = []
     for name in sorted((set(names) - STAND_IN_FACTS) | {"region"}):
         if name in DATE_FACTS:
@@ -581,8 +576,6 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
     Regions whose parameters resolve alike on every unit form one class; within a class the units
     split into segments wherever a parameter value changes.
     """
-    from .facts import DATED_FACTS
-
     rule = reg.rule
     monthly = rule.period == "monthly"
     if monthly:
@@ -647,8 +640,6 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
     ``still``: whether a date-dependent fact must hold still over the units (``"~"`` codes) for a
     group to be priced on its value.
     """
-    from .facts import DATED_FACTS
-
     rule = reg.rule
     static = [f for f in rule.inputs if f not in DATED_FACTS]
     dated = [f for f in rule.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
@@ -974,8 +965,6 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
 def _price_concrete(np: Any, engine: Any, reg: Any, region: str, rows: Any, units: Sequence[date], segments: Sequence[Segment],
                     facts: Any, monthly: bool, memo: dict[Any, Any]) -> tuple[Any, Any, Any, Any, Any]:
     """Rows priced with real values: grouped by every input (whole dates, date-dependent facts unit by unit)."""
-    from .facts import DATED_FACTS
-
     rule = reg.rule
     names = list(rule.inputs)
     cols = []
