@@ -24,6 +24,7 @@ from .periods import Period
 from .pricing import ABSENT as _ABSENT
 from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
 from .roster import CodedColumn, Roster, index_cells
+from .fastpath import rule_support
 
 # == the columnar road ====================================================================
 #
@@ -34,7 +35,7 @@ from .roster import CodedColumn, Roster, index_cells
 # into per-fact value tables.  For each rule registration the rows are
 # grouped by their rule inputs over the whole period (a fact that changes
 # once in the period, like age at a birthday, is encoded as before / month /
-# after); each group is priced month by month through Engine._evaluate with
+# after); each group is priced month by month through Engine.evaluate with
 # a memo, and the 分 are broadcast back to the rows.
 
 _EPOCH = date(1970, 1, 1).toordinal()
@@ -789,17 +790,17 @@ _ONE_OFF_COLUMNS = {n: CATALOGUE[n].column for n in EVENT_FACTS}
 
 
 def _supported(reg: Any, base: Any) -> bool:
-    rule = reg.rule
-    if not all(_fact_known(f) for f in rule.inputs):
-        return False
-    if rule.period == "one_off":
-        return base is None and isinstance(rule.event, str) and (rule.event in _ONE_OFF_COLUMNS or rule.event == "awards")
     # A supplement (``extends``) reads its base's amount month by month: the reference road prices those rows.
-    return base is None
+    return rule_support(reg, base) is None
 
 
-def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: Any, progress: Callable[[int, int], None] | None) -> list[int]:
-    """Price the columnar rows; return the rows that must take the reference road after all."""
+def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: Any, progress: Callable[[int, int], None] | None,
+                 stats: Any = None) -> list[int]:
+    """Price the columnar rows; return the rows that must take the reference road after all.
+
+    ``stats`` (a :class:`shuangyong.fastpath.FastPathStats`) is told, per rule, how many rows were
+    priced here and why the others were not.
+    """
     np = parsed.np
     if len(rows) == 0:
         return []
@@ -809,9 +810,11 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     slow_mask = np.zeros(len(rows), dtype=bool)
     plans: dict[int, tuple[Any, Any, list[str]]] = {}
     for c, region in regions.items():
-        sel = engine._select(region)
+        sel = engine.selection(region)
         if not all(_supported(r, b) for r, b in sel):
             slow_mask |= rcode == c
+            if stats is not None:
+                stats.region_reason[region] = {r.code: rule_support(r, b) or "region" for r, b in sel}
             continue
         col.add_codes(r for r, _ in sel)
         for r, b in sel:
@@ -836,7 +839,12 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     # rows priced one by one (their dates, one-off events, rules with a grouping of their own).
     total_g = np.zeros(groups.size, dtype=np.int64)
     total = np.zeros(n, dtype=np.int64)
+    per_region = np.bincount(rcode, minlength=max(regions) + 1)
+    in_rule: dict[int, Any] = {}  # rule registration → region codes it prices
     for step, (reg, _base, regs_here) in enumerate(ordered):
+        in_rule[id(reg)] = [c for c, r in regions.items() if r in regs_here]
+        if stats is not None:
+            stats.add_fast(reg.code, int(per_region[in_rule[id(reg)]].sum()))
         if reg.rule.period == "one_off":
             # 0 in the rule's regions, -1 elsewhere; rows with an event in the period have their own amount.
             table = np.full(max(regions) + 1, -1, dtype=np.int64)
@@ -857,6 +865,10 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
                     total[k] += amount
         else:
             prices = price_rule(np, engine, reg, set(regs_here), groups, facts, period, memo)
+            if stats is not None:
+                for why, k_rows in prices.other.items():
+                    stats.add_fast(reg.code, -k_rows)
+                    stats.add_other(reg.code, why, k_rows)
             f, e, k, x = prices.columns(np)
             if reg.code in fen:  # the same code from another pack's registration in other regions
                 fen[reg.code], elig[reg.code] = fen[reg.code].merged(f), elig[reg.code].merged(e)
@@ -872,6 +884,12 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     total += total_g[groups.of_row]
     ok = ~failed
     slow += rows[failed].tolist()
+    if stats is not None and failed.any():
+        # Failed rows are priced (and counted) on the reference road.
+        stats.failed_rows.update(rows[failed].tolist())
+        lost = np.bincount(rcode[failed], minlength=len(per_region))
+        for reg, _base, _regs in ordered:
+            stats.add_fast(reg.code, -int(lost[in_rule[id(reg)]].sum()))
     cats_col = parsed.cols.get("categories")
     cat_values = [v or frozenset() for v in cats_col.values] if cats_col is not None else [frozenset()]
     cat_codes = facts.take(cats_col.codes) if cats_col is not None else np.zeros(n, dtype=np.int64)
@@ -929,7 +947,7 @@ def _price_events(reg: Any, table: Any, rcode: Any, regions: dict[int, str], fac
                 mkey = ("event", id(reg), tuple(_hashable(v) for v in values.values()), when, _hashable(payload), state)
                 unit = memo.get(mkey)
                 if unit is None:
-                    unit = memo[mkey] = engine._evaluate(reg, region, when, values, resolved, payload, None)
+                    unit = memo[mkey] = engine.evaluate(reg, region, when, values, resolved, payload, None)
                 if unit.status == "eligible":
                     total += to_fen(unit.amount)
                     cnt += 1

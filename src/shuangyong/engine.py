@@ -48,7 +48,7 @@ from .rules import BenefitRule, Facts, InKind, NotEligible, Params
 from .sharing import Recorder, TracedDate, compile_conditions, holds, plain
 from .standins import NeedConcrete
 
-__all__ = ["Engine", "Entitlement", "Entitlements", "Segment", "Adjustment", "STATUSES"]
+__all__ = ["Engine", "Entitlement", "Entitlements", "Segment", "Adjustment", "UnitResult", "STATUSES"]
 
 #: Every status an entitlement (or a segment of one) can have.
 STATUSES = ("eligible", "in_kind", "not_eligible", "no_standard", "missing_parameter")
@@ -229,8 +229,13 @@ class Entitlements:
         return f"<Entitlements {self.person.masked_id} {self.period.label} total={self.total}>"
 
 
-class _Result:
-    """The priced outcome of one unit; shared by every unit with the same inputs (the cache)."""
+class UnitResult:
+    """The priced outcome of one unit (a month, a pay day, an event); shared by every unit with the same inputs.
+
+    ``status`` is one of :data:`STATUSES`; ``amount`` the rounded amount when eligible (else 0); ``raw``
+    the unrounded one; ``expression`` the arithmetic shown in explanations; ``params`` and ``inputs``
+    what the formula read.
+    """
 
     __slots__ = ("status", "amount", "raw", "expression", "reason", "reason_en", "params", "inputs", "in_kind", "event", "conditions")
 
@@ -251,7 +256,7 @@ class _Result:
         #: What the formula's use of date facts required (see shuangyong.sharing).
         self.conditions: tuple[Any, ...] = ()
 
-    def same_as(self, other: _Result) -> bool:
+    def same_as(self, other: UnitResult) -> bool:
         if self is other:
             return True
         return (self.status, self.amount, self.expression, self.reason, self.in_kind) == (
@@ -260,7 +265,7 @@ class _Result:
 
 
 # One priced unit: (first day, end, result).
-_Unit = tuple[date, date, _Result]
+_Unit = tuple[date, date, UnitResult]
 
 
 class Engine:
@@ -282,7 +287,7 @@ class Engine:
         self.registry = _registry
         self.parameters = _params if _params is not None else ParameterSet(_registry.parameters)
         self._selection: dict[str, list[tuple[RuleRegistration, RuleRegistration | None]]] = {}
-        self._cache: dict[Any, _Result] = {}
+        self._cache: dict[Any, UnitResult] = {}
         self._changes: dict[tuple[int, str], frozenset[date]] = {}
         self._reads_on: set[int] = set()
         self._results: dict[Any, tuple[Entitlement, list[_Unit]]] = {}
@@ -411,6 +416,25 @@ class Engine:
         reg = next(r for r, _ in self._select(person.region) if r.code == code)
         return Explanation.build(self, person, ent, reg.rule, [a for a in res.adjustments if a.rule in (None, code)], reveal=reveal)
 
+    # -- the seam other modules price through (the columnar road, the CLI's checks) ----------
+    def selection(self, region: str) -> list[tuple[RuleRegistration, RuleRegistration | None]]:
+        """The rule registrations that apply in ``region``, each with the registration it ``extends`` (or ``None``).
+
+        In evaluation order: bases before their supplements, otherwise registration order.
+        """
+        return self._select(region)
+
+    def evaluate(self, reg: RuleRegistration, region: str, on: date, values: dict[str, Any], resolved: dict[str, Resolved | None],
+                 event: Any = None, base_amount: Decimal | None = None, seen_on: Any = None) -> UnitResult:
+        """Run one rule's formula once on given fact values and resolved parameters, and classify its answer.
+
+        What every road prices a unit with: ``values`` maps each declared fact to its value (or a stand-in,
+        ``shuangyong.standins``), ``resolved`` each full parameter name to its value in force (``None``: none).
+        ``seen_on``, when given, is what the formula reads as ``facts.on`` instead of ``on``.
+        Raises :class:`ShuangyongError` when the formula fails.
+        """
+        return self._evaluate(reg, region, on, values, resolved, event, base_amount, seen_on)
+
     # -- internals -------------------------------------------------------------------
     def _select(self, region: str) -> list[tuple[RuleRegistration, RuleRegistration | None]]:
         try:
@@ -521,15 +545,15 @@ class Engine:
         base_at = {u[0]: u[2] for u in base_units} if base_units is not None else None
         out: list[_Unit] = []
 
-        def price(on: date, event: Any = None) -> _Result:
+        def price(on: date, event: Any = None) -> UnitResult:
             return self._price(reg, person, on, event, base_at, raw, traced, dated, recorder)
 
         if rule.period == "monthly":
             # Only months where something can change are priced; the rest repeat the month before.
             # With date-dependent facts (age, service years) every month is priced.
             changes = None if dated else self._change_points(reg, person)
-            prev: _Result | None = None
-            prev_base: _Result | None = None
+            prev: UnitResult | None = None
+            prev_base: UnitResult | None = None
             for m in period.months():
                 base = base_at.get(m.start) if base_at is not None else None
                 if prev is None or changes is None or m.start in changes or base is not prev_base or id(reg) in self._reads_on:
@@ -559,17 +583,17 @@ class Engine:
             points = points | {_month_on_or_after(person.death_date + timedelta(days=1))}
         return points
 
-    def _price(self, reg: RuleRegistration, person: Person, on: date, event: Any, base_at: dict[date, _Result] | None,
-               raw: tuple[Any, ...], traced: tuple[Any, ...], dated: tuple[str, ...], recorder: Recorder | None) -> _Result:
+    def _price(self, reg: RuleRegistration, person: Person, on: date, event: Any, base_at: dict[date, UnitResult] | None,
+               raw: tuple[Any, ...], traced: tuple[Any, ...], dated: tuple[str, ...], recorder: Recorder | None) -> UnitResult:
         rule = reg.rule
         if rule.period == "monthly" and person.death_date is not None and on > person.death_date:
             d = person.death_date.isoformat()
-            return _Result("not_eligible", ZERO, None, "", f"已于{d}去世，次月起停发", f"died on {d}; not paid from the next month", (), (), None)
+            return UnitResult("not_eligible", ZERO, None, "", f"已于{d}去世，次月起停发", f"died on {d}; not paid from the next month", (), (), None)
         base = None
         if reg.extends is not None:
             base = base_at.get(on) if base_at is not None else None
             if base is None or base.status != "eligible":
-                return _Result("not_eligible", ZERO, None, "", f"不享受基础项目 {reg.extends}", f"base rule {reg.extends} does not pay", (), (), None)
+                return UnitResult("not_eligible", ZERO, None, "", f"不享受基础项目 {reg.extends}", f"base rule {reg.extends} does not pay", (), (), None)
         dated_values = tuple(compute_fact(n, person, on) for n in dated)
         region = person.region
         find = self.parameters.find
@@ -605,7 +629,7 @@ class Engine:
         return result
 
     def _evaluate(self, reg: RuleRegistration, region: str, on: date, values: dict[str, Any],
-                  resolved: dict[str, Resolved | None], event: Any, base_amount: Decimal | None, seen_on: Any = None) -> _Result:
+                  resolved: dict[str, Resolved | None], event: Any, base_amount: Decimal | None, seen_on: Any = None) -> UnitResult:
         """Run the formula once and classify its answer.
 
         ``on`` is the date priced (parameter lookups, messages); ``seen_on``, when given, is what the
@@ -638,24 +662,24 @@ class Engine:
                           f"no standard in force (parameter {e.name} has no value in force at any level{': ' + e.reason if e.reason else ''})")
             else:
                 zh, en = f"缺少参数 {e.name}：须由本地规则包提供", f"parameter {e.name} is missing: the local rule pack must supply it"
-            return _Result(status, ZERO, None, "", zh, en, tuple(params.used), inputs, None)
+            return UnitResult(status, ZERO, None, "", zh, en, tuple(params.used), inputs, None)
         except ShuangyongError:
             raise
         except (KeyError, ArithmeticError, TypeError, AttributeError) as e:
             raise ShuangyongError(f"rule {rule.code!r} failed on {on.isoformat()}: {type(e).__name__}: {e}") from e
         used = tuple(params.used)
         if isinstance(result, NotEligible):
-            return _Result("not_eligible", ZERO, None, "", result.reason, result.reason_en or result.reason, used, inputs, None)
+            return UnitResult("not_eligible", ZERO, None, "", result.reason, result.reason_en or result.reason, used, inputs, None)
         if isinstance(result, InKind):
-            return _Result("in_kind", ZERO, None, "", "", "", used, inputs, result)
+            return UnitResult("in_kind", ZERO, None, "", "", "", used, inputs, result)
         if result is None:
             raise ShuangyongError(f"rule {rule.code!r} returned None; return an amount or sy.NotEligible(reason)")
         qv = result if isinstance(result, Q) else Q(to_decimal(result))
         raw = qv.value
         if raw < 0:
-            return _Result("not_eligible", ZERO, raw, qv.text, f"计算结果为负（{fmt_number(raw)}），不予发放",
+            return UnitResult("not_eligible", ZERO, raw, qv.text, f"计算结果为负（{fmt_number(raw)}），不予发放",
                            f"formula gives a negative amount ({fmt_number(raw)}); nothing is paid", used, inputs, None)
-        return _Result("eligible", rule.rounding(raw), raw, qv.text, "", "", used, inputs, None)
+        return UnitResult("eligible", rule.rounding(raw), raw, qv.text, "", "", used, inputs, None)
 
 
 _DATE = object()  # stands for "a date" in a cache key; the date itself is matched by conditions

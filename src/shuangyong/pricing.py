@@ -4,7 +4,7 @@ This is the engine of the columnar road of :func:`shuangyong.batch.run_roster`. 
 class of regions whose parameters move together, and one run of months in which none of the rule's
 parameters changes (a *segment*), the rows are keyed by the codes of the rule's declared facts —
 grade, cause, 户籍, categories…; for a date fact only whether the date is present.  The formula then
-runs once per distinct key, unchanged, through the engine's own ``Engine._evaluate`` (same ``Params``,
+runs once per distinct key, unchanged, through the engine's public seam ``Engine.evaluate`` (same ``Params``,
 same rounding, same classification of the answer), with the key's values.  Two things are not
 values but stand-ins:
 
@@ -388,6 +388,13 @@ class Grouping:
         """Every row of the given groups (a boolean mask over groups)."""
         return np.flatnonzero(groups[self.of_row])
 
+    def sizes(self, np: Any) -> Any:
+        """The number of rows of every group (for the fast-path counts of ``shuangyong.fastpath``)."""
+        got = getattr(self, "_sizes", None)
+        if got is None:
+            got = self._sizes = np.bincount(self.of_row, minlength=self.size)
+        return got
+
 
 def profiles(np: Any, facts: Any, names: Iterable[str], months: Sequence[date]) -> Grouping:
     """The rows grouped by every fact the rules read (and region), for the months of the period."""
@@ -422,6 +429,8 @@ class RulePrices:
         self.failed = np.zeros(grouping.size, dtype=bool)
         #: (rows, fen, counts, in_kind, failed) for rows whose answer depends on their own dates.
         self.by_row: list[tuple[Any, Any, Any, Any, Any]] = []
+        #: Rows not priced per profile, by reason (``shuangyong.fastpath.REASONS``).
+        self.other: dict[str, int] = {}
 
     def columns(self, np: Any) -> tuple[EncodedColumn, EncodedColumn, Any, Any]:
         """(分, eligible) as encoded columns, and the in-kind and failed flags of every row (``None`` when no row has them).
@@ -659,13 +668,21 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
     kcodes = {f: codes[f][reps] for f in valued}
     kcodes.update({f: present[f][reps].astype(np.int64) for f in dates})
     plans = _plans(np, engine, reg, region, key_codes, kcodes, tables, dates, units, segments, monthly, memo)
+    outside = np.array([p is None for p in plans], dtype=bool)[keys]
 
     # A group needs its rows priced one by one where a date-dependent fact changes in the period,
     # or the formula needs real dates.
     exotic = np.zeros(len(members), dtype=bool)
     for f in dated if still else ():
         exotic |= groups.codes["~" + f][members] > 0
-    exotic |= np.array([p is None for p in plans], dtype=bool)[keys]
+    changes = exotic & ~outside
+    exotic |= outside
+    if exotic.any():
+        sizes = groups.sizes(np)[members]
+        for why, mask in (("outside_vocabulary", outside), ("changes", changes)):
+            n = int(sizes[mask].sum())
+            if n:
+                out.other[why] = out.other.get(why, 0) + n
     dying = groups.codes["†"][members] > 0 if monthly else np.zeros(len(members), dtype=bool)
     trivial = np.array([p is not None and p.trivial for p in plans], dtype=bool)[keys] & ~exotic & ~dying
 
@@ -852,7 +869,7 @@ def _explore_key(engine: Any, reg: Any, region: str, codes: dict[str, int], tabl
     reads: set[Any] = set()
 
     def run(vals: dict[str, Any], seen_on: Any) -> Any:
-        return engine._evaluate(reg, region, on, vals, seg.resolved, None, None, seen_on)
+        return engine.evaluate(reg, region, on, vals, seg.resolved, None, None, seen_on)
 
     try:
         leaves: Any = explore(run, values, symbolic, symbolic_on, reads, on if "age" in reg.rule.inputs else None)
@@ -1005,7 +1022,7 @@ def _price_concrete(np: Any, engine: Any, reg: Any, region: str, rows: Any, unit
             leaf = memo.get(mkey)
             if leaf is None:
                 try:
-                    result = engine._evaluate(reg, region, on, values, seg.resolved, None, None)
+                    result = engine.evaluate(reg, region, on, values, seg.resolved, None, None)
                 except ShuangyongError:
                     result = FAILED
                 leaf = memo[mkey] = Leaf((), result)
