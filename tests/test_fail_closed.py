@@ -240,3 +240,60 @@ def test_random_formulas_equal_on_both_roads_and_one_by_one(tmp_path: Path, ops:
         assert (one.amount, one.status, one.reason) == (fresh.amount, fresh.status, fresh.reason), [n for n, _ in ops]
         assert [(s.label, s.unit_amount, s.inputs) for s in one.segments] == [(s.label, s.unit_amount, s.inputs) for s in fresh.segments]
         assert by_row[i]["t_random"] == fresh.amount, ([n for n, _ in ops], rec)
+
+
+# -- a supplement (extends=) stays on the fast path and pays what the per-person road pays ------------------
+
+_TOP_UP_TOML = """
+[rate]
+description = "test fixture"
+[[rate.values]]
+from = 2000-01-01
+value = 0.1
+source = { document = "test fixture", certainty = "assumption" }
+[[rate.values]]
+from = 2024-07-01
+value = 0.15
+source = { document = "test fixture", certainty = "assumption" }
+"""
+
+
+@sy.rule(code="t_top_up", period="monthly", title=("加发", "top-up"), inputs=("disability_cause", "age"), params=("rate",), basis=_BASIS)
+def _top_up(facts: Any, p: Any) -> Any:
+    if facts.disability_cause is not sy.DisabilityCause.WAR:
+        return sy.NotEligible("仅因战", "combat only")
+    if facts.age >= 70:
+        return facts.base * p.rate * 2
+    return facts.base * p.rate
+
+
+@st.composite
+def _disabled(draw: Any) -> list[dict[str, Any]]:
+    out = []
+    for i in range(draw(st.integers(1, 10))):
+        born = draw(st.dates(date(1945, 1, 1), date(1975, 12, 31)))
+        rec: dict[str, Any] = {"id_number": make_id("422827", born, 11 + 2 * i), "region": "422827"}
+        if draw(st.integers(0, 4)):
+            rec.update(disability_grade=str(draw(st.integers(1, 10))), disability_cause=draw(st.sampled_from(["因战", "因公", "因病"])))
+            if draw(st.booleans()):
+                rec["disability_date"] = draw(st.dates(date(2015, 1, 1), date(2025, 3, 1))).isoformat()
+        if draw(st.integers(0, 6)) == 0:
+            rec["death_date"] = draw(st.dates(date(2024, 1, 1), date(2024, 12, 31))).isoformat()
+        out.append(rec)
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(records=_disabled(), period=st.sampled_from([sy.Period.year(2024), sy.Period.year(2022), sy.Period.month(2024, 7)]))
+def test_a_supplement_is_priced_on_the_fast_path_like_one_by_one(tmp_path: Path, records: list[dict[str, Any]], period: sy.Period) -> None:
+    (tmp_path / "t_top_up.toml").write_text(_TOP_UP_TOML, encoding="utf-8")
+    e = sy.Engine(plugins=[FixturePack("topup", [(_top_up, {"extends": "disability_pension"})], [tmp_path / "t_top_up.toml"])])
+    run = run_roster(e, records, period)
+    by_row = {r["row"]: r for r in run.results()}
+    for i, rec in enumerate(records, 1):
+        res = e.entitlements(sy.Person.from_record(rec), period)
+        assert by_row[i]["t_top_up"] == res["t_top_up"].amount, (rec, res["t_top_up"].reason)
+        assert by_row[i]["total"] == res.total
+    fp = next(r for r in run.summary()["rules"] if r["code"] == "t_top_up")["fast_path"]
+    assert fp["rows"] + fp["other_rows"] == len(records)
+    assert "extends" not in fp["why"] and "region" not in fp["why"]

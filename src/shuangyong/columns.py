@@ -818,7 +818,7 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
             continue
         col.add_codes(r for r, _ in sel)
         for r, b in sel:
-            plans.setdefault(id(r), (r, b, []))[2].append(region)
+            plans.setdefault((id(r), id(b) if b is not None else None), (r, b, []))[2].append(region)
     if slow_mask.all():
         return rows.tolist()
     slow = rows[slow_mask].tolist()
@@ -864,7 +864,7 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
                 else:
                     total[k] += amount
         else:
-            prices = price_rule(np, engine, reg, set(regs_here), groups, facts, period, memo)
+            prices = price_rule(np, engine, reg, set(regs_here), groups, facts, period, memo, _base)
             if stats is not None:
                 for why, k_rows in prices.other.items():
                     stats.add_fast(reg.code, -k_rows)

@@ -435,6 +435,11 @@ class Engine:
         """
         return self._evaluate(reg, region, on, values, resolved, event, base_amount, seen_on)
 
+    @staticmethod
+    def base_not_paid(reg: RuleRegistration) -> UnitResult:
+        """A supplement's unit where the rule it ``extends`` does not pay (the same answer on every road)."""
+        return UnitResult("not_eligible", ZERO, None, "", f"不享受基础项目 {reg.extends}", f"base rule {reg.extends} does not pay", (), (), None)
+
     # -- internals -------------------------------------------------------------------
     def _select(self, region: str) -> list[tuple[RuleRegistration, RuleRegistration | None]]:
         try:
@@ -593,7 +598,7 @@ class Engine:
         if reg.extends is not None:
             base = base_at.get(on) if base_at is not None else None
             if base is None or base.status != "eligible":
-                return UnitResult("not_eligible", ZERO, None, "", f"不享受基础项目 {reg.extends}", f"base rule {reg.extends} does not pay", (), (), None)
+                return self.base_not_paid(reg)
         dated_values = tuple(compute_fact(n, person, on) for n in dated)
         region = person.region
         find = self.parameters.find

@@ -18,7 +18,8 @@ __all__ = ["REASONS", "FastPathStats", "rule_support", "check_packs", "synthetic
 
 #: Every reason a row of a rule can take another road, with its Chinese gloss.
 REASONS: dict[str, str] = {
-    "extends": "补充项目（extends=）逐月读取基础项目金额，按人计算",
+    "extends": "补充项目（extends=）的基础项目不能与其一起走快速路径（周期不同、基础项目本身不能走快速路径），按人计算",
+    "unknown_fact": "规则读取了事实目录（shuangyong.facts.CATALOGUE）之外的事实，按人计算",
     "region": "本区划另有规则不能走快速路径，整区按人计算",
     "event": "一次性规则的事件不是记录中的日期列，按人计算",
     "outside_vocabulary": "公式以替身不支持的方式使用了日期、facts.on 或年龄（见 shuangyong.standins），按真实值分组计算",
@@ -73,7 +74,13 @@ def rule_support(reg: Any, base: Any) -> str | None:
     if not all(_fact_known(f) for f in rule.inputs):
         return "unknown_fact"
     if base is not None or getattr(reg, "extends", None):
-        return "extends"
+        # A supplement is priced together with its base (pricing.PricedRule) when both are periodic
+        # rules of one kind and the base is itself priced alone.
+        if base is None or rule.period == "one_off" or base.rule.period != rule.period or base.rule.pay_on != rule.pay_on:
+            return "extends"
+        if base.extends or rule_support(base, None) is not None:
+            return "extends"
+        return None
     if rule.period == "one_off" and not (isinstance(rule.event, str) and (rule.event in _ONE_OFF_COLUMNS or rule.event == "awards")):
         return "event"
     return None
@@ -120,18 +127,18 @@ def check_packs(engine: Any, period: Any, names: Iterable[str] | None = None, ro
     from .batch import run_roster
 
     wanted = set(names) if names else {p.name for p in engine.packs if p.name != "national"}
-    regs = [r for r in engine.registry.rules if r.pack in wanted]
-    regions = sorted({r.jurisdiction for r in regs if r.jurisdiction.isdigit()})
-    if roster is None:
-        roster = synthetic_roster(regions or ["110101"])
-    run = run_roster(engine, roster, period)
-    stats = {r["code"]: r.get("fast_path", {}) for r in run.summary()["rules"]}
     out: list[dict[str, Any]] = []
-    for reg in regs:
-        base = None
-        if reg.extends:
-            base = next((r for r in engine.registry.rules if r.code == reg.extends), None)
-        fp = stats.get(reg.code, {"rows": 0, "other_rows": 0, "why": {}})
-        out.append({"pack": reg.pack, "rule": reg.code, "jurisdiction": reg.jurisdiction, "static": rule_support(reg, base),
-                    "rows": fp.get("rows", 0), "other_rows": fp.get("other_rows", 0), "why": fp.get("why", {})})
+    for pack in sorted(wanted):
+        regs = [r for r in engine.registry.rules if r.pack == pack]
+        regions = sorted({r.jurisdiction for r in regs if r.jurisdiction.isdigit()}) or ["110101"]
+        run = run_roster(engine, roster if roster is not None else synthetic_roster(regions), period)
+        stats = {r["code"]: r.get("fast_path") or {} for r in run.summary()["rules"]}
+        for reg in regs:
+            base = None
+            if reg.extends:
+                base = next((r for r, _ in engine.selection(reg.jurisdiction) if r.code == reg.extends), None) \
+                    if reg.jurisdiction.isdigit() else None
+            fp = stats.get(reg.code, {})
+            out.append({"pack": reg.pack, "rule": reg.code, "jurisdiction": reg.jurisdiction, "static": rule_support(reg, base),
+                        "rows": fp.get("rows", 0), "other_rows": fp.get("other_rows", 0), "why": fp.get("why", {})})
     return out

@@ -578,13 +578,52 @@ def _distinct(np: Any, values: Any) -> tuple[Any, Any]:
     return uniq, inv.reshape(-1)
 
 
+class PricedRule:
+    """A rule registration as the columnar road prices it: alone, or a supplement (``extends=``) with its base.
+
+    A supplement is priced unit by unit together with its base, in one run of both formulas on the
+    same stand-ins, exactly as the per-person road does: where the base does not pay, the supplement
+    says so (``engine.base_not_paid``); where it pays, the supplement's formula reads its amount as
+    ``facts.base``.  ``inputs`` and ``param_names`` are those of both rules; ``key`` identifies the
+    registration in memos kept on the engine.
+    """
+
+    __slots__ = ("reg", "base", "rule", "inputs", "param_names", "key", "code")
+
+    def __init__(self, reg: Any, base: Any = None) -> None:
+        self.reg, self.base, self.rule, self.key, self.code = reg, base, reg.rule, id(reg), reg.code
+        if base is None:
+            self.inputs, self.param_names = tuple(reg.rule.inputs), tuple(reg.rule.param_names)
+        else:
+            self.inputs = tuple(dict.fromkeys((*base.rule.inputs, *reg.rule.inputs)))
+            self.param_names = tuple(dict.fromkeys((*base.rule.param_names, *reg.rule.param_names)))
+
+    def evaluate(self, engine: Any, region: str, on: date, values: dict[str, Any], resolved: dict[str, Any], seen_on: Any = None) -> Any:
+        if self.base is None:
+            return engine.evaluate(self.reg, region, on, values, resolved, None, None, seen_on)
+        b = engine.evaluate(self.base, region, on, _only(values, self.base.rule.inputs), resolved, None, None, seen_on)
+        if b.status != "eligible":
+            return engine.base_not_paid(self.reg)
+        return engine.evaluate(self.reg, region, on, _only(values, self.reg.rule.inputs), resolved, None, b.amount, seen_on)
+
+
+def _only(values: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """The facts one formula declared (a formula reading another one's would raise, as on the per-person road)."""
+    if type(values) is _Reads:
+        out = _Reads({n: dict.__getitem__(values, n) for n in names})
+        out.seen = values.seen
+        return out
+    return {n: values[n] for n in names}
+
+
 def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Grouping, facts: Any, period: Any,
-               memo: dict[Any, Any]) -> RulePrices:
-    """A monthly or yearly rule over every row of ``groups`` whose region is in ``regions``.
+               memo: dict[Any, Any], base: Any = None) -> RulePrices:
+    """A monthly or yearly rule (with its base when it ``extends`` one) over every row of ``groups`` whose region is in ``regions``.
 
     Regions whose parameters resolve alike on every unit form one class; within a class the units
     split into segments wherever a parameter value changes.
     """
+    reg = PricedRule(reg, base)
     rule = reg.rule
     monthly = rule.period == "monthly"
     if monthly:
@@ -598,7 +637,7 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
                 pay = date(y, rule.pay_on[0], 28)
             if pay in period:
                 units.append(pay)
-    dated = [f for f in rule.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
+    dated = [f for f in reg.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
     months = [m.start for m in period.months()]
     # The profiles hold date-dependent facts on the first month and whether they change on any
     # later month start: exact on any unit that is a month start of the period.
@@ -626,7 +665,7 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
         region = region_table[c]
         state = []
         for u in units:
-            found = [find(full, region, u) for full in rule.param_names]
+            found = [find(full, region, u) for full in reg.param_names]
             state.append(tuple(None if r is None else (r.jurisdiction, r.start) for r in found))
         classes.setdefault(tuple(state), (region, []))[1].append(c)
     for state, (region, codes) in classes.items():
@@ -635,7 +674,7 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
         for b in range(1, len(units) + 1):
             if b == len(units) or not monthly or state[b] != state[a]:
                 on = units[a]
-                segments.append(Segment(a, b, on, {full: find(full, region, on) for full in rule.param_names}))
+                segments.append(Segment(a, b, on, {full: find(full, region, on) for full in reg.param_names}))
                 a = b
         members = np.flatnonzero(np.isin(region_of, codes))
         _price_groups(np, engine, reg, region, members, units, segments, groups, facts, monthly, memo, out, still)
@@ -649,9 +688,8 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
     ``still``: whether a date-dependent fact must hold still over the units (``"~"`` codes) for a
     group to be priced on its value.
     """
-    rule = reg.rule
-    static = [f for f in rule.inputs if f not in DATED_FACTS]
-    dated = [f for f in rule.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
+    static = [f for f in reg.inputs if f not in DATED_FACTS]
+    dated = [f for f in reg.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
     dates = [f for f in static if f in DATE_FACTS]
     plain = [f for f in static if f not in DATE_FACTS]
     valued = plain + dated
@@ -805,7 +843,7 @@ def _assign(np: Any, engine: Any, reg: Any, region: str, key_codes: list[dict[st
     An entry is a list of leaves, ``"on"`` when the formula needs the real month, or ``"dates"``.
     """
     out: list[Any] = [None] * len(key_codes)
-    slot = memo.setdefault((id(reg), seg.state, None if symbolic_on else on), [])
+    slot = memo.setdefault((reg.key, seg.state, None if symbolic_on else on), [])
     members: dict[tuple[str, Any], Any] = {}
 
     seen: dict[tuple[Any, int], Any] = {}
@@ -869,10 +907,10 @@ def _explore_key(engine: Any, reg: Any, region: str, codes: dict[str, int], tabl
     reads: set[Any] = set()
 
     def run(vals: dict[str, Any], seen_on: Any) -> Any:
-        return engine.evaluate(reg, region, on, vals, seg.resolved, None, None, seen_on)
+        return reg.evaluate(engine, region, on, vals, seg.resolved, seen_on)
 
     try:
-        leaves: Any = explore(run, values, symbolic, symbolic_on, reads, on if "age" in reg.rule.inputs else None)
+        leaves: Any = explore(run, values, symbolic, symbolic_on, reads, on if "age" in reg.inputs else None)
     except NeedConcrete as e:
         leaves = "on" if e.what == "on" and symbolic_on else "dates"
         reads = set(codes)  # a fallback is kept for this very key only
@@ -982,8 +1020,7 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
 def _price_concrete(np: Any, engine: Any, reg: Any, region: str, rows: Any, units: Sequence[date], segments: Sequence[Segment],
                     facts: Any, monthly: bool, memo: dict[Any, Any]) -> tuple[Any, Any, Any, Any, Any]:
     """Rows priced with real values: grouped by every input (whole dates, date-dependent facts unit by unit)."""
-    rule = reg.rule
-    names = list(rule.inputs)
+    names = list(reg.inputs)
     cols = []
     for f in names:
         if f in DATED_FACTS:
@@ -1018,11 +1055,11 @@ def _price_concrete(np: Any, engine: Any, reg: Any, region: str, rows: Any, unit
                     values[f] = facts.table(f).values[combo[c]]
                     c += 1
             seg = seg_of[u]
-            mkey = ("concrete", id(reg), tuple((f, _hashable(v)) for f, v in values.items()), seg.state, on)
+            mkey = ("concrete", reg.key, tuple((f, _hashable(v)) for f, v in values.items()), seg.state, on)
             leaf = memo.get(mkey)
             if leaf is None:
                 try:
-                    result = engine.evaluate(reg, region, on, values, seg.resolved, None, None)
+                    result = reg.evaluate(engine, region, on, values, seg.resolved)
                 except ShuangyongError:
                     result = FAILED
                 leaf = memo[mkey] = Leaf((), result)
