@@ -203,6 +203,7 @@ class RosterRun:
         self.what_if = what_if
         self.path = path  # "columnar", "reference" or "mixed"
         self._stale: int | None = None
+        self._stale_inputs: tuple[str | None, bool] | None = None  # (region, fast) of the run, set by run_roster
 
     # -- counts -----------------------------------------------------------------------
     @property
@@ -241,7 +242,7 @@ class RosterRun:
         if self._stale is None:
             from .staleness import count_stale_results
 
-            region, fast = getattr(self, "_stale_inputs", (None, _numpy() is not None))
+            region, fast = self._stale_inputs or (None, _numpy() is not None)
             self._stale = count_stale_results(self.engine, self.roster, self.period, region, self._o, fast)
         return self._stale
 

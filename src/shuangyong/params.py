@@ -125,7 +125,7 @@ def parse_update(text: str) -> UpdateSchedule | None:
         return None
     if text == "yearly":
         return UpdateSchedule(text)
-    parts = []
+    parts: list[tuple[int, int, date | None]] = []
     pieces = [x.strip() for x in text.split(",")]
     for k, piece in enumerate(pieces):
         m = _YEARLY.fullmatch(piece)
