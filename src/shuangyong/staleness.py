@@ -6,7 +6,8 @@ entered.  A roster result rests on such a figure when its amount depends on it. 
 measured, not guessed from rule metadata: the roster is priced a second time with every
 carried-forward figure replaced, from its expected revision day only, by a marked value
 (each number ``n`` becomes ``2n + 1``), and a result whose amount differs between the two runs
-rests on a carried-forward figure.  Only the months after a revision day were due are touched,
+rests on a carried-forward figure.  Only paying results are counted, only the parameters of rules that pay
+someone in the roster's regions are marked, only the months after a revision day was due are touched,
 and each jurisdiction's own series is marked separately, so a province with a newer figure of
 its own, or a person paid only in the months before, is never counted.
 
@@ -18,6 +19,7 @@ is installed) and reuses the roster's parse.
 from __future__ import annotations
 
 from decimal import Decimal
+from collections.abc import Collection
 from typing import Any
 
 import attrs
@@ -73,27 +75,53 @@ def _marked(p: Parameter, period: Period) -> Parameter | None:
     return attrs.evolve(p, values=tuple(out)) if changed else None
 
 
-def marked_parameter_set(ps: ParameterSet, period: Period) -> ParameterSet | None:
+def marked_parameter_set(ps: ParameterSet, period: Period, names: Collection[str] | None = None,
+                         jurisdictions: Collection[str] | None = None) -> ParameterSet | None:
     """A copy of ``ps`` with every carried-forward figure marked from its expected revision day,
-    or ``None`` when no figure is carried forward within ``period``."""
+    or ``None`` when no figure is carried forward within ``period``.
+
+    Only parameters among ``names`` and of ``jurisdictions`` are marked, when given.
+    """
     params: list[Parameter] = []
     changed = False
     for p in ps.parameters():
-        m = _marked(p, period)
+        wanted = (names is None or p.name in names) and (jurisdictions is None or p.jurisdiction in jurisdictions)
+        m = _marked(p, period) if wanted else None
         params.append(p if m is None else m)
         changed |= m is not None
     return ParameterSet(params) if changed else None
 
 
+def _roster_regions(roster: Any, region: str | None) -> set[str] | None:
+    """The regions of a roster's rows when its columnar parse knows them (``None``: not known)."""
+    parsed = roster.cache.get(("parsed", region)) if hasattr(roster, "cache") else None
+    col = getattr(parsed, "cols", {}).get("region") if parsed is not None else None
+    if col is None:
+        return None
+    return {v for v in col.values if isinstance(v, str) and v}
+
+
 def count_stale_results(engine: Any, roster: Any, period: Period, region: str | None, base: Any, fast: bool) -> int:
-    """How many (person, rule) results of ``base`` (a roster outcome) rest on a carried-forward figure."""
+    """How many paying (person, rule) results of ``base`` (a roster outcome) rest on a carried-forward figure."""
     from .batch import _as_list, _compute, _numpy, np_array
     from .engine import Engine
+    from .ids import fallback_chain
 
-    ps = marked_parameter_set(engine.parameters, period)
+    # Only what can move a payment: the parameters of rules that pay someone, for the roster's regions.
+    paying = {c for c in base.codes if any(f > 0 for f in _as_list(np_array(base.fen[c])))} if _numpy() is None else \
+        {c for c in base.codes if bool((_numpy().asarray(np_array(base.fen[c])) > 0).any())}
+    if not paying:
+        return 0
+    names = {n for reg in engine.registry.rules if reg.code in paying for n in reg.rule.param_names}
+    regions = _roster_regions(roster, region)
+    jurisdictions = None if regions is None else {j for r in regions for j in fallback_chain(r)}
+    ps = marked_parameter_set(engine.parameters, period, names, jurisdictions)
     if ps is None:
         return 0
     marked_engine = Engine(_registry=engine.registry, _params=ps)
+    # The formulas' plans learnt by the first run stay valid (they are keyed by each parameter's
+    # jurisdiction and start, and a marked figure starts on a day no real value of its series does).
+    marked_engine.columnar_memo = engine.columnar_memo  # type: ignore[method-assign]
     other, _ = _compute(marked_engine, roster, period, region, {}, None, fast)
     np = _numpy()
     if np is not None and isinstance(base.index, np.ndarray) and isinstance(other.index, np.ndarray) \
@@ -101,11 +129,11 @@ def count_stale_results(engine: Any, roster: Any, period: Period, region: str | 
         total = 0
         for code in base.codes:
             a = np.asarray(np_array(base.fen[code]))
-            applies = a >= 0
+            pays = a > 0
             if code not in other.fen:
-                total += int(applies.sum())
+                total += int(pays.sum())
             else:
-                total += int((applies & (a != np.asarray(np_array(other.fen[code])))).sum())
+                total += int((pays & (a != np.asarray(np_array(other.fen[code])))).sum())
         return total
     position = {int(i): k for k, i in enumerate(_as_list(other.index))}
     where = [position.get(int(i)) for i in _as_list(base.index)]
@@ -114,8 +142,8 @@ def count_stale_results(engine: Any, roster: Any, period: Period, region: str | 
         mine = _as_list(np_array(base.fen[code]))
         theirs = _as_list(np_array(other.fen[code])) if code in other.fen else None
         for f, k in zip(mine, where):
-            if f < 0:
-                continue  # the rule does not apply to this person
+            if f <= 0:
+                continue  # the rule pays this person nothing
             # Rejected or unpriced under the marked figures: the result depends on them.
             if k is None or theirs is None or theirs[k] != f:
                 count += 1
