@@ -272,15 +272,30 @@ def test_combat_and_nuclear_veterans_by_year(engine: sy.Engine, y: int, expected
         assert year(engine, person(categories=cat), y, "combat_veteran_allowance").amount == expected
 
 
-def test_unit_8023_is_sick_returnee_before_2022_08_and_combat_after(engine: sy.Engine) -> None:
+def test_unit_8023_draws_the_combat_allowance_throughout(engine: sy.Engine) -> None:
+    # national-standards.md §5: 原8023部队 are 参试/涉核, paid like 参战 (one "参战参试" figure 2012–2019)
     p = person(categories="原8023部队退役人员")
-    # national-standards.md §4–§5: 650 × 7 + 700 × 5 = 4,550 + 3,500
-    assert year(engine, p, 2021, "sick_returnee_allowance").amount == D("8050.00")
-    assert not year(engine, p, 2021, "combat_veteran_allowance").eligible
-    # 2022: sick 700 × 7 = 4,900 (Jan–Jul); combat 9,600 ÷ 12 = 800 × 5 = 4,000 (Aug–Dec); never both in a month
-    assert year(engine, p, 2022, "sick_returnee_allowance").amount == D("4900.00")
-    assert year(engine, p, 2022, "combat_veteran_allowance").amount == D("4000.00")
+    assert not year(engine, p, 2016, "sick_returnee_allowance").eligible
+    # 2016: 460 × 9 + 500 × 3 = 4,140 + 1,500 = 5,640 (带病回乡 would have been 410 / 450)
+    assert year(engine, p, 2016, "combat_veteran_allowance").amount == D("5640.00")
+    # 2022: 750 × 7 + 9,600 ÷ 12 = 800 × 5 → 5,250 + 4,000 = 9,250
+    assert year(engine, p, 2022, "combat_veteran_allowance").amount == D("9250.00")
     assert not year(engine, p, 2023, "sick_returnee_allowance").eligible
+
+
+def test_a_county_may_treat_8023_as_sick_returnees(tmp_path: Path) -> None:
+    toml = """
+        prefix = "veteran_groups"
+        [unit_8023_treated_as]
+        [[unit_8023_treated_as.values]]
+        from = 2012-01-01
+        value = "sick_returnee"
+        source = { document = "测试：县级做法", certainty = "assumption" }
+    """
+    e = sy.Engine(plugins=[local_pack(tmp_path, toml)])
+    p = person(categories="原8023部队退役人员")
+    assert year(e, p, 2016, "sick_returnee_allowance").amount == D("5040.00")  # 410 × 9 + 450 × 3
+    assert not year(e, p, 2016, "combat_veteran_allowance").eligible
 
 
 def test_a_person_in_both_groups_draws_the_combat_allowance_only(engine: sy.Engine) -> None:

@@ -317,11 +317,11 @@ def survivor_pension(facts: Any, p: Any) -> Any:
     },
     basis=Source(document="《军人抚恤优待条例》", number="令第788号", article="第62条", certainty="primary"),
     eligibility=(
-        "登记为带病回乡退伍军人的，按国家标准按月发放定期生活补助（条例第62条）；原8023部队退役人员 2022-08-01 前按带病回乡对待"
-        "（种子材料002），此后按参战对待（参数 veteran_groups.unit_8023_treated_as）；同时属于参战对象的只领参战补助",
+        "登记为带病回乡退伍军人的，按国家标准按月发放定期生活补助（条例第62条）；原8023部队退役人员按参战（参试）对待"
+        "（参数 veteran_groups.unit_8023_treated_as，县级可另行登记）；同时属于参战对象的只领参战补助",
         "registered 带病回乡 veterans receive the national periodic allowance monthly (Regulations art. 62); former Unit 8023 "
-        "veterans are treated as 带病回乡 before 2022-08-01 (seed 002) and as 参战 from then (parameter "
-        "veteran_groups.unit_8023_treated_as); a person who is also a combat veteran draws the combat allowance only",
+        "veterans are treated as 参战 (参试) (parameter veteran_groups.unit_8023_treated_as, a county may register "
+        "otherwise); a person who is also a combat veteran draws the combat allowance only",
     ),
     assumptions=(
         "花名册登记的类别即为认定结果；类别无起止日期，按整个期间持有计",
@@ -357,10 +357,10 @@ def sick_returnee_allowance(facts: Any, p: Any) -> Any:
     basis=Source(document="《军人抚恤优待条例》", number="令第788号", article="第61–62条", certainty="primary"),
     eligibility=(
         "登记为参战退役人员、涉核（参试）退役人员的，按国家标准按月发放定期生活补助（条例第62条；第61条参试按参战对待）；"
-        "原8023部队退役人员自 2022-08-01 起按参战对待（福建2023年通知“参战（含涉核/8023）”，参数 veteran_groups.unit_8023_treated_as）",
+        "原8023部队退役人员属参试（涉核）人员，按参战对待（国家通知“参战参试”同一标准，参数 veteran_groups.unit_8023_treated_as）",
         "registered combat veterans and nuclear-test (参试) veterans receive the national periodic allowance monthly (Regulations "
-        "art. 62; art. 61 treats 参试 as 参战); former Unit 8023 veterans from 2022-08-01 (福建 2023 notice: 参战 incl. 涉核/8023; "
-        "parameter veteran_groups.unit_8023_treated_as)",
+        "art. 62; art. 61 treats 参试 as 参战); former Unit 8023 veterans, who are 参试 (nuclear-test) "
+        "personnel (the national notices give one 参战参试 figure; parameter veteran_groups.unit_8023_treated_as)",
     ),
     assumptions=(
         "花名册登记的类别即为认定结果；类别无起止日期，按整个期间持有计",
