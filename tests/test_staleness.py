@@ -97,6 +97,9 @@ def test_cli_params_stale() -> None:
     as_json = json.loads(_cli("params", "--stale", "--date", "2025-09-01", "--json").stdout)
     row = next(s for s in as_json["stale"] if s["name"] == "survivor_pension.martyr")
     assert (row["from"], row["expected_update"], row["jurisdiction"]) == ("2024-08-01", "2025-08-01", "national")
+    one = _cli("params", "survivor_pension.martyr", "--date", "2025-09-01")
+    assert one.returncode == 0 and "2025-08-01 起标准未录入，沿用 2024-08-01 标准，可能已调整" in one.stdout
+    assert "标准未录入" not in _cli("params", "survivor_pension.martyr", "--date", "2025-07-01").stdout
     fresh = _cli("params", "--stale", "--date", "2024-09-01", "survivor_pension.martyr")
     assert fresh.returncode == 0 and "survivor_pension.martyr" not in fresh.stdout.split("：")[-1]
 

@@ -138,8 +138,9 @@ def _resolve_national(p: Any, on: date) -> Any:
     from .params import Resolved
 
     dv = p.value_on(on)
+    due = p.expected_update(dv)
     return Resolved(name=p.name, value=dv.value, start=dv.start, jurisdiction=p.jurisdiction, level="national",
-                    source=dv.source, pack=p.pack, unit=p.unit)
+                    source=dv.source, pack=p.pack, unit=p.unit, expected_update=due, carried_forward=due is not None and on >= due)
 
 
 # -- explain ----------------------------------------------------------------------------
