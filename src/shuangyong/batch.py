@@ -205,6 +205,8 @@ class RosterRun:
         self.elapsed = elapsed
         self.what_if = what_if
         self.path = path  # "columnar", "reference" or "mixed"
+        self._stale: int | None = None
+        self._stale_inputs: tuple[str | None, bool] | None = None  # (region, fast) of the run, set by run_roster
 
     # -- counts -----------------------------------------------------------------------
     @property
@@ -236,6 +238,16 @@ class RosterRun:
     @property
     def unknown_columns(self) -> list[str]:
         return self.roster.unknown_columns
+
+    @property
+    def stale_results(self) -> int:
+        """(person, rule) results resting on a figure carried past its expected revision (see :mod:`.staleness`)."""
+        if self._stale is None:
+            from .staleness import count_stale_results
+
+            region, fast = self._stale_inputs or (None, _numpy() is not None)
+            self._stale = count_stale_results(self.engine, self.roster, self.period, region, self._o, fast)
+        return self._stale
 
     # -- rows -------------------------------------------------------------------------
     def results(self) -> Iterable[dict[str, Any]]:
@@ -292,6 +304,7 @@ class RosterRun:
             "reconciled": self.rows_in == self.computed + self.rejected,
             "total": str(self.total),
             "persons_paid": _persons_paid(o),
+            "stale_results": self.stale_results,
             "rules": rules,
             "categories": cats,
             "rejects_by_field": dict(sorted(by_field.items())),
@@ -335,6 +348,9 @@ class RosterRun:
                 out.append(f"  {zh_t} {persons} 人，发放金额 {format_amount(a, locale)}")
             else:
                 out.append(f"  {en_t}: {persons} persons, amount {format_amount(a, locale)}")
+        if self.stale_results:
+            out.append(f"其中 {self.stale_results} 项结果沿用已过预期调整日期的标准（可能已调整，见 shuangyong params --stale）" if zh else
+                       f"{self.stale_results} result(s) rest on figures carried past their expected update (see shuangyong params --stale)")
         if o.rejects:
             by_field = Counter(r.field for r in o.rejects)
             parts = "、".join(f"{k} {v}" for k, v in by_field.most_common()) if zh else ", ".join(f"{k} {v}" for k, v in by_field.most_common())
@@ -480,7 +496,9 @@ def run_roster(
         scenario_engine = engine.with_overrides(parsed)
         scenario, _ = _compute(scenario_engine, roster, period, region, adj, None, fast)
         what_if = _compare(parsed, outcome, scenario)
-    return RosterRun(period, roster, outcome, engine, time.perf_counter() - started, what_if, road)
+    run = RosterRun(period, roster, outcome, engine, time.perf_counter() - started, what_if, road)
+    run._stale_inputs = (region, fast)
+    return run
 
 
 # -- what-if overrides ----------------------------------------------------------------

@@ -261,7 +261,8 @@ class UnitResult:
             return True
         return (self.status, self.amount, self.expression, self.reason, self.in_kind) == (
             other.status, other.amount, other.expression, other.reason, other.in_kind) and [
-            (r.start, r.jurisdiction, p) for r, p, _ in self.params] == [(r.start, r.jurisdiction, p) for r, p, _ in other.params]
+            (r.start, r.jurisdiction, r.carried_forward, p) for r, p, _ in self.params] == [
+            (r.start, r.jurisdiction, r.carried_forward, p) for r, p, _ in other.params]
 
 
 # One priced unit: (first day, end, result).
