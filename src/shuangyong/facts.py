@@ -42,6 +42,13 @@ def _conscript_years(p: Person, on: date) -> int:
     return _service(p, on, "up")
 
 
+def _conscript_service_years(p: Person, on: date) -> int | None:
+    # Imported here: shuangyong.conscripts imports the rules module, which imports this one.
+    from .conscripts import conscript_years_of
+
+    return conscript_years_of(p.service, on)
+
+
 def _tie(attr: str) -> Callable[[Person, date], Any]:
     def get(p: Person, on: date) -> Any:
         return getattr(p.family_tie, attr) if p.family_tie is not None else None
@@ -85,6 +92,10 @@ FACTS: dict[str, Callable[[Person, date], Any]] = {
     "service_years_half": lambda p, on: _service(p, on, "half"),
     "service_months": lambda p, on: p.service.service_months(on) if p.service is not None else 0,
     "conscript_years": _conscript_years,
+    "conscript_service_years": _conscript_service_years,
+    "hukou_at_discharge": _svc("hukou_at_discharge"),
+    "urban_pension": lambda p, on: p.urban_pension,
+    "allowance_paid_monthly": lambda p, on: p.allowance_paid_monthly,
     # awards
     "awards": lambda p, on: p.awards,
     "highest_award": lambda p, on: p.highest_award(),
@@ -92,6 +103,8 @@ FACTS: dict[str, Callable[[Person, date], Any]] = {
     "disability_grade": _dis("grade"),
     "disability_cause": _dis("cause"),
     "disability_assessed": _dis("assessed"),
+    "disability_approved": _dis("approved"),
+    "disability_paid_monthly": _dis("paid_monthly"),
     "mental_disorder": lambda p, on: bool(p.disability and p.disability.mental_disorder),
     # ties to a service member
     "survivor_of": _tie("member_status"),
@@ -99,12 +112,15 @@ FACTS: dict[str, Callable[[Person, date], Any]] = {
     "member_death_date": _tie("member_death_date"),
     "member_awards": lambda p, on: p.family_tie.member_awards if p.family_tie is not None else (),
     "member_monthly_pay": _tie("member_monthly_pay"),
+    "survivor_confirmed": _tie("confirmed"),
+    "survivor_pension_paid_monthly": _tie("pension_paid_monthly"),
 }
 
 
 #: Facts whose value depends on the date priced; every other fact is fixed for a person.
 DATED_FACTS = frozenset(
-    {"age", "alive", "serving", "service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"}
+    {"age", "alive", "serving", "service_years", "service_years_up", "service_years_half", "service_months", "conscript_years",
+     "conscript_service_years"}
 )
 
 
