@@ -188,7 +188,7 @@ def _disability_annual(facts: Any, p: Any) -> Any:
     grade, cause = facts.disability_grade, facts.disability_cause
     table = p.annual_standard
     if str(grade) not in table or cause.label not in table[grade]:
-        # e.g. before 2021-08-01 the sources give the 一级 figures only.
+        # e.g. a pack's own table without this grade.
         raise _no_standard("disability_pension.annual_standard", f"no figure for grade {grade} {cause.en}")
     return table[grade][cause.label]
 
@@ -278,12 +278,12 @@ def _is_combat(facts: Any, p: Any) -> bool:
         "评定残疾等级、经批准后按月发放：2024-10-01 起批准的自批准当月起（条例2024第27条），此前批准的自批准次月起"
         "（伤残抚恤管理办法第23条；参数 disability_pension.start）；因战、因公一至十级，因病一至六级（条例第25–34条）；"
         "服现役的由部队发给，退役当年由原部队发给、次年1月起由县里发给（条例2024第30条，2019年条例第26条）；"
-        "标准为国家年度标准（2021-08-01 前资料只有一级标准，其他等级无现行标准）",
+        "标准为国家年度标准（2012-01-01 起各等级均有标准；推算值在参数来源中注明）",
         "paid monthly once the assessment is approved: approvals from 2024-10-01 from the month of approval (Regulations 2024 "
         "art. 27), earlier approvals from the next month (伤残抚恤管理办法 art. 23; parameter disability_pension.start); in "
         "combat / on duty grades 1–10, of illness grades 1–6 only (art. 25–34); the unit pays serving members and the year of "
-        "discharge, the county from the next January (2024 art. 30; 2019 art. 26); the yearly national standard (before "
-        "2021-08-01 the sources give grade 1 only: other grades have no standard in force)",
+        "discharge, the county from the next January (2024 art. 30; 2019 art. 26); the yearly national standard (every "
+        "grade from 2012-01-01; derived figures say so in their source)",
     ),
     assumptions=(
         "年标准按月发放：年标准 ÷ 12，逐月四舍五入到分",
@@ -319,16 +319,15 @@ def disability_pension(facts: Any, p: Any) -> Any:
     eligibility=(
         "烈士、因公牺牲军人、病故军人的遗属（父母、配偶无劳动能力或无生活来源，子女未满18周岁或在校，依靠其抚养的兄弟姐妹），"
         "经认定后按国家年度标准按月发放（条例第19条）；默认自军人死亡次月起（参数 survivor_pension.start）。"
-        "2012–2015 年资料只给出烈属城镇、农村标准，因公牺牲、病故遗属在 2017-10-01 前无现行标准",
+        "2016-10-01 前标准按户籍分城镇、农村，此后城乡统一",
         "survivors of a martyr or of a member who died on duty or of illness (parents or spouse without work capacity or income, "
         "children under 18 or in school, dependent siblings), once found eligible, receive the national yearly standard monthly "
         "(Regulations art. 19), by default from the month after the member's death (parameter survivor_pension.start). "
-        "For 2012–2015 the sources give 烈属 urban/rural figures only: survivors of members who died on duty or of illness have "
-        "no standard in force before 2017-10-01",
+        "Until 2016-09-30 the standard differs by 户籍 (urban/rural); from 2016-10-01 it is one figure",
     ),
     assumptions=(
         "第19条的条件（无劳动能力、无生活来源、未满18周岁等）无法从花名册核实：登记为烈士遗属、因公牺牲军人遗属或病故军人遗属类别，即视为已经审核认定",
-        "资料只给出一个标准时，城镇、农村同一标准；分城镇、农村时按户籍",
+        "2016-10-01 前按户籍取城镇、农村标准（户籍未登记的不计发并说明原因）",
         "同时为多名军人遗属的，只按一份计发（烈士优先于因公牺牲、病故）",
         "起发月份：军人死亡次月（参数 survivor_pension.start，来源未载明）；2024-10-01 起认定的，自认定当月起（条例2024第19条），"
         "未登记认定时间（认定时间 / survivor_confirmed）的按军人死亡次月；2024-10-01 前的认定时间不改变起发月份（旧条例未载明）",
@@ -390,7 +389,6 @@ def survivor_pension(facts: Any, p: Any) -> Any:
     ),
     assumptions=(
         "花名册登记的类别即为认定结果；类别无起止日期，按整个期间持有计",
-        "2018-08-01 至 2022-07-31 资料无新标准，沿用 550 元/月（解释中注明沿用）",
         "年标准按月发放：年标准 ÷ 12，逐月四舍五入到分",
         "同时属于参战对象的不重复享受（参数 sick_returnee_allowance.not_with_combat）",
     ),
@@ -430,7 +428,6 @@ def sick_returnee_allowance(facts: Any, p: Any) -> Any:
     ),
     assumptions=(
         "花名册登记的类别即为认定结果；类别无起止日期，按整个期间持有计",
-        "2018-08-01 至 2022-07-31 资料无新标准，沿用 600 元/月（解释中注明沿用）",
         "年标准按月发放：年标准 ÷ 12，逐月四舍五入到分",
     ),
 )
