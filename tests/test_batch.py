@@ -315,15 +315,26 @@ def _record(draw: Any) -> dict[str, Any]:
         rec["伤残等级"] = draw(st.sampled_from(["1", "六级", "6", "8", "10", "11", "", "x"]))
         rec["伤残性质"] = draw(st.sampled_from(["因战", "因公", "因病", ""]))
         rec["评残时间"] = draw(st.sampled_from(_DATES))
+        if draw(st.booleans()):  # issue 13 fields: approval date, amount actually paid
+            rec["批准时间"] = draw(st.sampled_from(["", "2024-10-15", "2024-09-20", "2021-03-01", "1920-01-01", "x"]))
+            rec["残疾抚恤金月发放额"] = draw(st.sampled_from(["", "4200.50", "-1", "abc"]))
     if draw(st.booleans()):
         rec["入伍时间"] = draw(st.sampled_from(["1955-03-01", "1978-03-01", "2000-09-01", "2023-09-01", "", "1978-02-30"]))
         rec["退役时间"] = draw(st.sampled_from(["", "1960-01-01", "1982-01-01", "2024-06-01", "2025-09-01"]))
         rec["服役类型"] = draw(st.sampled_from(["义务兵", "军士", "军官", ""]))
         rec["义务兵役年限"] = draw(st.sampled_from(["", "2", "5", "99"]))
+        if draw(st.booleans()):
+            rec["退役时户籍"] = draw(st.sampled_from(["", "农村", "城镇", "火星"]))
     if draw(st.booleans()):
         rec["遗属类别"] = draw(st.sampled_from(["烈士", "因公牺牲", "病故", "现役", ""]))
         rec["与军人关系"] = draw(st.sampled_from(["父母", "配偶", "子女", ""]))
         rec["牺牲病故时间"] = draw(st.sampled_from(["", "2024-03-05", "2000-01-01"]))
+        if draw(st.booleans()):
+            rec["认定时间"] = draw(st.sampled_from(["", "2024-11-20", "2023-05-01", "2024-02-30"]))
+            rec["定期抚恤金月发放额"] = draw(st.sampled_from(["", "3500", "1,000.50"]))
+    if draw(st.integers(0, 3)) == 0:
+        rec["领取退休金或职工养老保险"] = draw(st.sampled_from(["", "是", "否", "也许"]))
+        rec["定期生活补助月发放额"] = draw(st.sampled_from(["", "1000.00", "x"]))
     if draw(st.booleans()):
         rec["立功受奖"] = draw(st.sampled_from(["", "二等功@2024-05-01", "三等功", "嘉奖@2024-02-01;一等功@2024-09-09", "五等功"]))
     if draw(st.integers(0, 5)) == 0:

@@ -449,12 +449,16 @@ def test_martyr_lump_sum_two_honours_only_the_highest_counts_2024_table(local_en
 
 
 def test_lump_sum_uplift_follows_the_table_in_force_on_the_date_of_death(local_engine: sy.Engine) -> None:
-    # 军区级称号 + 三等功: before 2024-10-01 the 2019 table gives 30% → 1,240,000 × 1.30 = 1,612,000;
-    # from 2024-10-01 军区级称号 is not in the list, 三等功 5% → 1,240,000 × 1.05 = 1,302,000
-    before = member_survivor("因公牺牲", "2024-09-05", awards="军区级称号;三等功")
-    after = member_survivor("因公牺牲", "2024-10-05", awards="军区级称号;三等功")
-    assert year(local_engine, before, 2024, "death_lump_sum").amount == D("1612000.00")
-    assert year(local_engine, after, 2024, "death_lump_sum").amount == D("1302000.00")
+    # 二级表彰 + 三等功: before 2024-10-01 the 2019 table has no 二级表彰, 三等功 5% → 1,240,000 × 1.05 = 1,302,000;
+    # from 2024-10-01 二级表彰 is item (四), 25% → 1,240,000 × 1.25 = 1,550,000
+    before = member_survivor("因公牺牲", "2024-09-05", awards="二级表彰;三等功")
+    after = member_survivor("因公牺牲", "2024-10-05", awards="二级表彰;三等功")
+    assert year(local_engine, before, 2024, "death_lump_sum").amount == D("1302000.00")
+    assert year(local_engine, after, 2024, "death_lump_sum").amount == D("1550000.00")
+    # 军区级称号 (a title from a unit the CMC authorises) is 30% in both tables: 1,240,000 × 1.30 = 1,612,000
+    for died in ("2024-09-05", "2024-10-05"):
+        p = member_survivor("因公牺牲", died, awards="军区级称号;三等功")
+        assert year(local_engine, p, 2024, "death_lump_sum").amount == D("1612000.00")
 
 
 def test_lump_sum_died_of_illness(local_engine: sy.Engine) -> None:
@@ -470,9 +474,13 @@ def test_lump_sum_without_pay_says_so(local_engine: sy.Engine) -> None:
     assert not e.eligible and "member_monthly_pay" in e.reason
 
 
-def test_lump_sum_without_the_national_income_is_missing_parameter(engine: sy.Engine) -> None:
-    e = year(engine, member_survivor("烈士", "2024-11-05"), 2024, "death_lump_sum")
-    assert e.status == "missing_parameter" and "statistics.national_urban_disposable_income_prev_year" in e.reason
+def test_lump_sum_with_the_shipped_national_income(engine: sy.Engine) -> None:
+    # national statistics.toml: 2023 全国城镇居民人均可支配收入 51,821 for deaths in 2024;
+    # 20 × 51,821 + 40 × 6,000 = 1,036,420 + 240,000 = 1,276,420 (pay 6,000 as member_survivor gives)
+    p = member_survivor("烈士", "2024-11-05")
+    e = year(engine, p, 2024, "death_lump_sum")
+    pay = D(str(p.family_tie.member_monthly_pay))
+    assert e.amount == 20 * D(51821) + 40 * pay
 
 
 # -- funeral_grant -------------------------------------------------------------------------
@@ -506,13 +514,15 @@ def test_funeral_grant_other_cause_of_death_recorded(engine: sy.Engine) -> None:
     assert not e.eligible and "病故" in e.reason
 
 
-def test_funeral_grant_both_grounds_pays_the_larger(engine: sy.Engine) -> None:
-    # 2023-08-01 figures (national-standards.md §1, §2): 因公 十级 11,390 ÷ 12 = 949.17 × 12 = 11,390.04;
-    # 病故遗属 30,740 ÷ 12 = 2,561.67 × 6 = 15,370.02 → max 15,370.02
+def test_funeral_grant_both_grounds_pays_both(engine: sy.Engine) -> None:
+    # 条例 第22、32条 "原享受的": each pension held continues.  2023-08-01 figures (national-standards.md §1, §2):
+    # 因公 十级 11,390 ÷ 12 = 949.17 × 12 = 11,390.04; 病故遗属 30,740 ÷ 12 = 2,561.67 × 6 = 15,370.02;
+    # both: 26,760.06
+    died = date(2024, 3, 10)
     p = survivor("病故", "病故军人遗属", disability_grade="10", disability_cause="因公", disability_date="2000-01-01",
-                 death_date="2024-03-10")
+                 death_date=died.isoformat())
     e = year(engine, p, 2024, "funeral_grant")
-    assert e.amount == D("15370.02")
+    assert e.amount == D("26760.06")
     assert_reproducible(e)
 
 
@@ -530,7 +540,8 @@ def test_every_national_rule_has_basis_eligibility_and_docstring(engine: sy.Engi
 
     codes = {r.code for r in rules.ALL}
     assert codes == {"disability_pension", "survivor_pension", "sick_returnee_allowance", "combat_veteran_allowance",
-                     "rural_veteran_old_age_allowance", "nursing_allowance", "death_lump_sum", "funeral_grant"}
+                     "rural_veteran_old_age_allowance", "nursing_allowance", "death_lump_sum", "funeral_grant",
+                     "old_demobilised_subsidy", "martyr_child_allowance", "martyr_honour_grant", "combat_veteran_death_allowance"}
     for r in rules.ALL:
         assert r.basis.document and r.basis.certainty in ("primary", "secondary", "inferred", "assumption")
         assert r.eligibility and r.eligibility_en and r.doc, r.code

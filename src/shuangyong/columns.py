@@ -40,10 +40,12 @@ from .fastpath import rule_support
 
 _EPOCH = date(1970, 1, 1).toordinal()
 
-_SERVICE_KEYS = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years")
-_DISABILITY_KEYS = ("disability_grade", "disability_cause", "disability_date")
-_TIE_KEYS = ("relation", "member_death_date", "member_awards", "member_monthly_pay")
-_DATE_KEYS = ("birth_date", "enlisted", "discharged", "disability_date", "member_death_date", "death_date")
+_SERVICE_KEYS = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years", "discharge_hukou")
+_DISABILITY_KEYS = ("disability_grade", "disability_cause", "disability_date", "disability_approved", "disability_paid_monthly")
+_TIE_KEYS = ("relation", "member_death_date", "member_awards", "member_monthly_pay", "survivor_confirmed",
+             "survivor_pension_paid_monthly")
+_DATE_KEYS = ("birth_date", "enlisted", "discharged", "disability_date", "member_death_date", "death_date", "disability_approved",
+              "survivor_confirmed")
 
 
 def _parsers() -> dict[str, Callable[[Any], Any]]:
@@ -89,6 +91,10 @@ def _parsers() -> dict[str, Callable[[Any], Any]]:
         "relation": lambda v: Relation.parse(v, "relation"),
         "member_awards": lambda v: _parse_awards(v, "member_awards"),
         "member_monthly_pay": lambda v: _parse_money(v, "member_monthly_pay"),
+        "discharge_hukou": lambda v: Hukou.parse(v, "discharge_hukou"),
+        "urban_pension": lambda v: _parse_bool(v, "urban_pension"),
+        **{k: (lambda key: lambda v: _parse_money(v, key))(k)
+           for k in ("disability_paid_monthly", "survivor_pension_paid_monthly", "allowance_paid_monthly")},
         **{k: d(k) for k in _DATE_KEYS},
     }
 
@@ -332,7 +338,9 @@ class Parsed:
             return c.present() if c is not None else np.zeros(n, dtype=bool)
 
         ok = self.id_ok & ~self.conflict & ~self.unhandled & present("region")
-        dis = present("disability_grade") | present("disability_cause") | present("disability_date")
+        dis = np.zeros(n, dtype=bool)
+        for k in _DISABILITY_KEYS:
+            dis |= present(k)
         for k, c in self.cols.items():
             if k == "mental_disorder":
                 ok &= ~(c.bad_rows() & dis)  # read only when a disability is recorded
@@ -353,7 +361,7 @@ class Parsed:
             sc = self.cols["sex"]
             male = np.array([v is Sex.MALE for v in sc.values], dtype=bool)[sc.codes]
             ok &= ~(present("sex") & (male != self.male))
-        for k in ("death_date", "enlisted", "discharged", "disability_date"):
+        for k in ("death_date", "enlisted", "discharged", "disability_date", "disability_approved", "survivor_confirmed"):
             if k in self.cols:
                 ok &= ~(present(k) & (self.days(k) < self.birth))
         if "enlisted" in self.cols and "discharged" in self.cols:
@@ -381,7 +389,7 @@ _COLUMN_FACTS: dict[str, tuple[str, str, Any]] = {n: (f.column, f.gate, f.absent
 _SERVICE_COUNT_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.vector == "count")
 #: Facts whose value depends on the date priced.
 _VARYING = DATED_FACTS
-_FIXED_WHEN_DISCHARGED = _SERVICE_COUNT_FACTS
+_FIXED_WHEN_DISCHARGED = frozenset(n for n, f in CATALOGUE.items() if f.vector == "count" or f.settles)
 
 
 def _fact_known(name: str) -> bool:
@@ -391,7 +399,7 @@ def _fact_known(name: str) -> bool:
 class _ServiceView:
     """The parts of a ServiceRecord a fact reads, with ServiceRecord's own methods."""
 
-    __slots__ = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years")
+    __slots__ = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years", "hukou_at_discharge")
 
     from .model import ServiceRecord as _SR
 
@@ -405,7 +413,7 @@ class _PersonView:
     """The parts of a Person a fact reads, with Person's own methods (facts are computed by shuangyong.facts itself)."""
 
     __slots__ = ("region", "hukou", "sex", "birth_date", "categories", "death_date", "service", "awards", "disability",
-                 "family_tie", "extra")
+                 "family_tie", "extra", "urban_pension", "allowance_paid_monthly")
 
     from .model import Person as _P
 
@@ -539,6 +547,8 @@ class FactStore:
         v.categories = (p.value("categories", i) or frozenset()) if "categories" in deps else frozenset()
         v.death_date = p.value("death_date", i) if "death_date" in deps else None
         v.awards = (p.value("awards", i) or ()) if "awards" in deps else ()
+        v.urban_pension = p.value("urban_pension", i) if "urban_pension" in deps else None
+        v.allowance_paid_monthly = p.value("allowance_paid_monthly", i) if "allowance_paid_monthly" in deps else None
         v.extra = ()
         if name.startswith("extra."):
             val = p.value(f"extra:{name[6:]}", i)
@@ -552,6 +562,7 @@ class FactStore:
             s.hardship = (p.value("hardship", i) or frozenset()) if "hardship" in deps else frozenset()
             s.education = p.value("education", i) if "education" in deps else None
             s.conscript_years = p.value("conscript_years", i) if "conscript_years" in deps else None
+            s.hukou_at_discharge = p.value("discharge_hukou", i) if "discharge_hukou" in deps else None
             v.service = s
         v.disability = None
         if "disability_grade" in deps and p.value("disability_grade", i) is not None:
@@ -560,7 +571,9 @@ class FactStore:
             v.disability = SimpleNamespace(
                 grade=p.value("disability_grade", i), cause=p.value("disability_cause", i) if "disability_cause" in deps else None,
                 assessed=p.value("disability_date", i) if "disability_date" in deps else None,
-                mental_disorder=bool(p.value("mental_disorder", i)) if "mental_disorder" in deps else False)
+                mental_disorder=bool(p.value("mental_disorder", i)) if "mental_disorder" in deps else False,
+                approved=p.value("disability_approved", i) if "disability_approved" in deps else None,
+                paid_monthly=p.value("disability_paid_monthly", i) if "disability_paid_monthly" in deps else None)
         v.family_tie = None
         if "survivor_of" in deps and p.value("survivor_of", i) is not None:
             from types import SimpleNamespace
@@ -569,7 +582,9 @@ class FactStore:
                 member_status=p.value("survivor_of", i), relation=p.value("relation", i) if "relation" in deps else None,
                 member_death_date=p.value("member_death_date", i) if "member_death_date" in deps else None,
                 member_awards=(p.value("member_awards", i) or ()) if "member_awards" in deps else (),
-                member_monthly_pay=p.value("member_monthly_pay", i) if "member_monthly_pay" in deps else None)
+                member_monthly_pay=p.value("member_monthly_pay", i) if "member_monthly_pay" in deps else None,
+                confirmed=p.value("survivor_confirmed", i) if "survivor_confirmed" in deps else None,
+                pension_paid_monthly=p.value("survivor_pension_paid_monthly", i) if "survivor_pension_paid_monthly" in deps else None)
         return v
 
     def _compute(self, name: str, combo: int, k: int, on: date) -> int:

@@ -48,6 +48,13 @@ def _conscript_years(p: Person, on: date) -> int:
     return _service(p, on, "up")
 
 
+def _conscript_service_years(p: Person, on: date) -> int | None:
+    # Imported here: shuangyong.conscripts imports the rules module, which imports this one.
+    from .conscripts import conscript_years_of
+
+    return conscript_years_of(p.service, on)
+
+
 def _tie(attr: str) -> Callable[[Person, date], Any]:
     def get(p: Person, on: date) -> Any:
         return getattr(p.family_tie, attr) if p.family_tie is not None else None
@@ -99,6 +106,8 @@ class Fact:
     absent: Any = None
     event: bool = False
     stand_in: bool = False
+    #: A dated fact that stops depending on the date once a discharge date is recorded (as every ``count`` fact does).
+    settles: bool = False
 
 
 def _col(name: str, kind: str, get: Callable[[Person, date], Any], column: str, gate: str = "", absent: Any = None) -> Fact:
@@ -140,6 +149,11 @@ CATALOGUE: dict[str, Fact] = {f.name: f for f in (
     Fact("service_years_half", "dated", _SERVICE, lambda p, on: _service(p, on, "half"), "count"),
     Fact("service_months", "dated", _SERVICE, lambda p, on: p.service.service_months(on) if p.service is not None else 0, "count"),
     Fact("conscript_years", "dated", (*_SERVICE, "conscript_years"), _conscript_years, "count"),
+    Fact("conscript_service_years", "dated", (*_SERVICE, "service_type", "conscript_years"), _conscript_service_years,
+         settles=True),
+    Fact("hukou_at_discharge", "fixed", ("enlisted", "discharge_hukou"), _svc("hukou_at_discharge")),
+    Fact("urban_pension", "fixed", ("urban_pension",), lambda p, on: p.urban_pension),
+    Fact("allowance_paid_monthly", "fixed", ("allowance_paid_monthly",), lambda p, on: p.allowance_paid_monthly),
     # awards
     _col("awards", "fixed", lambda p, on: p.awards, "awards", absent=()),
     Fact("highest_award", "fixed", ("awards",), lambda p, on: p.highest_award()),
@@ -147,6 +161,8 @@ CATALOGUE: dict[str, Fact] = {f.name: f for f in (
     _col("disability_grade", "fixed", _dis("grade"), "disability_grade"),
     _col("disability_cause", "fixed", _dis("cause"), "disability_cause", "disability_grade"),
     _day("disability_assessed", _dis("assessed"), "disability_date", "disability_grade"),
+    _day("disability_approved", _dis("approved"), "disability_approved", "disability_grade"),
+    Fact("disability_paid_monthly", "fixed", ("disability_grade", "disability_paid_monthly"), _dis("paid_monthly")),
     _col("mental_disorder", "fixed", lambda p, on: bool(p.disability and p.disability.mental_disorder), "mental_disorder",
          "disability_grade", False),
     # ties to a service member
@@ -156,6 +172,8 @@ CATALOGUE: dict[str, Fact] = {f.name: f for f in (
     _col("member_awards", "fixed", lambda p, on: p.family_tie.member_awards if p.family_tie is not None else (), "member_awards",
          "survivor_of", ()),
     _col("member_monthly_pay", "fixed", _tie("member_monthly_pay"), "member_monthly_pay", "survivor_of"),
+    _day("survivor_confirmed", _tie("confirmed"), "survivor_confirmed", "survivor_of"),
+    Fact("survivor_pension_paid_monthly", "fixed", ("survivor_of", "survivor_pension_paid_monthly"), _tie("pension_paid_monthly")),
 )}
 
 #: Fact name → function(person, on) → value.
