@@ -292,6 +292,7 @@ class RosterRun:
             "categories": cats,
             "rejects_by_field": dict(sorted(by_field.items())),
             "unknown_columns": self.unknown_columns,
+            "notes": list(self.roster.notes),
             "path": self.path,
             "elapsed_seconds": round(self.elapsed, 3),
         }
@@ -426,6 +427,8 @@ def run_roster(
     progress: ProgressFn | None = None,
     encoding: str | None = None,
     fast: bool | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> RosterRun:
     """Compute every row of a roster; see the module docstring.
 
@@ -437,7 +440,8 @@ def run_roster(
     :class:`sy.Adjustment`, added to that person's total and kept visible.
     ``progress(done, total)`` is called as rows are processed.  ``fast``:
     ``None`` uses the columnar road when numpy is installed, ``False`` forces
-    the reference road.
+    the reference road.  ``sheet`` and ``header_row``: where an XLSX roster is
+    (see :func:`shuangyong.roster.read_roster`).
     """
     from .engine import Adjustment
     from .periods import parse_period
@@ -453,7 +457,7 @@ def run_roster(
         from .ids import validate_region
 
         region = validate_region(region, "--region")
-    roster = read_roster(source, encoding=encoding)
+    roster = read_roster(source, encoding=encoding, sheet=sheet, header_row=header_row)
     if progress is not None:
         progress(0, len(roster))
     if not any(k == "id_number" for k in roster.keys.values()) and len(roster):

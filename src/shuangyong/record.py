@@ -253,7 +253,8 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
 
     try:
         return Person(
-            id_number=str(f["id_number"]),
+            # Not str(): an ID given as a number is refused by the validator (Excel keeps 15 digits).
+            id_number=f["id_number"],
             name=str(f.get("name", "")),
             region=str(f["region"]),
             hukou=f.get("hukou"),
