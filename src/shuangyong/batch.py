@@ -718,8 +718,10 @@ def _repeats(canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, i
 
 def _canonical_ids(roster: Roster) -> list[str | None]:
     out: list[str | None] = []
+    heads = [h for h, k in roster.keys.items() if k == "id_number"]
     for i in range(len(roster)):
-        v = _first_id(roster, i)
+        # The cell as read, not its text: an ID given as a number is refused, so it is no one's first row.
+        v = next((c for c in (roster.data[h][i] for h in heads) if c not in (None, "")), None)
         out.append(normalize_id_number(v) if v is not None else None)
     return out
 

@@ -239,13 +239,17 @@ def _csv_encoding(name: str, raw: bytes, encoding: str | None) -> str:
     # The whole file, not only its head: a GBK name far down a file of ASCII lines must not make every
     # later Chinese line unreadable.  When neither reads whole, the head decides and the lines that do
     # not decode become rejects.
-    for enc in ("utf-8", "gb18030"):
-        try:
-            raw.decode(enc)
-            return enc
-        except UnicodeDecodeError:
-            pass
-    return detect_encoding(raw[:_SNIFF_BYTES])
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as e:
+        if not raw[:e.start].isascii():
+            return "utf-8"  # valid UTF-8 Chinese before the first bad byte: a UTF-8 file with a bad line
+    try:
+        raw.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        return detect_encoding(raw[:_SNIFF_BYTES])
 
 
 def _read_csv_bytes(name: str, raw: bytes, encoding: str | None, arrays: bool = True) -> Roster:
