@@ -290,3 +290,49 @@ def test_roster_from_stdin(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
 def test_repr_of_a_roster_shows_counts_not_data(tmp_path: Path) -> None:
     r = read_roster(_csv(tmp_path, [HEAD, ROW_A]))
     assert A not in repr(r) and "测试甲" not in repr(r) and "1 rows" in repr(r)
+
+
+# -- rank: the same officer in other digits, and bad inputs -------------------------------------------
+
+
+def _scheme() -> Any:
+    try:
+        return sy.Engine.from_plugins().placement_scheme("jiangxi_partial")
+    except Exception:  # the pack is not installed here
+        pytest.skip("jiangxi pack not installed")
+
+
+def test_rank_refuses_one_officer_written_in_two_kinds_of_digits() -> None:
+    from shuangyong.errors import InvalidRecordError
+    from shuangyong.placement import Officer, rank
+
+    arabic = A.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    officers = [Officer.from_record({"id_number": A, "enlisted": "1990-01-01"}),
+                Officer.from_record({"id_number": arabic, "enlisted": "1991-01-01"})]
+    assert officers[1].id_number == A
+    with pytest.raises(InvalidRecordError, match="twice"):
+        rank(officers, _scheme(), as_of=date(2024, 1, 1))
+    assert Officer(id_number=arabic, enlisted=date(1990, 1, 1)).id_number == A
+
+
+@pytest.mark.parametrize("name, content", [
+    ("deep.json", "[" * 100_000 + "]" * 100_000),
+    ("big.json", '[{"id_number": ' + "9" * 5000 + "}]"),
+    ("ints.json", "[1, 2]"),
+    ("quote.csv", f'id_number,enlisted\n"{A},1990-01-01\n{B},1990-01-01\n'),
+    ("short.csv", f"id_number,enlisted,name\n{A},1990-01-01\n"),
+    ("bytes.csv", "\udcff"),
+    ("dir.csv", None),
+])
+def test_rank_bad_inputs_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | None) -> None:
+    from shuangyong.cli import main
+
+    _scheme()
+    p = tmp_path / name
+    if content is None:
+        p.mkdir()
+    else:
+        p.write_bytes(content.encode("utf-8", "surrogateescape"))
+    assert main(["rank", str(p), "--scheme", "jiangxi_partial"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err and "\n" not in err and "Traceback" not in err and A not in err
