@@ -336,3 +336,59 @@ def test_rank_bad_inputs_are_one_line_errors(tmp_path: Path, capsys: pytest.Capt
     assert main(["rank", str(p), "--scheme", "jiangxi_partial"]) == 1
     err = capsys.readouterr().err.strip()
     assert err and "\n" not in err and "Traceback" not in err and A not in err
+
+
+# -- --set values that are not the parameter's kind --------------------------------------------------
+
+
+@pytest.mark.parametrize("value, word", [("NaN", "finite"), ("Infinity", "finite"), ("sNaN", "finite"), ("true", "number"),
+                                         ("abc", "number"), ("1e999999", "large")])
+def test_what_if_values_of_the_wrong_kind_are_refused(value: str, word: str) -> None:
+    from shuangyong.errors import InvalidRecordError
+
+    rows = [{"身份证号": A, "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "2010-05-01"}]
+    with pytest.raises(InvalidRecordError, match=word):
+        run_roster(sy.Engine(), rows, 2024, overrides=[f"disability_pension.annual_standard.6.因战={value}"])
+    # The right kind is taken: 120,000 a year for 因战六级 instead of 46,170.
+    run = run_roster(sy.Engine(), rows, 2024, overrides=["disability_pension.annual_standard.6.因战=120000"])
+    assert run.what_if is not None and run.what_if.difference == Decimal("73830.00")
+
+
+# -- the command line: stdin, --sheet, --header-row, in a real process ---------------------------------
+
+
+def _cli(args: list[str], stdin: bytes = b"") -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "shuangyong", *args], input=stdin, capture_output=True, timeout=120)
+
+
+def test_cli_reads_a_roster_from_stdin(tmp_path: Path) -> None:
+    data = ("\n".join([HEAD, ROW_A, ROW_B]) + "\n").encode("gbk")
+    out = tmp_path / "s.json"
+    p = _cli(["entitle", "-", "--period", "2024", "--summary", str(out)], data)
+    assert p.returncode == 0, p.stderr.decode()
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    assert summary["source"] == "<stdin>" and summary["computed"] == 2 and summary["total"] == "92340.00"
+
+
+def test_cli_sheet_and_header_row(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "说明"
+    ws.append(["填表说明"])
+    ws2 = wb.create_sheet("花名册")
+    ws2.append(["某县花名册"])
+    ws2.append(HEAD.split(","))
+    ws2.append(ROW_A.split(",")[:6])
+    p = tmp_path / "r.xlsx"
+    wb.save(p)
+    out = tmp_path / "s.json"
+    r = _cli(["entitle", str(p), "--period", "2024", "--sheet", "花名册", "--header-row", "2", "--summary", str(out)])
+    assert r.returncode == 0, r.stderr.decode()
+    assert json.loads(out.read_text(encoding="utf-8"))["total"] == "46170.00"
+    bad = _cli(["entitle", str(p), "--period", "2024", "--sheet", "9"])
+    assert bad.returncode == 1 and b"no sheet '9'" in bad.stderr and b"Traceback" not in bad.stderr
+    assert _cli(["entitle", str(p), "--period", "2024", "--header-row", "0"]).returncode == 2

@@ -477,6 +477,7 @@ def run_roster(
     what_if = None
     if overrides is not None:
         parsed = load_overrides(overrides) if isinstance(overrides, (str, Path)) else [parse_override(o) for o in overrides]
+        _check_override_kinds(engine, parsed)
         scenario_engine = engine.with_overrides(parsed)
         scenario, _ = _compute(scenario_engine, roster, period, region, adj, None, fast)
         what_if = _compare(parsed, outcome, scenario)
@@ -550,7 +551,36 @@ def load_overrides(path: str | Path) -> list[tuple[str, Any, date | None]]:
     return out
 
 
+def _check_override_kinds(engine: Any, overrides: list[tuple[str, Any, date | None]]) -> None:
+    """Refuse an override whose kind (number, yes/no, text) is not the kind the parameter holds (``=true`` for money)."""
+    params = engine.parameters
+    for full, value, _ in overrides:
+        name, path = params._split_name(full)
+        kinds = set()
+        for p in params.parameters(name):
+            for dv in p.values:
+                leaf = dv.value
+                for part in path:
+                    leaf = leaf.get(part) if isinstance(leaf, dict) else None
+                if leaf is not None and not isinstance(leaf, dict):
+                    kinds.add(_kind(leaf))
+        if kinds and _kind(value) not in kinds:
+            raise InvalidRecordError("override", f"{full}={value}", f"{full} holds {' or '.join(sorted(kinds))}, not {_kind(value)}")
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes/no (true/false)"
+    if isinstance(v, (int, Decimal)):
+        return "a number"
+    if isinstance(v, dict):
+        return "a table"
+    return "text"
+
+
 def _override_value(v: Any) -> Any:
+    if isinstance(v, Decimal) and not v.is_finite():
+        raise InvalidRecordError("override", str(v), "not a finite number（不是有限数）")
     if isinstance(v, bool) or isinstance(v, Decimal):
         return v
     if isinstance(v, int):
@@ -561,9 +591,14 @@ def _override_value(v: Any) -> Any:
     if s.lower() in ("true", "false"):
         return s.lower() == "true"
     try:
-        return Decimal(s.replace(",", ""))
+        d = Decimal(s.replace(",", ""))
     except InvalidOperation:
         return s
+    if not d.is_finite():
+        raise InvalidRecordError("override", s, "not a finite number（不是有限数）")
+    if d and not -18 <= d.adjusted() <= 18:
+        raise InvalidRecordError("override", s[:40], "a number this large or small is not a parameter value（数值超出范围）")
+    return d
 
 
 def _override_date(s: str, name: str) -> date:
