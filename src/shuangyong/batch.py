@@ -669,7 +669,9 @@ def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Mapping[
         try:
             import openpyxl
         except ImportError:
-            raise RosterError("writing .xlsx needs openpyxl (pip install 'shuangyong[xlsx]')") from None
+            from .extras import install_hint
+
+            raise RosterError(f"writing .xlsx needs openpyxl: {install_hint('office')}") from None
         wb = openpyxl.Workbook(write_only=True)
         ws = wb.create_sheet()
         ws.append(list(header))
