@@ -135,6 +135,10 @@ def _awards(value: Any, key: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+
+def _canonical_id(value: str) -> str:
+    return normalize_id_number(value) or value
+
 @frozen(kw_only=True)
 class Officer:
     """A transferred officer's file (军队转业干部档案), as a placement scheme reads it.
@@ -146,7 +150,7 @@ class Officer:
     """
 
     # Canonical when valid (Unicode digits folded), so the repeat check in rank() compares one form.
-    id_number: str = field(converter=lambda v: normalize_id_number(v) or v, repr=mask_id_number)
+    id_number: str = field(converter=_canonical_id, repr=mask_id_number)
     name: str = field(default="", repr=mask_name)
     enlisted: date
     transferred: date | None = None

@@ -150,7 +150,7 @@ class _Reader:
 
     def _events(self, member: str, events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, Any]]:
         with self._open(member) as fh:
-            yield from iterparse(fh, events=events)
+            yield from iterparse(fh, events=events)  # type: ignore[arg-type]
 
     def _rels(self, member: str) -> dict[str, tuple[str, str]]:
         """Relationship id → (type, target member) of ``member``'s relationships part."""
