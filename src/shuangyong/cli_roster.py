@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"shuangyong entitle: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return 1
     locale = getattr(args, "locale", "zh_CN") or "zh_CN"
+    for note in result.roster.notes:  # the reader's own decisions (another sheet, a 合计 row left out)
+        print(f"注意 note: {note}", file=sys.stderr)
     for line in result.lines(locale):
         print(line, file=out)
     return 0
