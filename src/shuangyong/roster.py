@@ -302,7 +302,12 @@ def _text_lines(name: str, raw: bytes, encoding: str) -> list[str | tuple[str]]:
         return out
     except LookupError:
         raise RosterError(f"{name}: unknown encoding {encoding!r}") from None
-    lines: list[str | tuple[str]] = list(_LINE_BREAK.split(text))
+    if "\r" not in text:
+        lines: list[str | tuple[str]] = text.split("\n")  # type: ignore[assignment]
+    elif text.count("\r") == text.count("\r\n"):
+        lines = text.replace("\r\n", "\n").split("\n")  # type: ignore[assignment]
+    else:
+        lines = list(_LINE_BREAK.split(text))
     if lines and lines[-1] == "":
         lines.pop()  # the last line's own line break
     return lines
@@ -327,6 +332,29 @@ def _split_line(line: str) -> list[str] | str:
         if "field larger" in msg:
             return f"a cell longer than {csv.field_size_limit()} characters（单元格过长）"
         return f"malformed CSV quoting（引号格式有误）: {msg}"
+
+
+def _split_all(lines: list[str | tuple[str]]) -> list[list[str]] | None:
+    """Every line after the header split at C speed, or ``None`` when some line needs :func:`_split_line`.
+
+    The csv module reads the lines as one stream; that gives the same fields as splitting each line
+    alone exactly when every record is one line and every quote is well formed (``strict``): any
+    record that runs over a line, a quoting error, a NUL or a byte-order mark sends the caller to
+    the line-by-line reading, which then names the line.
+    """
+    body = lines[1:]
+    for line in body:
+        if isinstance(line, tuple):
+            return None
+    text_lines: list[str] = body  # type: ignore[assignment]
+    if any("\0" in line or "\ufeff" in line for line in text_lines):
+        return None
+    try:
+        out = list(csv.reader(text_lines, strict=True))
+    except csv.Error:
+        return None
+    # Every line gives one record (a blank one gives []); a record that ran over a line consumed two.
+    return out if len(out) == len(text_lines) else None
 
 
 def _read_csv_lines(name: str, raw: bytes, encoding: str) -> Roster:
@@ -358,13 +386,28 @@ def _read_csv_lines(name: str, raw: bytes, encoding: str) -> Roster:
     records: list[list[str]] = []
     pad = [""] * width
     intern = sys.intern
+    split = _split_all(lines)
+    if split is not None:  # the usual file: every line one record, read at C speed
+        blank_rows = width == 1
+        for no, fields in enumerate(split, 2):
+            n = len(fields)
+            if n != width or blank_rows:
+                if n <= 1 and (n == 0 or not fields[0].strip()):
+                    continue  # a blank line is not a person
+                if n != width:
+                    if n < width or any(f.strip() for f in fields[width:]):
+                        problems.append((len(records), "row", _field_count_problem(n, width)))
+                    fields = (fields + pad)[:width]
+            records.append(list(map(intern, fields)))
+            rows.append(no)
+        lines = []
     for no, line in enumerate(lines[1:], 2):
         if isinstance(line, tuple):
             fields: list[str] | str = line[0]
         else:
             if not line.strip():
                 continue  # a blank line is not a person
-            fields = _split_line(line)
+            fields = split[no - 2] if split is not None else _split_line(line)
             if len(fields) == 1 and not isinstance(fields, str) and not fields[0].strip():
                 continue  # ("" alone)
         if isinstance(fields, str):
