@@ -258,7 +258,7 @@ def _malformed_roster(n: int, seed: int) -> tuple[list[list[str]], dict[int, str
             expect[r] = "disability_grade"
         elif kind == "missing":
             row = row[:2]  # a short row: region and everything after it missing
-            expect[r] = "region"
+            expect[r] = "row"  # fewer fields than the header: a reject of the row, never padded
         elif kind == "space":
             row[0], row[3] = f" {idn}  ", " 农村"
         elif kind == "fullwidth":

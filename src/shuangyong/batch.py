@@ -309,6 +309,7 @@ class RosterRun:
             "categories": cats,
             "rejects_by_field": dict(sorted(by_field.items())),
             "unknown_columns": self.unknown_columns,
+            "notes": list(self.roster.notes),
             "path": self.path,
             "elapsed_seconds": round(self.elapsed, 3),
         }
@@ -446,6 +447,8 @@ def run_roster(
     progress: ProgressFn | None = None,
     encoding: str | None = None,
     fast: bool | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> RosterRun:
     """Compute every row of a roster; see the module docstring.
 
@@ -457,7 +460,8 @@ def run_roster(
     :class:`sy.Adjustment`, added to that person's total and kept visible.
     ``progress(done, total)`` is called as rows are processed.  ``fast``:
     ``None`` uses the columnar road when numpy is installed, ``False`` forces
-    the reference road.
+    the reference road.  ``sheet`` and ``header_row``: where an XLSX roster is
+    (see :func:`shuangyong.roster.read_roster`).
     """
     from .engine import Adjustment
     from .periods import parse_period
@@ -473,7 +477,7 @@ def run_roster(
         from .ids import validate_region
 
         region = validate_region(region, "--region")
-    roster = read_roster(source, encoding=encoding)
+    roster = read_roster(source, encoding=encoding, sheet=sheet, header_row=header_row)
     if progress is not None:
         progress(0, len(roster))
     if not any(k == "id_number" for k in roster.keys.values()) and len(roster):
@@ -493,6 +497,7 @@ def run_roster(
     what_if = None
     if overrides is not None:
         parsed = load_overrides(overrides) if isinstance(overrides, (str, Path)) else [parse_override(o) for o in overrides]
+        _check_override_kinds(engine, parsed)
         scenario_engine = engine.with_overrides(parsed)
         scenario, _ = _compute(scenario_engine, roster, period, region, adj, None, fast)
         what_if = _compare(parsed, outcome, scenario)
@@ -568,7 +573,36 @@ def load_overrides(path: str | Path) -> list[tuple[str, Any, date | None]]:
     return out
 
 
+def _check_override_kinds(engine: Any, overrides: list[tuple[str, Any, date | None]]) -> None:
+    """Refuse an override whose kind (number, yes/no, text) is not the kind the parameter holds (``=true`` for money)."""
+    params = engine.parameters
+    for full, value, _ in overrides:
+        name, path = params._split_name(full)
+        kinds = set()
+        for p in params.parameters(name):
+            for dv in p.values:
+                leaf = dv.value
+                for part in path:
+                    leaf = leaf.get(part) if isinstance(leaf, dict) else None
+                if leaf is not None and not isinstance(leaf, dict):
+                    kinds.add(_kind(leaf))
+        if kinds and _kind(value) not in kinds:
+            raise InvalidRecordError("override", f"{full}={value}", f"{full} holds {' or '.join(sorted(kinds))}, not {_kind(value)}")
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes/no (true/false)"
+    if isinstance(v, (int, Decimal)):
+        return "a number"
+    if isinstance(v, dict):
+        return "a table"
+    return "text"
+
+
 def _override_value(v: Any) -> Any:
+    if isinstance(v, Decimal) and not v.is_finite():
+        raise InvalidRecordError("override", str(v), "not a finite number（不是有限数）")
     if isinstance(v, bool) or isinstance(v, Decimal):
         return v
     if isinstance(v, int):
@@ -579,9 +613,14 @@ def _override_value(v: Any) -> Any:
     if s.lower() in ("true", "false"):
         return s.lower() == "true"
     try:
-        return Decimal(s.replace(",", ""))
+        d = Decimal(s.replace(",", ""))
     except InvalidOperation:
         return s
+    if not d.is_finite():
+        raise InvalidRecordError("override", s, "not a finite number（不是有限数）")
+    if d and not -18 <= d.adjusted() <= 18:
+        raise InvalidRecordError("override", s[:40], "a number this large or small is not a parameter value（数值超出范围）")
+    return d
 
 
 def _override_date(s: str, name: str) -> date:
@@ -652,7 +691,9 @@ def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Mapping[
         try:
             import openpyxl
         except ImportError:
-            raise RosterError("writing .xlsx needs openpyxl (pip install 'shuangyong[xlsx]')") from None
+            from .extras import install_hint
+
+            raise RosterError(f"writing .xlsx needs openpyxl: {install_hint('office')}") from None
         wb = openpyxl.Workbook(write_only=True)
         ws = wb.create_sheet()
         ws.append(list(header))
@@ -737,8 +778,10 @@ def _repeats(canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, i
 
 def _canonical_ids(roster: Roster) -> list[str | None]:
     out: list[str | None] = []
+    heads = [h for h, k in roster.keys.items() if k == "id_number"]
     for i in range(len(roster)):
-        v = _first_id(roster, i)
+        # The cell as read, not its text: an ID given as a number is refused, so it is no one's first row.
+        v = next((c for c in (roster.data[h][i] for h in heads) if c not in (None, "")), None)
         out.append(normalize_id_number(v) if v is not None else None)
     return out
 

@@ -155,7 +155,8 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.roster:
         from .roster import read_roster
 
-        roster = read_roster(args.roster, encoding=args.encoding)
+        roster = read_roster(args.roster, encoding=args.encoding, sheet=getattr(args, "sheet", None),
+                             header_row=getattr(args, "header_row", None))
         if not 1 <= args.row <= len(roster):
             raise ShuangyongError(f"--row {args.row}: the roster has rows 1..{len(roster)}")
         record = roster.record(args.row - 1)
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--roster", help="take the record from this roster file")
     p.add_argument("--row", type=int, default=1, help="row number in --roster (1 = first data row)")
     p.add_argument("--encoding", default=None)
+    _sheet_options(p)
     p.add_argument("--period", default=str(date.today().year))
     p.add_argument("--rule", default=None, help="one rule code (default: the rules that pay)")
     p.add_argument("--all", action="store_true", help="explain every rule, also those that do not apply")
@@ -258,6 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         mod.add_commands(sub)
     return parser
+
+
+def _sheet_options(p: argparse.ArgumentParser) -> None:
+    try:
+        from .cli_roster import add_sheet_options
+    except ImportError:  # a build without roster runs
+        return
+    add_sheet_options(p)
 
 
 def _version() -> str:

@@ -18,7 +18,25 @@ import sys
 import time
 from typing import Any, TextIO
 
-__all__ = ["add_commands", "run", "ProgressBar"]
+__all__ = ["add_commands", "add_sheet_options", "run", "ProgressBar"]
+
+
+def add_sheet_options(p: argparse.ArgumentParser) -> None:
+    """``--sheet`` and ``--header-row``: where an XLSX roster is (every command that reads a roster has them)."""
+    p.add_argument("--sheet", default=None, metavar="NAME|INDEX",
+                   help="XLSX 工作表: sheet name, or its position counting from 1 (default: the first visible sheet with data)")
+    p.add_argument("--header-row", type=_row_number, default=None, metavar="N",
+                   help="XLSX 表头所在行: row number of the header (default: found below any title rows)")
+
+
+def _row_number(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a row number such as 2, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"a row number counts from 1, got {n}")
+    return n
 
 
 def add_commands(subparsers: Any) -> None:
@@ -28,7 +46,7 @@ def add_commands(subparsers: Any) -> None:
         help="compute a roster (花名册): results, rejects, summary, what-if",
         description="Compute every row of a roster for a period; every row ends as a result or a reject.",
     )
-    p.add_argument("roster", help="roster file: .csv (UTF-8 or GBK), .jsonl or .xlsx")
+    p.add_argument("roster", help="roster file: .csv (UTF-8 or GBK), .jsonl or .xlsx; - reads standard input")
     p.add_argument("--period", required=True, help="2024, 2024-08 or 2024-03-01..2024-06-30")
     p.add_argument("--region", default=None, help="行政区划代码 for rows that give none (e.g. 422827)")
     p.add_argument("--out", default=None, help="write result rows here")
@@ -36,6 +54,7 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--summary", default=None, help="write the summary JSON here")
     p.add_argument("--format", choices=("csv", "jsonl", "xlsx"), default=None, help="format of --out and --rejects (default: by suffix, else csv)")
     p.add_argument("--encoding", default=None, help="roster text encoding (default: detect UTF-8 / GB18030)")
+    add_sheet_options(p)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE[@DATE]",
                    help="what-if parameter override (repeatable), e.g. disability_pension.annual_standard.1.因战=120000@2024-08-01")
     p.add_argument("--overrides", default=None, metavar="FILE.toml", help="what-if overrides from a TOML file")
@@ -63,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
                 overrides += load_overrides(args.overrides)
         bar = None if getattr(args, "quiet", False) else ProgressBar(sys.stderr)
         result = run_roster(engine, args.roster, args.period, region=getattr(args, "region", None), overrides=overrides,
-                            progress=bar, encoding=getattr(args, "encoding", None))
+                            progress=bar, encoding=getattr(args, "encoding", None), sheet=getattr(args, "sheet", None),
+                            header_row=getattr(args, "header_row", None))
         fmt = getattr(args, "format", None)
         if getattr(args, "out", None):
             if bar is not None:
@@ -82,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"shuangyong entitle: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return 1
     locale = getattr(args, "locale", "zh_CN") or "zh_CN"
+    for note in result.roster.notes:  # the reader's own decisions (another sheet, a 合计 row left out)
+        print(f"注意 note: {note}", file=sys.stderr)
     for line in result.lines(locale):
         print(line, file=out)
     return 0

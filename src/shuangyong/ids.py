@@ -20,7 +20,9 @@ Masking (:func:`mask_id_number`, :func:`mask_name`) is used by every
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
+from decimal import Decimal
 
 from .errors import InvalidIdNumberError, InvalidRegionError
 
@@ -32,6 +34,8 @@ __all__ = [
     "validate_id_number",
     "is_valid_id_number",
     "normalize_id_number",
+    "fold_digits",
+    "NUMERIC_ID_REASON",
     "id_birth_date",
     "id_sex_is_male",
     "mask_id_number",
@@ -61,9 +65,26 @@ MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _REGION_SHAPE = re.compile(r"^\d{6}(\d{3})?$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
+
+#: Why an ID given as a number (a JSON number, an XLSX number cell) is refused: a spreadsheet keeps 15
+#: significant digits, so the last three are already lost and a rounded number may pass the check
+#: character as another person's ID.
+NUMERIC_ID_REASON = ("stored as a number; Excel keeps 15 digits — format the column as text"
+                     "（以数字存储：Excel 只保留 15 位有效数字，请把该列设为文本格式）")
+
+
+def fold_digits(text: str) -> str:
+    """Every Unicode decimal digit as its ASCII digit (``٤٢`` → ``42``, ``４２`` → ``42``); other characters unchanged.
+
+    IDs are compared only after this fold, so one 身份证号 written with Arabic-Indic, Devanagari or
+    full-width digits is the same person as in ASCII (see ``docs/identifiers.md``).
+    """
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 # -- 公民身份号码 ------------------------------------------------------------
@@ -98,9 +119,11 @@ def validate_id_number(value: object, field: str = "id_number") -> str:
     length, characters, region, embedded birth date or check character is
     wrong.
     """
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        raise InvalidIdNumberError(None, NUMERIC_ID_REASON, field)
     if not isinstance(value, str):
         raise InvalidIdNumberError(None, f"expected a string, got {type(value).__name__}", field)
-    s = re.sub(r"\s+", "", value).translate(_FULLWIDTH).upper()
+    s = fold_digits(re.sub(r"\s+", "", value).translate(_FULLWIDTH)).upper()
     shown = mask_id_number(s)
     if len(s) != 18:
         raise InvalidIdNumberError(shown, f"must have 18 characters, has {len(s)}", field)
