@@ -75,6 +75,11 @@ class Roster:
     def __len__(self) -> int:
         return len(self.row_numbers)
 
+    def __repr__(self) -> str:
+        # Counts only: a roster's cells (and its headers, which a swapped roster fills with data) are personal.
+        return (f"<Roster {self.format or 'records'} rows={len(self)} columns={len(self.headers)} "
+                f"unknown_columns={len(self.unknown_columns)} problems={len(self.problems)}>")
+
     @property
     def unknown_columns(self) -> list[str]:
         """Headers that are not record keys or Chinese aliases (kept as ``extra.<header>``)."""
