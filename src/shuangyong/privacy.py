@@ -124,6 +124,11 @@ def _vocabulary() -> frozenset[str]:
     for headers in FIELDS.values():
         words.update(headers)
     words.update({"合计", "总计", "小计", "是", "否", "无", "有", "农村", "城镇", "因战", "因公", "因病"})
+    # Column headers offices use beside the record's own (carried with --keep, listed as unknown columns).
+    words.update({"备注", "说明", "序号", "编号", "乡镇", "街道", "乡镇街道", "村", "村居", "社区", "村组", "住址", "地址",
+                  "家庭住址", "户籍地址", "联系电话", "电话", "手机", "手机号", "银行账号", "银行卡号", "账号", "卡号",
+                  "开户行", "开户银行", "户名", "金额", "发放金额", "标准", "单位", "工作单位", "民族", "年龄", "籍贯",
+                  "职务", "部队", "部别", "类型", "状态", "审核", "审核人", "经办人", "日期", "时间", "所属乡镇"})
     return frozenset(words)
 
 
