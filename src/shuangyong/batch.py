@@ -39,6 +39,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import time
 import tomllib
 from collections import Counter
@@ -399,7 +400,7 @@ class RosterRun:
                     rules.append((c, o.titles[c], n, _rule_stats(o, c)[1]))
             cats = []
             if key == "periodic":
-                cats = [(cat, p, f) for cat, (_n, p, f) in _by_category(o, per_person).items() if p]
+                cats = [(cat, p, f) for cat, (_n, p, f) in _by_category(o, per_person).items() if p and cat in KEY_CATEGORIES]
             if key == "in_kind":
                 persons = max((_rule_stats(o, c)[0] for c in codes), default=0)
                 rules = [(c, o.titles[c], _rule_stats(o, c)[0], 0) for c in codes if _rule_stats(o, c)[0]]
@@ -602,6 +603,14 @@ class RosterRun:
         return f"<RosterRun {self.period.label} rows_in={self.rows_in} computed={self.computed} rejected={self.rejected} total={self.total}>"
 
 
+#: The 重点优抚对象: the categories drawing periodic 抚恤补助 (domain.md §2; 优抚对象 of the 条例 and the
+#: groups given 定期生活补助 by 民政/退役军人 circulars).
+KEY_CATEGORIES = frozenset({
+    Category.MARTYR_SURVIVOR, Category.DUTY_DEATH_SURVIVOR, Category.ILLNESS_DEATH_SURVIVOR, Category.DISABLED_VETERAN,
+    Category.DEMOBILISED_VETERAN, Category.SICK_RETURNEE, Category.COMBAT_VETERAN, Category.NUCLEAR_VETERAN,
+    Category.UNIT_8023, Category.MARTYR_CHILD, Category.RURAL_VETERAN,
+})
+
 #: Report groups in the order of the county-report form.
 REPORT_GROUPS = ("periodic", "one_off", "youdai", "other", "in_kind")
 
@@ -609,7 +618,7 @@ _GROUP_TITLES = {
     "periodic": ("重点优抚对象（定期抚恤补助）", "Key entitled persons (periodic pensions and allowances)"),
     "one_off": ("一次性抚恤补助", "One-off grants"),
     "youdai": ("优待金", "Preferential allowances (优待金)"),
-    "other": ("其他补助", "Other allowances"),
+    "other": ("其他定期补助", "Other periodic allowances"),
     "in_kind": ("非现金优待", "In-kind benefits"),
 }
 
@@ -657,8 +666,9 @@ class ReportGroup:
 def _report_group(engine: Any, code: str) -> str:
     """Which block of the report form a rule's money belongs to.
 
-    A rule may say so itself (``report_group`` attribute); otherwise 优待 in its title → 优待金,
-    one-off → one-off grants, in-kind → in kind, any other periodic rule → 重点优抚对象.
+    A rule may say so itself (``report_group`` attribute); otherwise 优待…金 in its title → 优待金,
+    one-off → one-off grants, a periodic rule whose title names 抚恤, 护理费 or a category of the
+    重点优抚对象 → 重点优抚对象, any other periodic rule (随军家属生活补助 …) → other.
     """
     for reg in engine.registry.rules:
         if reg.code != code:
@@ -671,15 +681,25 @@ def _report_group(engine: Any, code: str) -> str:
             return "youdai"
         if rule.period == "one_off":
             return "one_off"
-        return "periodic"
+        return "periodic" if _KEY_TITLE.search(rule.title) else "other"
     return "other"
+
+
+def _key_words() -> str:
+    words = {"抚恤", "护理费", "伤残", "残疾", "遗属", "烈士", "复员", "带病回乡", "参战", "涉核", "8023", "农村籍退役士兵"}
+    for c in KEY_CATEGORIES:
+        words.add(c.label)
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+_KEY_TITLE = re.compile(_key_words())
 
 
 def _report_amount(amount: Decimal, locale: str) -> str:
     """An amount as the county form writes it: 万元 or 亿元 as its size calls for, the exact figure after."""
     exact = format_amount(amount, locale)
     if not is_zh(locale):
-        return exact if abs(amount) < 10000 else f"{exact} ({format_wan(amount, locale)})"
+        return exact
     a = abs(amount)
     if a >= Decimal(10) ** 8:
         from babel.numbers import format_decimal
@@ -1166,16 +1186,17 @@ def _rule_stats(o: _Outcome, code: str) -> tuple[int, int]:
     return int(e.sum()), int(f[f > 0].sum())
 
 
-def _paid_amounts(o: _Outcome, codes: Sequence[str]) -> Any:
-    """Per person: the 分 the rules ``codes`` pay (n/a counts as 0)."""
+def _paid_amounts(o: _Outcome, codes: Sequence[str], only: Any = None) -> Any:
+    """Per person: the 分 the rules ``codes`` pay (n/a counts as 0); 0 where ``only`` (a per-person flag) is false."""
     np = _arrays(o.total)
     if np is not None:
         acc = np.zeros(len(o.total), dtype=np.int64)
         for c in codes:
             acc += np.clip(np.asarray(np_array(o.fen[c]), dtype=np.int64), 0, None)
-        return acc
+        return acc if only is None else np.where(only, acc, 0)
     cols = [_as_list(np_array(o.fen[c])) for c in codes]
-    return [sum(max(col[i], 0) for col in cols) for i in range(len(o.total))]
+    out = [sum(max(col[i], 0) for col in cols) for i in range(len(o.total))]
+    return out if only is None else [x if k else 0 for x, k in zip(out, only)]
 
 
 def _count_positive(values: Any) -> int:

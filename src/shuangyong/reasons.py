@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["REASONS", "FIELD_TITLES", "reason_text", "field_title", "is_zh"]
+__all__ = ["REASONS", "PHRASES", "FIELD_TITLES", "reason_text", "field_title", "is_zh"]
 
 #: (English reason as a regular expression, Chinese wording with ``{1}``, ``{2}`` … for its groups).
 #: Searched in order; the first full match wins.  ``{value}`` parts are masked before they get here.
@@ -76,6 +76,14 @@ FIELD_TITLES: dict[str, str] = {
     "record": "整行",
 }
 
+#: Python's own wording inside a reason (a date that does not exist …), in Chinese.
+PHRASES: dict[str, str] = {
+    "day is out of range for month": "该月没有这一天",
+    "month must be in 1..12": "月份应在1到12之间",
+    "year is out of range": "年份超出范围",
+    "year 0 is out of range": "年份超出范围",
+}
+
 _VALUE = re.compile(r"^(.*) \(value (.*)\)$", re.S)
 
 
@@ -105,6 +113,8 @@ def reason_text(reason: str, locale: str = "zh_CN") -> str:
             break
     else:
         text = reason
+    for en, zh_phrase in PHRASES.items():
+        text = text.replace(en, zh_phrase)
     return f"{text}（值 {value}）" if value else text
 
 
