@@ -246,6 +246,7 @@ class RosterRun:
         #: What the last :meth:`write_outputs` wrote (named in the summary it wrote last).
         self.outputs: list[dict[str, Any]] = []
         self.kept_columns: list[str] = []
+        self._report: list[ReportGroup] | None = None
 
     # -- counts -----------------------------------------------------------------------
     @property
@@ -381,6 +382,11 @@ class RosterRun:
         Each group counts only the people it paid; under 重点优抚对象, one line per category, again
         counting only people paid a periodic amount.
         """
+        if self._report is None:
+            self._report = self._make_report()
+        return list(self._report)
+
+    def _make_report(self) -> list[ReportGroup]:
         o = self._o
         groups: dict[str, list[str]] = {}
         for c in o.codes:
@@ -1211,11 +1217,14 @@ def _paid_count(o: _Outcome, codes: Sequence[str]) -> int:
     """People paid more than nothing by the rules ``codes``."""
     if len(codes) == 1:
         f = o.fen[codes[0]]
-        if isinstance(f, EncodedColumn):
+        if isinstance(f, EncodedColumn) and len(f.layers) == 1:
+            # From the tables, as EncodedColumn.sum_where: a group whose rows carry their own values
+            # holds 0 in the table, and those rows count by their own values.
             np = _numpy()
-            uniq, idx = f.coded()
-            counts = np.bincount(idx, minlength=len(uniq))
-            return int(counts[np.asarray(uniq) > 0].sum())
+            table, of_row, overrides = f.layers[0]
+            sizes = np.bincount(of_row, minlength=len(table))
+            n = int(sizes[np.asarray(table) > 0].sum())
+            return n + sum(int((np.asarray(v) > 0).sum()) for _rows, v in overrides)
     return _count_positive(_paid_amounts(o, codes))
 
 

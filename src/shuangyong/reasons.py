@@ -97,15 +97,22 @@ def is_zh(locale: str | None) -> bool:
     return not str(locale or "zh_CN").lower().startswith("en")
 
 
-@lru_cache(maxsize=4096)
 def reason_text(reason: str, locale: str = "zh_CN") -> str:
     """A reject reason in the locale: Chinese by the table, else as given (English)."""
     if not is_zh(locale) or not reason:
         return reason
     value = ""
-    m = _VALUE.match(reason)
-    if m:
-        reason, value = m.group(1), m.group(2)
+    if reason.endswith(")") and " (value " in reason:
+        m = _VALUE.match(reason)
+        if m:
+            reason, value = m.group(1), m.group(2)
+    text = _translate(reason)
+    return f"{text}（值 {value}）" if value else text
+
+
+@lru_cache(maxsize=4096)
+def _translate(reason: str) -> str:
+    # Reasons repeat (a roster's rejects share a few dozen texts once their values are split off).
     for pattern, zh in _compiled():
         hit = pattern.fullmatch(reason)
         if hit:
@@ -115,7 +122,7 @@ def reason_text(reason: str, locale: str = "zh_CN") -> str:
         text = reason
     for en, zh_phrase in PHRASES.items():
         text = text.replace(en, zh_phrase)
-    return f"{text}（值 {value}）" if value else text
+    return text
 
 
 def field_title(key: str, locale: str = "zh_CN") -> str:
