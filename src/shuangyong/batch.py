@@ -213,8 +213,8 @@ class WhatIf:
                 out.append(f"  测算比较 {self.compared} 人 + 测算失败 {len(self.rejects)} 人 = 现行计算 {self.base_computed} 人")
             else:
                 out.append(f"  compared {self.compared} + scenario failed {len(self.rejects)} = computed in the base run {self.base_computed}")
-            for r in self.rejects[:FIRST_REJECTS]:
-                out.append("  " + _reject_line(r, locale))
+            for rej in self.rejects[:FIRST_REJECTS]:
+                out.append("  " + _reject_line(rej, locale))
         for r in self.by_rule:
             if r["difference"] != "0.00":
                 name = r["title"] if zh else r["title_en"]

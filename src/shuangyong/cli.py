@@ -40,7 +40,8 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
-        if "%(default)" in text or default in (None, False, [], argparse.SUPPRESS) or not action.option_strings:
+        if ("%(default)" in text or "default" in text.lower() or "默认" in text
+                or default in (None, False, [], argparse.SUPPRESS) or not action.option_strings):
             return text
         return f"{text}（默认 default: %(default)s）"
 

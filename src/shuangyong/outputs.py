@@ -80,7 +80,7 @@ class AtomicFile:
             buf = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
             if buf is None:  # a replaced sys.stdout (tests, notebooks): text only
                 if self.binary:
-                    self.file: IO[Any] = _TextToBytes(sys.stdout)
+                    self.file: IO[Any] = _TextToBytes(sys.stdout)  # type: ignore[assignment]
                 else:
                     self.file = sys.stdout
             else:
