@@ -196,3 +196,20 @@ def test_kill_9_never_leaves_a_complete_looking_partial_file(tmp_path: Path) -> 
             assert out.exists() and rej.exists()
     leftovers = [f for f in os.listdir(tmp_path) if f.endswith(".part")]
     assert all(f.startswith(".") for f in leftovers)  # temporary names never look like an output
+
+
+def test_every_option_of_every_subcommand_is_documented_with_chinese() -> None:
+    import argparse
+    import re
+
+    from shuangyong.cli import build_parser
+
+    parser = build_parser()
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for name, p in subs.choices.items():
+        assert p.epilog and "退出码" in p.epilog, name
+        for action in p._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help and han.search(action.help), f"{name} {action.dest}: no Chinese help"
