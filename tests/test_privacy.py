@@ -114,3 +114,15 @@ def test_repr_of_roster_and_run_shows_counts_not_data() -> None:
     for text in (repr(run.roster), repr(run), str(run)):
         assert ID not in text and "张三丰" not in text and ID[4:14] not in text
     assert "rows=2" in repr(run.roster)
+
+
+def test_errors_mask_values_of_any_field() -> None:
+    import pytest
+
+    rec = {"身份证号": ID, "伤残等级": make_id(seq=21), "伤残性质": "因战", "行政区划代码": "422827"}
+    with pytest.raises(sy.InvalidRecordError) as e:
+        sy.Person.from_record(rec)
+    assert make_id(seq=21) not in str(e.value) and e.value.field == "disability_grade"
+    with pytest.raises(sy.InvalidRecordError) as e:
+        sy.Person.from_record(dict(rec, 伤残等级="王小明"))
+    assert "王小明" not in str(e.value) and "王**" in str(e.value)

@@ -43,8 +43,13 @@ class InvalidRecordError(ShuangyongError, ValueError):
     """
 
     def __init__(self, field: str, value: object, reason: str) -> None:
+        from .privacy import mask_cell
+
         self.field = field
-        self.value = value
+        # Whatever the field, a value that is ID-, account- or name-shaped is masked here, once: a
+        # roster with swapped columns puts a 身份证号 under 伤残等级, and this message reaches users.
+        self.value = mask_cell(value) if isinstance(value, str) else value
+        value = self.value
         self.reason = reason
         shown = "" if value is None or value == "" else f" {value!r}"
         super().__init__(f"{field}{shown}: {reason}")
