@@ -30,30 +30,30 @@ def add_commands(subparsers: Any) -> None:
     """Add ``assess``, ``schemes`` and ``rank`` to the ``shuangyong`` subcommands."""
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--locale", default="zh_CN", help="zh_CN (default) or en")
-        p.add_argument("--packs", default=None, help="comma-separated pack names to load (default: all installed)")
-        p.add_argument("--json", action="store_true", help="print the versioned JSON form instead of text")
+        p.add_argument("--locale", default="zh_CN", help="输出语言 output language: zh_CN (default) or en")
+        p.add_argument("--packs", default=None, help="只加载这些规则包（逗号分隔） comma-separated pack names to load (default: all installed)")
+        p.add_argument("--json", action="store_true", help="以带版本号的 JSON 输出 print the versioned JSON form instead of text")
 
-    p = subparsers.add_parser("assess", help="score an evidence file against an assessment scheme (双拥考评)")
+    p = subparsers.add_parser("assess", help="按考评方案给证据材料打分（双拥考评） score an evidence file against an assessment scheme")
     common(p)
-    p.add_argument("evidence", metavar="EVIDENCE", help="evidence file (.toml or .json)")
-    p.add_argument("--scheme", required=True, help="installed scheme code (see `shuangyong schemes`) or a scheme .toml file")
-    p.add_argument("--compare", metavar="OLD_EVIDENCE", default=None, help="older evidence (last year, another unit) to compare with")
-    p.add_argument("--template", action="store_true", help="print a blank evidence document for the scheme and exit")
+    p.add_argument("evidence", metavar="EVIDENCE", help="证据材料文件 evidence file (.toml or .json)")
+    p.add_argument("--scheme", required=True, help="已安装的考评方案代码或方案 .toml 文件 installed scheme code (see `shuangyong schemes`) or a scheme .toml file")
+    p.add_argument("--compare", metavar="OLD_EVIDENCE", default=None, help="用于比较的旧证据（去年、另一单位） older evidence (last year, another unit) to compare with")
+    p.add_argument("--template", action="store_true", help="输出该方案的空白证据模板 print a blank evidence document for the scheme and exit")
     p.set_defaults(func=run_assess)
 
-    p = subparsers.add_parser("schemes", help="list installed assessment and placement schemes")
+    p = subparsers.add_parser("schemes", help="列出已安装的考评和安置方案 list installed assessment and placement schemes")
     common(p)
     p.set_defaults(func=run_schemes)
 
-    p = subparsers.add_parser("rank", help="rank 军转干部 by a placement scheme, and allocate posts in rank order")
+    p = subparsers.add_parser("rank", help="按安置方案给军转干部排序并按名次分配岗位 rank 军转干部 by a placement scheme, and allocate posts in rank order")
     common(p)
-    p.add_argument("officers", metavar="OFFICERS", help="officers file (.csv, .json, .jsonl or .toml with [[officer]])")
-    p.add_argument("--scheme", required=True, help="installed placement scheme code or a placement scheme .toml file")
-    p.add_argument("--posts", default=None, help="posts file: .csv (code,seats[,title]) or .toml/.json {code = seats}")
-    p.add_argument("--preferences", default=None, help="preferences file: .csv (id_number,preferences) or .toml/.json {id = [codes]}")
-    p.add_argument("--as-of", default=None, help="date 军龄 is counted to when a file has no transfer date (YYYY-MM-DD)")
-    p.add_argument("--encoding", default=None, help="CSV encoding (default: UTF-8, then GB18030)")
+    p.add_argument("officers", metavar="OFFICERS", help="军转干部名单 officers file (.csv, .json, .jsonl or .toml with [[officer]])")
+    p.add_argument("--scheme", required=True, help="已安装的安置方案代码或方案 .toml 文件 installed placement scheme code or a placement scheme .toml file")
+    p.add_argument("--posts", default=None, help="岗位文件 posts file: .csv (code,seats[,title]) or .toml/.json {code = seats}")
+    p.add_argument("--preferences", default=None, help="志愿文件 preferences file: .csv (id_number,preferences) or .toml/.json {id = [codes]}")
+    p.add_argument("--as-of", default=None, help="文件无转业时间时军龄计算截止日 date 军龄 is counted to when a file has no transfer date (YYYY-MM-DD)")
+    p.add_argument("--encoding", default=None, help="CSV 编码 CSV encoding (default: UTF-8, then GB18030)")
     p.set_defaults(func=run_rank)
 
 

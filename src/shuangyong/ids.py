@@ -13,8 +13,8 @@ the national rules; in the four municipalities (11 北京, 12 天津, 31 上海,
 50 重庆) the middle level (``1201`` 市辖区 …) is a statistical grouping, not
 a government, so the chain goes county → municipality → national.
 
-Masking (:func:`mask_id_number`, :func:`mask_name`) is used by every
-``repr``, log line and error message in the library.
+Masking (:func:`mask_id_number`, :func:`mask_name`) lives in :mod:`shuangyong.privacy`
+(re-exported here); it is used by every ``repr``, log line and error message in the library.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from .errors import InvalidIdNumberError, InvalidRegionError
+from .privacy import mask_id_number, mask_name  # the one masking family; kept importable from here
 
 __all__ = [
     "NATIONAL",
@@ -149,23 +150,6 @@ def id_birth_date(id_number: str) -> date:
 def id_sex_is_male(id_number: str) -> bool:
     """True when the sequence digit (17th character) is odd, i.e. male."""
     return int(id_number[16]) % 2 == 1
-
-
-def mask_id_number(value: object) -> str:
-    """Mask a 公民身份号码 as ``4228**********123X``: first four and last four kept.
-
-    Anything shorter than 9 characters is masked entirely.
-    """
-    s = "" if value is None else str(value).strip()
-    if len(s) < 9:
-        return "*" * len(s)
-    return s[:4] + "*" * (len(s) - 8) + s[-4:]
-
-
-def mask_name(value: object) -> str:
-    """Mask a name, keeping the first character: ``张三丰`` → ``张**``."""
-    s = "" if value is None else str(value).strip()
-    return s[:1] + "*" * (len(s) - 1) if s else ""
 
 
 # -- 行政区划代码 -------------------------------------------------------------

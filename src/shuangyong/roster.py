@@ -79,9 +79,9 @@ class Roster:
         return len(self.row_numbers)
 
     def __repr__(self) -> str:
-        # Counts only: a roster's cells are personal data.
-        return (f"<Roster {self.format or 'records'} of {len(self)} rows, {len(self.headers)} columns, "
-                f"{len(self.problems)} unreadable rows>")
+        # Counts only: a roster's cells (and its headers, which a swapped roster fills with data) are personal.
+        return (f"<Roster {self.format or 'records'} rows={len(self)} columns={len(self.headers)} "
+                f"unknown_columns={len(self.unknown_columns)} problems={len(self.problems)}>")
 
     @property
     def unknown_columns(self) -> list[str]:
