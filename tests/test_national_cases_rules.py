@@ -167,3 +167,25 @@ def test_the_county_never_pays_before_the_year_after_discharge(engine: sy.Engine
         assert ent.amount == 0 and ent.status == "not_eligible"
     else:
         assert ent.amount > 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(enlisted=st.dates(date(1955, 1, 1), date(2011, 10, 31)), days=st.integers(30, 20 * 366),
+       kind=st.sampled_from(["义务兵", "军士", "军官", None]))
+def test_conscript_years_never_count_a_career_beyond_the_law(enlisted: date, days: int, kind: str | None) -> None:
+    """conscripts.conscript_years_of: a 军士 gets at most the 2-year term from 1998-12-29, ``None`` before; never the career."""
+    from datetime import timedelta
+
+    from shuangyong.conscripts import CONSCRIPT_TERM_2_YEARS_FROM, conscript_years_of
+
+    service = sy.ServiceRecord(enlisted=enlisted, discharged=enlisted + timedelta(days=days), service_type=kind)
+    whole = service.service_years("up")
+    got = conscript_years_of(service, date(2025, 1, 1))
+    if kind in (None, "义务兵"):
+        assert got == whole
+    elif kind == "军士" and enlisted >= CONSCRIPT_TERM_2_YEARS_FROM:
+        assert got == min(whole, 2)
+    else:
+        assert got is None
+    stated = sy.ServiceRecord(enlisted=enlisted, discharged=enlisted + timedelta(days=days), service_type=kind, conscript_years=3)
+    assert conscript_years_of(stated, date(2025, 1, 1)) == 3
