@@ -88,6 +88,8 @@ class _Reads(dict):  # type: ignore[type-arg]
     memberships tested are noted, as ``("in", name, item)``, unless the set is used otherwise.
     """
 
+    seen: set[Any]
+
     __slots__ = ("seen",)
 
     def __getitem__(self, name: str) -> Any:
@@ -249,7 +251,9 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
     steps the dates stay split into year, month and day as long as the steps work on those.
     """
     ok = np.ones(len(days), dtype=bool)
-    y = m = d = None  # when set, the dates are (y, m, d) and ``days`` is stale
+    y: Any = None  # when set, the dates are (y, m, d) and ``days`` is stale
+    m: Any = None
+    d: Any = None
 
     def joined() -> Any:
         return _compose(np, y, m, d) if y is not None else days

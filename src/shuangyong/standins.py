@@ -115,7 +115,8 @@ def apply_step(d: date, step: tuple[Any, ...]) -> date:
     if kind == "birthday":
         return birthday(d, step[1])
     _, years, months, days = step
-    return d + relativedelta(years=years, months=months, days=days)
+    out: date = d + relativedelta(years=years, months=months, days=days)
+    return out
 
 
 # -- the gate: everything outside the vocabulary asks for real values -----------------------------------
@@ -141,10 +142,10 @@ class ComparedBy:
     def __ge__(self, other: Any) -> Any:
         return self._cmp(other, "ge")
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         return self._cmp(other, "eq")
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         return self._cmp(other, "ne")
 
     __hash__ = None  # type: ignore[assignment]  # each stand-in says what hashing means for it
@@ -163,7 +164,7 @@ class StandIn(ComparedBy):
 
     # isinstance(x, cls) asks x.__class__ when type(x) is not a subclass of cls: refuse there.
     @property  # type: ignore[misc]
-    def __class__(self) -> type:  # type: ignore[override]
+    def __class__(self) -> type:
         raise NeedConcrete(self._what())
 
     def __getattr__(self, name: str) -> Any:  # year, month, day, toordinal, isoformat, weekday, …
@@ -410,7 +411,7 @@ class AgeColumn(StandIn):
             return self._on >= self._birthday(other + 1)
         return self._on >= self._birthday(other)
 
-    __bool__ = __add__ = __radd__ = __sub__ = StandIn._refuse  # type: ignore[assignment]
+    __bool__ = __add__ = __radd__ = __sub__ = StandIn._refuse
 
 
 #: Every stand-in type (for checks that must not trip a stand-in's ``__class__``).
