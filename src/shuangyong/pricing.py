@@ -38,10 +38,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
-
-from dateutil.relativedelta import relativedelta
 
 from .errors import ShuangyongError
 from .facts import DATE_FACTS, DATED_FACTS, STAND_IN_FACTS

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -414,12 +414,3 @@ class AgeColumn(StandIn):
     __bool__ = __add__ = __radd__ = __sub__ = StandIn._refuse
 
 
-#: Every stand-in type (for checks that must not trip a stand-in's ``__class__``).
-STAND_IN_TYPES = (TracedDate, DateColumn, OnColumn, AgeColumn)
-
-
-def is_stand_in(v: Any) -> bool:
-    return issubclass(type(v), StandIn)
-
-
-_ = datetime  # the vocabulary excludes datetimes on purpose (see _plain_date)
