@@ -121,6 +121,13 @@ class _Members(AbstractSet[Any]):
         self._seen.add(self._name)
         return self._items
 
+    # isinstance(x, frozenset) is what the per-person road answers (it hands over the frozenset itself);
+    # asking is a use of the whole set.
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # type: ignore[override]
+        self._whole()
+        return frozenset
+
     def __iter__(self) -> Iterator[Any]:
         return iter(self._whole())
 
