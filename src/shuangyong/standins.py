@@ -33,7 +33,9 @@ real ``date`` (``datetime.combine``, ``date.toordinal(d)``, ``date.__sub__``) â€
 :class:`NeedConcrete` (or makes the C function fail), and the unit is priced again with real
 values.  So a fast path never changes an answer: it only prices fewer units.  ``isinstance`` is
 caught because a stand-in's ``__class__`` raises; ``type(d) is date`` cannot be intercepted by
-any Python object and is the one check a formula must not make (``docs/writing-a-rule-pack.md``).
+any Python object and is the one check a formula must not make (``docs/writing-a-rule-pack.md``);
+likewise a formula must not catch the ``TypeError`` a C function raises on a stand-in and carry on
+(the engine sees the error only when it leaves the formula).
 """
 
 from __future__ import annotations
