@@ -13,13 +13,56 @@ import pytest
 
 from shuangyong.testing import record_from_case, validate_case
 
+# A pack written outside this repository, as the guide describes: pyproject entry point, one rule, one
+# parameter file; never installed (the plugin imports it from src/).
+PYPROJECT = """
+[project]
+name = "shuangyong-tmpcase"
+version = "0"
+[project.entry-points."shuangyong.rulepacks"]
+tmpcase = "shuangyong_tmpcase"
+"""
+MODULE = """
+from pathlib import Path
+import shuangyong as sy
+
+BASIS = sy.Basis(document="test fixture", certainty="assumption")
+
+@sy.rule(code="tmp_allowance", period="monthly", title=("测试补助", "test allowance"), inputs=("categories",),
+         params=("monthly",), basis=BASIS)
+def tmp_allowance(facts, p):
+    if not facts.has(sy.Category.COMBAT_VETERAN):
+        return sy.NotEligible("非参战退役人员", "not a combat veteran")
+    return p.monthly
+
+@sy.hookimpl
+def shuangyong_pack_info():
+    return {"name": "tmpcase", "version": "0", "jurisdictions": ["422827"]}
+
+@sy.hookimpl
+def shuangyong_parameters(register):
+    register(Path(__file__).parent / "tmp_allowance.toml", jurisdiction="422827")
+
+@sy.hookimpl
+def shuangyong_rules(register):
+    register(tmp_allowance, jurisdiction="422827")
+"""
+PARAMS = """
+[monthly]
+description = "test fixture"
+unit = "元/月"
+[[monthly.values]]
+from = 2000-01-01
+value = 100
+source = { document = "test fixture", certainty = "assumption" }
+"""
 GOOD = """
 [[case]]
-name = "参战 2024: 935 × 12 = 11,220"
+name = "参战 2024: 100 × 12 = 1,200"
 period = "2024"
-person = { region = "422827", born = "1950-03-15", categories = "参战退役人员" }
-expect = { combat_veteran_allowance = 11220 }
-explain = { combat_veteran_allowance = "935" }
+person = { "行政区划代码" = "422827", born = "1950-03-15", "类别" = "参战退役人员" }
+expect = { tmp_allowance = 1200 }
+explain = { tmp_allowance = "100" }
 """
 
 
@@ -29,7 +72,12 @@ def _pytest(folder: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _case_folder(tmp_path: Path, files: dict[str, str]) -> Path:
-    cases = tmp_path / "pack" / "tests" / "cases"
+    pack = tmp_path / "pack"
+    (pack / "src" / "shuangyong_tmpcase").mkdir(parents=True)
+    (pack / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    (pack / "src" / "shuangyong_tmpcase" / "__init__.py").write_text(MODULE, encoding="utf-8")
+    (pack / "src" / "shuangyong_tmpcase" / "tmp_allowance.toml").write_text(PARAMS, encoding="utf-8")
+    cases = pack / "tests" / "cases"
     cases.mkdir(parents=True)
     for name, text in files.items():
         (cases / name).write_text(text, encoding="utf-8")
@@ -38,7 +86,7 @@ def _case_folder(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def test_a_case_file_outside_the_repository_runs_on_both_roads(tmp_path: Path) -> None:
     # one subprocess: a right case passes, a wrong amount fails naming the case
-    out = _pytest(_case_folder(tmp_path, {"good.toml": GOOD, "wrong.toml": GOOD.replace("11220", "11221")}))
+    out = _pytest(_case_folder(tmp_path, {"good.toml": GOOD, "wrong.toml": GOOD.replace("1200 }", "1201 }")}))
     assert out.returncode == 1, out.stdout + out.stderr
     assert "1 passed" in out.stdout and "1 failed" in out.stdout
     assert "wrong.toml" in out.stdout and "参战 2024" in out.stdout
@@ -47,7 +95,7 @@ def test_a_case_file_outside_the_repository_runs_on_both_roads(tmp_path: Path) -
 def test_unknown_keys_and_cases_without_expectation_are_refused(tmp_path: Path) -> None:
     files = {
         "unknown.toml": GOOD.replace("expect =", "expected ="),
-        "none.toml": GOOD.replace('expect = { combat_veteran_allowance = 11220 }\nexplain = { combat_veteran_allowance = "935" }\n', ""),
+        "none.toml": GOOD.replace('expect = { tmp_allowance = 1200 }\nexplain = { tmp_allowance = "100" }\n', ""),
         "top.toml": "packz = []\n" + GOOD,
     }
     out = _pytest(_case_folder(tmp_path, files))

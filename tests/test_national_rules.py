@@ -93,7 +93,6 @@ def assert_reproducible(e: sy.Entitlement) -> None:
 
 
 # -- disability_pension ------------------------------------------------------------------
-# Worked examples that are amounts only live in tests/cases/national/*.toml (run by the case plugin on both roads).
 
 
 def test_disability_2022_straddles_1_august_7_old_plus_5_new(engine: sy.Engine) -> None:
@@ -103,6 +102,12 @@ def test_disability_2022_straddles_1_august_7_old_plus_5_new(engine: sy.Engine) 
     assert e.amount == D("62224.19") + D("48445.85") == D("110670.04")
     assert [(s.units, s.unit_amount) for s in e.segments] == [(7, D("8889.17")), (5, D("9689.17"))]
     assert_reproducible(e)
+
+
+def test_disability_grade_1_in_2019_uses_the_grade_1_only_table(engine: sy.Engine) -> None:
+    # 因战 一级: 80,140 ÷ 12 = 6,678.33 × 7 = 46,748.31; 88,150 ÷ 12 = 7,345.83 × 5 = 36,729.15 → 83,477.46
+    p = person(disability_grade="1", disability_cause="因战", disability_date="2010-01-01")
+    assert year(engine, p, 2019, "disability_pension").amount == D("83477.46")
 
 
 def test_disability_grade_2_before_2021_has_no_standard_never_zero(engine: sy.Engine) -> None:
@@ -121,12 +126,23 @@ def test_illness_grade_7_gets_nothing_and_says_why(engine: sy.Engine) -> None:
     assert "一至六级" in str(engine.explain(p, sy.Period.year(2024), "disability_pension"))
 
 
+def test_disability_assessed_mid_year_pays_from_the_next_month(engine: sy.Engine) -> None:
+    # 因公 五级 assessed 2023-03-15 → April–December, 9 × (51,200 ÷ 12 = 4,266.67) = 38,400.03
+    p = person(disability_grade="5", disability_cause="因公", disability_date="2023-03-15")
+    assert year(engine, p, 2023, "disability_pension").amount == D("38400.03")
+
+
 # -- survivor_pension -------------------------------------------------------------------
 
 
 def survivor(status: str, category: str, hukou: str = "农村", **more: Any) -> sy.Person:
     return person(born=date(1940, 2, 2), hukou=hukou, survivor_of=status, categories=category, relation="父母",
                   member_death_date=more.pop("member_death_date", "2000-05-01"), **more)
+
+
+def test_martyr_survivor_2013_rural_figure(engine: sy.Engine) -> None:
+    # 烈属 农村 2012-10-01: 6,930 ÷ 12 = 577.50 × 12 = 6,930.00
+    assert year(engine, survivor("烈士", "烈士遗属"), 2013, "survivor_pension").amount == D("6930.00")
 
 
 def test_martyr_survivor_2015_urban_straddles_1_october(engine: sy.Engine) -> None:
@@ -159,12 +175,41 @@ def test_martyr_survivor_2024_is_the_2021_figure_carried_forward(engine: sy.Engi
     assert "沿用" in str(ex) and "carried forward" in ex.to_text("en")
 
 
+def test_survivor_pension_starts_the_month_after_the_member_died(engine: sy.Engine) -> None:
+    # member died 2018-05-10 → June: Jun–Jul 23,130 ÷ 12 = 1,927.50 × 2 = 3,855; Aug–Dec 25,440 ÷ 12 = 2,120 × 5 = 10,600 → 14,455
+    p = survivor("烈士", "烈士遗属", member_death_date="2018-05-10")
+    assert year(engine, p, 2018, "survivor_pension").amount == D("14455.00")
+
+
 def test_survivor_without_the_roster_category_is_not_paid(engine: sy.Engine) -> None:
     e = year(engine, person(hukou="农村", survivor_of="烈士", relation="父母"), 2024, "survivor_pension")
     assert not e.eligible and "烈士遗属" in e.reason
 
 
+def test_survivor_pension_stops_after_the_survivor_dies(engine: sy.Engine) -> None:
+    # died 2024-03-10: January–March paid, 3 × 2,821.67 = 8,465.01
+    p = survivor("烈士", "烈士遗属", death_date="2024-03-10")
+    assert year(engine, p, 2024, "survivor_pension").amount == D("8465.01")
+
+
 # -- sick_returnee_allowance and combat_veteran_allowance ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("y", "expected"),
+    [
+        (2012, D("855.00")),   # Oct–Dec 285 × 3 (no standard before 2012-10-01)
+        (2016, D("4920.00")),  # 410 × 12
+        (2018, D("6250.00")),  # 500 × 7 + 550 × 5 = 3,500 + 2,750
+        (2020, D("6600.00")),  # 550 × 12, carried forward from 2018-08-01
+        (2022, D("7700.00")),  # 550 × 7 + 9,240 ÷ 12 = 770 × 5 = 3,850 + 3,850
+        (2023, D("9427.50")),  # 770 × 7 + 9,690 ÷ 12 = 807.50 × 5 = 5,390 + 4,037.50
+    ],
+)
+def test_sick_returnee_by_year(engine: sy.Engine, y: int, expected: Decimal) -> None:
+    e = year(engine, person(categories="带病回乡退伍军人"), y, "sick_returnee_allowance")
+    assert e.amount == expected
+    assert_reproducible(e)
 
 
 def test_sick_returnee_2012_reports_the_months_without_standard(engine: sy.Engine) -> None:
