@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-args=(-e ".[test]")
+args=(-e ".[test,typecheck]")
 for pack in rulepacks/*/; do
     if [ -f "$pack/pyproject.toml" ]; then args+=(-e "$pack"); fi
 done

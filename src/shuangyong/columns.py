@@ -41,6 +41,7 @@ from .fastpath import rule_support
 _EPOCH = date(1970, 1, 1).toordinal()
 
 _SERVICE_KEYS = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years")
+_DISABILITY_KEYS = ("disability_grade", "disability_cause", "disability_date")
 _TIE_KEYS = ("relation", "member_death_date", "member_awards", "member_monthly_pay")
 _DATE_KEYS = ("birth_date", "enlisted", "discharged", "disability_date", "member_death_date", "death_date")
 
@@ -380,6 +381,7 @@ _COLUMN_FACTS: dict[str, tuple[str, str, Any]] = {n: (f.column, f.gate, f.absent
 _SERVICE_COUNT_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.vector == "count")
 #: Facts whose value depends on the date priced.
 _VARYING = DATED_FACTS
+_FIXED_WHEN_DISCHARGED = _SERVICE_COUNT_FACTS
 
 
 def _fact_known(name: str) -> bool:
@@ -573,7 +575,7 @@ class FactStore:
     def _compute(self, name: str, combo: int, k: int, on: date) -> int:
         from .facts import compute_fact
 
-        fixed = name not in _VARYING or (name in _SERVICE_COUNT_FACTS and self.p.value("discharged", int(self.rows[k])) is not None)
+        fixed = name not in _VARYING or (name in _FIXED_WHEN_DISCHARGED and self.p.value("discharged", int(self.rows[k])) is not None)
         key = (name, combo, None if fixed else on)
         c = self._combo_cache.get(key)
         if c is None:
