@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install the core, every rule pack and the test tools, then run the whole test suite:
+# Install the core, every rule pack and the test tools, check types (mypy on src/), then run the whole test suite:
 # the core's tests and every rule pack's own tests, in one pytest run. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-args=(-e ".[test]")
+args=(-e ".[test,typecheck]")
 for pack in rulepacks/*/; do
     if [ -f "$pack/pyproject.toml" ]; then args+=(-e "$pack"); fi
 done
 $PY -m pip install --quiet --disable-pip-version-check "${args[@]}"
+# The package promises py.typed: types are checked first (configuration and exceptions: [tool.mypy] in pyproject.toml).
+$PY -m mypy
 exec $PY -m pytest -q tests rulepacks "$@"

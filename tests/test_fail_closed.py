@@ -297,3 +297,20 @@ def test_a_supplement_is_priced_on_the_fast_path_like_one_by_one(tmp_path: Path,
     fp = next(r for r in run.summary()["rules"] if r["code"] == "t_top_up")["fast_path"]
     assert fp["rows"] + fp["other_rows"] == len(records)
     assert "extends" not in fp["why"] and "region" not in fp["why"]
+
+
+@sy.rule(code="t_set_type", period="monthly", title=("集合类型", "set type"), inputs=("categories",), params=("t.amount",), basis=_BASIS)
+def _set_isinstance(facts: Any, p: Any) -> Any:
+    # isinstance on a set fact: the columnar road's set stand-in answers as the per-person road's frozenset.
+    if isinstance(facts.categories, frozenset) and sy.Category.COMBAT_VETERAN in facts.categories:
+        return p.amount
+    return sy.NotEligible("非参战", "not combat")
+
+
+def test_isinstance_of_a_set_fact_agrees_on_both_roads(tmp_path: Path) -> None:
+    e = _engine(tmp_path, _set_isinstance)
+    records = [{"id_number": make_id("422827", date(1950, 1, 1), 11 + 2 * i), "region": "422827", "categories": c}
+               for i, c in enumerate(["参战退役人员", "", "残疾军人、参战退役人员"])]
+    run = run_roster(e, records, sy.Period.year(2024))
+    by_row = {r["row"]: r for r in run.results()}
+    assert [by_row[i]["t_set_type"] for i in (1, 2, 3)] == [Decimal("1200.00"), Decimal("0.00"), Decimal("1200.00")]

@@ -31,6 +31,10 @@ class Q:
 
     __slots__ = ("value", "text", "op")
 
+    value: Decimal
+    text: str
+    op: str
+
     def __init__(self, value: Any, text: str | None = None, op: str = "") -> None:
         if isinstance(value, Q):
             value, text, op = value.value, text or value.text, op or value.op

@@ -44,6 +44,11 @@ _HOOK_ORDER = (
 )
 
 
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    """A named converter: attrs' mypy plugin types ``converter=tuple`` as taking ``Iterable[_T_co]``."""
+    return tuple(values)
+
+
 @frozen(kw_only=True)
 class PackInfo:
     """Who a pack is: name, version, title, jurisdictions, sources, and where it came from."""
@@ -51,8 +56,8 @@ class PackInfo:
     name: str
     version: str = ""
     title: str = ""
-    jurisdictions: tuple[str, ...] = field(converter=tuple, factory=tuple)
-    sources: tuple[str, ...] = field(converter=tuple, factory=tuple)
+    jurisdictions: tuple[str, ...] = field(converter=_str_tuple, factory=tuple)
+    sources: tuple[str, ...] = field(converter=_str_tuple, factory=tuple)
     distribution: str = ""
     module: str = ""
 

@@ -38,10 +38,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
-
-from dateutil.relativedelta import relativedelta
 
 from .errors import ShuangyongError
 from .facts import DATE_FACTS, DATED_FACTS, STAND_IN_FACTS
@@ -88,6 +86,8 @@ class _Reads(dict):  # type: ignore[type-arg]
     memberships tested are noted, as ``("in", name, item)``, unless the set is used otherwise.
     """
 
+    seen: set[Any]
+
     __slots__ = ("seen",)
 
     def __getitem__(self, name: str) -> Any:
@@ -120,6 +120,13 @@ class _Members(AbstractSet[Any]):
     def _whole(self) -> frozenset[Any]:
         self._seen.add(self._name)
         return self._items
+
+    # isinstance(x, frozenset) is what the per-person road answers (it hands over the frozenset itself);
+    # asking is a use of the whole set.
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # type: ignore[override]
+        self._whole()
+        return frozenset
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._whole())
@@ -249,7 +256,9 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
     steps the dates stay split into year, month and day as long as the steps work on those.
     """
     ok = np.ones(len(days), dtype=bool)
-    y = m = d = None  # when set, the dates are (y, m, d) and ``days`` is stale
+    y: Any = None  # when set, the dates are (y, m, d) and ``days`` is stale
+    m: Any = None
+    d: Any = None
 
     def joined() -> Any:
         return _compose(np, y, m, d) if y is not None else days

@@ -114,6 +114,11 @@ def _rounding(value: Rounding | str) -> Rounding:
         raise RuleDefinitionError(f"unknown rounding {value!r}; choose from {sorted(ROUNDINGS)}") from None
 
 
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    """A named converter: attrs' mypy plugin types ``converter=tuple`` as taking ``Iterable[_T_co]``."""
+    return tuple(values)
+
+
 @frozen(kw_only=True)
 class BenefitRule:
     """A benefit rule: declared inputs, period kind, basis, and one formula."""
@@ -124,14 +129,14 @@ class BenefitRule:
     period: str
     formula: Callable[..., Any] = field(repr=False)
     basis: Source
-    inputs: tuple[str, ...] = field(converter=tuple, factory=tuple)
+    inputs: tuple[str, ...] = field(converter=_str_tuple, factory=tuple)
     params: dict[str, str] = field(converter=_param_map, factory=dict)
     rounding: Rounding = field(converter=_rounding, default=FEN_HALF_UP)
     event: str | Callable[[Person], list[tuple[date, Any]]] | None = None
     pay_on: tuple[int, int] = (1, 1)
     eligibility: str = ""
     eligibility_en: str = ""
-    assumptions: tuple[str, ...] = field(converter=tuple, factory=tuple)
+    assumptions: tuple[str, ...] = field(converter=_str_tuple, factory=tuple)
     doc: str = ""
 
     def __attrs_post_init__(self) -> None:

@@ -33,14 +33,16 @@ real ``date`` (``datetime.combine``, ``date.toordinal(d)``, ``date.__sub__``) â€
 :class:`NeedConcrete` (or makes the C function fail), and the unit is priced again with real
 values.  So a fast path never changes an answer: it only prices fewer units.  ``isinstance`` is
 caught because a stand-in's ``__class__`` raises; ``type(d) is date`` cannot be intercepted by
-any Python object and is the one check a formula must not make (``docs/writing-a-rule-pack.md``).
+any Python object and is the one check a formula must not make (``docs/writing-a-rule-pack.md``);
+likewise a formula must not catch the ``TypeError`` a C function raises on a stand-in and carry on
+(the engine sees the error only when it leaves the formula).
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -115,7 +117,8 @@ def apply_step(d: date, step: tuple[Any, ...]) -> date:
     if kind == "birthday":
         return birthday(d, step[1])
     _, years, months, days = step
-    return d + relativedelta(years=years, months=months, days=days)
+    out: date = d + relativedelta(years=years, months=months, days=days)
+    return out
 
 
 # -- the gate: everything outside the vocabulary asks for real values -----------------------------------
@@ -141,10 +144,10 @@ class ComparedBy:
     def __ge__(self, other: Any) -> Any:
         return self._cmp(other, "ge")
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         return self._cmp(other, "eq")
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         return self._cmp(other, "ne")
 
     __hash__ = None  # type: ignore[assignment]  # each stand-in says what hashing means for it
@@ -163,7 +166,7 @@ class StandIn(ComparedBy):
 
     # isinstance(x, cls) asks x.__class__ when type(x) is not a subclass of cls: refuse there.
     @property  # type: ignore[misc]
-    def __class__(self) -> type:  # type: ignore[override]
+    def __class__(self) -> type:
         raise NeedConcrete(self._what())
 
     def __getattr__(self, name: str) -> Any:  # year, month, day, toordinal, isoformat, weekday, â€¦
@@ -410,15 +413,6 @@ class AgeColumn(StandIn):
             return self._on >= self._birthday(other + 1)
         return self._on >= self._birthday(other)
 
-    __bool__ = __add__ = __radd__ = __sub__ = StandIn._refuse  # type: ignore[assignment]
+    __bool__ = __add__ = __radd__ = __sub__ = StandIn._refuse
 
 
-#: Every stand-in type (for checks that must not trip a stand-in's ``__class__``).
-STAND_IN_TYPES = (TracedDate, DateColumn, OnColumn, AgeColumn)
-
-
-def is_stand_in(v: Any) -> bool:
-    return issubclass(type(v), StandIn)
-
-
-_ = datetime  # the vocabulary excludes datetimes on purpose (see _plain_date)
