@@ -195,6 +195,12 @@ def test_a_numeric_id_is_refused_with_the_excel_reason(number: Any) -> None:
         assert NUMERIC_ID_REASON in run.rejects[0].reason
 
 
+def test_an_id_exported_from_a_number_cell_to_csv(tmp_path: Path) -> None:
+    p = _csv(tmp_path, [HEAD, ROW_A, f"4.22827E+17,测试乙,422827,六级,因战,2010-05-01,"])
+    for run in _runs(p):
+        assert [(r.row, r.field) for r in run.rejects] == [(3, "id_number")] and NUMERIC_ID_REASON in run.rejects[0].reason
+
+
 def test_a_numeric_id_in_json_lines(tmp_path: Path) -> None:
     p = tmp_path / "r.jsonl"
     rec = {"身份证号": "?", "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "2010-05-01"}

@@ -66,6 +66,7 @@ MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_SCIENTIFIC = re.compile(r"^[0-9]+(\.[0-9]*)?E\+?[0-9]+$")
 _REGION_SHAPE = re.compile(r"^\d{6}(\d{3})?$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 
@@ -125,6 +126,8 @@ def validate_id_number(value: object, field: str = "id_number") -> str:
         raise InvalidIdNumberError(None, f"expected a string, got {type(value).__name__}", field)
     s = fold_digits(re.sub(r"\s+", "", value).translate(_FULLWIDTH)).upper()
     shown = mask_id_number(s)
+    if _SCIENTIFIC.match(s):  # 4.22827E+17: an Excel number cell exported to CSV
+        raise InvalidIdNumberError(shown, NUMERIC_ID_REASON, field)
     if len(s) != 18:
         raise InvalidIdNumberError(shown, f"must have 18 characters, has {len(s)}", field)
     if not _ID_SHAPE.match(s):
