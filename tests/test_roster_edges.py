@@ -266,6 +266,15 @@ def test_nan_nat_none_mean_empty() -> None:
         assert (run.computed, run.rejected) == (2, 0) and run.total == Decimal("92340.00")
 
 
+def test_a_numpy_number_as_id_is_refused_with_the_excel_reason() -> None:
+    np = pytest.importorskip("numpy")
+    num = A if A[-1] != "X" else B
+    rows = [{"身份证号": np.int64(int(num)), "行政区划代码": "422827"}, {"身份证号": np.float64(int(num)), "行政区划代码": "422827"}]
+    for run in _runs(rows):
+        assert [r.field for r in run.rejects] == ["id_number", "id_number"]
+        assert all(NUMERIC_ID_REASON in r.reason for r in run.rejects)
+
+
 def test_numpy_nan_and_nat_mean_empty() -> None:
     np = pytest.importorskip("numpy")
     rows = [{"身份证号": A, "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "2010-05-01",

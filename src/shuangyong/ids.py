@@ -19,6 +19,7 @@ Masking (:func:`mask_id_number`, :func:`mask_name`) is used by every
 
 from __future__ import annotations
 
+import numbers
 import re
 import unicodedata
 from datetime import date
@@ -120,7 +121,7 @@ def validate_id_number(value: object, field: str = "id_number") -> str:
     length, characters, region, embedded birth date or check character is
     wrong.
     """
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, Decimal, numbers.Number)) and not isinstance(value, bool):
         raise InvalidIdNumberError(None, NUMERIC_ID_REASON, field)
     if not isinstance(value, str):
         raise InvalidIdNumberError(None, f"expected a string, got {type(value).__name__}", field)
