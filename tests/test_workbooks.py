@@ -324,3 +324,15 @@ def test_stdin_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr("sys.stdin", _In)
     r = read_roster("-")
     assert r.format == "xlsx" and r.data["身份证号"] == [A] and r.source == "<stdin>"
+
+
+def test_shared_strings_join_runs_and_drop_phonetic_guides() -> None:
+    from xml.etree.ElementTree import XMLParser
+
+    xml = (f'<sst {_NS}><si><t>测试甲</t></si><si><r><t>测</t></r><r><t xml:space="preserve">试 乙</t></r>'
+           '<rPh sb="0" eb="1"><t>ce</t></rPh></si><si><t/></si></sst>')
+    target = workbooks._StringEvents()
+    parser = XMLParser(target=target)
+    parser.feed(xml.encode())
+    parser.close()
+    assert target.strings == ["测试甲", "测试 乙", ""]

@@ -208,20 +208,13 @@ class _Reader:
         if self.members[member].file_size > MAX_SHARED_STRINGS_BYTES:
             raise RosterError(f"{self.label}: its shared-string table expands to {self.members[member].file_size:,} bytes "
                               f"(more than {MAX_SHARED_STRINGS_BYTES:,}); not read")
-        out: list[str] = []
-        parts: list[str] = []
-        phonetic = 0
-        for ev, el in self._events(member, ("start", "end")):
-            tag = _local(el.tag)
-            if tag == "rPh":  # phonetic guide (furigana / pinyin) is not part of the text
-                phonetic += 1 if ev == "start" else -1
-            elif ev == "end" and tag == "t" and not phonetic:
-                parts.append(el.text or "")
-            elif ev == "end" and tag == "si":
-                out.append("".join(parts))
-                parts = []
-                el.clear()
-        return out
+        target = _StringEvents()
+        parser = XMLParser(target=target)
+        with self._open(member) as fh:
+            while chunk := fh.read(1 << 20):
+                parser.feed(chunk)
+        parser.close()
+        return target.strings
 
     def _date_styles(self, member: str | None) -> set[int]:
         """Indices of the cell formats (``s=`` of a cell) that show a date."""
@@ -459,6 +452,41 @@ class _Reader:
 
 
 # -- cells -------------------------------------------------------------------------------
+
+
+class _StringEvents:
+    """The parser's callbacks for the shared-string table: each ``<si>``'s ``<t>`` runs joined, phonetic guides left out."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.parts: list[str] = []
+        self.text: list[str] | None = None
+        self.phonetic = 0
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        name = _local(tag)
+        if name == "t" and not self.phonetic:
+            self.text = []
+        elif name == "rPh":
+            self.phonetic += 1
+
+    def data(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        name = _local(tag)
+        if name == "t" and self.text is not None:
+            self.parts.append("".join(self.text))
+            self.text = None
+        elif name == "rPh":
+            self.phonetic -= 1
+        elif name == "si":
+            self.strings.append("".join(self.parts))
+            self.parts = []
+
+    def close(self) -> None:
+        return None
 
 
 class _SheetEvents:
