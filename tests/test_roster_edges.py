@@ -235,7 +235,9 @@ def test_far_dates_and_odd_values_give_rejects_not_tracebacks() -> None:
             {"身份证号": B, "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "0001-01-01"},
             {"身份证号": C, "行政区划代码": "422827", "死亡时间": "99999-01-01"}]
     for run in _runs(rows):
-        assert run.rows_in == 3 == run.computed + run.rejected
+        assert run.rows_in == 3 == run.rejected
+        assert [(r.row, r.field) for r in run.rejects] == [(1, "death_date"), (2, "disability_date"), (3, "death_date")]
+        assert "1850–2199" in run.rejects[0].reason
 
 
 # -- 5. records from df.to_dict("records") --------------------------------------------------------
