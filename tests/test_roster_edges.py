@@ -195,6 +195,12 @@ def test_a_numeric_id_is_refused_with_the_excel_reason(number: Any) -> None:
         assert NUMERIC_ID_REASON in run.rejects[0].reason
 
 
+def test_an_id_exported_from_a_number_cell_to_csv(tmp_path: Path) -> None:
+    p = _csv(tmp_path, [HEAD, ROW_A, f"4.22827E+17,测试乙,422827,六级,因战,2010-05-01,"])
+    for run in _runs(p):
+        assert [(r.row, r.field) for r in run.rejects] == [(3, "id_number")] and NUMERIC_ID_REASON in run.rejects[0].reason
+
+
 def test_a_numeric_id_in_json_lines(tmp_path: Path) -> None:
     p = tmp_path / "r.jsonl"
     rec = {"身份证号": "?", "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "2010-05-01"}
@@ -229,7 +235,9 @@ def test_far_dates_and_odd_values_give_rejects_not_tracebacks() -> None:
             {"身份证号": B, "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "0001-01-01"},
             {"身份证号": C, "行政区划代码": "422827", "死亡时间": "99999-01-01"}]
     for run in _runs(rows):
-        assert run.rows_in == 3 == run.computed + run.rejected
+        assert run.rows_in == 3 == run.rejected
+        assert [(r.row, r.field) for r in run.rejects] == [(1, "death_date"), (2, "disability_date"), (3, "death_date")]
+        assert "1850–2199" in run.rejects[0].reason
 
 
 # -- 5. records from df.to_dict("records") --------------------------------------------------------
@@ -258,6 +266,15 @@ def test_nan_nat_none_mean_empty() -> None:
              "死亡时间": float("nan"), "户籍": None, "入伍时间": nat, "备注": "x"}]
     for run in _runs(rows):
         assert (run.computed, run.rejected) == (2, 0) and run.total == Decimal("92340.00")
+
+
+def test_a_numpy_number_as_id_is_refused_with_the_excel_reason() -> None:
+    np = pytest.importorskip("numpy")
+    num = A if A[-1] != "X" else B
+    rows = [{"身份证号": np.int64(int(num)), "行政区划代码": "422827"}, {"身份证号": np.float64(int(num)), "行政区划代码": "422827"}]
+    for run in _runs(rows):
+        assert [r.field for r in run.rejects] == ["id_number", "id_number"]
+        assert all(NUMERIC_ID_REASON in r.reason for r in run.rejects)
 
 
 def test_numpy_nan_and_nat_mean_empty() -> None:

@@ -80,6 +80,12 @@ def test_excel_date_serials_become_dates(tmp_path: Path) -> None:
     assert list(r.data["评残时间"]) == [date(2010, 5, 1), date(2024, 5, 10)]
 
 
+def test_a_serial_in_a_general_cell_is_a_reject_that_says_why(tmp_path: Path) -> None:
+    p = _book(tmp_path / "g.xlsx", [[A, "甲", "422827", "六级", "因战", 40299]])
+    run = run_roster(sy.Engine(), p, 2024)
+    assert [(r.row, r.field) for r in run.rejects] == [(2, "disability_date")] and "date serial" in run.rejects[0].reason
+
+
 def test_serial_dates_in_both_date_systems() -> None:
     assert workbooks._serial_date(Decimal(1), False) == date(1900, 1, 1)
     assert workbooks._serial_date(Decimal(59), False) == date(1900, 2, 28)
@@ -324,3 +330,15 @@ def test_stdin_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr("sys.stdin", _In)
     r = read_roster("-")
     assert r.format == "xlsx" and r.data["身份证号"] == [A] and r.source == "<stdin>"
+
+
+def test_shared_strings_join_runs_and_drop_phonetic_guides() -> None:
+    from xml.etree.ElementTree import XMLParser
+
+    xml = (f'<sst {_NS}><si><t>测试甲</t></si><si><r><t>测</t></r><r><t xml:space="preserve">试 乙</t></r>'
+           '<rPh sb="0" eb="1"><t>ce</t></rPh></si><si><t/></si></sst>')
+    target = workbooks._StringEvents()
+    parser = XMLParser(target=target)
+    parser.feed(xml.encode())
+    parser.close()
+    assert target.strings == ["测试甲", "测试 乙", ""]

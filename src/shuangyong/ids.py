@@ -19,6 +19,7 @@ Masking (:func:`mask_id_number`, :func:`mask_name`) lives in :mod:`shuangyong.pr
 
 from __future__ import annotations
 
+import numbers
 import re
 import unicodedata
 from datetime import date
@@ -67,6 +68,7 @@ MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_SCIENTIFIC = re.compile(r"^[0-9]+(\.[0-9]*)?E\+?[0-9]+$")
 _REGION_SHAPE = re.compile(r"^\d{6}(\d{3})?$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 
@@ -120,12 +122,14 @@ def validate_id_number(value: object, field: str = "id_number") -> str:
     length, characters, region, embedded birth date or check character is
     wrong.
     """
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, Decimal, numbers.Number)) and not isinstance(value, bool):
         raise InvalidIdNumberError(None, NUMERIC_ID_REASON, field)
     if not isinstance(value, str):
         raise InvalidIdNumberError(None, f"expected a string, got {type(value).__name__}", field)
     s = fold_digits(re.sub(r"\s+", "", value).translate(_FULLWIDTH)).upper()
     shown = mask_id_number(s)
+    if _SCIENTIFIC.match(s):  # 4.22827E+17: an Excel number cell exported to CSV
+        raise InvalidIdNumberError(shown, NUMERIC_ID_REASON, field)
     if len(s) != 18:
         raise InvalidIdNumberError(shown, f"must have 18 characters, has {len(s)}", field)
     if not _ID_SHAPE.match(s):

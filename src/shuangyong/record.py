@@ -166,6 +166,10 @@ def _parse_date(value: Any, key: str) -> date:
                 return date(int(m[1]), int(m[2]), 1)
             except ValueError as e:
                 raise InvalidRecordError(key, s, f"not a real month ({e})") from None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2_958_465:
+        # 40299 from a workbook: a date cell whose format was lost (a serial is days since 1899-12-30).
+        raise InvalidRecordError(key, s, "a number, not a date: an Excel date serial? format the column as a date"
+                                         "（数字而非日期：请把该列设为日期格式）")
     raise InvalidRecordError(key, s, "not a date; use YYYY-MM-DD, YYYY.MM.DD or YYYY年M月D日")
 
 

@@ -389,25 +389,26 @@ def _read_csv_lines(name: str, raw: bytes, encoding: str) -> Roster:
     split = _split_all(lines)
     if split is not None:  # the usual file: every line one record, read at C speed
         blank_rows = width == 1
-        for no, fields in enumerate(split, 2):
-            n = len(fields)
+        for no, cells in enumerate(split, 2):
+            n = len(cells)
             if n != width or blank_rows:
-                if n <= 1 and (n == 0 or not fields[0].strip()):
+                if n <= 1 and (n == 0 or not cells[0].strip()):
                     continue  # a blank line is not a person
                 if n != width:
-                    if n < width or any(f.strip() for f in fields[width:]):
+                    if n < width or any(f.strip() for f in cells[width:]):
                         problems.append((len(records), "row", _field_count_problem(n, width)))
-                    fields = (fields + pad)[:width]
-            records.append(list(map(intern, fields)))
+                    cells = (cells + pad)[:width]
+            records.append(list(map(intern, cells)))
             rows.append(no)
         lines = []
     for no, line in enumerate(lines[1:], 2):
+        fields: list[str] | str
         if isinstance(line, tuple):
-            fields: list[str] | str = line[0]
+            fields = line[0]
         else:
             if not line.strip():
                 continue  # a blank line is not a person
-            fields = split[no - 2] if split is not None else _split_line(line)
+            fields = _split_line(line)
             if len(fields) == 1 and not isinstance(fields, str) and not fields[0].strip():
                 continue  # ("" alone)
         if isinstance(fields, str):

@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError, iterparse
+from xml.etree.ElementTree import ParseError, XMLParser, iterparse
 
 from attrs import frozen
 
@@ -208,20 +208,13 @@ class _Reader:
         if self.members[member].file_size > MAX_SHARED_STRINGS_BYTES:
             raise RosterError(f"{self.label}: its shared-string table expands to {self.members[member].file_size:,} bytes "
                               f"(more than {MAX_SHARED_STRINGS_BYTES:,}); not read")
-        out: list[str] = []
-        parts: list[str] = []
-        phonetic = 0
-        for ev, el in self._events(member, ("start", "end")):
-            tag = _local(el.tag)
-            if tag == "rPh":  # phonetic guide (furigana / pinyin) is not part of the text
-                phonetic += 1 if ev == "start" else -1
-            elif ev == "end" and tag == "t" and not phonetic:
-                parts.append(el.text or "")
-            elif ev == "end" and tag == "si":
-                out.append("".join(parts))
-                parts = []
-                el.clear()
-        return out
+        target = _StringEvents()
+        parser = XMLParser(target=target)
+        with self._open(member) as fh:
+            while chunk := fh.read(1 << 20):
+                parser.feed(chunk)
+        parser.close()
+        return target.strings
 
     def _date_styles(self, member: str | None) -> set[int]:
         """Indices of the cell formats (``s=`` of a cell) that show a date."""
@@ -360,49 +353,48 @@ class _Reader:
                 pending.clear()
 
         row: dict[int, Any] = {}
-        row_no = 0
-        col_no = -1
-        sheet_data = None
-        for ev, el in self._events(sh.member, ("start", "end")):
-            tag = _local(el.tag)
-            if ev == "start":
-                if tag == "sheetData":
-                    sheet_data = el
-                elif tag == "row":
-                    r = el.get("r")
-                    row_no = _int(r, row_no + 1) if r is not None else row_no + 1
-                    if not 1 <= row_no <= MAX_ROW:
-                        raise RosterError(f"{label}: row number {r} is outside a worksheet (1..{MAX_ROW:,})")
-                    row = {}
-                    col_no = -1
-                continue
-            if tag == "c":
-                ref = el.get("r")
-                if ref is not None:
-                    m = _CELL_REF.match(ref)
-                    if m is None:
-                        raise RosterError(f"{label}: row {row_no}: cell reference {ref[:20]!r} is not a cell（单元格引用无效）")
-                    col_no = _column(m[1])
-                else:
-                    col_no += 1
-                value = self._value(el, strings, dates, date1904)
-                el.clear()
-                if value is not None:
-                    cells += 1
-                    if cells > MAX_CELLS:
-                        raise RosterError(f"{label}: more than {MAX_CELLS:,} cells with values; split the roster")
-                    if headers is None or col_no < width or not isinstance(value, _Bad):
-                        row[col_no] = value
-            elif tag == "row":
-                row_done(row_no, row)
-                row = {}
-                el.clear()
-                if sheet_data is not None:
-                    sheet_data.clear()
-            elif tag == "mergeCell":
-                m = _RANGE_REF.match(el.get("ref", ""))
-                if m is not None:
-                    merges.append((int(m[2]), int(m[4]), _column(m[1]), _column(m[3])))
+        at = [0, -1]  # the row number and the column of the last cell
+
+        def row_start(r: str | None) -> None:
+            nonlocal row
+            no = _int(r, at[0] + 1) if r is not None else at[0] + 1
+            if not 1 <= no <= MAX_ROW:
+                raise RosterError(f"{label}: row number {(r or '')[:12]} is outside a worksheet (1..{MAX_ROW:,})")
+            at[0], at[1] = no, -1
+            row = {}
+
+        def cell(ref: str | None, t: str, style: str | None, v: str | None, formula: bool, inline: list[str] | None) -> None:
+            nonlocal cells
+            if ref is not None:
+                m = _CELL_REF.match(ref)
+                if m is None:
+                    raise RosterError(f"{label}: row {at[0]}: cell reference {ref[:20]!r} is not a cell（单元格引用无效）")
+                at[1] = _column(m[1])
+            else:
+                at[1] += 1
+            value = _value(t, style, v, formula, inline, strings, dates, date1904)
+            if value is not None:
+                cells += 1
+                if cells > MAX_CELLS:
+                    raise RosterError(f"{label}: more than {MAX_CELLS:,} cells with values; split the roster")
+                if headers is None or at[1] < width or not isinstance(value, _Bad):
+                    row[at[1]] = value
+
+        def row_end() -> None:
+            nonlocal row
+            row_done(at[0], row)
+            row = {}
+
+        def merge(ref: str) -> None:
+            m = _RANGE_REF.match(ref)
+            if m is not None:
+                merges.append((int(m[2]), int(m[4]), _column(m[1]), _column(m[3])))
+
+        parser = XMLParser(target=_SheetEvents(cell, row_start, row_end, merge))
+        with self._open(sh.member) as fh:
+            while chunk := fh.read(1 << 20):
+                parser.feed(chunk)
+        parser.close()
         if headers is None and pending:
             found = next((k for k, (_, r) in enumerate(pending) if _looks_like_header(r)), 0)
             set_header(*pending[found])
@@ -420,42 +412,6 @@ class _Reader:
                         format="xlsx", problems=problems)
         roster.notes.extend(self.notes)
         return roster
-
-    def _value(self, el: Any, strings: list[str], dates: set[int], date1904: bool) -> Any:
-        t = el.get("t", "n")
-        v = f = None
-        inline: list[str] = []
-        for child in el:
-            tag = _local(child.tag)
-            if tag == "v":
-                v = child.text
-            elif tag == "f":
-                f = child
-            elif tag == "is":
-                inline.extend(x.text or "" for x in child.iter() if _local(x.tag) == "t")
-        if t == "inlineStr":
-            return _checked_text("".join(inline))
-        if v is None:
-            if f is not None:
-                return _Bad("a formula without a saved value: open and save the file in Excel/WPS, or paste values（公式没有保存的计算结果）")
-            return None
-        if t == "s":
-            k = _int(v, -1)
-            if not 0 <= k < len(strings):
-                return _Bad(f"refers to shared string {v[:12]!r}, which the workbook does not have（共享字符串缺失）")
-            return _checked_text(strings[k])
-        if t == "e":
-            return _Bad(f"holds the Excel error {v[:16]}（单元格为错误值）")
-        if t == "str":
-            return _checked_text(v)
-        if t == "b":
-            return v.strip() in ("1", "true")
-        if t == "d":  # ISO 8601 date cell (rare; strict OOXML)
-            try:
-                return date.fromisoformat(v.strip()[:10])
-            except ValueError:
-                return _Bad(f"date cell {v[:24]!r} is not a date（日期无效）")
-        return _number(v, _int(el.get("s"), 0) in dates, date1904)
 
     def _merged_rejects(self, merges: list[tuple[int, int, int, int]], header_at: int, width: int, rows: array,
                         problems: list[tuple[int, str, str]]) -> None:
@@ -498,8 +454,143 @@ class _Reader:
 # -- cells -------------------------------------------------------------------------------
 
 
+class _StringEvents:
+    """The parser's callbacks for the shared-string table: each ``<si>``'s ``<t>`` runs joined, phonetic guides left out."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.parts: list[str] = []
+        self.text: list[str] | None = None
+        self.phonetic = 0
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        name = _local(tag)
+        if name == "t" and not self.phonetic:
+            self.text = []
+        elif name == "rPh":
+            self.phonetic += 1
+
+    def data(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        name = _local(tag)
+        if name == "t" and self.text is not None:
+            self.parts.append("".join(self.text))
+            self.text = None
+        elif name == "rPh":
+            self.phonetic -= 1
+        elif name == "si":
+            self.strings.append("".join(self.parts))
+            self.parts = []
+
+    def close(self) -> None:
+        return None
+
+
+class _SheetEvents:
+    """The parser's callbacks for a worksheet: each cell handed on whole, no element tree ever built.
+
+    A cell is ``<c r= t= s=>`` with a saved value ``<v>``, a formula ``<f>`` and, for inline text,
+    ``<is>`` holding ``<t>`` runs (phonetic guides ``<rPh>`` left out).
+    """
+
+    def __init__(self, cell: Any, row_start: Any, row_end: Any, merge: Any) -> None:
+        self.cell, self.row_start, self.row_end, self.merge = cell, row_start, row_end, merge
+        self.text: list[str] | None = None
+        self.ref: str | None = None
+        self.type = "n"
+        self.style: str | None = None
+        self.v: str | None = None
+        self.formula = False
+        self.inline: list[str] | None = None
+        self.phonetic = 0
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        name = _local(tag)
+        if name == "c":
+            self.ref, self.type, self.style = attrib.get("r"), attrib.get("t", "n"), attrib.get("s")
+            self.v, self.formula, self.inline = None, False, None
+        elif name == "v":
+            self.text = []
+        elif name == "t":
+            if self.inline is not None and not self.phonetic:
+                self.text = []
+        elif name == "is":
+            self.inline = []
+        elif name == "rPh":
+            self.phonetic += 1
+        elif name == "f":
+            self.formula = True
+        elif name == "row":
+            self.row_start(attrib.get("r"))
+        elif name == "mergeCell":
+            self.merge(attrib.get("ref", ""))
+
+    def data(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        name = _local(tag)
+        if name == "v" and self.text is not None:
+            self.v = "".join(self.text) or None  # <v/> (what openpyxl writes for a formula) is no value
+            self.text = None
+        elif name == "t" and self.text is not None:
+            if self.inline is not None:
+                self.inline.append("".join(self.text))
+            self.text = None
+        elif name == "rPh":
+            self.phonetic -= 1
+        elif name == "c":
+            self.cell(self.ref, self.type, self.style, self.v, self.formula, self.inline)
+        elif name == "row":
+            self.row_end()
+
+    def close(self) -> None:
+        return None
+
+
+def _value(t: str, style: str | None, v: str | None, formula: bool, inline: list[str] | None, strings: list[str],
+           dates: set[int], date1904: bool) -> Any:
+    """One cell's value (``None`` when empty), or a :class:`_Bad` saying why its row cannot be read."""
+    if t == "inlineStr":
+        return _checked_text("".join(inline or ()))
+    if v is None:
+        if formula:
+            return _Bad("a formula without a saved value: open and save the file in Excel/WPS, or paste values（公式没有保存的计算结果）")
+        return None
+    if t == "s":
+        k = _int(v, -1)
+        if not 0 <= k < len(strings):
+            return _Bad(f"refers to shared string {v[:12]!r}, which the workbook does not have（共享字符串缺失）")
+        return _checked_text(strings[k])
+    if t == "e":
+        return _Bad(f"holds the Excel error {v[:16]}（单元格为错误值）")
+    if t == "str":
+        return _checked_text(v)
+    if t == "b":
+        return v.strip() in ("1", "true")
+    if t == "d":  # ISO 8601 date cell (rare; strict OOXML)
+        try:
+            return date.fromisoformat(v.strip()[:10])
+        except ValueError:
+            return _Bad(f"date cell {v[:24]!r} is not a date（日期无效）")
+    return _number(v, _int(style, 0) in dates, date1904)
+
+
+_LOCAL_NAMES: dict[Any, str] = {}
+
+
 def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    """An element's name without its namespace (remembered: a sheet has millions of elements, few names)."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+        if len(_LOCAL_NAMES) < 4096:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def _int(text: str | None, default: int) -> int:
