@@ -213,3 +213,18 @@ def test_every_option_of_every_subcommand_is_documented_with_chinese() -> None:
             if isinstance(action, argparse._HelpAction):
                 continue
             assert action.help and han.search(action.help), f"{name} {action.dest}: no Chinese help"
+
+
+@pytest.mark.parametrize("reveal", [False, True])
+def test_csv_with_kept_columns_equals_the_result_rows(tmp_path: Path, reveal: bool) -> None:
+    from shuangyong.batch import run_roster
+    from shuangyong.outputs import safe_cell
+
+    run = run_roster(sy.Engine(), SAMPLE, 2024, reveal=reveal)
+    out = tmp_path / "r.csv"
+    run.write_results(out, keep=["姓名", "备注"])
+    got = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    want = [[safe_cell("" if v is None else v) for v in r.values()] for r in run.results(keep=["姓名", "备注"])]
+    assert got[0] == ["row", "id_number", "姓名", "备注", *run.rule_codes, "total"]
+    assert got[1:] == want
+    assert all(("*" in r[1]) != reveal for r in got[1:])

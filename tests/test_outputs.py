@@ -68,6 +68,8 @@ def test_output_paths_refused_before_reading(tmp_path: Path) -> None:
         check_output_paths([roster], {"--out": "-", "--rejects": "-"})
     with pytest.raises(OutputPathError, match="folder"):
         check_output_paths([roster], {"--out": tmp_path})
+    with pytest.raises(OutputPathError, match="does not exist"):
+        check_output_paths([roster], {"--out": tmp_path / "no" / "r.csv"})
     check_output_paths([roster], {"--out": tmp_path / "r.csv", "--rejects": tmp_path / "j.csv", "--summary": None})
     # a symlink to the roster is the roster
     link = tmp_path / "link.csv"

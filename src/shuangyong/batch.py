@@ -506,17 +506,46 @@ class RosterRun:
         header, titles = self._result_header(kept, headers)
         fmt = format_of(path, format)
         money = [*o.codes, "total"]
-        if fmt != "csv" or kept or self.reveal or titles:
+        if fmt != "csv":
             rows = self.results(kept)
             _write_table(path, header, rows, fmt, titles=titles, money=money, text=["id_number", *kept],
                          totals="合计" if fmt == "xlsx" else None,
                          sheet="发放名单", file=file)
             return len(o.rows)
+        shown = [titles.get(h, h) for h in header]
         with contextlib.ExitStack() as stack:
             fh = file if file is not None else stack.enter_context(atomic_file(path, "wb"))
             bom = "" if str(path) == "-" else "\ufeff"
-            self._write_plain_csv(fh, header, bom)
+            if kept or self.reveal or titles:
+                self._write_csv_columns(fh, shown, kept, bom)
+            else:
+                self._write_plain_csv(fh, header, bom)
         return len(o.rows)
+
+    def _write_csv_columns(self, fh: Any, shown: list[str], kept: list[str], bom: str) -> None:
+        """The results CSV with kept roster columns (formula-safe) or full IDs: column by column, each
+        amount formatted once per distinct value, only the kept text cells neutralised one by one."""
+        o = self._o
+        index = _as_list(o.index)
+        keys = o.keys
+        ids = list(keys) if self.reveal else [k[:4] + "**********" + k[-4:] if len(k) == 18 else mask_id_number(k) for k in keys]
+        columns: list[list[str]] = [list(map(str, _as_list(o.rows))), ids]  # type: ignore[list-item]
+        for h in kept:
+            data = self.roster.data[h]
+            is_id = self.roster.keys.get(h) == "id_number" and not self.reveal
+            columns.append([safe_cell(mask_id_number(data[i]) if is_id else ("" if data[i] is None else str(data[i])))
+                            for i in index])
+        columns += [_fen_texts(o.fen[c], blank_negative=True) for c in o.codes]
+        columns.append(_fen_texts(o.total, blank_negative=False))
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        try:
+            text.write(bom)
+            w = csv.writer(text)
+            w.writerow([safe_cell(h) for h in shown])
+            w.writerows(zip(*columns))
+            text.flush()
+        finally:
+            text.detach()
 
     def _write_plain_csv(self, fh: Any, header: list[str], bom: str) -> None:
         """The results CSV with masked IDs and amounts only (all plain ASCII): the fast writers."""

@@ -90,6 +90,8 @@ class AtomicFile:
             return
         target = Path(self.path)
         folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputError(f"{self.path}: the folder {folder} does not exist (输出文件夹不存在)")
         fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
         try:
             self.file = os.fdopen(fd, mode, encoding=None if self.binary else (encoding or "utf-8"),
@@ -250,6 +252,8 @@ def check_output_paths(inputs: Iterable[object], outputs: Mapping[str, object]) 
                 raise OutputPathError(k, p, "is the input file; it would be overwritten (输出文件不能是输入文件)")
         if p != STDOUT and Path(p).is_dir():
             raise OutputPathError(k, p, "is a folder; give a file name (输出路径是文件夹)")
+        if p != STDOUT and not Path(p).parent.is_dir():
+            raise OutputPathError(k, p, f"the folder {Path(p).parent} does not exist (输出文件夹不存在)")
     for a in range(len(outs)):
         for b in range(a + 1, len(outs)):
             (ka, pa), (kb, pb) = outs[a], outs[b]
