@@ -260,6 +260,24 @@ class RosterRun:
         f = int(o.fen[code][i])
         return None if f < 0 else from_fen(f)
 
+    # -- per person, for applications (the payment ledger) ------------------------------
+    def person_ids(self) -> list[str]:
+        """Canonical 身份证号 of every result row, in result order.
+
+        Personal data: for keys and joins only; mask (``ids.mask_id_number``) before showing.
+        """
+        return list(self._o.keys)
+
+    def roster_positions(self) -> list[int]:
+        """Position in ``self.roster`` of every result row (``roster.record(i)`` gives its record)."""
+        return [int(i) for i in _as_list(self._o.index)]
+
+    def amounts_fen(self, code: str) -> list[int]:
+        """Rule ``code``'s amount per result row in integer 分; ``-1`` where the rule does not apply."""
+        if code not in self._o.fen:
+            raise KeyError(f"no rule {code!r} in this run; rules: {', '.join(self._o.codes)}")
+        return [int(f) for f in _as_list(self._o.fen[code])]
+
     # -- summary ----------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: counts, reconciliation, totals per rule and per category."""
