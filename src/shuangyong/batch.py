@@ -272,11 +272,14 @@ class RosterRun:
         """Position in ``self.roster`` of every result row (``roster.record(i)`` gives its record)."""
         return [int(i) for i in _as_list(self._o.index)]
 
-    def amounts_fen(self, code: str) -> list[int]:
-        """Rule ``code``'s amount per result row in integer 分; ``-1`` where the rule does not apply."""
+    def amounts_fen(self, code: str) -> Sequence[int]:
+        """Rule ``code``'s amount per result row in integer 分; ``-1`` where the rule does not apply.
+
+        A numpy int64 array on the columnar road, a list otherwise (do not modify it).
+        """
         if code not in self._o.fen:
             raise KeyError(f"no rule {code!r} in this run; rules: {', '.join(self._o.codes)}")
-        return [int(f) for f in _as_list(self._o.fen[code])]
+        return self._o.fen[code]  # type: ignore[no-any-return]
 
     # -- summary ----------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:

@@ -1,0 +1,330 @@
+"""补发 and overpayments: what the rules give now, month by month, against what the ledger says was paid.
+
+Each difference is a line with its cause in words, found in this order:
+
+1. a death recorded (or on the roster) before the month: the payment is an
+   overpayment to recover (追缴), and the office's usual option — netting it
+   against the 丧葬补助 the death gives — is shown with its figures, never applied;
+2. a suspension in force for the month: paid while suspended;
+3. nothing standing for the month: unpaid (never paid, or the bank returned it);
+   after a resumption with back pay: the suspended months;
+4. a parameter value that changed since the payment was priced (it was
+   announced after the run's ``known_on`` day): the line names the parameter,
+   the old and new value, its notice and the day it was announced;
+5. otherwise a correction of the person's record (the roster now gives another
+   amount with the same parameter values).
+
+Overpayments are never netted against underpayments: both totals are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from attrs import field, frozen
+
+from ..ids import mask_id_number
+from ..money import ZERO, from_fen
+from ..periods import Period, add_months
+from .book import Book, month_label, month_period, rule_kinds
+from .events import LifeEvent, standing
+
+__all__ = ["ArrearsLine", "Arrears", "FuneralOffer", "compute_arrears"]
+
+
+@frozen(kw_only=True)
+class ArrearsLine:
+    """One (person, rule, month) whose payment differs from what the rules give now."""
+
+    person: str  # masked 身份证号
+    rule: str
+    period: Period
+    due: Decimal
+    paid: Decimal
+    cause: str
+    cause_kind: str  # death, suspension, unpaid, resumption, parameter, record
+    _id_number: str = field(repr=False, alias="id_number")
+
+    @property
+    def month(self) -> str:
+        return month_label(self.period)
+
+    @property
+    def difference(self) -> Decimal:
+        """``due − paid``: positive is owed to the person (补发), negative is overpaid."""
+        return self.due - self.paid
+
+    @property
+    def amount(self) -> Decimal:
+        """The size of the difference (always positive; ``kind`` says which way)."""
+        return abs(self.difference)
+
+    @property
+    def kind(self) -> str:
+        return "underpaid" if self.difference > 0 else "overpaid"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person": self.person, "rule": self.rule, "period": self.month, "kind": self.kind, "amount": str(self.amount),
+                "due": str(self.due), "paid": str(self.paid), "cause": self.cause, "cause_kind": self.cause_kind}
+
+
+@frozen(kw_only=True)
+class FuneralOffer:
+    """The 丧葬补助 netting option for a death reported after payment: shown, never applied."""
+
+    person: str
+    death: date
+    reported: date
+    overpaid: Decimal
+    grant: Decimal | None  # None: the rules give no 丧葬补助 for this person (or it could not be computed)
+
+    @property
+    def text(self) -> str:
+        if self.grant is None:
+            return f"{self.person}：死亡后多发 {self.overpaid} 元，应追缴（按现有记录无丧葬补助可抵扣）"
+        net = self.grant - self.overpaid
+        tail = f"抵扣后应发丧葬补助 {net} 元" if net >= 0 else f"抵扣后仍应追缴 {-net} 元"
+        return (f"{self.person}：{self.death.isoformat()}去世、{self.reported.isoformat()}报告，死亡后多发 {self.overpaid} 元应追缴；"
+                f"可选做法：从丧葬补助 {self.grant} 元中抵扣，{tail}（须经办人决定，未自动抵扣）")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person": self.person, "death": self.death.isoformat(), "reported": self.reported.isoformat(),
+                "overpaid": str(self.overpaid), "funeral_grant": None if self.grant is None else str(self.grant), "text": self.text}
+
+
+class Arrears:
+    """The differences found by :meth:`Book.arrears`; iterate for the lines (underpaid and overpaid)."""
+
+    def __init__(self, through: Period, since: Period, lines: list[ArrearsLine], offers: list[FuneralOffer],
+                 not_on_roster: int, source: str = "") -> None:
+        self.through = through
+        self.since = since
+        self.lines = lines
+        self.offers = offers
+        self.not_on_roster = not_on_roster
+        self.source = source
+
+    def __iter__(self) -> Iterator[ArrearsLine]:
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @property
+    def underpaid_total(self) -> Decimal:
+        return sum((ln.amount for ln in self.lines if ln.kind == "underpaid"), ZERO)
+
+    @property
+    def overpaid_total(self) -> Decimal:
+        return sum((ln.amount for ln in self.lines if ln.kind == "overpaid"), ZERO)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "since": self.since.label, "through": self.through.label,
+            "underpaid_total": str(self.underpaid_total), "overpaid_total": str(self.overpaid_total),
+            "underpaid_lines": sum(1 for ln in self.lines if ln.kind == "underpaid"),
+            "overpaid_lines": sum(1 for ln in self.lines if ln.kind == "overpaid"),
+            "persons_not_on_roster": self.not_on_roster,
+            "funeral_offers": [o.to_dict() for o in self.offers],
+            "lines": [ln.to_dict() for ln in self.lines],
+        }
+
+    def text_lines(self, locale: str = "zh_CN", limit: int = 50) -> list[str]:
+        zh = locale.startswith("zh")
+        out = [f"{self.since.label}..{self.through.label} 补发合计 {self.underpaid_total} 元，多发（应追缴）合计 {self.overpaid_total} 元"
+               if zh else f"{self.since.label}..{self.through.label}: underpaid {self.underpaid_total}, overpaid {self.overpaid_total}"]
+        for ln in self.lines[:limit]:
+            word = ("补发" if ln.kind == "underpaid" else "多发") if zh else ln.kind
+            out.append(f"  {ln.person} {ln.rule} {ln.month} {word} {ln.amount} 元：{ln.cause}")
+        if len(self.lines) > limit:
+            out.append(f"  …另 {len(self.lines) - limit} 条" if zh else f"  … {len(self.lines) - limit} more")
+        for o in self.offers:
+            out.append(("丧葬补助抵扣选项：" if zh else "funeral-grant netting option: ") + o.text)
+        if self.not_on_roster:
+            out.append(f"不在花名册、无法核对的人员 {self.not_on_roster} 人" if zh else f"persons not on the roster (not checked): {self.not_on_roster}")
+        return out
+
+
+def _net_paid(book: Book, months: list[str]) -> dict[tuple[str, str, str], tuple[int, str | None, str | None, bool]]:
+    """(ID, rule, month) → (net 分 standing, latest known_on of a standing line, a reversal reason, any line ever)."""
+    marks = ",".join("?" * len(months))
+    sql = (f"SELECT p.id_number, l.rule, l.period, "
+           f"coalesce(sum(CASE WHEN r.id IS NULL THEN l.amount_fen END), 0), "
+           f"max(CASE WHEN r.id IS NULL AND l.kind != 'recovery' THEN run.known_on END), max(r.reason) "
+           f"FROM line l JOIN person p ON p.id = l.person_id JOIN run ON run.id = l.run_id "
+           f"LEFT JOIN reversal r ON r.line_id = l.id WHERE l.period IN ({marks}) GROUP BY l.person_id, l.rule, l.period")
+    return {(k, rule, m): (int(net), known, rev, True) for k, rule, m, net, known, rev in book.connection.execute(sql, months)}
+
+
+def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, since: Period | None = None,
+                    region: str | None = None) -> Arrears:
+    from ..roster import read_roster
+
+    roster = read_roster(roster)
+    if since is None:
+        first = book.connection.execute("SELECT min(period) FROM line").fetchone()[0]
+        since = month_period(first) if first else Period.month(through.start.year, through.start.month)
+    start = since.start.replace(day=1)
+    end = add_months(through.start.replace(day=1), 1) if through.end.day != 1 else through.end
+    if end <= start:
+        raise ValueError("arrears: 'through' is before the first month")
+    months = Period(start, end).months()
+    labels = [month_label(m) for m in months]
+    paid = _net_paid(book, labels)
+    events = book.events()
+    kinds = rule_kinds(engine)
+    due: dict[tuple[str, str, str], tuple[int, int]] = {}  # (ID, rule, month) → (fen, roster position)
+    on_roster: set[str] = set()
+    positions: dict[str, int] = {}
+    for m in months:
+        payable, _withheld, run = book.due(engine, roster, m, region=region, events=events)
+        for d in payable:
+            due[(d.id_number, d.rule, d.month)] = (d.fen, d.position)
+        if not on_roster:
+            on_roster = set(run.person_ids())
+            positions = dict(zip(run.person_ids(), run.roster_positions()))
+    out: list[ArrearsLine] = []
+    checker = _Causes(book, engine, roster, events, kinds, positions, region)
+    not_checked: set[str] = set()
+    for key in sorted(set(due) | set(paid), key=lambda k: (k[0], k[2], k[1])):
+        idn, rule, m = key
+        fen_due = due.get(key, (0, -1))[0]
+        net, known, rev, _ = paid.get(key, (0, None, None, False))
+        if fen_due == net:
+            continue
+        if idn not in on_roster:
+            # Off the roster (or rejected): only a recorded death says what is due (nothing, after it).
+            evs = events.get(idn)
+            st = standing(evs, month_period(m).start, kinds.get(rule, "monthly")) if evs else None
+            if st is None or st.payable:
+                not_checked.add(idn)
+                continue
+        cause, ck = checker.cause(idn, rule, m, fen_due, net, known, rev)
+        out.append(ArrearsLine(person=mask_id_number(idn), rule=rule, period=month_period(m), due=from_fen(fen_due), paid=from_fen(net),
+                               cause=cause, cause_kind=ck, id_number=idn))
+    return Arrears(through, since, out, checker.offers(out), len(not_checked), roster.source)
+
+
+class _Causes:
+    """Finds the words for a difference (see the module docstring for the order)."""
+
+    def __init__(self, book: Book, engine: Any, roster: Any, events: dict[str, list[LifeEvent]], kinds: dict[str, str],
+                 positions: dict[str, int], region: str | None) -> None:
+        self.book, self.engine, self.roster, self.events, self.kinds = book, engine, roster, events, kinds
+        self.positions, self.region = positions, region
+        self._persons: dict[str, Any] = {}
+
+    def person(self, idn: str) -> Any:
+        from ..model import Person
+
+        if idn not in self._persons:
+            pos = self.positions.get(idn)
+            if pos is None:
+                self._persons[idn] = None
+            else:
+                rec = self.roster.record(pos)
+                if self.region and not any(self.roster.keys.get(h) == "region" for h in rec):
+                    rec["region"] = self.region
+                self._persons[idn] = Person.from_record(rec)
+        return self._persons[idn]
+
+    def cause(self, idn: str, rule: str, m: str, due: int, net: int, known: str | None, rev: str | None) -> tuple[str, str]:
+        start = month_period(m).start
+        evs = self.events.get(idn, [])
+        st = standing(evs, start, self.kinds.get(rule, "monthly")) if evs else None
+        person = self.person(idn)
+        if net > due and st is not None and not st.payable and st.event is not None:
+            if st.event.kind == "death":
+                return f"死亡后发放：{st.why}；应追缴 {from_fen(net - due)} 元（可选从丧葬补助中抵扣，见抵扣选项）", "death"
+            return f"暂停期间发放：{st.why}；应追缴 {from_fen(net - due)} 元", "suspension"
+        if net > due and person is not None and person.death_date is not None and start > person.death_date:
+            return (f"死亡后发放：花名册记载{person.death_date.isoformat()}去世，次月起停发；应追缴 {from_fen(net - due)} 元"
+                    f"（可选从丧葬补助中抵扣，见抵扣选项）"), "death"
+        if net == 0 and known is None:
+            back = [e for e in evs if e.kind == "resumption" and e.back_pay and e.on >= start]
+            if back:
+                return f"恢复发放（{back[0].document}），补发暂停期间", "resumption"
+            if rev:
+                return f"未发放：银行退回或冲正（{rev}）", "unpaid"
+            return "未发放：本月无发放记录", "unpaid"
+        if known is not None and person is not None:
+            changed = self.parameter_changes(person, rule, start, date.fromisoformat(known))
+            if changed:
+                return "；".join(changed), "parameter"
+        return f"记录更正：按现花名册记录应发 {from_fen(due)} 元，已发 {from_fen(net)} 元（参数未变）", "record"
+
+    def parameter_changes(self, person: Any, rule: str, on: date, known: date) -> list[str]:
+        then = self.book.engine_known_on(self.engine, known)
+        if then is self.engine:
+            return []
+        regs = [r for r in self.engine.rules_for(person.region) if r.code == rule]
+        if not regs:
+            return []
+        out = []
+        for name in regs[0].rule.param_names:
+            now_v = self.engine.parameters.find(name, person.region, on)
+            old_v = then.parameters.find(name, person.region, on)
+            if now_v is None or (old_v is not None and (old_v.value, old_v.start, old_v.jurisdiction) == (now_v.value, now_v.start, now_v.jurisdiction)):
+                continue
+            old_text = "无" if old_v is None else _value_text(old_v.value, now_v.value)
+            new_text = _value_text(now_v.value, old_v.value if old_v is not None else None)
+            ann = f"，{now_v.announced.isoformat()}公布" if now_v.announced else ""
+            out.append(f"标准调整：参数 {name} 自{now_v.start.isoformat()}起由 {old_text} 调整为 {new_text}"
+                       f"（{now_v.source.cite()}{ann}；发放时按{known.isoformat()}已知标准计发）")
+        return out
+
+    def offers(self, lines: list[ArrearsLine]) -> list[FuneralOffer]:
+        over: dict[str, Decimal] = {}
+        for ln in lines:
+            if ln.cause_kind == "death" and ln.kind == "overpaid":
+                over[ln._id_number] = over.get(ln._id_number, ZERO) + ln.amount
+        out = []
+        for idn, amount in sorted(over.items()):
+            death, reported = self._death(idn)
+            if death is None:
+                continue
+            out.append(FuneralOffer(person=mask_id_number(idn), death=death, reported=reported or death, overpaid=amount,
+                                    grant=self._grant(idn, death)))
+        return out
+
+    def _death(self, idn: str) -> tuple[date | None, date | None]:
+        ds = [e for e in self.events.get(idn, []) if e.kind == "death"]
+        if ds:
+            d = min(ds, key=lambda e: e.on)
+            return d.on, d.reported_on
+        p = self.person(idn)
+        return (p.death_date, None) if p is not None else (None, None)
+
+    def _grant(self, idn: str, death: date) -> Decimal | None:
+        """The 丧葬补助 the rules give for this death (the record with the death date set), if any."""
+        from ..model import Person
+
+        pos = self.positions.get(idn)
+        if pos is None or "funeral_grant" not in self.kinds:
+            return None
+        rec = self.roster.record(pos)
+        rec = {k: v for k, v in rec.items() if self.roster.keys.get(k) != "death_date"} | {"死亡时间": death.isoformat()}
+        if self.region and not any(self.roster.keys.get(h) == "region" for h in rec):
+            rec["region"] = self.region
+        try:
+            person = Person.from_record(rec)
+            res = self.engine.entitlements(person, Period.day(death), rules=["funeral_grant"])
+        except Exception:  # noqa: BLE001 - an offer that cannot be computed is shown as such, never guessed
+            return None
+        ent = res.get("funeral_grant")
+        return ent.amount if ent is not None and ent.eligible else None
+
+
+def _value_text(v: Any, other: Any) -> str:
+    """A parameter value in words; for a table, only the cells that differ from ``other``."""
+    if isinstance(v, dict):
+        cells = []
+        for k, x in v.items():
+            o = other.get(k) if isinstance(other, dict) else None
+            if o != x:
+                cells.append(f"{k}={_value_text(x, o)}")
+        return "{" + ", ".join(cells) + "}" if cells else "{…}"
+    return str(v)
