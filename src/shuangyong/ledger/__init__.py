@@ -27,6 +27,6 @@ from .store import SCHEMA_VERSION, LedgerError
 __all__ = ["open", "Book", "PayRun", "Arrears", "ArrearsLine", "FuneralOffer", "LifeEvent", "LedgerError", "SCHEMA_VERSION"]
 
 
-def open(path: str | Path, *, timeout: float = 60.0) -> Book:  # noqa: A001 - the contract's name: ledger.open(path)
-    """Open the ledger file at ``path``, creating it or migrating it forward; a newer file is refused."""
-    return Book(path, timeout=timeout)
+def open(path: str | Path, *, create: bool = True, timeout: float = 60.0) -> Book:  # noqa: A001 - the contract's name
+    """Open the ledger file at ``path``, creating it (unless ``create=False``) or migrating it forward; a newer file is refused."""
+    return Book(path, create=create, timeout=timeout)

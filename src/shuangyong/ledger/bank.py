@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -32,7 +30,7 @@ from attrs import field, frozen
 from ..ids import mask_id_number, mask_name
 from ..money import from_fen
 from .book import Book
-from .store import LedgerError, now_text
+from .store import LedgerError, _atomic_write, now_text
 
 __all__ = ["BankItem", "BankBatch", "ReturnItem", "BankFormat", "GENERIC", "bank_formats", "write_bank_file", "import_bank_return",
            "mask_account", "ACCOUNT_HEADERS"]
@@ -155,24 +153,6 @@ def bank_formats(engine: Any = None) -> dict[str, BankFormat]:
         for name, (_pack, fmt) in getattr(engine.registry, "bank_formats", {}).items():
             out[name] = fmt
     return out
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Write through a temporary file in the same folder, renamed into place when whole."""
-    # TODO(lead): use outputs.atomic_file
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent or Path(".")))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _items_of_run(book: Book, run_id: int) -> list[tuple[str, int]]:

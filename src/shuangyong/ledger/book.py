@@ -123,9 +123,9 @@ class Due:
 class Book:
     """A payment ledger on one SQLite file; see ``docs/ledger.md``.  Use :func:`shuangyong.ledger.open`."""
 
-    def __init__(self, path: str | Path, *, timeout: float = 60.0) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 60.0) -> None:
         self.path = Path(path)
-        self._conn = connect(self.path, timeout=timeout)
+        self._conn = connect(self.path, create=create, timeout=timeout)
         self._known: dict[tuple[int, date], Any] = {}
 
     # -- housekeeping ------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from ..ids import mask_id_number, mask_name
 from ..money import ZERO, format_amount, format_wan, from_fen
 from ..periods import Period
 from .book import Book, month_label, months_of
-from .store import LedgerError
+from .store import LedgerError, _atomic_write
 
 __all__ = ["write_run_roster", "county_totals", "ROSTER_HEADER"]
 
@@ -60,18 +59,18 @@ def write_run_roster(book: Book, run_id: int, path: str | Path, *, engine: Any =
                      "金额（元）": str(ln["amount"]), "状态": "有效" if standing else f"已冲正：{ln['reversed']}"})
     rows.append({"序号": "合计", "身份证号": "", "姓名": "", "项目代码": "", "项目": "", "月份": "", "类型": "", "金额（元）": str(total), "状态": ""})
     p = Path(path)
-    # TODO(lead): use outputs.atomic_file
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=str(p.parent))
-    os.close(fd)
-    try:
-        write_table(tmp, ROSTER_HEADER, rows, format or ("xlsx" if p.suffix.lower() == ".xlsx" else "csv"))
-        os.replace(tmp, p)
-    except BaseException:
+    fmt = format or ("xlsx" if p.suffix.lower() == ".xlsx" else "csv")
+
+    def write(fh: Any) -> None:
+        # write_table writes to a path: write beside the target, then copy the bytes into the temp file.
+        side = p.with_name(f".{p.name}.{os.getpid()}.part{p.suffix}")
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            write_table(side, ROSTER_HEADER, rows, fmt)
+            fh.write(side.read_bytes())
+        finally:
+            side.unlink(missing_ok=True)
+
+    _atomic_write(p, write)
     return total
 
 
