@@ -209,8 +209,13 @@ def write_bank_file(book: Book, run_id: int, roster: Any, path: str | Path, *, f
     p = Path(path)
     _atomic_write(p, lambda fh: fmt.write(batch, items, fh))
     with book._write():
-        book.connection.execute("INSERT INTO bank_file (run_id, format, batch, items, total_fen, written_at) VALUES (?,?,?,?,?,?)",
-                                (run_id, format, batch_no, len(items), total_fen, now_text()))
+        cur = book.connection.execute("INSERT INTO bank_file (run_id, format, batch, items, total_fen, written_at) VALUES (?,?,?,?,?,?)",
+                                      (run_id, format, batch_no, len(items), total_fen, now_text()))
+        file_id = cur.lastrowid
+        pids = dict(book.connection.execute("SELECT id_number, id FROM person WHERE id IN (SELECT person_id FROM line WHERE run_id = ?)",
+                                            (run_id,)))
+        book.connection.executemany("INSERT INTO bank_item (bank_file_id, seq, person_id, amount_fen) VALUES (?,?,?,?)",
+                                    ((file_id, it.seq, pids[it.id_number], f) for it, (_, f) in zip(items, items_fen)))
     return batch
 
 
@@ -243,11 +248,8 @@ def import_bank_return(book: Book, path: str | Path, *, format: str = "generic",
     if row is None:
         raise LedgerError(f"{path}: batch {batch_no} was not written from this ledger")
     file_id, run_id = row
-    items = _items_of_run(book, run_id)
-    # Items were numbered over the payees with a positive standing total when the file was written;
-    # reversals since then only lower totals, so the numbering is rebuilt from the bank_file count.
-    n_items = book.connection.execute("SELECT items FROM bank_file WHERE id = ?", (file_id,)).fetchone()[0]
-    persons = _payees_when_written(book, run_id, file_id, items, n_items)
+    persons = dict(book.connection.execute(
+        "SELECT i.seq, p.id_number FROM bank_item i JOIN person p ON p.id = i.person_id WHERE i.bank_file_id = ?", (file_id,)))
     done = {r[0] for r in book.connection.execute("SELECT item FROM bank_return WHERE bank_file_id = ?", (file_id,))}
     reversed_lines = 0
     unpaid = 0
@@ -260,9 +262,8 @@ def import_bank_return(book: Book, path: str | Path, *, format: str = "generic",
                 already += 1
                 continue
             try:
-                seq = int(a.ref.rsplit("-", 1)[1])
-                key = persons[seq - 1]
-            except (ValueError, IndexError):
+                key = persons[int(a.ref.rsplit("-", 1)[1])]
+            except (ValueError, IndexError, KeyError):
                 raise LedgerError(f"{path}: item {a.ref} is not in batch {batch_no}") from None
             why = f"银行退回：{a.reason or '未说明原因'}"
             ids = [r[0] for r in book.connection.execute(
@@ -276,18 +277,6 @@ def import_bank_return(book: Book, path: str | Path, *, format: str = "generic",
             reasons.append((mask_id_number(key), a.reason))
     return ReturnResult(batch=batch_no, failed=len(failed), lines_reversed=reversed_lines, amount_unpaid=from_fen(unpaid),
                         already_imported=already, reasons=tuple(reasons))
-
-
-def _payees_when_written(book: Book, run_id: int, file_id: int, items: list[tuple[str, int]], n_items: int) -> list[str]:
-    """The payees of a bank file in item order: persons of the run whose lines stood when it was written."""
-    written_at = book.connection.execute("SELECT written_at FROM bank_file WHERE id = ?", (file_id,)).fetchone()[0]
-    sql = ("SELECT p.id_number, sum(CASE WHEN r.id IS NULL OR r.recorded_at > ? THEN l.amount_fen ELSE 0 END) FROM line l "
-           "JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id WHERE l.run_id = ? "
-           "GROUP BY l.person_id ORDER BY min(l.id)")
-    out = [k for k, f in book.connection.execute(sql, (written_at, run_id)) if f > 0]
-    if len(out) != n_items:
-        raise LedgerError(f"bank file of run #{run_id}: cannot rebuild its {n_items} items from the ledger (found {len(out)})")
-    return out
 
 
 def iter_masked(items: Iterable[BankItem]) -> Iterable[dict[str, Any]]:

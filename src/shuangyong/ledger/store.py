@@ -33,7 +33,7 @@ class LedgerError(ShuangyongError):
 
 
 # Forward migrations, in order: MIGRATIONS[i] takes a file from version i to i + 1.
-_APPEND_ONLY = ("run", "line", "reversal", "event", "person", "bank_file", "bank_return", "migration")
+_APPEND_ONLY = ("run", "line", "reversal", "event", "person", "bank_file", "bank_item", "bank_return", "migration")
 
 
 def _guards(table: str) -> str:
@@ -109,6 +109,13 @@ CREATE TABLE bank_file (
     items INTEGER NOT NULL,
     total_fen INTEGER NOT NULL,
     written_at TEXT NOT NULL
+);
+CREATE TABLE bank_item (
+    bank_file_id INTEGER NOT NULL REFERENCES bank_file(id),
+    seq INTEGER NOT NULL,
+    person_id INTEGER NOT NULL REFERENCES person(id),
+    amount_fen INTEGER NOT NULL,
+    PRIMARY KEY (bank_file_id, seq)
 );
 CREATE TABLE bank_return (
     id INTEGER PRIMARY KEY,
