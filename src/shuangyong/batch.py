@@ -279,7 +279,11 @@ class RosterRun:
         """
         if code not in self._o.fen:
             raise KeyError(f"no rule {code!r} in this run; rules: {', '.join(self._o.codes)}")
-        return self._o.fen[code]  # type: ignore[no-any-return]
+        fen = self._o.fen[code]
+        np = _numpy()
+        if np is not None and not isinstance(fen, list):
+            return np.asarray(fen, dtype=np.int64)  # type: ignore[no-any-return]
+        return fen  # type: ignore[no-any-return]
 
     # -- summary ----------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from ..money import ZERO, from_fen
 from ..periods import Period, add_months
 from .book import Book, month_label, month_period, rule_kinds
 from .events import LifeEvent, standing
+from .vectors import differences, numpy_or_none
 
 __all__ = ["ArrearsLine", "Arrears", "FuneralOffer", "compute_arrears"]
 
@@ -148,21 +149,26 @@ class Arrears:
         return out
 
 
-def _net_paid(book: Book, months: list[str]) -> dict[tuple[str, str, str], tuple[int, str | None, str | None, bool]]:
-    """(ID, rule, month) → (net 分 standing, latest known_on of a standing line, a reversal reason, any line ever)."""
-    marks = ",".join("?" * len(months))
-    sql = (f"SELECT p.id_number, l.rule, l.period, "
-           f"coalesce(sum(CASE WHEN r.id IS NULL THEN l.amount_fen END), 0), "
-           f"max(CASE WHEN r.id IS NULL AND l.kind != 'recovery' THEN run.known_on END), max(r.reason) "
-           f"FROM line l JOIN person p ON p.id = l.person_id JOIN run ON run.id = l.run_id "
-           f"LEFT JOIN reversal r ON r.line_id = l.id WHERE l.period IN ({marks}) GROUP BY l.person_id, l.rule, l.period")
-    return {(k, rule, m): (int(net), known, rev, True) for k, rule, m, net, known, rev in book.connection.execute(sql, months)}
+def _net_paid(book: Book, month: str) -> dict[str, tuple[list[int], list[int], dict[int, tuple[str | None, str | None]]]]:
+    """For one month, per rule: person ids, net 分 standing, and per person (latest known_on standing, a reversal reason)."""
+    sql = ("SELECT l.rule, l.person_id, coalesce(sum(CASE WHEN r.id IS NULL THEN l.amount_fen END), 0), "
+           "max(CASE WHEN r.id IS NULL AND l.kind != 'recovery' THEN run.known_on END), max(r.reason) "
+           "FROM line l JOIN run ON run.id = l.run_id LEFT JOIN reversal r ON r.line_id = l.id WHERE l.period = ? "
+           "GROUP BY l.rule, l.person_id")
+    out: dict[str, tuple[list[int], list[int], dict[int, tuple[str | None, str | None]]]] = {}
+    for rule, pid, net, known, rev in book.connection.execute(sql, (month,)):
+        pids, nets, meta = out.setdefault(rule, ([], [], {}))
+        pids.append(pid)
+        nets.append(int(net))
+        meta[pid] = (known, rev)
+    return out
 
 
 def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, since: Period | None = None,
-                    region: str | None = None) -> Arrears:
+                    region: str | None = None, fast: bool | None = None) -> Arrears:
     from ..roster import read_roster
 
+    np = numpy_or_none(fast)
     roster = read_roster(roster)
     if since is None:
         first = book.connection.execute("SELECT min(period) FROM line").fetchone()[0]
@@ -172,40 +178,46 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
     if end <= start:
         raise ValueError("arrears: 'through' is before the first month")
     months = Period(start, end).months()
-    labels = [month_label(m) for m in months]
-    paid = _net_paid(book, labels)
     events = book.events()
     kinds = rule_kinds(engine)
-    due: dict[tuple[str, str, str], tuple[int, int]] = {}  # (ID, rule, month) → (fen, roster position)
-    on_roster: set[str] = set()
-    positions: dict[str, int] = {}
-    for m in months:
-        payable, _withheld, run = book.due(engine, roster, m, region=region, events=events)
-        for d in payable:
-            due[(d.id_number, d.rule, d.month)] = (d.fen, d.position)
-        if not on_roster:
-            on_roster = set(run.person_ids())
-            positions = dict(zip(run.person_ids(), run.roster_positions()))
+    pid_of = book.person_map()
+    by_pid: dict[int, str] | None = None
     out: list[ArrearsLine] = []
-    checker = _Causes(book, engine, roster, events, kinds, positions, region)
+    checker: _Causes | None = None
     not_checked: set[str] = set()
-    for key in sorted(set(due) | set(paid), key=lambda k: (k[0], k[2], k[1])):
-        idn, rule, m = key
-        fen_due = due.get(key, (0, -1))[0]
-        net, known, rev, _ = paid.get(key, (0, None, None, False))
-        if fen_due == net:
-            continue
-        if idn not in on_roster:
-            # Off the roster (or rejected): only a recorded death says what is due (nothing, after it).
-            evs = events.get(idn)
-            st = standing(evs, month_period(m).start, kinds.get(rule, "monthly")) if evs else None
-            if st is None or st.payable:
-                not_checked.add(idn)
+    for m in months:
+        md = book.due(engine, roster, m, region=region, events=events, fast=fast)
+        # Persons on the roster but not in the ledger get keys of their own below 0 (never paid).
+        row_pid = [pid_of.get(k, -1 - i) for i, k in enumerate(md.keys)]
+        paid = _net_paid(book, md.month)
+        for rule in sorted(set(md.payable) | set(paid)):
+            idx, vals = md.payable.get(rule, ([], []))
+            pids, nets, meta = paid.get(rule, ([], [], {}))
+            due_pids = [row_pid[i] for i in idx]
+            diffs = differences(due_pids, vals, pids, nets, np)
+            if not diffs:
                 continue
-        cause, ck = checker.cause(idn, rule, m, fen_due, net, known, rev)
-        out.append(ArrearsLine(person=mask_id_number(idn), rule=rule, period=month_period(m), due=from_fen(fen_due), paid=from_fen(net),
-                               cause=cause, cause_kind=ck, id_number=idn))
-    return Arrears(through, since, out, checker.offers(out), len(not_checked), roster.source)
+            if checker is None:
+                by_pid = {v: k for k, v in pid_of.items()}
+                roster_keys = set(md.keys)
+                checker = _Causes(book, engine, roster, events, kinds, dict(zip(md.keys, md.positions)), region)
+            assert by_pid is not None
+            for pid, due_fen, net in diffs:
+                idn = by_pid[pid] if pid >= 0 else md.keys[-1 - pid]
+                if idn not in roster_keys:
+                    # Off the roster (or rejected): only a recorded death says what is due (nothing, after it).
+                    evs = events.get(idn)
+                    st = standing(evs, m.start, kinds.get(rule, "monthly")) if evs else None
+                    if st is None or st.payable:
+                        not_checked.add(idn)
+                        continue
+                known, rev = meta.get(pid, (None, None))
+                cause, ck = checker.cause(idn, rule, md.month, due_fen, net, known, rev)
+                out.append(ArrearsLine(person=mask_id_number(idn), rule=rule, period=m, due=from_fen(due_fen), paid=from_fen(net),
+                                       cause=cause, cause_kind=ck, id_number=idn))
+    out.sort(key=lambda ln: (ln._id_number, ln.month, ln.rule))
+    offers = checker.offers(out) if checker is not None else []
+    return Arrears(through, since, out, offers, len(not_checked), roster.source)
 
 
 class _Causes:

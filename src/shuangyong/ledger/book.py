@@ -28,8 +28,9 @@ from ..params import _jsonable
 from ..periods import Period, add_months
 from .events import LifeEvent, standing
 from .store import LedgerError, connect, now_text
+from .vectors import not_in, numpy_or_none, positive, take
 
-__all__ = ["Book", "PayRun", "Due", "months_of", "month_label", "month_period"]
+__all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
 
 
 def month_label(p: Period) -> str:
@@ -109,15 +110,16 @@ class PayRun:
         }
 
 
-@frozen
-class Due:
-    """What the rules give one person for one rule and month, with the events applied (internal to the ledger)."""
+@frozen(kw_only=True)
+class MonthDue:
+    """What the rules give for one month, per rule, as columns over the roster run's result rows (internal)."""
 
-    id_number: str = field(repr=False)
-    rule: str
     month: str
-    fen: int
-    position: int  # the person's position in the roster
+    keys: list[str] = field(repr=False)  # canonical 身份证号 per result row
+    positions: list[int] = field(repr=False)  # roster position per result row
+    payable: dict[str, tuple[list[int], list[int]]] = field(repr=False)  # rule → (result rows, 分)
+    withheld: dict[str, tuple[list[int], list[int], list[str]]] = field(repr=False)  # rule → (rows, 分, event kind)
+    rejects: list[Any] = field(repr=False)
 
 
 class Book:
@@ -127,6 +129,8 @@ class Book:
         self.path = Path(path)
         self._conn = connect(self.path, create=create, timeout=timeout)
         self._known: dict[tuple[int, date], Any] = {}
+        self._pids: dict[str, int] = {}
+        self._pid_top = 0
 
     # -- housekeeping ------------------------------------------------------------
     def close(self) -> None:
@@ -172,14 +176,21 @@ class Book:
             return None
         return int(self._conn.execute("INSERT INTO person (id_number) VALUES (?)", (key,)).lastrowid or 0)
 
+    def person_map(self) -> dict[str, int]:
+        """ID number → person id of every person in the ledger (person rows never change: cached, topped up)."""
+        rows = self._conn.execute("SELECT id_number, id FROM person WHERE id > ?", (self._pid_top,)).fetchall()
+        if rows:
+            self._pids.update(rows)
+            self._pid_top = max(r[1] for r in rows)
+        return self._pids
+
     def _person_ids(self, keys: Iterable[str]) -> dict[str, int]:
         """ID number → person id, creating the missing ones (call inside a transaction)."""
-        known = dict(self._conn.execute("SELECT id_number, id FROM person"))
+        known = self.person_map()
         missing = sorted({k for k in keys if k not in known})
         if missing:
-            top = self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0]
             self._conn.executemany("INSERT INTO person (id_number) VALUES (?)", ((k,) for k in missing))
-            known.update(self._conn.execute("SELECT id_number, id FROM person WHERE id > ?", (top,)))
+            known = self.person_map()
         return known
 
     def _record_event(self, kind: str, id_number: str, on: date, reported_on: date | None, document: str, reason: str,
@@ -228,37 +239,56 @@ class Book:
 
     # -- transactions ------------------------------------------------------------------
     def _write(self) -> Any:
-        return _Tx(self._conn)
+        return _Tx(self._conn, self._forget)
+
+    def _forget(self) -> None:
+        """After a rollback: person ids seen inside the transaction may not exist."""
+        self._pids = {}
+        self._pid_top = 0
 
     # -- computing what is due -----------------------------------------------------------
     def due(self, engine: Any, roster: Any, month: Period, *, region: str | None = None,
-            events: dict[str, list[LifeEvent]] | None = None) -> tuple[list[Due], list[Due], Any]:
-        """What the rules give for ``month`` per (person, rule): (payable, withheld by a life event, the roster run)."""
+            events: dict[str, list[LifeEvent]] | None = None, fast: bool | None = None) -> MonthDue:
+        """What the rules give for ``month`` per (person, rule), split into payable and withheld by a life event."""
         from ..batch import run_roster
 
-        run = run_roster(engine, roster, month, region=region)
+        np = numpy_or_none(fast)
+        run = run_roster(engine, roster, month, region=region, fast=fast)
         events = self.events() if events is None else events
         kinds = rule_kinds(engine)
         keys = run.person_ids()
-        positions = run.roster_positions()
-        label = month_label(month)
-        payable: list[Due] = []
-        withheld: list[Due] = []
+        ev_rows = {i: events[k] for i, k in enumerate(keys) if k in events} if events else {}
+        payable: dict[str, tuple[list[int], list[int]]] = {}
+        withheld: dict[str, tuple[list[int], list[int], list[str]]] = {}
         for code in run.rule_codes:
             fen = run.amounts_fen(code)
-            for i in _positive(fen):
-                key = keys[i]
-                d = Due(key, code, label, int(fen[i]), positions[i])
-                evs = events.get(key)
-                if evs and not standing(evs, month.start, kinds.get(code, "monthly")).payable:
-                    withheld.append(d)
-                else:
-                    payable.append(d)
-        return payable, withheld, run
+            idx = positive(fen, np)
+            vals = take(fen, idx, np)
+            if ev_rows:
+                kind = kinds.get(code, "monthly")
+                keep_i: list[int] = []
+                keep_f: list[int] = []
+                held: tuple[list[int], list[int], list[str]] = ([], [], [])
+                for i, f in zip(idx, vals):
+                    evs = ev_rows.get(i)
+                    st = standing(evs, month.start, kind) if evs else None
+                    if st is None or st.payable:
+                        keep_i.append(i)
+                        keep_f.append(f)
+                    else:
+                        held[0].append(i)
+                        held[1].append(f)
+                        held[2].append(st.event.kind if st.event is not None else "")
+                idx, vals = keep_i, keep_f
+                if held[0]:
+                    withheld[code] = held
+            payable[code] = (idx, vals)
+        return MonthDue(month=month_label(month), keys=keys, positions=run.roster_positions(), payable=payable, withheld=withheld,
+                        rejects=run.rejects)
 
     # -- pay ---------------------------------------------------------------------------
     def pay(self, engine: Any, roster: Any, period: Period, *, jurisdiction: str = "", operator: str = "",
-            known_on: date | None = None, region: str | None = None, note: str = "") -> PayRun:
+            known_on: date | None = None, region: str | None = None, note: str = "", fast: bool | None = None) -> PayRun:
         """Compute ``period`` (whole months) and record every line not yet paid, in one transaction.
 
         ``known_on`` (default today) is the day whose parameter knowledge prices the run:
@@ -272,59 +302,56 @@ class Book:
         day = known_on or date.today()
         priced = self.engine_known_on(engine, day)
         roster = read_roster(roster)
+        np = numpy_or_none(fast)
         events = self.events()
-        payable: list[Due] = []
-        withheld: list[Due] = []
-        rejects: list[Any] = []
-        for m in months:
-            p, w, run = self.due(priced, roster, m, region=region, events=events)
-            payable += p
-            withheld += w
-            if not rejects:
-                rejects = run.rejects
-        kinds_w: dict[str, int] = {}
-        for d in withheld:
-            st = standing(events[d.id_number], month_period(d.month).start, rule_kinds(priced).get(d.rule, "monthly"))
-            k = st.event.kind if st.event is not None else "?"
-            kinds_w[k] = kinds_w.get(k, 0) + 1
-        common = dict(period=period, known_on=day, rejected=tuple(rejects), withheld=len(withheld),
-                      withheld_total=from_fen(sum(d.fen for d in withheld)), withheld_reasons=kinds_w)
+        dues = [self.due(priced, roster, m, region=region, events=events, fast=fast) for m in months]
+        withheld = sum(len(w[0]) for md in dues for w in md.withheld.values())
+        withheld_fen = sum(sum(w[1]) for md in dues for w in md.withheld.values())
+        reasons: dict[str, int] = {}
+        for md in dues:
+            for w in md.withheld.values():
+                for k in w[2]:
+                    reasons[k] = reasons.get(k, 0) + 1
+        common = dict(period=period, known_on=day, rejected=tuple(dues[0].rejects if dues else ()), withheld=withheld,
+                      withheld_total=from_fen(withheld_fen), withheld_reasons=reasons)
         with self._write():
-            ids = self._person_ids(d.id_number for d in payable)
-            live, counts = self._pay_state([month_label(m) for m in months])
+            pid_of = self._person_ids(md.keys[i] for md in dues for idx, _ in md.payable.values() for i in idx)
             new: list[tuple[int, str, str, int, int]] = []
             already = 0
-            for d in payable:
-                pid = ids[d.id_number]
-                k = (pid, d.rule, d.month)
-                if k in live:
-                    already += 1
-                    continue
-                new.append((pid, d.rule, d.month, counts.get(k, 0), d.fen))
+            for md in dues:
+                state = self._pay_state(md.month)
+                for code, (idx, vals) in md.payable.items():
+                    keys = md.keys
+                    pids = [pid_of[keys[i]] for i in idx]
+                    live, counts = state.get(code, ((), {}))
+                    keep = not_in(pids, live, np)
+                    already += len(pids) - len(keep)
+                    m = md.month
+                    new.extend((pids[j], code, m, counts.get(pids[j], 0), vals[j]) for j in keep)
             if not new:
                 return PayRun(run_id=None, kind="pay", lines_paid=0, lines_already_paid=already, total=from_fen(0), **common)
+            # In the unique index's order: each insert lands next to the previous one in the B-tree.
+            new.sort(key=lambda t: (t[2], t[1], t[0]))
             total = sum(t[4] for t in new)
-            run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, len(new), total, rejects, note)
+            run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, len(new), total, common["rejected"], note)
             self._conn.executemany(
                 "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
                 ((run_id, pid, rule, m, seq, fen) for pid, rule, m, seq, fen in new))
         return PayRun(run_id=run_id, kind="pay", lines_paid=len(new), lines_already_paid=already, total=from_fen(total),
                       persons=len({t[0] for t in new}), **common)
 
-    def _pay_state(self, months: Sequence[str]) -> tuple[set[tuple[int, str, str]], dict[tuple[int, str, str], int]]:
-        """For ``months``: keys with a standing (unreversed) pay line, and the count of pay lines per key."""
-        live: set[tuple[int, str, str]] = set()
-        counts: dict[tuple[int, str, str], int] = {}
-        marks = ",".join("?" * len(months))
-        sql = (f"SELECT l.person_id, l.rule, l.period, count(*), count(*) - count(r.id) FROM line l "
-               f"LEFT JOIN reversal r ON r.line_id = l.id WHERE l.kind = 'pay' AND l.period IN ({marks}) "
-               f"GROUP BY l.person_id, l.rule, l.period")
-        for pid, rule, m, n, standing_n in self._conn.execute(sql, tuple(months)):
-            k = (pid, rule, m)
-            counts[k] = n
+    def _pay_state(self, month: str) -> dict[str, tuple[list[int], dict[int, int]]]:
+        """For one month, per rule: persons with a standing pay line, and the count of pay lines of the others."""
+        out: dict[str, tuple[list[int], dict[int, int]]] = {}
+        sql = ("SELECT l.rule, l.person_id, count(*), count(*) - count(r.id) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
+               "WHERE l.period = ? AND l.kind = 'pay' GROUP BY l.rule, l.person_id")
+        for rule, pid, n, standing_n in self._conn.execute(sql, (month,)):
+            live, counts = out.setdefault(rule, ([], {}))
             if standing_n:
-                live.add(k)
-        return live, counts
+                live.append(pid)
+            else:
+                counts[pid] = n
+        return out
 
     def _insert_run(self, kind: str, period: Period, engine: Any, day: date, jurisdiction: str, operator: str, source: str,
                     lines: int, total: int, rejects: Sequence[Any], note: str) -> int:
@@ -483,9 +510,10 @@ class Book:
 class _Tx:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error); re-entrant within one book."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, on_rollback: Any = None) -> None:
         self.conn = conn
         self.outer = False
+        self.on_rollback = on_rollback
 
     def __enter__(self) -> sqlite3.Connection:
         if not self.conn.in_transaction:
@@ -500,6 +528,8 @@ class _Tx:
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")
+            if self.on_rollback is not None:
+                self.on_rollback()
             if isinstance(exc, sqlite3.IntegrityError):
                 raise LedgerError(f"the ledger refused the run, nothing was recorded: {exc}") from exc
 
@@ -507,16 +537,6 @@ class _Tx:
 def rule_kinds(engine: Any) -> dict[str, str]:
     """Rule code → ``monthly`` / ``yearly`` / ``one_off`` for every registered rule."""
     return {r.code: r.rule.period for r in engine.registry.rules}
-
-
-def _positive(fen: Any) -> Iterator[int]:
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover - numpy is an optional extra
-        np = None
-    if np is not None and isinstance(fen, np.ndarray):
-        return iter(np.flatnonzero(fen > 0).tolist())
-    return (i for i, f in enumerate(fen) if f > 0)
 
 
 def _parameters_used(engine: Any, period: Period) -> list[dict[str, Any]]:
