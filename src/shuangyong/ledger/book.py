@@ -467,11 +467,16 @@ class Book:
         return run_id
 
     # -- arrears ---------------------------------------------------------------------------
-    def arrears(self, engine: Any, roster: Any, through: Period, *, since: Period | None = None, region: str | None = None) -> Any:
-        """Compare, month by month up to ``through``, what the rules now give with what was paid (see :mod:`.arrears`)."""
+    def arrears(self, engine: Any, roster: Any, through: Period, *, since: Period | None = None, region: str | None = None,
+                fast: bool | None = None) -> Any:
+        """Compare, month by month up to ``through``, what the rules now give with what was paid (see :mod:`.arrears`).
+
+        Returns an :class:`~shuangyong.ledger.arrears.Arrears`: ``underpaid_total``, ``overpaid_total``, and
+        its lines (``rule``, ``period``, ``amount``, ``cause``) when iterated.
+        """
         from .arrears import compute_arrears
 
-        return compute_arrears(self, engine, roster, through, since=since, region=region)
+        return compute_arrears(self, engine, roster, through, since=since, region=region, fast=fast)
 
     def pay_arrears(self, engine: Any, roster: Any, through: Period, *, since: Period | None = None, region: str | None = None,
                     operator: str = "", jurisdiction: str = "", note: str = "") -> PayRun:

@@ -30,11 +30,11 @@ def positive(fen: Sequence[int], np: Any) -> list[int]:
     return [i for i, f in enumerate(fen) if f > 0]
 
 
-def take(values: Sequence[Any], idx: Sequence[int], np: Any) -> list[Any]:
-    """``values[i]`` for each ``i`` in ``idx``, as a list of plain Python values."""
+def take(values: Sequence[int], idx: Sequence[int], np: Any) -> list[int]:
+    """``values[i]`` for each ``i`` in ``idx``, as a list of Python ints (never numpy scalars: SQLite and Decimal refuse them)."""
     if np is not None and hasattr(values, "dtype"):
         return values[np.asarray(idx, dtype=np.int64)].tolist()  # type: ignore[no-any-return, index]
-    return [values[i] for i in idx]
+    return [int(values[i]) for i in idx]
 
 
 def not_in(items: Sequence[int], present: Sequence[int], np: Any) -> list[int]:
