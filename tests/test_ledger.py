@@ -320,3 +320,16 @@ def test_run_roster_and_county_totals_equal_the_ledger(book, engine, tmp_path):
     assert "重点优抚对象 2 人" in t["text"]
     pytest.importorskip("openpyxl")
     assert write_run_roster(book, run.run_id, tmp_path / "r.xlsx", engine=engine) == run.total
+
+
+def test_recovery_is_a_negative_line_and_never_more_than_stands_paid(book, engine):
+    roster = [record(A)]
+    pay_months(book, engine, roster, range(6, 9))
+    book.record_death(A, date(2025, 6, 10), reported_on=date(2025, 8, 20))
+    book.record_recovery(A, "survivor_pension", "2025-07", monthly(OLD), method="funeral_netting", document="抵扣决定")
+    arr = book.arrears(engine, roster, through=sy.Period.month(2025, 8))
+    assert [ln.month for ln in arr] == ["2025-08"] and arr.overpaid_total == monthly(OLD)
+    assert book.total_recovered(sy.Period.month(2025, 7)) == monthly(OLD)
+    with pytest.raises(ledger.LedgerError, match="cannot recover") as e:
+        book.record_recovery(A, "survivor_pension", "2025-07", "0.01")
+    assert A not in str(e.value)

@@ -458,7 +458,13 @@ class Book:
         p = month_period(month)
         cause = ("追缴：退回" if method == "refund" else "追缴：从丧葬补助中抵扣") + (f"（{document}）" if document else "")
         with self._write():
-            pid = self._person_id(key)
+            pid = self._person_id(key, create=False)
+            standing_fen = 0 if pid is None else self._conn.execute(
+                "SELECT coalesce(sum(l.amount_fen), 0) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
+                "WHERE r.id IS NULL AND l.period = ? AND l.rule = ? AND l.person_id = ?", (month, rule, pid)).fetchone()[0]
+            if fen > standing_fen:
+                raise LedgerError(f"{mask_id_number(key)} {rule} {month}: cannot recover {from_fen(fen)} 元, "
+                                  f"only {from_fen(standing_fen)} 元 stands paid (reversed lines are already unpaid)")
             seq = self._conn.execute("SELECT count(*) FROM line WHERE person_id = ? AND rule = ? AND period = ? AND kind = 'recovery'",
                                      (pid, rule, month)).fetchone()[0]
             run_id = self._insert_run("recovery", p, None, date.today(), "", operator, "", 1, -fen, (), cause)
