@@ -156,12 +156,13 @@ def audit(book: Book, engine: Any, roster: Any = None, *, others: Sequence[Book]
 
     # 1. paid after a recorded death (one-off rules such as 丧葬补助 excepted).
     deaths = {k: min(e.on for e in evs if e.kind == "death") for k, evs in events.items() if any(e.kind == "death" for e in evs)}
-    after: list[tuple[str, str, str, int]] = []
+    after: dict[tuple[str, str, str], int] = {}
     for idn, rule, m, fen, _kind, _j in lines:
         d = deaths.get(idn)
         if d is not None and kinds.get(rule, "monthly") != "one_off" and month_period(m).start > d:
-            after.append((idn, rule, m, fen))
-    for (idn, rule), (months, fen) in sorted(_group(after).items()):
+            after[(idn, rule, m)] = after.get((idn, rule, m), 0) + fen
+    # Months fully recovered drop out: the finding is what is still to recover.
+    for (idn, rule), (months, fen) in sorted(_group((i, r, m, f) for (i, r, m), f in after.items() if f > 0).items()):
         if fen > 0:
             findings.append(Finding(check="paid_after_death", person=mask_id_number(idn), months=tuple(sorted(set(months))), amount=from_fen(fen),
                                     rule=rule, article=_article(engine, rule),

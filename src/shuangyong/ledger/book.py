@@ -498,7 +498,8 @@ class Book:
             start = since.start if since is not None else (min((month_period(ln.month).start for ln in arr), default=through.start))
             period = Period(min(start, through.start), through.end)
             if not under:
-                return PayRun(run_id=None, kind="arrears", period=period, lines_paid=0, lines_already_paid=0, total=from_fen(0))
+                return PayRun(run_id=None, kind="arrears", period=period, lines_paid=0, lines_already_paid=0, total=from_fen(0),
+                              known_on=date.today())
             ids = self._person_ids(ln._id_number for ln in under)
             months = sorted({ln.month for ln in under})
             marks = ",".join("?" * len(months))
@@ -515,7 +516,7 @@ class Book:
             self._conn.executemany(
                 "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen, cause) VALUES (?,?,?,?,'arrears',?,?,?)", rows)
         return PayRun(run_id=run_id, kind="arrears", period=period, lines_paid=len(under), lines_already_paid=0, total=from_fen(total),
-                      persons=len({r[1] for r in rows}))
+                      persons=len({r[1] for r in rows}), known_on=date.today())
 
 
 class _Tx:
