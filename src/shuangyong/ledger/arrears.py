@@ -26,6 +26,7 @@ from typing import Any
 
 from attrs import field, frozen
 
+from ..errors import ShuangyongError
 from ..ids import mask_id_number
 from ..money import ZERO, from_fen
 from ..periods import Period, add_months
@@ -150,17 +151,33 @@ class Arrears:
 
 
 def _net_paid(book: Book, month: str) -> dict[str, tuple[list[int], list[int], dict[int, tuple[str | None, str | None]]]]:
-    """For one month, per rule: person ids, net 分 standing, and per person (latest known_on standing, a reversal reason)."""
-    sql = ("SELECT l.rule, l.person_id, coalesce(sum(CASE WHEN r.id IS NULL THEN l.amount_fen END), 0), "
-           "max(CASE WHEN r.id IS NULL AND l.kind != 'recovery' THEN run.known_on END), max(r.reason) "
-           "FROM line l JOIN run ON run.id = l.run_id LEFT JOIN reversal r ON r.line_id = l.id WHERE l.period = ? "
-           "GROUP BY l.rule, l.person_id")
+    """For one month, per rule: person ids, net 分 standing, and per person (latest known_on standing, a reversal reason).
+
+    Summed over the lines first, then corrected for the (few) persons with a reversed line.
+    """
+    known_of = dict(book.connection.execute("SELECT id, known_on FROM run"))
+    touched: dict[tuple[str, int], list[tuple[int, str, int, str | None]]] = {}
+    for rule, pid, fen, kind, run_id, reason in book.connection.execute(
+            "SELECT l.rule, l.person_id, l.amount_fen, l.kind, l.run_id, r.reason FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
+            "WHERE l.period = ? AND (l.rule, l.person_id) IN (SELECT l2.rule, l2.person_id FROM reversal r2 "
+            "JOIN line l2 ON l2.id = r2.line_id WHERE l2.period = ?)", (month, month)):
+        touched.setdefault((rule, pid), []).append((fen, kind, run_id, reason))
     out: dict[str, tuple[list[int], list[int], dict[int, tuple[str | None, str | None]]]] = {}
-    for rule, pid, net, known, rev in book.connection.execute(sql, (month,)):
+    sql = ("SELECT rule, person_id, sum(amount_fen), max(CASE WHEN kind != 'recovery' THEN run_id END) FROM line "
+           "WHERE period = ? GROUP BY rule, person_id")
+    for rule, pid, net, last_run in book.connection.execute(sql, (month,)):
+        rev: str | None = None
+        lines = touched.get((rule, pid))
+        if lines is not None:
+            standing_lines = [t for t in lines if t[3] is None]
+            net = sum(t[0] for t in standing_lines)
+            last_run = max((t[2] for t in standing_lines if t[1] != "recovery"), default=None)
+            rev = max(t[3] for t in lines if t[3] is not None)
         pids, nets, meta = out.setdefault(rule, ([], [], {}))
         pids.append(pid)
         nets.append(int(net))
-        meta[pid] = (known, rev)
+        if last_run is not None or rev is not None:
+            meta[pid] = (known_of.get(last_run) if last_run is not None else None, rev)
     return out
 
 
@@ -227,33 +244,65 @@ class _Causes:
                  positions: dict[str, int], region: str | None) -> None:
         self.book, self.engine, self.roster, self.events, self.kinds = book, engine, roster, events, kinds
         self.positions, self.region = positions, region
-        self._persons: dict[str, Any] = {}
+        self._facts: dict[str, tuple[str, date | None] | None] = {}
+        self._columns: dict[str, str | None] = {}
+        self._regions: dict[str, str] = {}
+        self._changes: dict[tuple[str, str, date, date], list[str]] = {}
 
-    def person(self, idn: str) -> Any:
-        from ..model import Person
+    def facts(self, idn: str) -> tuple[str, date | None] | None:
+        """(region, death date) of a person on the roster, read from its columns (``None``: not on the roster).
 
-        if idn not in self._persons:
-            pos = self.positions.get(idn)
-            if pos is None:
-                self._persons[idn] = None
-            else:
+        Only what a cause needs: a Person is built only when a column is missing or unreadable.
+        """
+        if idn in self._facts:
+            return self._facts[idn]
+        pos = self.positions.get(idn)
+        out: tuple[str, date | None] | None = None
+        if pos is not None:
+            from ..record import parse_date
+
+            region = self._cell("region", pos) or self.region
+            died = self._cell("death_date", pos)
+            try:
+                out = (self._region(str(region)), parse_date(died) if died else None) if region else None
+            except (ValueError, ShuangyongError):
+                out = None
+            if out is None:
+                from ..model import Person
+
                 rec = self.roster.record(pos)
                 if self.region and not any(self.roster.keys.get(h) == "region" for h in rec):
                     rec["region"] = self.region
-                self._persons[idn] = Person.from_record(rec)
-        return self._persons[idn]
+                p = Person.from_record(rec)
+                out = (p.region, p.death_date)
+        self._facts[idn] = out
+        return out
+
+    def _cell(self, key: str, pos: int) -> Any:
+        if key not in self._columns:
+            self._columns[key] = next((h for h in self.roster.headers if self.roster.keys.get(h) == key), None)
+        h = self._columns[key]
+        return self.roster.data[h][pos] if h is not None else None
+
+    def _region(self, text: str) -> str:
+        from ..ids import validate_region
+
+        if text not in self._regions:
+            self._regions[text] = validate_region(text)
+        return self._regions[text]
 
     def cause(self, idn: str, rule: str, m: str, due: int, net: int, known: str | None, rev: str | None) -> tuple[str, str]:
         start = month_period(m).start
         evs = self.events.get(idn, [])
         st = standing(evs, start, self.kinds.get(rule, "monthly")) if evs else None
-        person = self.person(idn)
+        facts = self.facts(idn)
+        region, died = facts if facts is not None else (None, None)
         if net > due and st is not None and not st.payable and st.event is not None:
             if st.event.kind == "death":
                 return f"死亡后发放：{st.why}；应追缴 {from_fen(net - due)} 元（可选从丧葬补助中抵扣，见抵扣选项）", "death"
             return f"暂停期间发放：{st.why}；应追缴 {from_fen(net - due)} 元", "suspension"
-        if net > due and person is not None and person.death_date is not None and start > person.death_date:
-            return (f"死亡后发放：花名册记载{person.death_date.isoformat()}去世，次月起停发；应追缴 {from_fen(net - due)} 元"
+        if net > due and died is not None and start > died:
+            return (f"死亡后发放：花名册记载{died.isoformat()}去世，次月起停发；应追缴 {from_fen(net - due)} 元"
                     f"（可选从丧葬补助中抵扣，见抵扣选项）"), "death"
         if net == 0 and known is None:
             back = [e for e in evs if e.kind == "resumption" and e.back_pay and e.on >= start]
@@ -262,23 +311,31 @@ class _Causes:
             if rev:
                 return f"未发放：银行退回或冲正（{rev}）", "unpaid"
             return "未发放：本月无发放记录", "unpaid"
-        if known is not None and person is not None:
-            changed = self.parameter_changes(person, rule, start, date.fromisoformat(known))
+        if known is not None and region is not None:
+            changed = self.parameter_changes(region, rule, start, date.fromisoformat(known))
             if changed:
                 return "；".join(changed), "parameter"
         return f"记录更正：按现花名册记录应发 {from_fen(due)} 元，已发 {from_fen(net)} 元（参数未变）", "record"
 
-    def parameter_changes(self, person: Any, rule: str, on: date, known: date) -> list[str]:
+    def parameter_changes(self, region: str, rule: str, on: date, known: date) -> list[str]:
+        """Sentences naming each parameter of ``rule`` whose value for ``region`` on ``on`` differs from what ``known`` knew."""
+        key = (region, rule, on, known)
+        hit = self._changes.get(key)
+        if hit is None:
+            hit = self._changes[key] = self._parameter_changes(region, rule, on, known)
+        return hit
+
+    def _parameter_changes(self, region: str, rule: str, on: date, known: date) -> list[str]:
         then = self.book.engine_known_on(self.engine, known)
         if then is self.engine:
             return []
-        regs = [r for r in self.engine.rules_for(person.region) if r.code == rule]
+        regs = [r for r in self.engine.rules_for(region) if r.code == rule]
         if not regs:
             return []
         out = []
         for name in regs[0].rule.param_names:
-            now_v = self.engine.parameters.find(name, person.region, on)
-            old_v = then.parameters.find(name, person.region, on)
+            now_v = self.engine.parameters.find(name, region, on)
+            old_v = then.parameters.find(name, region, on)
             if now_v is None or (old_v is not None and (old_v.value, old_v.start, old_v.jurisdiction) == (now_v.value, now_v.start, now_v.jurisdiction)):
                 continue
             old_text = "无" if old_v is None else _value_text(old_v.value, now_v.value)
@@ -307,8 +364,8 @@ class _Causes:
         if ds:
             d = min(ds, key=lambda e: e.on)
             return d.on, d.reported_on
-        p = self.person(idn)
-        return (p.death_date, None) if p is not None else (None, None)
+        f = self.facts(idn)
+        return (f[1], None) if f is not None else (None, None)
 
     def _grant(self, idn: str, death: date) -> Decimal | None:
         """The 丧葬补助 the rules give for this death (the record with the death date set), if any."""
