@@ -179,11 +179,11 @@ def audit(book: Book, engine: Any, roster: Any = None, *, others: Sequence[Book]
             slot[where] = slot.get(where, 0) + fen
     dup = [(k, v) for k, v in paid_by.items() if len([x for x in v.values() if x > 0]) > 1]
     by_person: dict[tuple[str, str, tuple[str, ...]], tuple[list[str], int]] = {}
-    for (idn, rule, m), where in dup:
-        places = tuple(sorted(where))
-        months, tot = by_person.get((idn, rule, places), ([], 0))
+    for (idn, rule, m), paid_where in dup:
+        places = tuple(sorted(paid_where))
+        months_seen, so_far = by_person.get((idn, rule, places), ([], 0))
         # The amount at issue is what was paid beyond one jurisdiction's payment.
-        by_person[(idn, rule, places)] = (months + [m], tot + sum(where.values()) - max(where.values()))
+        by_person[(idn, rule, places)] = (months_seen + [m], so_far + sum(paid_where.values()) - max(paid_where.values()))
     for (idn, rule, places), (months, fen) in sorted(by_person.items()):
         findings.append(Finding(check="two_jurisdictions", person=mask_id_number(idn), months=tuple(sorted(months)), amount=from_fen(fen),
                                 rule=rule, article=_article(engine, rule), detail=f"同一期间由 {'、'.join(places)} 重复发放；重复部分应追缴"))
@@ -209,11 +209,11 @@ def audit(book: Book, engine: Any, roster: Any = None, *, others: Sequence[Book]
                 else:
                     check = "amount_differs"
                 key = (check, ln._id_number, ln.rule, ln.kind)
-                months, tot, cause = grouped.get(key, ([], ZERO, ln.cause))
-                grouped[key] = (months + [ln.month], tot + ln.amount, cause)
-            for (check, idn, rule, kind), (months, tot, cause) in sorted(grouped.items()):
+                seen, subtotal, first_cause = grouped.get(key, ([], ZERO, ln.cause))
+                grouped[key] = (seen + [ln.month], subtotal + ln.amount, first_cause)
+            for (check, idn, rule, kind), (seen, subtotal, cause) in sorted(grouped.items()):
                 word = "少发" if kind == "underpaid" else "多发"
-                findings.append(Finding(check=check, person=mask_id_number(idn), months=tuple(months), amount=tot, rule=rule,
+                findings.append(Finding(check=check, person=mask_id_number(idn), months=tuple(seen), amount=subtotal, rule=rule,
                                         article=_article(engine, rule), detail=f"{word}：{cause}"))
     else:
         findings.extend(_announced_without_roster(book, engine, as_of))

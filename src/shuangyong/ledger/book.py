@@ -312,7 +312,7 @@ class Book:
             for w in md.withheld.values():
                 for k in w[2]:
                     reasons[k] = reasons.get(k, 0) + 1
-        common = dict(period=period, known_on=day, rejected=tuple(dues[0].rejects if dues else ()), withheld=withheld,
+        common: dict[str, Any] = dict(period=period, known_on=day, rejected=tuple(dues[0].rejects if dues else ()), withheld=withheld,
                       withheld_total=from_fen(withheld_fen), withheld_reasons=reasons)
         with self._write():
             pid_of = self._person_ids(md.keys[i] for md in dues for idx, _ in md.payable.values() for i in idx)
