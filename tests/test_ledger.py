@@ -333,3 +333,47 @@ def test_recovery_is_a_negative_line_and_never_more_than_stands_paid(book, engin
     with pytest.raises(ledger.LedgerError, match="cannot recover") as e:
         book.record_recovery(A, "survivor_pension", "2025-07", "0.01")
     assert A not in str(e.value)
+
+
+# -- the CLI refuses cleanly -------------------------------------------------------------
+
+
+def test_cli_refusals_exit_1_with_one_masked_line(tmp_path, capsys):
+    from shuangyong.cli import main
+
+    missing = tmp_path / "missing.db"
+    assert main(["arrears", "nope.csv", "--through", "2025-10", "--ledger", str(missing)]) == 1
+    assert "no such ledger file" in capsys.readouterr().err and not missing.exists()
+    db = tmp_path / "county.db"
+    assert main(["pay", str(tmp_path / "nope.csv"), "--period", "2025-08", "--ledger", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert "nope.csv" in err and "Traceback" not in err
+    assert main(["ledger", "event", "death", "42282719570714002X", "--date", "2025-06-10", "--ledger", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert "42282719570714002X" not in err and "身份证号" in err
+    assert main(["ledger", "event", "suspend", A, "--date", "2025-06-10", "--ledger", str(db)]) == 1
+    assert "reason" in capsys.readouterr().err
+    assert main(["pay", str(tmp_path / "x.csv"), "--period", "2025-08", "--ledger", str(db), "--known-on", "soon"]) == 1
+    assert "--known-on" in capsys.readouterr().err
+    c = sqlite3.connect(db)
+    c.execute("INSERT INTO migration VALUES (99, 'later', '9.9')")
+    c.commit()
+    c.close()
+    assert main(["audit", "--ledger", str(db)]) == 1
+    assert "newer" in capsys.readouterr().err
+
+
+def test_cli_pay_summary_json(tmp_path, capsys):
+    import json
+
+    from shuangyong.cli import main
+
+    roster = tmp_path / "r.csv"
+    roster.write_text("身份证号,行政区划代码,户籍,类别,遗属类别,与军人关系\n" + f"{A},422827,城镇,烈士遗属,烈士,父母\n", encoding="utf-8")
+    summary = tmp_path / "pay.json"
+    args = ["pay", str(roster), "--period", "2025-03", "--ledger", str(tmp_path / "c.db"), "--summary", str(summary), "--known-on", "2025-03-01"]
+    assert main(args) == 0
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert (data["lines_paid"], data["total"], data["noop"]) == (1, "2821.67", False)
+    assert main(args) == 0
+    assert "未重复发放" in capsys.readouterr().out

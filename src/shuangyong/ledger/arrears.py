@@ -219,6 +219,7 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
                 roster_keys = set(md.keys)
                 checker = _Causes(book, engine, roster, events, kinds, dict(zip(md.keys, md.positions)), region)
             assert by_pid is not None
+            then_due = _ThenDue(book, engine, roster, m, region, events, fast, row_pid)
             for pid, due_fen, net in diffs:
                 idn = by_pid[pid] if pid >= 0 else md.keys[-1 - pid]
                 if idn not in roster_keys:
@@ -229,12 +230,41 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
                         not_checked.add(idn)
                         continue
                 known, rev = meta.get(pid, (None, None))
-                cause, ck = checker.cause(idn, rule, md.month, due_fen, net, known, rev)
+                due_then = then_due.get(known, rule, pid) if known is not None else None
+                cause, ck = checker.cause(idn, rule, md.month, due_fen, net, known, rev, due_then)
                 out.append(ArrearsLine(person=mask_id_number(idn), rule=rule, period=m, due=from_fen(due_fen), paid=from_fen(net),
                                        cause=cause, cause_kind=ck, id_number=idn))
     out.sort(key=lambda ln: (ln._id_number, ln.month, ln.rule))
     offers = checker.offers(out) if checker is not None else []
     return Arrears(through, since, out, offers, len(not_checked), roster.source)
+
+
+class _ThenDue:
+    """What the current roster gives for one month as known on a past day (the day a payment was priced).
+
+    Computed once per distinct day, only when the standards known that day differ from today's:
+    equal to what was paid, the difference is the standards' alone; otherwise the record changed.
+    """
+
+    def __init__(self, book: Book, engine: Any, roster: Any, month: Period, region: str | None,
+                 events: dict[str, list[LifeEvent]], fast: bool | None, row_pid: list[int]) -> None:
+        self.book, self.engine, self.roster, self.month, self.region = book, engine, roster, month, region
+        self.events, self.fast, self.row_pid = events, fast, row_pid
+        self._by_day: dict[str, dict[str, dict[int, int]] | None] = {}
+
+    def get(self, known: str, rule: str, pid: int) -> int | None:
+        """分 the rule gives ``pid`` as known on ``known`` (``None``: the standards then were today's)."""
+        if known not in self._by_day:
+            then = self.book.engine_known_on(self.engine, date.fromisoformat(known))
+            if then is self.engine:
+                self._by_day[known] = None
+            else:
+                md = self.book.due(then, self.roster, self.month, region=self.region, events=self.events, fast=self.fast)
+                self._by_day[known] = {code: {self.row_pid[i]: f for i, f in zip(idx, vals)} for code, (idx, vals) in md.payable.items()}
+        table = self._by_day[known]
+        if table is None:
+            return None
+        return table.get(rule, {}).get(pid, 0)
 
 
 class _Causes:
@@ -247,7 +277,7 @@ class _Causes:
         self._facts: dict[str, tuple[str, date | None] | None] = {}
         self._columns: dict[str, str | None] = {}
         self._regions: dict[str, str] = {}
-        self._changes: dict[tuple[str, str, date, date], list[str]] = {}
+        self._changes: dict[tuple[str, str, date, date, int, int], list[str]] = {}
 
     def facts(self, idn: str) -> tuple[str, date | None] | None:
         """(region, death date) of a person on the roster, read from its columns (``None``: not on the roster).
@@ -291,7 +321,8 @@ class _Causes:
             self._regions[text] = validate_region(text)
         return self._regions[text]
 
-    def cause(self, idn: str, rule: str, m: str, due: int, net: int, known: str | None, rev: str | None) -> tuple[str, str]:
+    def cause(self, idn: str, rule: str, m: str, due: int, net: int, known: str | None, rev: str | None,
+              due_then: int | None = None) -> tuple[str, str]:
         start = month_period(m).start
         evs = self.events.get(idn, [])
         st = standing(evs, start, self.kinds.get(rule, "monthly")) if evs else None
@@ -311,29 +342,52 @@ class _Causes:
             if rev:
                 return f"未发放：银行退回或冲正（{rev}）", "unpaid"
             return "未发放：本月无发放记录", "unpaid"
-        if known is not None and region is not None:
-            changed = self.parameter_changes(region, rule, start, date.fromisoformat(known))
-            if changed:
-                return "；".join(changed), "parameter"
-        return f"记录更正：按现花名册记录应发 {from_fen(due)} 元，已发 {from_fen(net)} 元（参数未变）", "record"
+        record = f"记录更正：按现花名册记录应发 {from_fen(due)} 元，已发 {from_fen(net)} 元"
+        if known is None or region is None or due_then is None:
+            return record + "（参数未变）", "record"
+        changed = self.parameter_changes(idn, region, rule, start, date.fromisoformat(known), due, due_then)
+        if due_then == net and changed:
+            return "；".join(changed), "parameter"
+        if changed:
+            # Both moved: the record (what the standards known then give it differs from what was paid) and the standards.
+            return f"{record}（按发放时已知标准应发 {from_fen(due_then)} 元）；另：" + "；".join(changed), "record"
+        return record + "（参数未变）", "record"
 
-    def parameter_changes(self, region: str, rule: str, on: date, known: date) -> list[str]:
-        """Sentences naming each parameter of ``rule`` whose value for ``region`` on ``on`` differs from what ``known`` knew."""
-        key = (region, rule, on, known)
+    def parameter_changes(self, idn: str, region: str, rule: str, on: date, known: date, due: int, due_then: int) -> list[str]:
+        """Sentences naming each parameter the person's amount used whose value differs from what ``known`` knew.
+
+        The parameters used come from the exact path for one person of each (region, rule, month, day,
+        amounts) signature: persons alike in these share the answer.
+        """
+        key = (region, rule, on, known, due, due_then)
         hit = self._changes.get(key)
         if hit is None:
-            hit = self._changes[key] = self._parameter_changes(region, rule, on, known)
+            hit = self._changes[key] = self._parameter_changes(idn, region, rule, on, known)
         return hit
 
-    def _parameter_changes(self, region: str, rule: str, on: date, known: date) -> list[str]:
+    def _parameter_changes(self, idn: str, region: str, rule: str, on: date, known: date) -> list[str]:
+        from ..model import Person
+
         then = self.book.engine_known_on(self.engine, known)
         if then is self.engine:
             return []
-        regs = [r for r in self.engine.rules_for(region) if r.code == rule]
-        if not regs:
+        pos = self.positions.get(idn)
+        if pos is None:
             return []
+        rec = self.roster.record(pos)
+        if self.region and not any(self.roster.keys.get(h) == "region" for h in rec):
+            rec["region"] = self.region
+        person = Person.from_record(rec)
+        month = Period.month(on.year, on.month)
+        used: list[str] = []
+        for eng in (self.engine, then):
+            ent = eng.entitlements(person, month, rules=[rule]).get(rule)
+            for seg in ent.segments if ent is not None else ():
+                for resolved, _path, _value in seg.params:
+                    if resolved.name not in used:
+                        used.append(resolved.name)
         out = []
-        for name in regs[0].rule.param_names:
+        for name in used:
             now_v = self.engine.parameters.find(name, region, on)
             old_v = then.parameters.find(name, region, on)
             if now_v is None or (old_v is not None and (old_v.value, old_v.start, old_v.jurisdiction) == (now_v.value, now_v.start, now_v.jurisdiction)):
