@@ -374,6 +374,28 @@ def test_cli_pay_summary_json(tmp_path, capsys):
     args = ["pay", str(roster), "--period", "2025-03", "--ledger", str(tmp_path / "c.db"), "--summary", str(summary), "--known-on", "2025-03-01"]
     assert main(args) == 0
     data = json.loads(summary.read_text(encoding="utf-8"))
-    assert (data["lines_paid"], data["total"], data["noop"]) == (1, "2821.67", False)
+    # The national standard in force (whatever the tables hold): the exact path for the one person.
+    person = sy.Person.from_record({"身份证号": A, "行政区划代码": "422827", "户籍": "城镇", "类别": "烈士遗属", "遗属类别": "烈士", "与军人关系": "父母"})
+    due = sy.Engine.from_plugins().entitlements(person, sy.Period.month(2025, 3))["survivor_pension"].amount
+    assert due > 0
+    assert (data["lines_paid"], data["total"], data["noop"]) == (1, str(due), False)
     assert main(args) == 0
     assert "未重复发放" in capsys.readouterr().out
+
+
+def test_record_correction_and_rise_are_told_apart(book, engine):
+    before = [record(A, 类别="病故军人遗属", 遗属类别="病故", 与军人关系="配偶")]
+    after = [record(A)]  # corrected: the member was a 烈士
+    for m in (3, 8):
+        book.pay(engine, before, sy.Period.month(2025, m), known_on=date(2025, m, 15))
+    paid = book.total_paid(sy.Period.month(2025, 3))
+    arr = {ln.month: ln for ln in book.arrears(engine, after, through=sy.Period.month(2025, 8))}
+    assert set(arr) == {"2025-03", "2025-08"}
+    mar, aug = arr["2025-03"], arr["2025-08"]
+    assert (mar.cause_kind, mar.amount) == ("record", monthly(OLD) - paid)
+    assert "记录更正" in mar.cause and "参数未变" in mar.cause
+    # August: the corrected record at the standards known then gives the old 烈属 figure, not what was paid;
+    # the rise announced later is named as well.
+    assert (aug.cause_kind, aug.amount) == ("record", monthly(NEW) - paid)
+    assert "记录更正" in aug.cause and f"按发放时已知标准应发 {monthly(OLD)} 元" in aug.cause
+    assert "survivor_pension.martyr" in aug.cause and "2025-10-20公布" in aug.cause
