@@ -399,3 +399,19 @@ def test_record_correction_and_rise_are_told_apart(book, engine):
     assert (aug.cause_kind, aug.amount) == ("record", monthly(NEW) - paid)
     assert "记录更正" in aug.cause and f"按发放时已知标准应发 {monthly(OLD)} 元" in aug.cause
     assert "survivor_pension.martyr" in aug.cause and "2025-10-20公布" in aug.cause
+
+
+def test_audit_without_roster_finds_unapplied_rises_and_old_returns(book, engine):
+    roster = [record(A), record(B)]
+    pay_months(book, engine, roster, range(8, 11))
+    book.reverse(book.find_lines(B, month="2025-08"), reason="银行退回：账户已销户")
+    rep = audit(book, engine, as_of=date(2025, 12, 31), deadline_days=60)
+    found = {(f.check, f.person): f for f in rep}
+    rise = found[("announced_not_applied", sy.mask_id_number(A))]
+    assert rise.months == ("2025-08", "2025-09", "2025-10") and "测退役〔2025〕1号" in rise.article
+    late = found[("unpaid_past_deadline", sy.mask_id_number(B))]
+    assert late.months == ("2025-08",) and late.amount == monthly(OLD) and "账户已销户" in late.detail
+    assert not rep.checked_roster and rep.ledger["reconciled"]
+    book.pay_arrears(engine, roster, through=sy.Period.month(2025, 10))
+    after = audit(book, engine, as_of=date(2025, 12, 31))
+    assert not [f for f in after if f.check in ("announced_not_applied", "unpaid_past_deadline")]

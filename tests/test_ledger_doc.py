@@ -1,18 +1,23 @@
 """docs/ledger.md is a county's year that runs: its files are written, its commands run in order.
 
 Blocks marked ``<!-- ledger: file NAME -->`` are saved as NAME; in blocks marked
-``<!-- ledger: run -->`` each ``$ shuangyong …`` line is run as a real subprocess
-(``python -m shuangyong``) and must exit 0, and every other non-empty line of the
-block must appear, exactly, among the lines that command printed.
+``<!-- ledger: run -->`` each ``$ shuangyong …`` line is run through the CLI's own
+``main`` (in this process: fast; the reliability tests use real subprocesses) and
+must exit 0, and every other non-empty line of the block must appear, exactly,
+among the lines that command printed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+
+from shuangyong.cli import main
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "ledger.md"
 _BLOCK = re.compile(r"^<!-- ledger: (file|run)(?: (\S+))? -->\n(`{3,})[\w-]*\n(.*?)^\3$", re.M | re.S)
@@ -33,7 +38,8 @@ def _commands(code: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-def test_the_county_year_runs(tmp_path: Path) -> None:
+def test_the_county_year_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     blocks = _blocks()
     assert sum(1 for b in blocks if b[0] == "run") >= 8
     ran = 0
@@ -44,11 +50,12 @@ def test_the_county_year_runs(tmp_path: Path) -> None:
         for command, expected in _commands(code):
             args = shlex.split(command)
             assert args[0] == "shuangyong", command
-            p = subprocess.run([sys.executable, "-m", "shuangyong", *args[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=600)
-            assert p.returncode == 0, f"{command}\n{p.stderr}"
-            assert "Traceback" not in p.stderr
-            got = p.stdout.splitlines()
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(args[1:])
+            assert code == 0, f"{command}\n{err.getvalue()}"
+            got = out.getvalue().splitlines()
             missing = [e for e in expected if e not in got]
-            assert not missing, f"{command}: lines not printed: {missing}\n--- printed:\n{p.stdout}"
+            assert not missing, f"{command}: lines not printed: {missing}\n--- printed:\n{out.getvalue()}"
             ran += 1
     assert ran >= 12

@@ -261,16 +261,17 @@ def _announced_without_roster(book: Book, engine: Any, as_of: date) -> list[Find
 
 
 def _returned_unpaid(book: Book, engine: Any, as_of: date, deadline_days: int) -> list[Finding]:
-    """Pay lines reversed (e.g. returned by the bank) and not paid again within the deadline."""
+    """Pay lines reversed (e.g. returned by the bank) and not paid again within the deadline after their month."""
     sql = ("SELECT p.id_number, l.rule, l.period, l.amount_fen, r.reason, r.recorded_at FROM line l JOIN person p ON p.id = l.person_id "
            "JOIN reversal r ON r.line_id = l.id WHERE l.kind = 'pay' AND NOT EXISTS (SELECT 1 FROM line b LEFT JOIN reversal rb "
            "ON rb.line_id = b.id WHERE rb.id IS NULL AND b.kind IN ('pay', 'arrears') AND b.person_id = l.person_id "
            "AND b.rule = l.rule AND b.period = l.period)")
     out = []
-    late = [(i, r, m, f, why) for i, r, m, f, why, at in book.connection.execute(sql)
-            if date.fromisoformat(at[:10]) + timedelta(days=deadline_days) <= as_of]
+    # Late = the month owed ended more than the deadline ago (as for lines never paid).
+    late = [(i, r, m, f, why) for i, r, m, f, why, _at in book.connection.execute(sql)
+            if month_period(m).end + timedelta(days=deadline_days) <= as_of]
     for (idn, rule), (months, fen) in sorted(_group((i, r, m, f) for i, r, m, f, _ in late).items()):
         why = next(w for i, r, _m, _f, w in late if i == idn and r == rule)
         out.append(Finding(check="unpaid_past_deadline", person=mask_id_number(idn), months=tuple(sorted(months)), amount=from_fen(fen),
-                           rule=rule, article=_article(engine, rule), detail=f"冲正后逾期 {deadline_days} 天以上未重新发放（{why}）"))
+                           rule=rule, article=_article(engine, rule), detail=f"冲正后未重新发放，已超过应发月份后 {deadline_days} 天（{why}）"))
     return out
