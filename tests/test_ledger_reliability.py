@@ -119,10 +119,7 @@ def test_sigkill_during_pay_leaves_all_or_nothing_and_the_rerun_pays_each_line_o
 def test_two_processes_paying_one_month_never_pay_a_line_twice(tmp_path):
     roster = tmp_path / "roster.csv"
     write_roster(roster, 10_000)
-    db = tmp_path / "county.db"
-    import shuangyong.ledger as ledger
-
-    ledger.open(db).close()  # created first, so both children only migrate-check
+    db = tmp_path / "county.db"  # not created yet: both children race to create it too
     a, b = child(roster, db, "2025-09"), child(roster, db, "2025-09")
     outs = [p.communicate(timeout=600) for p in (a, b)]
     assert a.returncode == 0 and b.returncode == 0, [o[1] for o in outs]
