@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
@@ -128,7 +129,8 @@ class Book:
     def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 60.0) -> None:
         self.path = Path(path)
         self._conn = connect(self.path, create=create, timeout=timeout)
-        self._known: dict[tuple[int, date], Any] = {}
+        # Keyed by the engine object itself (weakly): an id() could be reused by another engine.
+        self._known: weakref.WeakKeyDictionary[Any, dict[date, Any]] = weakref.WeakKeyDictionary()
         self._pids: dict[str, int] = {}
         self._pid_top = 0
 
@@ -155,10 +157,10 @@ class Book:
         """``engine.as_known_on(day)``, reusing ``engine`` itself when nothing was announced after ``day``."""
         if not engine.parameters.announcements(after=day):
             return engine
-        key = (id(engine), day)
-        hit = self._known.get(key)
+        by_day = self._known.setdefault(engine, {})
+        hit = by_day.get(day)
         if hit is None:
-            hit = self._known[key] = engine.as_known_on(day)
+            hit = by_day[day] = engine.as_known_on(day)
         return hit
 
     # -- persons and events --------------------------------------------------------
