@@ -116,3 +116,61 @@ def test_overrides_beat_every_level_and_reach_into_tables(tmp_path: Path) -> Non
     assert later["1"]["因战"] == 1 and later["2"]["因战"] == Decimal(105220)
     with pytest.raises(sy.ParameterNotFoundError):
         ps.with_overrides([("no.such.thing", 1, None)])
+
+
+# -- announced dates (bitemporal values) ------------------------------------------------
+
+
+def test_announced_values_are_invisible_before_their_announcement(tmp_path):
+    from datetime import date
+    from decimal import Decimal
+
+    from shuangyong.params import ParameterSet, load_parameter_file
+
+    f = tmp_path / "rise.toml"
+    f.write_text(
+        "[std]\nunit = \"元/年\"\n"
+        "[[std.values]]\nfrom = 2024-08-01\nvalue = 1200\nsource = { document = \"旧通知\", certainty = \"secondary\" }\n"
+        "[[std.values]]\nfrom = 2025-08-01\nannounced = 2025-10-20\nvalue = 1320\n"
+        "source = { document = \"新通知\", number = \"测〔2025〕1号\", certainty = \"secondary\" }\n",
+        encoding="utf-8",
+    )
+    ps = ParameterSet(load_parameter_file(f))
+    aug = date(2025, 8, 1)
+    now = ps.lookup("rise.std", "422827", aug)
+    assert (now.value, now.announced) == (Decimal(1320), date(2025, 10, 20))
+    assert now.to_dict()["announced"] == "2025-10-20"
+    before = ps.as_known_on(date(2025, 10, 19)).lookup("rise.std", "422827", aug)
+    assert (before.value, before.start, before.announced) == (Decimal(1200), date(2024, 8, 1), None)
+    assert ps.as_known_on(date(2025, 10, 20)).lookup("rise.std", "422827", aug).value == Decimal(1320)
+    assert [v.value for _, v in ps.announcements(after=date(2025, 10, 1))] == [Decimal(1320)]
+    assert ps.announcements(after=date(2025, 10, 20)) == []
+
+
+def test_engine_as_known_on_prices_with_what_was_known(tmp_path):
+    from datetime import date
+    from pathlib import Path
+
+    import shuangyong as sy
+    from shuangyong.testing import FixturePack, synthetic_id
+
+    rise = Path(__file__).parent / "data" / "ledger" / "county_rise.toml"
+    eng = sy.Engine(plugins=[FixturePack("rise", [], [rise])])
+    p = sy.Person.from_record({"身份证号": synthetic_id("422827", "1950-01-01", 11), "行政区划代码": "422827", "户籍": "城镇",
+                               "类别": "烈士遗属", "遗属类别": "烈士", "与军人关系": "父母"})
+    sep = sy.Period.month(2025, 9)
+    assert eng.entitlements(p, sep)["survivor_pension"].amount == sy.q("3000.00").value
+    assert eng.as_known_on(date(2025, 9, 30)).entitlements(p, sep)["survivor_pension"].amount == sy.q("2821.67").value
+
+
+def test_announced_must_be_a_date(tmp_path):
+    import pytest
+
+    from shuangyong.errors import ParameterFileError
+    from shuangyong.params import load_parameter_file
+
+    f = tmp_path / "bad.toml"
+    f.write_text("[std]\n[[std.values]]\nfrom = 2025-08-01\nannounced = \"soon\"\nvalue = 1\n"
+                 "source = { document = \"x\", certainty = \"assumption\" }\n", encoding="utf-8")
+    with pytest.raises(ParameterFileError, match="announced"):
+        load_parameter_file(f)

@@ -345,6 +345,31 @@ class RosterRun:
         f = int(o.fen[code][i])
         return None if f < 0 else from_fen(f)
 
+    # -- per person, for applications (the payment ledger) ------------------------------
+    def person_ids(self) -> list[str]:
+        """Canonical 身份证号 of every result row, in result order.
+
+        Personal data: for keys and joins only; mask (``ids.mask_id_number``) before showing.
+        """
+        return list(self._o.keys)
+
+    def roster_positions(self) -> list[int]:
+        """Position in ``self.roster`` of every result row (``roster.record(i)`` gives its record)."""
+        return [int(i) for i in _as_list(self._o.index)]
+
+    def amounts_fen(self, code: str) -> Sequence[int]:
+        """Rule ``code``'s amount per result row in integer 分; ``-1`` where the rule does not apply.
+
+        A numpy int64 array on the columnar road, a list otherwise (do not modify it).
+        """
+        if code not in self._o.fen:
+            raise KeyError(f"no rule {code!r} in this run; rules: {', '.join(self._o.codes)}")
+        fen = self._o.fen[code]
+        np = _numpy()
+        if np is not None and not isinstance(fen, list):
+            return np.asarray(fen, dtype=np.int64)  # type: ignore[no-any-return]
+        return fen  # type: ignore[no-any-return]
+
     # -- summary ----------------------------------------------------------------------
     def summary(self, locale: str = "zh_CN") -> dict[str, Any]:
         """JSON-ready summary: counts, reconciliation, totals per rule, per category, per report group."""

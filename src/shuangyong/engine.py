@@ -308,6 +308,14 @@ class Engine:
         """A copy of this engine whose parameters carry what-if overrides (see ``ParameterSet.with_overrides``)."""
         return Engine(_registry=self.registry, _params=self.parameters.with_overrides(overrides))
 
+    def as_known_on(self, day: date) -> Engine:
+        """A copy of this engine that prices with the parameter values known on ``day``.
+
+        Values whose ``announced`` date is after ``day`` are left out (see
+        ``ParameterSet.as_known_on``): the engine a payment made on ``day`` used.
+        """
+        return Engine(_registry=self.registry, _params=self.parameters.as_known_on(day))
+
     def clear_cache(self) -> None:
         """Forget every priced result (results never go stale; this is for tests and benchmarks)."""
         self._results.clear()

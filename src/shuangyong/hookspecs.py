@@ -8,7 +8,7 @@ pack, so it always knows who registered what and can refuse a clash at once.
 
 Load order: ``shuangyong_pack_info`` → ``shuangyong_parameters`` →
 ``shuangyong_rules`` → ``shuangyong_item_types`` → ``shuangyong_schemes`` →
-``shuangyong_placement_schemes``.  An implementation may accept any subset
+``shuangyong_placement_schemes`` → ``shuangyong_bank_formats``.  An implementation may accept any subset
 of the arguments of its spec.
 """
 
@@ -98,4 +98,19 @@ def shuangyong_item_types(register: Callable[..., None]) -> None:
     returns plain points or a ``shuangyong.scoring_items.Outcome`` (points,
     lost points with reasons, detail).  Schemes name the type with
     ``type = "<name>"``; two packs registering one name is a load error.
+    """
+
+
+# -- payment ledger ----------------------------------------------------------------
+
+
+@hookspec
+def shuangyong_bank_formats(register: Callable[..., None]) -> None:
+    """Register bank disbursement file formats (社会化发放 batch files and their return files).
+
+    ``register(fmt)`` takes a ``shuangyong.ledger.bank.BankFormat`` (or any
+    object with ``name``, ``title``, ``suffix``, ``write(batch, items, fh)``
+    and ``read_return(path)``).  The ledger ships a documented generic format;
+    an office adds its agent bank's template here.  Two packs registering one
+    name is a load error.
     """

@@ -20,7 +20,12 @@ so money never passes through float::
     source = { document = "…", number = "…", certainty = "secondary" }
 
 An entry ``ended = true`` (instead of ``value``) ends the series from its
-date.
+date.  An entry may say when it was made known, ``announced = 2025-10-20``
+(the notice's date), beside the date it takes effect: a rise in force from
+1 August but announced in October.  :meth:`ParameterSet.as_known_on` (and
+``Engine.as_known_on``) sees only the values announced by a given day, which
+is how a payment ledger explains its 补发.  An entry without ``announced`` is
+taken as known from the start.
 
 ``update`` says when a value is expected to be revised (see :func:`parse_update`):
 ``"yearly"`` (a year after the value's own start), ``"yearly-08-01"`` (every
@@ -42,7 +47,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -224,6 +229,8 @@ class DatedValue:
     start: date
     value: Any  # Decimal, str, bool, a nested dict of those, or None (series ended)
     source: Source
+    #: The day the value was made known (the notice's date); ``None``: known from the start.
+    announced: date | None = None
 
 
 @frozen(kw_only=True)
@@ -266,6 +273,16 @@ class Parameter:
         schedule = self.schedule if self.schedule is not None else parse_update(self.update)
         return schedule.next_after(dv.start) if schedule is not None else None
 
+    def as_known_on(self, day: date) -> Parameter | None:
+        """This series without the values announced after ``day`` (``None`` when nothing is left)."""
+        kept = tuple(v for v in self.values if v.announced is None or v.announced <= day)
+        if len(kept) == len(self.values):
+            return self
+        if not kept:
+            return None
+        return Parameter(name=self.name, jurisdiction=self.jurisdiction, values=kept, description=self.description,
+                         unit=self.unit, update=self.update, pack=self.pack, path=self.path, schedule=self.schedule)
+
 
 @frozen(kw_only=True)
 class Resolved:
@@ -282,6 +299,8 @@ class Resolved:
     unit: str = ""
     #: When the value was next expected to be revised (``None``: no schedule declared).
     expected_update: date | None = None
+    #: The day the value was announced, when its file says (``announced = …``).
+    announced: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -295,7 +314,7 @@ class Resolved:
             "source": self.source.to_dict(),
             "carried_forward": self.carried_forward,
             "expected_update": self.expected_update.isoformat() if self.expected_update else None,
-        }
+        } | ({"announced": self.announced.isoformat()} if self.announced else {})
 
 
 def _jsonable(v: Any) -> Any:
@@ -357,7 +376,7 @@ class ParameterSet:
                     under = self._find_in(slot, fallback_chain(region), on)
                     if under is None:
                         continue
-                    dv = DatedValue(dv.start, _set_path(under.value, dv.value.path, dv.value.value), dv.source)
+                    dv = DatedValue(dv.start, _set_path(under.value, dv.value.path, dv.value.value), dv.source, dv.announced)
                 # A value still in force on or after its next expected revision is stale.
                 due = p.expected_update(dv)
                 carried = due is not None and on >= due
@@ -372,6 +391,7 @@ class ParameterSet:
                     carried_forward=carried,
                     unit=p.unit,
                     expected_update=due,
+                    announced=dv.announced,
                 )
                 break
         self._cache[key] = result
@@ -406,6 +426,24 @@ class ParameterSet:
                 if j in chain:
                     out.update(p.change_dates())
         return sorted(out)
+
+    # -- as known on a day ------------------------------------------------------------
+    def as_known_on(self, day: date) -> ParameterSet:
+        """The parameters as they were known on ``day``: values announced later are left out.
+
+        A value in force from 2025-08-01 but announced on 2025-10-20 is invisible to
+        ``as_known_on(date(2025, 9, 30))``, which prices August and September at the value
+        before it.  Values without an ``announced`` date are always seen.
+        """
+        kept = [q for p in self.parameters() if (q := p.as_known_on(day)) is not None]
+        return ParameterSet(kept)
+
+    def announcements(self, after: date | None = None, through: date | None = None) -> list[tuple[Parameter, DatedValue]]:
+        """Values carrying an ``announced`` date in ``(after, through]``, by announcement date."""
+        out = [(p, v) for p in self.parameters() for v in p.values
+               if v.announced is not None and (after is None or v.announced > after) and (through is None or v.announced <= through)]
+        out.sort(key=lambda t: (t[1].announced or date.min, t[0].name))
+        return out
 
     # -- what-if -------------------------------------------------------------------
     def with_overrides(self, overrides: Iterable[tuple[str, Any, date | None]], note: str = "what-if override") -> ParameterSet:
@@ -486,7 +524,7 @@ class _Patch:
 # -- loading ---------------------------------------------------------------------
 
 _PARAM_KEYS = {"description", "unit", "update", "source", "values", "reference", "note"}
-_VALUE_KEYS = {"from", "value", "source", "ended", "note"}
+_VALUE_KEYS = {"from", "value", "source", "ended", "note", "announced"}
 
 
 def load_parameter_file(path: str | Path, jurisdiction: str | None = None, pack: str = "") -> list[Parameter]:
@@ -544,6 +582,9 @@ def _parameter_from_table(path: Path, key: str, full: str, table: dict[str, Any]
             source = Source.from_dict(src_data)
         except (ValueError, TypeError, AttributeError) as e:
             raise ParameterFileError(path, f"{where}.source", str(e)) from None
+        announced = entry.get("announced")
+        if announced is not None and (not isinstance(announced, date) or isinstance(announced, datetime)):
+            raise ParameterFileError(path, f"{where}.announced", "'announced' must be a TOML date such as 2025-10-20")
         if entry.get("ended"):
             value = None
         elif "value" not in entry:
@@ -553,7 +594,7 @@ def _parameter_from_table(path: Path, key: str, full: str, table: dict[str, Any]
                 value = _normalise_value(entry["value"])
             except ValueError as e:
                 raise ParameterFileError(path, f"{where}.value", str(e)) from None
-        values.append(DatedValue(start, value, source))
+        values.append(DatedValue(start, value, source, announced))
     starts = [v.start for v in values]
     if starts != sorted(starts) or len(set(starts)) != len(starts):
         raise ParameterFileError(path, key, "values must be in date order with no date twice")

@@ -41,6 +41,7 @@ _HOOK_ORDER = (
     "shuangyong_item_types",
     "shuangyong_schemes",
     "shuangyong_placement_schemes",
+    "shuangyong_bank_formats",
 )
 
 
@@ -99,11 +100,23 @@ class Registry:
         self.placement_schemes: dict[str, tuple[str, Any]] = {}
         self.item_types: dict[str, tuple[str, Callable[..., Any]]] = {}
         self._rule_keys: dict[tuple[str, str], str] = {}
+        self.bank_formats: dict[str, tuple[str, Any]] = {}
 
     def pack(self, name: str) -> PackInfo | None:
         return next((p for p in self.packs if p.name == name), None)
 
     # -- register callbacks, one set per pack ---------------------------------------
+    def register_bank_formats(self, pack: str) -> Callable[..., None]:
+        def register(fmt: Any) -> None:
+            name = getattr(fmt, "name", None)
+            if not name or not callable(getattr(fmt, "write", None)):
+                raise TypeError("register() takes a bank format with a name and write() (see shuangyong.ledger.bank.BankFormat)")
+            if name in self.bank_formats:
+                raise RuleConflictError(name, "-", self.bank_formats[name][0], pack, kind="bank format")
+            self.bank_formats[name] = (pack, fmt)
+
+        return register
+
     def register_parameters(self, pack: str) -> Callable[..., None]:
         def register(path: str | os.PathLike[str], jurisdiction: str | None = None) -> None:
             j = _jurisdiction(jurisdiction) if jurisdiction is not None else None

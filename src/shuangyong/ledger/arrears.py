@@ -1,0 +1,453 @@
+"""补发 and overpayments: what the rules give now, month by month, against what the ledger says was paid.
+
+Each difference is a line with its cause in words, found in this order:
+
+1. a death recorded (or on the roster) before the month: the payment is an
+   overpayment to recover (追缴), and the office's usual option — netting it
+   against the 丧葬补助 the death gives — is shown with its figures, never applied;
+2. a suspension in force for the month: paid while suspended;
+3. nothing standing for the month: unpaid (never paid, or the bank returned it);
+   after a resumption with back pay: the suspended months;
+4. a parameter value that changed since the payment was priced (it was
+   announced after the run's ``known_on`` day): the line names the parameter,
+   the old and new value, its notice and the day it was announced;
+5. otherwise a correction of the person's record (the roster now gives another
+   amount with the same parameter values).
+
+Overpayments are never netted against underpayments: both totals are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from attrs import field, frozen
+
+from ..errors import ShuangyongError
+from ..ids import mask_id_number
+from ..money import ZERO, from_fen
+from ..periods import Period, add_months
+from .book import Book, month_label, month_period, rule_kinds
+from .events import LifeEvent, standing
+from .vectors import differences, numpy_or_none
+
+__all__ = ["ArrearsLine", "Arrears", "FuneralOffer", "compute_arrears"]
+
+
+@frozen(kw_only=True)
+class ArrearsLine:
+    """One (person, rule, month) whose payment differs from what the rules give now."""
+
+    person: str  # masked 身份证号
+    rule: str
+    period: Period
+    due: Decimal
+    paid: Decimal
+    cause: str
+    cause_kind: str  # death, suspension, unpaid, resumption, parameter, record
+    _id_number: str = field(repr=False, alias="id_number")
+
+    @property
+    def month(self) -> str:
+        return month_label(self.period)
+
+    @property
+    def difference(self) -> Decimal:
+        """``due − paid``: positive is owed to the person (补发), negative is overpaid."""
+        return self.due - self.paid
+
+    @property
+    def amount(self) -> Decimal:
+        """The size of the difference (always positive; ``kind`` says which way)."""
+        return abs(self.difference)
+
+    @property
+    def kind(self) -> str:
+        return "underpaid" if self.difference > 0 else "overpaid"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person": self.person, "rule": self.rule, "period": self.month, "kind": self.kind, "amount": str(self.amount),
+                "due": str(self.due), "paid": str(self.paid), "cause": self.cause, "cause_kind": self.cause_kind}
+
+
+@frozen(kw_only=True)
+class FuneralOffer:
+    """The 丧葬补助 netting option for a death reported after payment: shown, never applied."""
+
+    person: str
+    death: date
+    reported: date
+    overpaid: Decimal
+    grant: Decimal | None  # None: the rules give no 丧葬补助 for this person (or it could not be computed)
+
+    @property
+    def text(self) -> str:
+        if self.grant is None:
+            return f"{self.person}：死亡后多发 {self.overpaid} 元，应追缴（按现有记录无丧葬补助可抵扣）"
+        net = self.grant - self.overpaid
+        tail = f"抵扣后应发丧葬补助 {net} 元" if net >= 0 else f"抵扣后仍应追缴 {-net} 元"
+        return (f"{self.person}：{self.death.isoformat()}去世、{self.reported.isoformat()}报告，死亡后多发 {self.overpaid} 元应追缴；"
+                f"可选做法：从丧葬补助 {self.grant} 元中抵扣，{tail}（须经办人决定，未自动抵扣）")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person": self.person, "death": self.death.isoformat(), "reported": self.reported.isoformat(),
+                "overpaid": str(self.overpaid), "funeral_grant": None if self.grant is None else str(self.grant), "text": self.text}
+
+
+class Arrears:
+    """The differences found by :meth:`Book.arrears`; iterate for the lines (underpaid and overpaid)."""
+
+    def __init__(self, through: Period, since: Period, lines: list[ArrearsLine], offers: list[FuneralOffer],
+                 not_on_roster: int, source: str = "") -> None:
+        self.through = through
+        self.since = since
+        self.lines = lines
+        self.offers = offers
+        self.not_on_roster = not_on_roster
+        self.source = source
+
+    def __iter__(self) -> Iterator[ArrearsLine]:
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @property
+    def underpaid_total(self) -> Decimal:
+        return sum((ln.amount for ln in self.lines if ln.kind == "underpaid"), ZERO)
+
+    @property
+    def overpaid_total(self) -> Decimal:
+        return sum((ln.amount for ln in self.lines if ln.kind == "overpaid"), ZERO)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "since": self.since.label, "through": self.through.label,
+            "underpaid_total": str(self.underpaid_total), "overpaid_total": str(self.overpaid_total),
+            "underpaid_lines": sum(1 for ln in self.lines if ln.kind == "underpaid"),
+            "overpaid_lines": sum(1 for ln in self.lines if ln.kind == "overpaid"),
+            "persons_not_on_roster": self.not_on_roster,
+            "funeral_offers": [o.to_dict() for o in self.offers],
+            "lines": [ln.to_dict() for ln in self.lines],
+        }
+
+    def text_lines(self, locale: str = "zh_CN", limit: int = 50) -> list[str]:
+        zh = locale.startswith("zh")
+        out = [f"{self.since.label}..{self.through.label} 补发合计 {self.underpaid_total} 元，多发（应追缴）合计 {self.overpaid_total} 元"
+               if zh else f"{self.since.label}..{self.through.label}: underpaid {self.underpaid_total}, overpaid {self.overpaid_total}"]
+        for ln in self.lines[:limit]:
+            word = ("补发" if ln.kind == "underpaid" else "多发") if zh else ln.kind
+            out.append(f"  {ln.person} {ln.rule} {ln.month} {word} {ln.amount} 元：{ln.cause}")
+        if len(self.lines) > limit:
+            out.append(f"  …另 {len(self.lines) - limit} 条" if zh else f"  … {len(self.lines) - limit} more")
+        for o in self.offers:
+            out.append(("丧葬补助抵扣选项：" if zh else "funeral-grant netting option: ") + o.text)
+        if self.not_on_roster:
+            out.append(f"不在花名册、无法核对的人员 {self.not_on_roster} 人" if zh else f"persons not on the roster (not checked): {self.not_on_roster}")
+        return out
+
+
+def _net_paid(book: Book, month: str) -> dict[str, tuple[list[int], list[int], dict[int, tuple[str | None, str | None]]]]:
+    """For one month, per rule: person ids, net 分 standing, and per person (latest known_on standing, a reversal reason).
+
+    Summed over the lines first, then corrected for the (few) persons with a reversed line.
+    """
+    known_of = dict(book.connection.execute("SELECT id, known_on FROM run"))
+    touched: dict[tuple[str, int], list[tuple[int, str, int, str | None]]] = {}
+    for rule, pid, fen, kind, run_id, reason in book.connection.execute(
+            "SELECT l.rule, l.person_id, l.amount_fen, l.kind, l.run_id, r.reason FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
+            "WHERE l.period = ? AND (l.rule, l.person_id) IN (SELECT l2.rule, l2.person_id FROM reversal r2 "
+            "JOIN line l2 ON l2.id = r2.line_id WHERE l2.period = ?)", (month, month)):
+        touched.setdefault((rule, pid), []).append((fen, kind, run_id, reason))
+    out: dict[str, tuple[list[int], list[int], dict[int, tuple[str | None, str | None]]]] = {}
+    sql = ("SELECT rule, person_id, sum(amount_fen), max(CASE WHEN kind != 'recovery' THEN run_id END) FROM line "
+           "WHERE period = ? GROUP BY rule, person_id")
+    for rule, pid, net, last_run in book.connection.execute(sql, (month,)):
+        rev: str | None = None
+        lines = touched.get((rule, pid))
+        if lines is not None:
+            standing_lines = [t for t in lines if t[3] is None]
+            net = sum(t[0] for t in standing_lines)
+            last_run = max((t[2] for t in standing_lines if t[1] != "recovery"), default=None)
+            rev = max(t[3] for t in lines if t[3] is not None)
+        pids, nets, meta = out.setdefault(rule, ([], [], {}))
+        pids.append(pid)
+        nets.append(int(net))
+        if last_run is not None or rev is not None:
+            meta[pid] = (known_of.get(last_run) if last_run is not None else None, rev)
+    return out
+
+
+def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, since: Period | None = None,
+                    region: str | None = None, fast: bool | None = None) -> Arrears:
+    from ..roster import read_roster
+
+    np = numpy_or_none(fast)
+    roster = read_roster(roster)
+    if since is None:
+        first = book.connection.execute("SELECT min(period) FROM line").fetchone()[0]
+        since = month_period(first) if first else Period.month(through.start.year, through.start.month)
+    start = since.start.replace(day=1)
+    end = add_months(through.start.replace(day=1), 1) if through.end.day != 1 else through.end
+    if end <= start:
+        raise ValueError("arrears: 'through' is before the first month")
+    months = Period(start, end).months()
+    events = book.events()
+    kinds = rule_kinds(engine)
+    pid_of = book.person_map()
+    by_pid: dict[int, str] | None = None
+    out: list[ArrearsLine] = []
+    checker: _Causes | None = None
+    not_checked: set[str] = set()
+    for m in months:
+        md = book.due(engine, roster, m, region=region, events=events, fast=fast)
+        # Persons on the roster but not in the ledger get keys of their own below 0 (never paid).
+        row_pid = [pid_of.get(k, -1 - i) for i, k in enumerate(md.keys)]
+        paid = _net_paid(book, md.month)
+        for rule in sorted(set(md.payable) | set(paid)):
+            idx, vals = md.payable.get(rule, ([], []))
+            pids, nets, meta = paid.get(rule, ([], [], {}))
+            due_pids = [row_pid[i] for i in idx]
+            diffs = differences(due_pids, vals, pids, nets, np)
+            if not diffs:
+                continue
+            if checker is None:
+                by_pid = {v: k for k, v in pid_of.items()}
+                roster_keys = set(md.keys)
+                checker = _Causes(book, engine, roster, events, kinds, dict(zip(md.keys, md.positions)), region)
+            assert by_pid is not None
+            then_due = _ThenDue(book, engine, roster, m, region, events, fast, row_pid)
+            for pid, due_fen, net in diffs:
+                idn = by_pid[pid] if pid >= 0 else md.keys[-1 - pid]
+                if idn not in roster_keys:
+                    # Off the roster (or rejected): only a recorded death says what is due (nothing, after it).
+                    evs = events.get(idn)
+                    st = standing(evs, m.start, kinds.get(rule, "monthly")) if evs else None
+                    if st is None or st.payable:
+                        not_checked.add(idn)
+                        continue
+                known, rev = meta.get(pid, (None, None))
+                due_then = then_due.get(known, rule, pid) if known is not None else None
+                cause, ck = checker.cause(idn, rule, md.month, due_fen, net, known, rev, due_then)
+                out.append(ArrearsLine(person=mask_id_number(idn), rule=rule, period=m, due=from_fen(due_fen), paid=from_fen(net),
+                                       cause=cause, cause_kind=ck, id_number=idn))
+    out.sort(key=lambda ln: (ln._id_number, ln.month, ln.rule))
+    offers = checker.offers(out) if checker is not None else []
+    return Arrears(through, since, out, offers, len(not_checked), roster.source)
+
+
+class _ThenDue:
+    """What the current roster gives for one month as known on a past day (the day a payment was priced).
+
+    Computed once per distinct day, only when the standards known that day differ from today's:
+    equal to what was paid, the difference is the standards' alone; otherwise the record changed.
+    """
+
+    def __init__(self, book: Book, engine: Any, roster: Any, month: Period, region: str | None,
+                 events: dict[str, list[LifeEvent]], fast: bool | None, row_pid: list[int]) -> None:
+        self.book, self.engine, self.roster, self.month, self.region = book, engine, roster, month, region
+        self.events, self.fast, self.row_pid = events, fast, row_pid
+        self._by_day: dict[str, dict[str, dict[int, int]] | None] = {}
+
+    def get(self, known: str, rule: str, pid: int) -> int | None:
+        """分 the rule gives ``pid`` as known on ``known`` (``None``: the standards then were today's)."""
+        if known not in self._by_day:
+            then = self.book.engine_known_on(self.engine, date.fromisoformat(known))
+            if then is self.engine:
+                self._by_day[known] = None
+            else:
+                md = self.book.due(then, self.roster, self.month, region=self.region, events=self.events, fast=self.fast)
+                self._by_day[known] = {code: {self.row_pid[i]: f for i, f in zip(idx, vals)} for code, (idx, vals) in md.payable.items()}
+        table = self._by_day[known]
+        if table is None:
+            return None
+        return table.get(rule, {}).get(pid, 0)
+
+
+class _Causes:
+    """Finds the words for a difference (see the module docstring for the order)."""
+
+    def __init__(self, book: Book, engine: Any, roster: Any, events: dict[str, list[LifeEvent]], kinds: dict[str, str],
+                 positions: dict[str, int], region: str | None) -> None:
+        self.book, self.engine, self.roster, self.events, self.kinds = book, engine, roster, events, kinds
+        self.positions, self.region = positions, region
+        self._facts: dict[str, tuple[str, date | None] | None] = {}
+        self._columns: dict[str, str | None] = {}
+        self._regions: dict[str, str] = {}
+        self._changes: dict[tuple[str, str, date, date, int, int], list[str]] = {}
+
+    def facts(self, idn: str) -> tuple[str, date | None] | None:
+        """(region, death date) of a person on the roster, read from its columns (``None``: not on the roster).
+
+        Only what a cause needs: a Person is built only when a column is missing or unreadable.
+        """
+        if idn in self._facts:
+            return self._facts[idn]
+        pos = self.positions.get(idn)
+        out: tuple[str, date | None] | None = None
+        if pos is not None:
+            from ..record import parse_date
+
+            region = self._cell("region", pos) or self.region
+            died = self._cell("death_date", pos)
+            try:
+                out = (self._region(str(region)), parse_date(died) if died else None) if region else None
+            except (ValueError, ShuangyongError):
+                out = None
+            if out is None:
+                from ..model import Person
+
+                rec = self.roster.record(pos)
+                if self.region and not any(self.roster.keys.get(h) == "region" for h in rec):
+                    rec["region"] = self.region
+                p = Person.from_record(rec)
+                out = (p.region, p.death_date)
+        self._facts[idn] = out
+        return out
+
+    def _cell(self, key: str, pos: int) -> Any:
+        if key not in self._columns:
+            self._columns[key] = next((h for h in self.roster.headers if self.roster.keys.get(h) == key), None)
+        h = self._columns[key]
+        return self.roster.data[h][pos] if h is not None else None
+
+    def _region(self, text: str) -> str:
+        from ..ids import validate_region
+
+        if text not in self._regions:
+            self._regions[text] = validate_region(text)
+        return self._regions[text]
+
+    def cause(self, idn: str, rule: str, m: str, due: int, net: int, known: str | None, rev: str | None,
+              due_then: int | None = None) -> tuple[str, str]:
+        start = month_period(m).start
+        evs = self.events.get(idn, [])
+        st = standing(evs, start, self.kinds.get(rule, "monthly")) if evs else None
+        facts = self.facts(idn)
+        region, died = facts if facts is not None else (None, None)
+        if net > due and st is not None and not st.payable and st.event is not None:
+            if st.event.kind == "death":
+                return f"死亡后发放：{st.why}；应追缴 {from_fen(net - due)} 元（可选从丧葬补助中抵扣，见抵扣选项）", "death"
+            return f"暂停期间发放：{st.why}；应追缴 {from_fen(net - due)} 元", "suspension"
+        if net > due and died is not None and start > died:
+            return (f"死亡后发放：花名册记载{died.isoformat()}去世，次月起停发；应追缴 {from_fen(net - due)} 元"
+                    f"（可选从丧葬补助中抵扣，见抵扣选项）"), "death"
+        if net == 0 and known is None:
+            back = [e for e in evs if e.kind == "resumption" and e.back_pay and e.on >= start]
+            if back:
+                return f"恢复发放（{back[0].document}），补发暂停期间", "resumption"
+            if rev:
+                return f"未发放：银行退回或冲正（{rev}）", "unpaid"
+            return "未发放：本月无发放记录", "unpaid"
+        record = f"记录更正：按现花名册记录应发 {from_fen(due)} 元，已发 {from_fen(net)} 元"
+        if known is None or region is None or due_then is None:
+            return record + "（参数未变）", "record"
+        changed = self.parameter_changes(idn, region, rule, start, date.fromisoformat(known), due, due_then)
+        if due_then == net and changed:
+            return "；".join(changed), "parameter"
+        if changed:
+            # Both moved: the record (what the standards known then give it differs from what was paid) and the standards.
+            return f"{record}（按发放时已知标准应发 {from_fen(due_then)} 元）；另：" + "；".join(changed), "record"
+        return record + "（参数未变）", "record"
+
+    def parameter_changes(self, idn: str, region: str, rule: str, on: date, known: date, due: int, due_then: int) -> list[str]:
+        """Sentences naming each parameter the person's amount used whose value differs from what ``known`` knew.
+
+        The parameters used come from the exact path for one person of each (region, rule, month, day,
+        amounts) signature: persons alike in these share the answer.
+        """
+        key = (region, rule, on, known, due, due_then)
+        hit = self._changes.get(key)
+        if hit is None:
+            hit = self._changes[key] = self._parameter_changes(idn, region, rule, on, known)
+        return hit
+
+    def _parameter_changes(self, idn: str, region: str, rule: str, on: date, known: date) -> list[str]:
+        from ..model import Person
+
+        then = self.book.engine_known_on(self.engine, known)
+        if then is self.engine:
+            return []
+        pos = self.positions.get(idn)
+        if pos is None:
+            return []
+        rec = self.roster.record(pos)
+        if self.region and not any(self.roster.keys.get(h) == "region" for h in rec):
+            rec["region"] = self.region
+        person = Person.from_record(rec)
+        month = Period.month(on.year, on.month)
+        used: list[str] = []
+        for eng in (self.engine, then):
+            ent = eng.entitlements(person, month, rules=[rule]).get(rule)
+            for seg in ent.segments if ent is not None else ():
+                for resolved, _path, _value in seg.params:
+                    if resolved.name not in used:
+                        used.append(resolved.name)
+        out = []
+        for name in used:
+            now_v = self.engine.parameters.find(name, region, on)
+            old_v = then.parameters.find(name, region, on)
+            if now_v is None or (old_v is not None and (old_v.value, old_v.start, old_v.jurisdiction) == (now_v.value, now_v.start, now_v.jurisdiction)):
+                continue
+            old_text = "无" if old_v is None else _value_text(old_v.value, now_v.value)
+            new_text = _value_text(now_v.value, old_v.value if old_v is not None else None)
+            ann = f"，{now_v.announced.isoformat()}公布" if now_v.announced else ""
+            out.append(f"标准调整：参数 {name} 自{now_v.start.isoformat()}起由 {old_text} 调整为 {new_text}"
+                       f"（{now_v.source.cite()}{ann}；发放时按{known.isoformat()}已知标准计发）")
+        return out
+
+    def offers(self, lines: list[ArrearsLine]) -> list[FuneralOffer]:
+        over: dict[str, Decimal] = {}
+        for ln in lines:
+            if ln.cause_kind == "death" and ln.kind == "overpaid":
+                over[ln._id_number] = over.get(ln._id_number, ZERO) + ln.amount
+        out = []
+        for idn, amount in sorted(over.items()):
+            death, reported = self._death(idn)
+            if death is None:
+                continue
+            out.append(FuneralOffer(person=mask_id_number(idn), death=death, reported=reported or death, overpaid=amount,
+                                    grant=self._grant(idn, death)))
+        return out
+
+    def _death(self, idn: str) -> tuple[date | None, date | None]:
+        ds = [e for e in self.events.get(idn, []) if e.kind == "death"]
+        if ds:
+            d = min(ds, key=lambda e: e.on)
+            return d.on, d.reported_on
+        f = self.facts(idn)
+        return (f[1], None) if f is not None else (None, None)
+
+    def _grant(self, idn: str, death: date) -> Decimal | None:
+        """The 丧葬补助 the rules give for this death (the record with the death date set), if any."""
+        from ..model import Person
+
+        pos = self.positions.get(idn)
+        if pos is None or "funeral_grant" not in self.kinds:
+            return None
+        rec = self.roster.record(pos)
+        rec = {k: v for k, v in rec.items() if self.roster.keys.get(k) != "death_date"} | {"死亡时间": death.isoformat()}
+        if self.region and not any(self.roster.keys.get(h) == "region" for h in rec):
+            rec["region"] = self.region
+        try:
+            person = Person.from_record(rec)
+            res = self.engine.entitlements(person, Period.day(death), rules=["funeral_grant"])
+        except Exception:  # noqa: BLE001 - an offer that cannot be computed is shown as such, never guessed
+            return None
+        ent = res.get("funeral_grant")
+        return ent.amount if ent is not None and ent.eligible else None
+
+
+def _value_text(v: Any, other: Any) -> str:
+    """A parameter value in words; for a table, only the cells that differ from ``other``."""
+    if isinstance(v, dict):
+        cells = []
+        for k, x in v.items():
+            o = other.get(k) if isinstance(other, dict) else None
+            if o != x:
+                cells.append(f"{k}={_value_text(x, o)}")
+        return "{" + ", ".join(cells) + "}" if cells else "{…}"
+    return str(v)

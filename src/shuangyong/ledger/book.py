@@ -1,0 +1,575 @@
+"""The payment book: pay a period, record life events, reverse, recover, and pay 补发.
+
+Every payment line is one (person, rule, month): a monthly rule pays one line per
+month; a yearly or one-off rule pays in the month its pay day or event falls in,
+so the key does not depend on how months are grouped into runs (monthly, or
+half-yearly 社会化发放).  A run is computed first, then recorded in one
+transaction that takes the write lock (``BEGIN IMMEDIATE``), reads what is
+already paid and inserts only the rest: a rerun is a no-op that says so, and two
+processes paying at once cannot both pay a line (the unique index and the
+trigger of :mod:`.store` refuse the second).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from attrs import field, frozen
+
+from ..ids import mask_id_number, normalize_id_number
+from ..money import from_fen, to_fen
+from ..params import _jsonable
+from ..periods import Period, add_months
+from .events import LifeEvent, standing
+from .store import LedgerError, connect, now_text
+from .vectors import not_in, numpy_or_none, positive, take
+
+__all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
+
+
+def month_label(p: Period) -> str:
+    return f"{p.start:%Y-%m}"
+
+
+def month_period(label: str) -> Period:
+    y, m = label.split("-")
+    return Period.month(int(y), int(m))
+
+
+def months_of(period: Period) -> list[Period]:
+    """The whole months of ``period``; a period that is not whole months is refused."""
+    if period.start.day != 1 or period.end.day != 1:
+        raise LedgerError(f"the ledger pays whole months: {period.label} does not start and end on a month boundary")
+    return period.months()
+
+
+@frozen(kw_only=True)
+class PayRun:
+    """What one ``pay`` (or 补发) did: lines paid now, lines found already paid, the total paid now."""
+
+    run_id: int | None
+    kind: str
+    period: Period
+    lines_paid: int
+    lines_already_paid: int
+    total: Decimal
+    withheld: int = 0
+    withheld_total: Decimal = Decimal("0.00")
+    rejected: tuple[Any, ...] = ()
+    persons: int = 0
+    known_on: date | None = None
+    withheld_reasons: dict[str, int] = field(factory=dict)
+
+    @property
+    def noop(self) -> bool:
+        """Nothing new was paid (a rerun, or nothing due): no run was recorded."""
+        return self.run_id is None
+
+    def lines(self, locale: str = "zh_CN") -> list[str]:
+        zh = locale.startswith("zh")
+        what = "补发" if self.kind == "arrears" else "发放"
+        out: list[str] = []
+        if self.noop:
+            out.append(f"{self.period.label} 无新{what}：{self.lines_already_paid} 条已发放，未重复发放" if zh else
+                       f"{self.period.label}: nothing new to pay; {self.lines_already_paid} lines already paid, none paid twice")
+        else:
+            out.append(f"{self.period.label} {what}批次 #{self.run_id}：新发放 {self.lines_paid} 条，{self.persons} 人，金额 {self.total} 元；"
+                       f"已发放未重复 {self.lines_already_paid} 条" if zh else
+                       f"{self.period.label} run #{self.run_id} ({self.kind}): {self.lines_paid} lines paid to {self.persons} persons, "
+                       f"{self.total} yuan; {self.lines_already_paid} lines already paid")
+        if self.withheld:
+            parts = "；".join(f"{k} {v} 条" for k, v in sorted(self.withheld_reasons.items()))
+            out.append(f"因死亡/暂停未发 {self.withheld} 条，{self.withheld_total} 元（{parts}）" if zh else
+                       f"withheld for death/suspension: {self.withheld} lines, {self.withheld_total} yuan")
+        if self.rejected:
+            out.append(f"退回 {len(self.rejected)} 行（未发放）" if zh else f"rejected rows (not paid): {len(self.rejected)}")
+            for r in self.rejected[:20]:
+                out.append(f"  第{r.row}行 {r.id_number} {r.field}: {r.reason}")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "period": self.period.label,
+            "noop": self.noop,
+            "lines_paid": self.lines_paid,
+            "lines_already_paid": self.lines_already_paid,
+            "persons": self.persons,
+            "total": str(self.total),
+            "withheld": self.withheld,
+            "withheld_total": str(self.withheld_total),
+            "known_on": self.known_on.isoformat() if self.known_on else None,
+            "rejected": [r.to_dict() for r in self.rejected],
+        }
+
+
+@frozen(kw_only=True)
+class MonthDue:
+    """What the rules give for one month, per rule, as columns over the roster run's result rows (internal)."""
+
+    month: str
+    keys: list[str] = field(repr=False)  # canonical 身份证号 per result row
+    positions: list[int] = field(repr=False)  # roster position per result row
+    payable: dict[str, tuple[list[int], list[int]]] = field(repr=False)  # rule → (result rows, 分)
+    withheld: dict[str, tuple[list[int], list[int], list[str]]] = field(repr=False)  # rule → (rows, 分, event kind)
+    rejects: list[Any] = field(repr=False)
+
+
+class Book:
+    """A payment ledger on one SQLite file; see ``docs/ledger.md``.  Use :func:`shuangyong.ledger.open`."""
+
+    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self._conn = connect(self.path, create=create, timeout=timeout)
+        # Keyed by the engine object itself (weakly): an id() could be reused by another engine.
+        self._known: weakref.WeakKeyDictionary[Any, dict[date, Any]] = weakref.WeakKeyDictionary()
+        self._pids: dict[str, int] = {}
+        self._pid_top = 0
+
+    # -- housekeeping ------------------------------------------------------------
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<ledger.Book {self.path.name}>"
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection (read it freely; the tables refuse updates and deletes)."""
+        return self._conn
+
+    # -- engines as known on a day ---------------------------------------------------
+    def engine_known_on(self, engine: Any, day: date) -> Any:
+        """``engine.as_known_on(day)``, reusing ``engine`` itself when nothing was announced after ``day``."""
+        if not engine.parameters.announcements(after=day):
+            return engine
+        by_day = self._known.setdefault(engine, {})
+        hit = by_day.get(day)
+        if hit is None:
+            hit = by_day[day] = engine.as_known_on(day)
+        return hit
+
+    # -- persons and events --------------------------------------------------------
+    def _canon(self, id_number: str) -> str:
+        key = normalize_id_number(id_number)
+        if key is None:
+            raise LedgerError(f"not a valid 身份证号: {mask_id_number(id_number)}")
+        return key
+
+    def _person_id(self, key: str, create: bool = True) -> int | None:
+        row = self._conn.execute("SELECT id FROM person WHERE id_number = ?", (key,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        if not create:
+            return None
+        return int(self._conn.execute("INSERT INTO person (id_number) VALUES (?)", (key,)).lastrowid or 0)
+
+    def person_map(self) -> dict[str, int]:
+        """ID number → person id of every person in the ledger (person rows never change: cached, topped up)."""
+        rows = self._conn.execute("SELECT id_number, id FROM person WHERE id > ?", (self._pid_top,)).fetchall()
+        if rows:
+            self._pids.update(rows)
+            self._pid_top = max(r[1] for r in rows)
+        return self._pids
+
+    def _person_ids(self, keys: Iterable[str]) -> dict[str, int]:
+        """ID number → person id, creating the missing ones (call inside a transaction)."""
+        known = self.person_map()
+        missing = sorted({k for k in keys if k not in known})
+        if missing:
+            self._conn.executemany("INSERT INTO person (id_number) VALUES (?)", ((k,) for k in missing))
+            known = self.person_map()
+        return known
+
+    def _record_event(self, kind: str, id_number: str, on: date, reported_on: date | None, document: str, reason: str,
+                      back_pay: bool = False) -> LifeEvent:
+        if not isinstance(on, date):
+            raise LedgerError(f"{kind}: the date must be a date, not {on!r}")
+        ev = LifeEvent(kind=kind, on=on, reported_on=reported_on or date.today(), document=document, reason=reason, back_pay=back_pay)
+        key = self._canon(id_number)
+        with self._write():
+            pid = self._person_id(key)
+            self._conn.execute(
+                "INSERT INTO event (person_id, kind, on_date, reported_on, document, reason, back_pay, recorded_at) VALUES (?,?,?,?,?,?,?,?)",
+                (pid, kind, on.isoformat(), ev.reported_on.isoformat(), document, reason, int(back_pay), now_text()))
+        return ev
+
+    def record_death(self, id_number: str, on: date, *, reported_on: date | None = None, document: str = "") -> LifeEvent:
+        """Record a death on ``on`` (reported on ``reported_on``): monthly payments stop from the next month."""
+        return self._record_event("death", id_number, on, reported_on, document, "死亡")
+
+    def suspend(self, id_number: str, on: date, *, reason: str, document: str = "", reported_on: date | None = None) -> LifeEvent:
+        """Suspend payment from the month after ``on`` (e.g. 条例 第59条; 年审 or 生存认证 missed)."""
+        if not str(reason).strip():
+            raise LedgerError("a suspension needs a reason (暂停原因)")
+        return self._record_event("suspension", id_number, on, reported_on, document, reason)
+
+    def resume(self, id_number: str, on: date, *, document: str, back_pay: bool = False, reason: str = "恢复发放",
+               reported_on: date | None = None) -> LifeEvent:
+        """Resume payment from the month starting on or after ``on``; ``back_pay``: the suspended months are owed too."""
+        if not str(document).strip():
+            raise LedgerError("a resumption needs its document (恢复发放依据)")
+        return self._record_event("resumption", id_number, on, reported_on, document, reason, back_pay)
+
+    def events(self, id_number: str | None = None) -> dict[str, list[LifeEvent]]:
+        """Recorded life events by canonical 身份证号 (one person's when ``id_number`` is given)."""
+        sql = ("SELECT p.id_number, e.kind, e.on_date, e.reported_on, e.document, e.reason, e.back_pay "
+               "FROM event e JOIN person p ON p.id = e.person_id")
+        args: tuple[Any, ...] = ()
+        if id_number is not None:
+            sql += " WHERE p.id_number = ?"
+            args = (self._canon(id_number),)
+        out: dict[str, list[LifeEvent]] = {}
+        for key, kind, on, rep, doc, reason, back in self._conn.execute(sql + " ORDER BY e.id", args):
+            out.setdefault(key, []).append(LifeEvent(kind=kind, on=date.fromisoformat(on), reported_on=date.fromisoformat(rep),
+                                                     document=doc, reason=reason, back_pay=bool(back)))
+        return out
+
+    # -- transactions ------------------------------------------------------------------
+    def _write(self) -> Any:
+        return _Tx(self._conn, self._forget)
+
+    def _forget(self) -> None:
+        """After a rollback: person ids seen inside the transaction may not exist."""
+        self._pids = {}
+        self._pid_top = 0
+
+    # -- computing what is due -----------------------------------------------------------
+    def due(self, engine: Any, roster: Any, month: Period, *, region: str | None = None,
+            events: dict[str, list[LifeEvent]] | None = None, fast: bool | None = None) -> MonthDue:
+        """What the rules give for ``month`` per (person, rule), split into payable and withheld by a life event."""
+        from ..batch import run_roster
+
+        np = numpy_or_none(fast)
+        run = run_roster(engine, roster, month, region=region, fast=fast)
+        events = self.events() if events is None else events
+        kinds = rule_kinds(engine)
+        keys = run.person_ids()
+        ev_rows = {i: events[k] for i, k in enumerate(keys) if k in events} if events else {}
+        payable: dict[str, tuple[list[int], list[int]]] = {}
+        withheld: dict[str, tuple[list[int], list[int], list[str]]] = {}
+        for code in run.rule_codes:
+            fen = run.amounts_fen(code)
+            idx = positive(fen, np)
+            vals = take(fen, idx, np)
+            if ev_rows:
+                kind = kinds.get(code, "monthly")
+                keep_i: list[int] = []
+                keep_f: list[int] = []
+                held: tuple[list[int], list[int], list[str]] = ([], [], [])
+                for i, f in zip(idx, vals):
+                    evs = ev_rows.get(i)
+                    st = standing(evs, month.start, kind) if evs else None
+                    if st is None or st.payable:
+                        keep_i.append(i)
+                        keep_f.append(f)
+                    else:
+                        held[0].append(i)
+                        held[1].append(f)
+                        held[2].append(st.event.kind if st.event is not None else "")
+                idx, vals = keep_i, keep_f
+                if held[0]:
+                    withheld[code] = held
+            payable[code] = (idx, vals)
+        return MonthDue(month=month_label(month), keys=keys, positions=run.roster_positions(), payable=payable, withheld=withheld,
+                        rejects=run.rejects)
+
+    # -- pay ---------------------------------------------------------------------------
+    def pay(self, engine: Any, roster: Any, period: Period, *, jurisdiction: str = "", operator: str = "",
+            known_on: date | None = None, region: str | None = None, note: str = "", fast: bool | None = None) -> PayRun:
+        """Compute ``period`` (whole months) and record every line not yet paid, in one transaction.
+
+        ``known_on`` (default today) is the day whose parameter knowledge prices the run:
+        values announced later are not used, and the run records the day.
+        """
+        from ..roster import read_roster
+
+        if not isinstance(period, Period):
+            raise TypeError("pay() takes a Period, e.g. sy.Period.month(2025, 8)")
+        months = months_of(period)
+        day = known_on or date.today()
+        priced = self.engine_known_on(engine, day)
+        roster = read_roster(roster)
+        np = numpy_or_none(fast)
+        events = self.events()
+        dues = [self.due(priced, roster, m, region=region, events=events, fast=fast) for m in months]
+        withheld = sum(len(w[0]) for md in dues for w in md.withheld.values())
+        withheld_fen = sum(sum(w[1]) for md in dues for w in md.withheld.values())
+        reasons: dict[str, int] = {}
+        for md in dues:
+            for w in md.withheld.values():
+                for k in w[2]:
+                    reasons[k] = reasons.get(k, 0) + 1
+        common: dict[str, Any] = dict(period=period, known_on=day, rejected=tuple(dues[0].rejects if dues else ()), withheld=withheld,
+                      withheld_total=from_fen(withheld_fen), withheld_reasons=reasons)
+        with self._write():
+            pid_of = self._person_ids(md.keys[i] for md in dues for idx, _ in md.payable.values() for i in idx)
+            new: list[tuple[int, str, str, int, int]] = []
+            already = 0
+            for md in dues:
+                state = self._pay_state(md.month)
+                for code, (idx, vals) in md.payable.items():
+                    keys = md.keys
+                    pids = [pid_of[keys[i]] for i in idx]
+                    live, counts = state.get(code, ((), {}))
+                    keep = not_in(pids, live, np)
+                    already += len(pids) - len(keep)
+                    m = md.month
+                    new.extend((pids[j], code, m, counts.get(pids[j], 0), vals[j]) for j in keep)
+            if not new:
+                return PayRun(run_id=None, kind="pay", lines_paid=0, lines_already_paid=already, total=from_fen(0), **common)
+            # In the unique index's order: each insert lands next to the previous one in the B-tree.
+            new.sort(key=lambda t: (t[2], t[1], t[0]))
+            total = sum(t[4] for t in new)
+            run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, len(new), total, common["rejected"], note)
+            self._conn.executemany(
+                "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
+                ((run_id, pid, rule, m, seq, fen) for pid, rule, m, seq, fen in new))
+        return PayRun(run_id=run_id, kind="pay", lines_paid=len(new), lines_already_paid=already, total=from_fen(total),
+                      persons=len({t[0] for t in new}), **common)
+
+    def _pay_state(self, month: str) -> dict[str, tuple[list[int], dict[int, int]]]:
+        """For one month, per rule: persons with a standing pay line, and the count of pay lines of the others."""
+        # Counted on the unique index alone (a covering scan), then corrected for the few reversed lines.
+        reversed_n: dict[tuple[str, int], int] = {}
+        for rule, pid in self._conn.execute(
+                "SELECT l.rule, l.person_id FROM reversal r JOIN line l ON l.id = r.line_id WHERE l.period = ? AND l.kind = 'pay'", (month,)):
+            reversed_n[(rule, pid)] = reversed_n.get((rule, pid), 0) + 1
+        out: dict[str, tuple[list[int], dict[int, int]]] = {}
+        sql = "SELECT rule, person_id, count(*) FROM line WHERE period = ? AND kind = 'pay' GROUP BY rule, person_id"
+        for rule, pid, n in self._conn.execute(sql, (month,)):
+            live, counts = out.setdefault(rule, ([], {}))
+            if n > reversed_n.get((rule, pid), 0):
+                live.append(pid)
+            else:
+                counts[pid] = n
+        return out
+
+    def _insert_run(self, kind: str, period: Period, engine: Any, day: date, jurisdiction: str, operator: str, source: str,
+                    lines: int, total: int, rejects: Sequence[Any], note: str) -> int:
+        packs = [{"name": p.name, "version": p.version} for p in engine.packs] if engine is not None else []
+        params = _parameters_used(engine, period) if engine is not None else []
+        cur = self._conn.execute(
+            "INSERT INTO run (kind, period, jurisdiction, known_on, engine_version, packs, parameters, operator, created_at, source, "
+            "lines, total_fen, rejects, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (kind, period.label, jurisdiction, day.isoformat(), engine.version if engine is not None else "",
+             json.dumps(packs, ensure_ascii=False), json.dumps(params, ensure_ascii=False), operator, now_text(), str(source),
+             lines, total, json.dumps([r.to_dict() for r in rejects], ensure_ascii=False), note))
+        return int(cur.lastrowid or 0)
+
+    # -- reading -----------------------------------------------------------------------
+    def total_paid(self, period: Period) -> Decimal:
+        """Everything recorded as paid (pay and 补发 lines, not reversed) for the months of ``period``."""
+        labels = [month_label(m) for m in months_of(period)]
+        marks = ",".join("?" * len(labels))
+        row = self._conn.execute(
+            f"SELECT coalesce(sum(l.amount_fen), 0) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
+            f"WHERE r.id IS NULL AND l.kind IN ('pay', 'arrears') AND l.period IN ({marks})", tuple(labels)).fetchone()
+        return from_fen(int(row[0]))
+
+    def total_recovered(self, period: Period) -> Decimal:
+        """Overpayments recovered (追缴 recorded) for the months of ``period``, as a positive amount."""
+        labels = [month_label(m) for m in months_of(period)]
+        marks = ",".join("?" * len(labels))
+        row = self._conn.execute(
+            f"SELECT coalesce(-sum(l.amount_fen), 0) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
+            f"WHERE r.id IS NULL AND l.kind = 'recovery' AND l.period IN ({marks})", tuple(labels)).fetchone()
+        return from_fen(int(row[0]))
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every recorded run, oldest first (JSON-ready; rejects masked)."""
+        cols = ("id", "kind", "period", "jurisdiction", "known_on", "engine_version", "operator", "created_at", "source", "lines",
+                "total_fen", "note")
+        out = []
+        for row in self._conn.execute(f"SELECT {', '.join(cols)} FROM run ORDER BY id"):
+            d = dict(zip(cols, row))
+            d["total"] = str(from_fen(d.pop("total_fen")))
+            out.append(d)
+        return out
+
+    def run_lines(self, run_id: int) -> list[dict[str, Any]]:
+        """The lines of one run: line id, canonical 身份证号 (personal data), rule, month, amount, kind, reversed."""
+        sql = ("SELECT l.id, p.id_number, l.rule, l.period, l.amount_fen, l.kind, r.reason FROM line l "
+               "JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id WHERE l.run_id = ? ORDER BY l.id")
+        return [{"line": i, "id_number": k, "rule": rule, "month": m, "amount": from_fen(f), "kind": kind, "reversed": rev}
+                for i, k, rule, m, f, kind, rev in self._conn.execute(sql, (run_id,))]
+
+    # -- corrections ---------------------------------------------------------------------
+    def reverse(self, line_ids: Iterable[int], *, reason: str, document: str = "", operator: str = "") -> int:
+        """Reverse lines (a bank return, a payment made in error): new reversal entries, the lines stay.
+
+        A reversed pay line leaves its month unpaid, so the next ``pay`` or 补发 pays it again.
+        Returns the number of lines reversed now (already reversed lines are skipped).
+        """
+        if not str(reason).strip():
+            raise LedgerError("a reversal needs a reason (冲正原因)")
+        ids = sorted(set(int(i) for i in line_ids))
+        with self._write():
+            done = {r[0] for r in self._conn.execute(
+                f"SELECT line_id FROM reversal WHERE line_id IN ({','.join('?' * len(ids))})", ids)} if ids else set()
+            todo = [i for i in ids if i not in done]
+            if not todo:
+                return 0
+            rows = self._conn.execute(f"SELECT id, amount_fen, period FROM line WHERE id IN ({','.join('?' * len(todo))})", todo).fetchall()
+            if len(rows) != len(todo):
+                raise LedgerError("reverse: some line ids are not in the ledger")
+            total = -sum(r[1] for r in rows)
+            months = sorted({r[2] for r in rows})
+            period = Period(month_period(months[0]).start, month_period(months[-1]).end)
+            run_id = self._insert_run("reversal", period, None, date.today(), "", operator, "", len(todo), total, (), reason)
+            now = now_text()
+            self._conn.executemany("INSERT INTO reversal (line_id, run_id, reason, document, recorded_at) VALUES (?,?,?,?,?)",
+                                   ((i, run_id, reason, document, now) for i in todo))
+        return len(todo)
+
+    def find_lines(self, id_number: str, rule: str | None = None, month: str | None = None, *, standing_only: bool = True) -> list[int]:
+        """Line ids of one person (optionally one rule and month), unreversed ones only by default."""
+        key = self._canon(id_number)
+        sql = ("SELECT l.id FROM line l JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id "
+               "WHERE p.id_number = ?")
+        args: list[Any] = [key]
+        if rule is not None:
+            sql += " AND l.rule = ?"
+            args.append(rule)
+        if month is not None:
+            sql += " AND l.period = ?"
+            args.append(month)
+        if standing_only:
+            sql += " AND r.id IS NULL"
+        return [r[0] for r in self._conn.execute(sql + " ORDER BY l.id", args)]
+
+    def record_recovery(self, id_number: str, rule: str, month: str, amount: Decimal | str | int, *, method: str = "refund",
+                        document: str = "", operator: str = "") -> int:
+        """Record an overpayment recovered (追缴): a negative line with its method (refund, or 丧葬补助 netting)."""
+        if method not in ("refund", "funeral_netting"):
+            raise LedgerError("recovery method must be 'refund' (退回) or 'funeral_netting' (从丧葬补助中抵扣)")
+        fen = to_fen(Decimal(str(amount)))
+        if fen <= 0:
+            raise LedgerError("a recovery amount must be positive")
+        key = self._canon(id_number)
+        p = month_period(month)
+        cause = ("追缴：退回" if method == "refund" else "追缴：从丧葬补助中抵扣") + (f"（{document}）" if document else "")
+        with self._write():
+            pid = self._person_id(key, create=False)
+            standing_fen = 0 if pid is None else self._conn.execute(
+                "SELECT coalesce(sum(l.amount_fen), 0) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
+                "WHERE r.id IS NULL AND l.period = ? AND l.rule = ? AND l.person_id = ?", (month, rule, pid)).fetchone()[0]
+            if fen > standing_fen:
+                raise LedgerError(f"{mask_id_number(key)} {rule} {month}: cannot recover {from_fen(fen)} 元, "
+                                  f"only {from_fen(standing_fen)} 元 stands paid (reversed lines are already unpaid)")
+            seq = self._conn.execute("SELECT count(*) FROM line WHERE person_id = ? AND rule = ? AND period = ? AND kind = 'recovery'",
+                                     (pid, rule, month)).fetchone()[0]
+            run_id = self._insert_run("recovery", p, None, date.today(), "", operator, "", 1, -fen, (), cause)
+            self._conn.execute("INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen, cause) VALUES (?,?,?,?,'recovery',?,?,?)",
+                               (run_id, pid, rule, month, seq, -fen, cause))
+        return run_id
+
+    # -- arrears ---------------------------------------------------------------------------
+    def arrears(self, engine: Any, roster: Any, through: Period, *, since: Period | None = None, region: str | None = None,
+                fast: bool | None = None) -> Any:
+        """Compare, month by month up to ``through``, what the rules now give with what was paid (see :mod:`.arrears`).
+
+        Returns an :class:`~shuangyong.ledger.arrears.Arrears`: ``underpaid_total``, ``overpaid_total``, and
+        its lines (``rule``, ``period``, ``amount``, ``cause``) when iterated.
+        """
+        from .arrears import compute_arrears
+
+        return compute_arrears(self, engine, roster, through, since=since, region=region, fast=fast)
+
+    def pay_arrears(self, engine: Any, roster: Any, through: Period, *, since: Period | None = None, region: str | None = None,
+                    operator: str = "", jurisdiction: str = "", note: str = "") -> PayRun:
+        """Pay every underpayment up to ``through`` as 补发 lines (each with its cause), in one transaction.
+
+        Overpayments are not netted here: they stay listed by ``arrears`` until recovered.
+        """
+        from .arrears import compute_arrears
+
+        with self._write():
+            arr = compute_arrears(self, engine, roster, through, since=since, region=region)
+            under = [ln for ln in arr if ln.kind == "underpaid"]
+            start = since.start if since is not None else (min((month_period(ln.month).start for ln in arr), default=through.start))
+            period = Period(min(start, through.start), through.end)
+            if not under:
+                return PayRun(run_id=None, kind="arrears", period=period, lines_paid=0, lines_already_paid=0, total=from_fen(0),
+                              known_on=date.today())
+            ids = self._person_ids(ln._id_number for ln in under)
+            months = sorted({ln.month for ln in under})
+            marks = ",".join("?" * len(months))
+            counts = {(a, b, c): n for a, b, c, n in self._conn.execute(
+                f"SELECT person_id, rule, period, count(*) FROM line WHERE kind = 'arrears' AND period IN ({marks}) "
+                f"GROUP BY person_id, rule, period", months)}
+            total = sum(to_fen(ln.amount) for ln in under)
+            run_id = self._insert_run("arrears", period, engine, date.today(), jurisdiction, operator, str(getattr(arr, "source", "")),
+                                      len(under), total, (), note)
+            rows = []
+            for ln in under:
+                pid = ids[ln._id_number]
+                rows.append((run_id, pid, ln.rule, ln.month, counts.get((pid, ln.rule, ln.month), 0), to_fen(ln.amount), ln.cause))
+            self._conn.executemany(
+                "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen, cause) VALUES (?,?,?,?,'arrears',?,?,?)", rows)
+        return PayRun(run_id=run_id, kind="arrears", period=period, lines_paid=len(under), lines_already_paid=0, total=from_fen(total),
+                      persons=len({r[1] for r in rows}), known_on=date.today())
+
+
+class _Tx:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error); re-entrant within one book."""
+
+    def __init__(self, conn: sqlite3.Connection, on_rollback: Any = None) -> None:
+        self.conn = conn
+        self.outer = False
+        self.on_rollback = on_rollback
+
+    def __enter__(self) -> sqlite3.Connection:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.conn
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if not self.outer:
+            return
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+            if self.on_rollback is not None:
+                self.on_rollback()
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise LedgerError(f"the ledger refused the run, nothing was recorded: {exc}") from exc
+
+
+def rule_kinds(engine: Any) -> dict[str, str]:
+    """Rule code → ``monthly`` / ``yearly`` / ``one_off`` for every registered rule."""
+    return {r.code: r.rule.period for r in engine.registry.rules}
+
+
+def _parameters_used(engine: Any, period: Period) -> list[dict[str, Any]]:
+    """Every value of the rules' parameters in force during ``period`` as the engine knew them, with its source."""
+    names = sorted({n for r in engine.registry.rules for n in r.rule.param_names})
+    out = []
+    for name in names:
+        for p in engine.parameters.parameters(name):
+            for i, v in enumerate(p.values):
+                nxt = p.values[i + 1].start if i + 1 < len(p.values) else date.max
+                if v.start < period.end and nxt > period.start:
+                    out.append({"name": name, "jurisdiction": p.jurisdiction, "from": v.start.isoformat(), "value": _jsonable(v.value),
+                                "announced": v.announced.isoformat() if v.announced else None, "source": v.source.cite()})
+    return out
+
+
+def add_month(label: str, n: int) -> str:
+    return f"{add_months(month_period(label).start, n):%Y-%m}"

@@ -1,0 +1,225 @@
+"""The ledger file: an SQLite schema with forward migrations, append-only by construction.
+
+One file per office (``county.db``), opened in WAL mode so readers never block the
+writer.  The schema version is the highest row of ``migration``; opening a file
+whose version is newer than this library knows is refused (an older library must
+not write into a newer layout).  Every table that holds money or events is
+append-only: triggers refuse ``UPDATE`` and ``DELETE``, so a correction or a
+reversal can only be a new row with its reason.
+
+"Paid at most once" is the database's job, not the caller's: a payment line's key
+is (person, rule, month, kind, seq) under a unique index, where ``seq`` counts the
+earlier lines of that key and kind, and a trigger refuses a ``pay`` line while an
+earlier ``pay`` line of the key stands unreversed.  Two processes racing to pay
+the same month therefore cannot both succeed, whatever they computed.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import ShuangyongError
+
+__all__ = ["LedgerError", "SCHEMA_VERSION", "connect", "now_text"]
+
+
+class LedgerError(ShuangyongError):
+    """A ledger file or ledger operation was refused (the message says which and why)."""
+
+
+# Forward migrations, in order: MIGRATIONS[i] takes a file from version i to i + 1.
+_APPEND_ONLY = ("run", "line", "reversal", "event", "person", "bank_file", "bank_item", "bank_return", "migration")
+
+
+def _guards(table: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'ledger table {table} is append-only: record a correction instead'); END;\n"
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'ledger table {table} is append-only: record a reversal instead'); END;\n"
+    )
+
+
+_V1 = """
+CREATE TABLE person (
+    id INTEGER PRIMARY KEY,
+    id_number TEXT NOT NULL UNIQUE            -- canonical 18-character 身份证号 (personal data)
+);
+CREATE TABLE run (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('pay', 'arrears', 'recovery', 'reversal')),
+    period TEXT NOT NULL,                     -- label of the period run: 2025-08, 2025, 2025-07-01..2025-12-31
+    jurisdiction TEXT NOT NULL DEFAULT '',
+    known_on TEXT NOT NULL,                   -- the day whose parameter knowledge priced the run
+    engine_version TEXT NOT NULL DEFAULT '',
+    packs TEXT NOT NULL DEFAULT '[]',         -- JSON: [{"name", "version"}]
+    parameters TEXT NOT NULL DEFAULT '[]',    -- JSON: parameter values the rules could use, with sources
+    operator TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    lines INTEGER NOT NULL,
+    total_fen INTEGER NOT NULL,
+    rejects TEXT NOT NULL DEFAULT '[]',       -- JSON: masked rejects of the roster run
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE line (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES run(id),
+    person_id INTEGER NOT NULL REFERENCES person(id),
+    rule TEXT NOT NULL,
+    period TEXT NOT NULL,                     -- always a month, YYYY-MM
+    kind TEXT NOT NULL CHECK (kind IN ('pay', 'arrears', 'recovery')),
+    seq INTEGER NOT NULL CHECK (seq >= 0),
+    amount_fen INTEGER NOT NULL,
+    cause TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX line_once ON line (period, rule, person_id, kind, seq);  -- also serves lookups by month
+CREATE TABLE reversal (
+    id INTEGER PRIMARY KEY,
+    line_id INTEGER NOT NULL UNIQUE REFERENCES line(id),
+    run_id INTEGER NOT NULL REFERENCES run(id),
+    reason TEXT NOT NULL CHECK (length(reason) > 0),
+    document TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL
+);
+CREATE TABLE event (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES person(id),
+    kind TEXT NOT NULL CHECK (kind IN ('death', 'suspension', 'resumption')),
+    on_date TEXT NOT NULL,
+    reported_on TEXT NOT NULL,
+    document TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    back_pay INTEGER NOT NULL DEFAULT 0,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX event_person ON event (person_id);
+CREATE TABLE bank_file (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES run(id),
+    format TEXT NOT NULL,
+    batch TEXT NOT NULL UNIQUE,
+    items INTEGER NOT NULL,
+    total_fen INTEGER NOT NULL,
+    written_at TEXT NOT NULL
+);
+CREATE TABLE bank_item (
+    bank_file_id INTEGER NOT NULL REFERENCES bank_file(id),
+    seq INTEGER NOT NULL,
+    person_id INTEGER NOT NULL REFERENCES person(id),
+    amount_fen INTEGER NOT NULL,
+    PRIMARY KEY (bank_file_id, seq)
+);
+CREATE TABLE bank_return (
+    id INTEGER PRIMARY KEY,
+    bank_file_id INTEGER NOT NULL REFERENCES bank_file(id),
+    item TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (bank_file_id, item)
+);
+CREATE TRIGGER line_pay_once BEFORE INSERT ON line
+WHEN NEW.kind = 'pay' AND EXISTS (
+    SELECT 1 FROM line l WHERE l.period = NEW.period AND l.rule = NEW.rule AND l.person_id = NEW.person_id
+    AND l.kind = 'pay' AND NOT EXISTS (SELECT 1 FROM reversal r WHERE r.line_id = l.id))
+BEGIN SELECT RAISE(ABORT, 'ledger: this (person, rule, month) is already paid'); END;
+""" + "".join(_guards(t) for t in _APPEND_ONLY if t != "migration")
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now_text() -> str:
+    """The current time, UTC, ISO 8601 to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def connect(path: str | Path, *, create: bool = True, timeout: float = 60.0) -> sqlite3.Connection:
+    """Open (creating or migrating) a ledger file; refuse a file from a newer library or not a ledger."""
+    p = Path(path)
+    if not create and not p.exists():
+        raise LedgerError(f"{p}: no such ledger file")
+    if p.exists() and p.is_dir():
+        raise LedgerError(f"{p}: is a folder, not a ledger file")
+    try:
+        conn = sqlite3.connect(str(p), timeout=timeout, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: a 10⁶-line run touches many index pages
+        version = _version(conn, p)
+    except sqlite3.DatabaseError as e:
+        raise LedgerError(f"{p}: not a ledger file ({e})") from None
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise LedgerError(f"{p}: ledger schema version {version} is newer than this library understands "
+                          f"({SCHEMA_VERSION}); upgrade shuangyong to open it")
+    if version < SCHEMA_VERSION:
+        _migrate(conn, version)
+    return conn
+
+
+def _version(conn: sqlite3.Connection, p: Path) -> int:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "migration" not in tables:
+        if tables:
+            raise LedgerError(f"{p}: an SQLite file but not a shuangyong ledger (tables: {', '.join(sorted(tables))})")
+        return 0
+    row = conn.execute("SELECT max(version) FROM migration").fetchone()
+    return int(row[0] or 0)
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Apply the forward migrations after ``version``, each in its own transaction."""
+    from .. import __version__
+
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if version == 0:
+            conn.execute("CREATE TABLE IF NOT EXISTS migration (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, library TEXT NOT NULL)")
+        # Another process may have migrated while we waited for the lock.
+        current = int(conn.execute("SELECT max(version) FROM migration").fetchone()[0] or 0)
+        for v in range(current, SCHEMA_VERSION):
+            for stmt in _statements(MIGRATIONS[v]):
+                conn.execute(stmt)
+            conn.execute("INSERT INTO migration (version, applied_at, library) VALUES (?, ?, ?)", (v + 1, now_text(), __version__))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (triggers keep their inner ``;``)."""
+    out: list[str] = []
+    buf = ""
+    for part in script.split(";"):
+        buf += part + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same folder, renamed into place when whole."""
+    # TODO(lead): use outputs.atomic_file
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent or Path(".")))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
