@@ -66,7 +66,7 @@ from .roster import Roster, read_roster
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
 
 #: Output formats of :meth:`RosterRun.write_results` / :meth:`RosterRun.write_rejects`.
-FORMATS = ("csv", "jsonl", "xlsx")
+FORMATS = ("csv", "jsonl", "xlsx", "parquet")
 
 SUMMARY_FORMAT = 1
 
@@ -343,11 +343,34 @@ class RosterRun:
         return out
 
     # -- writers ----------------------------------------------------------------------
+    def to_arrow(self, which: str = "results") -> Any:
+        """The run as a ``pyarrow.Table`` (extra ``arrow``): ``which`` is ``"results"``, ``"rejects"`` or ``"all"``.
+
+        Results: ``row`` int64, ``id_number`` string (masked), one ``decimal128(18, 2)`` per rule code
+        (null where the rule does not apply), ``total`` decimal128(18, 2).  Rejects: ``row``,
+        ``id_number``, ``field``, ``reason``.  All: every roster row in order, the results columns then
+        ``status`` (``computed``/``rejected``), ``field``, ``reason``.  See ``shuangyong.arrow.results_table``.
+        """
+        from .arrow import results_table
+
+        return results_table(self, which)
+
+    def to_pandas(self, which: str = "results") -> Any:
+        """:meth:`to_arrow` as a pandas DataFrame; amounts keep ``pd.ArrowDtype(decimal128(18, 2))`` (exact)."""
+        from .arrow import to_pandas
+
+        return to_pandas(self.to_arrow(which))
+
     def write_results(self, path: str | Path, format: str | None = None) -> None:
-        """Write the result rows (csv, jsonl or xlsx; by suffix unless ``format`` is given)."""
+        """Write the result rows (csv, jsonl, xlsx or parquet; by suffix unless ``format`` is given)."""
         o = self._o
         header = ["row", "id_number", *o.codes, "total"]
         p = Path(path)
+        if (format or _format_of(p)) == "parquet":
+            from .arrow import write_parquet
+
+            write_parquet(self.to_arrow("results"), p)
+            return
         if (format or _format_of(p)) != "csv":
             write_table(path, header, self.results(), format)
             return
@@ -402,6 +425,11 @@ class RosterRun:
 
     def write_rejects(self, path: str | Path, format: str | None = None) -> None:
         """Write the reject rows: ``row``, masked ``id_number``, ``field``, ``reason``."""
+        if (format or _format_of(Path(path))) == "parquet":
+            from .arrow import write_parquet
+
+            write_parquet(self.to_arrow("rejects"), Path(path))
+            return
         write_table(path, ["row", "id_number", "field", "reason"], (r.to_dict() for r in self._o.rejects), format)
 
     def write_summary(self, path: str | Path) -> None:
@@ -573,7 +601,7 @@ def _override_date(s: str, name: str) -> date:
 
 
 def _format_of(p: Path) -> str:
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(p.suffix.lower(), "csv")
+    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}.get(p.suffix.lower(), "csv")
 
 
 def _fen_text(f: int) -> str:
@@ -615,6 +643,12 @@ def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Mapping[
     fmt = format or _format_of(p)
     if fmt not in FORMATS:
         raise RosterError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        from .arrow import _pa, write_parquet
+
+        rows = list(rows)
+        write_parquet(_pa().table({h: [None if r.get(h) is None else str(r.get(h)) for r in rows] for h in header}), p)
+        return
     if fmt == "csv":
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)

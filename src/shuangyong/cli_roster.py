@@ -28,13 +28,14 @@ def add_commands(subparsers: Any) -> None:
         help="compute a roster (花名册): results, rejects, summary, what-if",
         description="Compute every row of a roster for a period; every row ends as a result or a reject.",
     )
-    p.add_argument("roster", help="roster file: .csv (UTF-8 or GBK), .jsonl or .xlsx")
+    p.add_argument("roster", help="roster file: .csv (UTF-8 or GBK), .jsonl, .xlsx, .parquet or .arrow 花名册文件")
     p.add_argument("--period", required=True, help="2024, 2024-08 or 2024-03-01..2024-06-30")
     p.add_argument("--region", default=None, help="行政区划代码 for rows that give none (e.g. 422827)")
     p.add_argument("--out", default=None, help="write result rows here")
     p.add_argument("--rejects", default=None, help="write reject rows here")
     p.add_argument("--summary", default=None, help="write the summary JSON here")
-    p.add_argument("--format", choices=("csv", "jsonl", "xlsx"), default=None, help="format of --out and --rejects (default: by suffix, else csv)")
+    p.add_argument("--format", choices=("csv", "jsonl", "xlsx", "parquet"), default=None,
+                   help="输出格式 format of --out and --rejects (default: by suffix, else csv; parquet needs the arrow extra)")
     p.add_argument("--encoding", default=None, help="roster text encoding (default: detect UTF-8 / GB18030)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE[@DATE]",
                    help="what-if parameter override (repeatable), e.g. disability_pension.annual_standard.1.因战=120000@2024-08-01")

@@ -41,7 +41,8 @@ from .record import canonical_key
 __all__ = ["Roster", "read_roster", "detect_encoding", "FORMATS"]
 
 #: Formats read by :func:`read_roster`, by file suffix.
-FORMATS = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".xlsx": "xlsx"}
+FORMATS = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".xlsx": "xlsx",
+           ".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc"}
 
 _SNIFF_BYTES = 1 << 20
 
@@ -136,11 +137,15 @@ def _no_gc() -> Iterator[None]:
 
 
 def _read(source: Any, encoding: str | None, format: str | None) -> Roster:
+    from . import arrow
+
+    if arrow.is_frame(source):  # pandas / Polars DataFrame, Arrow table (shuangyong.arrow)
+        return arrow.roster_from_frame(source)
     if isinstance(source, (str, Path)):
         path = Path(source)
         fmt = format or FORMATS.get(path.suffix.lower())
         if fmt is None:
-            raise RosterError(f"{path}: unknown roster format {path.suffix!r}; use .csv, .jsonl or .xlsx (or format=)")
+            raise RosterError(f"{path}: unknown roster format {path.suffix!r}; use .csv, .jsonl, .xlsx, .parquet or .arrow (or format=)")
         if not path.is_file():
             raise RosterError(f"{path}: no such file")
         if fmt == "csv":
@@ -149,6 +154,8 @@ def _read(source: Any, encoding: str | None, format: str | None) -> Roster:
             return _read_jsonl(path, encoding)
         if fmt == "xlsx":
             return _read_xlsx(path)
+        if fmt in ("parquet", "ipc"):
+            return arrow.read_table_file(path, fmt)
         raise RosterError(f"{path}: unknown format {fmt!r}")
     if isinstance(source, Mapping):
         raise RosterError("a roster is many records: give a list of mappings, not one mapping")
@@ -176,7 +183,12 @@ def _read_csv(path: Path, encoding: str | None, arrays: bool = True) -> Roster:
         raise RosterError(f"{path}: unknown encoding {encoding!r}") from None
     except OSError as e:
         raise RosterError(f"{path}: cannot read: {e.strerror or e}") from e
-    fast = _read_csv_arrays(path, encoding) if arrays else None
+    fast = None
+    if arrays:
+        from .arrow import read_csv_arrow
+
+        # pyarrow's reader when the file is plain and the extra is installed; else numpy's; else the csv module.
+        fast = read_csv_arrow(path, encoding) or _read_csv_arrays(path, encoding)
     if fast is not None:
         fh.close()
         return fast

@@ -1,0 +1,541 @@
+"""Arrow as the roster's data plane: DataFrames, Parquet and Arrow IPC in; Arrow, pandas and Parquet out.
+
+Input (:func:`roster_from_frame`, :func:`read_table_file`, :func:`read_csv_arrow`): a pandas or
+Polars DataFrame, an Arrow table or record batch, a ``.parquet`` / ``.arrow`` / ``.feather`` file,
+or a plain CSV read by pyarrow's multithreaded reader, all become the same
+:class:`~shuangyong.roster.Roster` the CSV reader gives: text columns dictionary-encoded by Arrow
+go straight into :class:`~shuangyong.roster.CodedColumn` (codes + distinct values), so the roster
+run never indexes them a second time.  Table rows are numbered as in the CSV the table would be
+exported to: the header is row 1, the first person row 2.
+
+Cells keep their meaning across inputs: null, NaN and NaT are empty; a whole float (pandas turns
+an integer column with gaps into floats) is that integer; a timestamp is its date; an integer
+身份证号 is its digits.  A CSV is read by pyarrow only when it is plain (no quotes, no blank lines,
+no stray carriage returns, every line as wide as the header, every byte readable in its
+encoding); anything else is read by the exact reader, which accounts for every line (fail closed).
+GBK/GB18030 files are read as bytes and each distinct value decoded once.
+
+Output (:func:`results_table`): results, rejects, or every roster row with its ``status``; money as
+``decimal128(18, 2)`` (exact 元; never float).  :func:`batch_function` is the picklable
+``RecordBatch → RecordBatch`` function that :mod:`shuangyong.spark` and :mod:`shuangyong.dask` run
+on each partition.
+
+pyarrow is the optional extra ``arrow``; without it a pandas DataFrame is still read (row by row).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from array import array
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+from .errors import RosterError
+from .record import canonical_key
+from .roster import CodedColumn, Roster, _BytesColumn
+
+__all__ = [
+    "MONEY",
+    "TABLE_FORMATS",
+    "batch_function",
+    "BatchFunction",
+    "is_frame",
+    "roster_from_frame",
+    "read_table_file",
+    "read_csv_arrow",
+    "results_table",
+    "results_schema",
+    "write_parquet",
+    "plain_value",
+]
+
+#: The Arrow type of every amount: exact 元 with two decimals (up to 10¹⁶ 元).
+MONEY_PRECISION = 18
+#: Roster file suffixes read through Arrow.
+TABLE_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc"}
+
+
+def _pa() -> Any:
+    try:
+        import pyarrow
+    except ImportError:
+        raise RosterError("this needs pyarrow (pip install 'shuangyong[arrow]')") from None
+    return pyarrow
+
+
+def have_arrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def money_type() -> Any:
+    return _pa().decimal128(MONEY_PRECISION, 2)
+
+
+MONEY = "decimal128(18, 2)"
+
+
+# == reading ==================================================================================
+
+
+def is_frame(source: Any) -> bool:
+    """Whether ``source`` is a table held in memory: pandas / Polars DataFrame, Arrow table or record batch."""
+    mod = type(source).__module__.split(".")[0]
+    if mod == "pyarrow":
+        return type(source).__name__ in ("Table", "RecordBatch")
+    if mod in ("pandas", "polars"):
+        return type(source).__name__ == "DataFrame"
+    return False
+
+
+def roster_from_frame(source: Any, *, first_row: int = 2, rows: Sequence[int] | None = None) -> Roster:
+    """A :class:`Roster` from a pandas / Polars DataFrame or an Arrow table / record batch.
+
+    Row ``i`` of the table is row ``first_row + i`` (or ``rows[i]``) in results and rejects.
+    """
+    mod = type(source).__module__.split(".")[0]
+    kind = {"pandas": "pandas", "polars": "polars"}.get(mod, "arrow")
+    if not have_arrow():
+        if mod == "pandas":
+            return _pandas_records(source, first_row, rows)
+        if mod == "polars":
+            return _records_roster(source.to_dicts(), "polars", first_row, rows)
+        _pa()
+    pa = _pa()
+    if mod == "pandas":
+        try:
+            table = pa.Table.from_pandas(source, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError, TypeError):
+            # Mixed types in one object column: Arrow would have to guess; read it row by row instead.
+            return _pandas_records(source, first_row, rows)
+    elif mod == "polars":
+        table = source.to_arrow()
+    elif isinstance(source, pa.RecordBatch):
+        table = pa.Table.from_batches([source])
+    else:
+        table = source
+    return roster_from_table(table, source=kind, format=kind, first_row=first_row, rows=rows)
+
+
+def roster_from_table(table: Any, *, source: str, format: str, first_row: int = 2, rows: Sequence[int] | None = None,
+                      encoding: str = "") -> Roster:
+    """A :class:`Roster` whose columns are the table's columns (dictionary-encoded text → :class:`CodedColumn`)."""
+    import numpy as np
+
+    headers = [str(n).strip() for n in table.column_names]
+    seen: set[str] = set()
+    for h in headers:
+        if h in seen:
+            raise RosterError(f"{source}: column {h!r} appears twice")
+        seen.add(h)
+    data: dict[str, Any] = {}
+    for h, col in zip(headers, table.columns):
+        data[h] = _column(np, col, canonical_key(h), encoding or "utf-8")
+    n = table.num_rows
+    numbers = array("l", rows if rows is not None else range(first_row, first_row + n))
+    if len(numbers) != n:
+        raise ValueError("rows must number every row of the table")
+    return Roster(headers=headers, data=data, row_numbers=numbers, source=source, format=format, encoding=encoding)
+
+
+def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
+    """One Arrow column as a roster column (a list, or codes into its distinct values)."""
+    pa = _pa()
+    import pyarrow.compute as pc
+
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    t = col.type
+    binary = pa.types.is_binary(t) or pa.types.is_large_binary(t)
+    text = pa.types.is_string(t) or pa.types.is_large_string(t)
+    if key in ("name", "id_number") and (text or binary) and not pa.types.is_dictionary(t):
+        if binary and key == "name" and col.null_count == 0:
+            # Names: no rule reads them; decoded cell by cell only when shown.
+            large = pa.types.is_large_binary(t)
+            offsets = np.frombuffer(col.buffers()[1], dtype=np.int64 if large else np.int32)[col.offset:col.offset + len(col) + 1]
+            data = col.buffers()[2]
+            raw = data.to_pybytes() if data is not None else b""
+            return _BytesColumn(raw, offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64), encoding)
+        cells = col.to_pylist()
+        return [c.decode(encoding) if isinstance(c, bytes) else c for c in cells] if binary else cells
+    if pa.types.is_dictionary(t):
+        dictionary, indices = col.dictionary, col.indices
+    else:
+        try:
+            enc = pc.dictionary_encode(col)
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+            return [plain_value(v, key) for v in col.to_pylist()]
+        dictionary, indices = enc.dictionary, enc.indices
+    values = [plain_value(v.decode(encoding) if isinstance(v, bytes) else v, key) for v in dictionary.to_pylist()]
+    codes = indices.to_numpy(zero_copy_only=False)
+    if indices.null_count:
+        values.append(None)
+        codes = np.where(indices.is_null().to_numpy(zero_copy_only=False), len(values) - 1, codes)
+    return CodedColumn(np.asarray(codes, dtype=np.int32), [sys.intern(v) if type(v) is str else v for v in values])
+
+
+def plain_value(v: Any, key: str | None = None) -> Any:
+    """A cell of a DataFrame or Arrow table as the roster reads it (the same with and without pyarrow).
+
+    Null, NaN and NaT are empty (``None``); a whole float is an int; a timestamp is its date; an
+    integer 身份证号 is its digits; numpy scalars are Python values.
+    """
+    if v is None:
+        return None
+    item = getattr(v, "item", None)
+    if item is not None and type(v).__module__ == "numpy":
+        v = item()
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        if v.is_integer():
+            v = int(v)
+    elif isinstance(v, datetime):
+        if type(v).__name__ == "NaTType":
+            return None
+        v = v.date()
+    elif type(v).__name__ in ("NaTType", "NAType"):
+        return None
+    elif isinstance(v, Decimal) and v.is_nan():
+        return None
+    if key == "id_number" and isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    return v
+
+
+def _pandas_records(df: Any, first_row: int, rows: Sequence[int] | None) -> Roster:
+    cols = [str(c) for c in df.columns]
+    records = ({c: v for c, v in zip(cols, r)} for r in df.itertuples(index=False, name=None))
+    return _records_roster(records, "pandas", first_row, rows, cols)
+
+
+def _records_roster(records: Iterable[dict[str, Any]], kind: str, first_row: int, rows: Sequence[int] | None,
+                    headers: list[str] | None = None) -> Roster:
+    headers = list(headers) if headers is not None else []
+    data: dict[str, list[Any]] = {h.strip(): [] for h in headers}
+    n = 0
+    for rec in records:
+        for h in rec:
+            hs = str(h).strip()
+            if hs not in data:
+                data[hs] = [None] * n
+        for h in data:
+            data[h].append(None)
+        for h, v in rec.items():
+            hs = str(h).strip()
+            data[hs][n] = plain_value(v, canonical_key(hs))
+        n += 1
+    numbers = array("l", rows if rows is not None else range(first_row, first_row + n))
+    return Roster(headers=list(data), data=data, row_numbers=numbers, source=kind, format=kind)
+
+
+def read_table_file(path: str | Path, format: str | None = None) -> Roster:
+    """A Parquet or Arrow IPC (Feather v2) roster file."""
+    pa = _pa()
+    p = Path(path)
+    fmt = format or TABLE_FORMATS.get(p.suffix.lower())
+    if not p.is_file():
+        raise RosterError(f"{p}: no such file")
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(p)
+        elif fmt == "ipc":
+            import pyarrow.feather as feather
+
+            table = feather.read_table(p)
+        else:
+            raise RosterError(f"{p}: unknown table format {fmt!r}")
+    except (pa.ArrowException, OSError) as e:
+        raise RosterError(f"{p}: not a readable {fmt} file: {e}") from None
+    return roster_from_table(table, source=str(p), format=fmt)
+
+
+#: Encodings in which ',', '"', CR and LF never occur inside another character.
+_BYTE_SAFE = {"utf-8", "utf-8-sig", "gbk", "gb18030", "gb2312", "ascii", "cp936"}
+
+
+def read_csv_arrow(path: Path, encoding: str) -> Roster | None:
+    """A plain CSV read by pyarrow; ``None`` when the exact reader must read it (or pyarrow is absent).
+
+    Plain: byte-safe encoding, no quote, NUL or lone CR, no blank line, every line as wide as the
+    header, every value readable in ``encoding``.  Then line ``k`` of the file is row ``k`` and
+    each cell is the same text the exact reader would give.
+    """
+    if not have_arrow():
+        return None
+    import codecs
+
+    pa = _pa()
+    import pyarrow.csv as pacsv
+
+    try:
+        if codecs.lookup(encoding).name not in _BYTE_SAFE:
+            return None
+        raw = path.read_bytes()
+    except (LookupError, OSError):
+        return None
+    body = memoryview(raw)[3:] if raw.startswith(codecs.BOM_UTF8) else memoryview(raw)
+    if b'"' in raw or b"\0" in raw or b"\n\n" in raw or b"\n\r\n" in raw:
+        return None
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+        return None
+    if body[:1] in (b"\n", b"\r") or not raw.strip():
+        return None
+    head_end = raw.find(b"\n", len(raw) - len(body))
+    head = bytes(body[: (head_end - (len(raw) - len(body))) if head_end >= 0 else len(body)]).rstrip(b"\r")
+    enc = "utf-8" if codecs.lookup(encoding).name == "utf-8-sig" else encoding
+    try:
+        headers = [h.strip() for h in head.decode(enc).split(",")]
+    except UnicodeDecodeError:
+        return None
+    if headers and headers[0].startswith("\ufeff"):
+        headers[0] = headers[0][1:]
+    if len(headers) < 2 or len(set(headers)) != len(headers) or "" in headers:
+        return None  # one column, a repeated or blank header: the exact reader's rules apply
+    names = [f"c{j}" for j in range(len(headers))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(quote_char=False, escape_char=False, newlines_in_values=False,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.binary() for c in names}, strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None  # a ragged line (or anything else pyarrow would not read as the exact reader does)
+    table = table.rename_columns(headers)
+    try:
+        # Cells are decoded with the plain codec: utf-8-sig would strip a BOM inside a cell.
+        roster = roster_from_table(table, source=str(path), format="csv", encoding=enc)
+    except UnicodeDecodeError:
+        return None  # a byte the encoding does not read: the exact reader names its line
+    roster.encoding = encoding
+    return roster
+
+
+# == writing ==================================================================================
+
+
+def _money_array(np: Any, fen: Any, null_where_negative: bool) -> Any:
+    """Integer 分 (int64) as exact ``decimal128(18, 2)``: the unscaled value is the 分 count."""
+    pa = _pa()
+    v = np.ascontiguousarray(np.asarray(fen, dtype=np.int64))
+    n = len(v)
+    words = np.empty((n, 2), dtype=np.int64)
+    words[:, 0] = v
+    words[:, 1] = v >> 63  # two's complement sign extension to 128 bits
+    validity = None
+    null_count = 0
+    if null_where_negative:
+        valid = v >= 0
+        null_count = int(n - valid.sum())
+        if null_count:
+            validity = pa.array(valid, type=pa.bool_()).buffers()[1]
+    return pa.Array.from_buffers(money_type(), n, [validity, pa.py_buffer(words.tobytes())], null_count=null_count)
+
+
+def results_schema(codes: Sequence[str], which: str = "results", keep: Sequence[tuple[str, Any]] = ()) -> Any:
+    """The Arrow schema of :func:`results_table` (``keep``: ``(name, type)`` columns carried first)."""
+    pa = _pa()
+    money = money_type()
+    fields = [pa.field(k, t) for k, t in keep]
+    if which == "rejects":
+        return pa.schema([pa.field("row", pa.int64()), pa.field("id_number", pa.string()), pa.field("field", pa.string()),
+                          pa.field("reason", pa.string())])
+    if which in ("results", "all"):
+        fields.append(pa.field("row", pa.int64()))
+    fields.append(pa.field("id_number", pa.string()))
+    fields += [pa.field(c, money) for c in codes]
+    fields.append(pa.field("total", money))
+    if which in ("all", "rows"):
+        fields += [pa.field("status", pa.string()), pa.field("field", pa.string()), pa.field("reason", pa.string())]
+    return pa.schema(fields)
+
+
+def results_table(run: Any, which: str = "results", codes: Sequence[str] | None = None) -> Any:
+    """A roster run as an Arrow table.
+
+    ``which``: ``"results"`` (the CSV results: ``row``, masked ``id_number``, one amount per rule
+    code, ``total``), ``"rejects"`` (``row``, ``id_number``, ``field``, ``reason``) or ``"all"``
+    (every roster row in roster order: the results columns, then ``status`` —
+    ``computed``/``rejected`` — ``field`` and ``reason``; amounts null on a rejected row).
+    ``codes`` fixes the amount columns (default: the run's rule codes).
+    """
+    import numpy as np
+
+    from .batch import np_array
+    from .ids import mask_id_number
+
+    pa = _pa()
+    o = run._o
+    codes = list(o.codes) if codes is None else list(codes)
+    if which == "rejects":
+        rj = o.rejects
+        return pa.table({"row": pa.array([r.row for r in rj], pa.int64()), "id_number": pa.array([r.id_number for r in rj], pa.string()),
+                         "field": pa.array([r.field for r in rj], pa.string()), "reason": pa.array([r.reason for r in rj], pa.string())},
+                        schema=results_schema(codes, "rejects"))
+    if which not in ("results", "all"):
+        raise ValueError(f"which must be 'results', 'rejects' or 'all', not {which!r}")
+    n = len(o.rows)
+    rows = np.asarray(np_array(o.rows), dtype=np.int64)
+    masked = [mask_id_number(k) for k in o.keys]
+    fen = {c: (np.asarray(np_array(o.fen[c]), dtype=np.int64) if c in o.fen else np.full(n, -1, dtype=np.int64)) for c in codes}
+    total = np.asarray(np_array(o.total), dtype=np.int64)
+    if which == "results":
+        cols = [pa.array(rows, pa.int64()), pa.array(masked, pa.string())]
+        cols += [_money_array(np, fen[c], True) for c in codes]
+        cols.append(_money_array(np, total, False))
+        return pa.Table.from_arrays(cols, schema=results_schema(codes, "results"))
+    # every roster row: computed rows where the run put them, rejects in between
+    size = len(run.roster)
+    index = np.asarray(np_array(o.index), dtype=np.int64)
+    numbers = np.asarray(run.roster.row_numbers, dtype=np.int64)
+    pos = {int(r): i for i, r in enumerate(numbers.tolist())}
+    status = np.full(size, "rejected", dtype=object)
+    status[index] = "computed"
+    field_col: list[str | None] = [None] * size
+    reason_col: list[str | None] = [None] * size
+    id_col: list[str | None] = [None] * size
+    for i, m in zip(index.tolist(), masked):
+        id_col[i] = m
+    for r in o.rejects:
+        i = pos[r.row]
+        field_col[i], reason_col[i], id_col[i] = r.field, r.reason, r.id_number
+    def spread(values: Any) -> Any:
+        out = np.full(size, -1, dtype=np.int64)
+        out[index] = values
+        return out
+
+    totals = spread(total)
+    cols = [pa.array(numbers, pa.int64()), pa.array(id_col, pa.string())]
+    cols += [_money_array(np, spread(fen[c]), True) for c in codes]
+    tot = _money_array(np, np.maximum(totals, 0), False)
+    if size != n:
+        valid = np.zeros(size, dtype=bool)
+        valid[index] = True
+        tot = pa.Array.from_buffers(money_type(), size, [pa.array(valid).buffers()[1], tot.buffers()[1]], null_count=size - n)
+    cols.append(tot)
+    cols += [pa.array(status.tolist(), pa.string()), pa.array(field_col, pa.string()), pa.array(reason_col, pa.string())]
+    return pa.Table.from_arrays(cols, schema=results_schema(codes, "all"))
+
+
+def to_pandas(table: Any) -> Any:
+    """An Arrow results table as pandas: money columns keep ``pd.ArrowDtype(decimal128(18, 2))`` (exact)."""
+    import pandas as pd
+
+    pa = _pa()
+
+    def mapper(t: Any) -> Any:
+        return pd.ArrowDtype(t) if pa.types.is_decimal(t) else None
+
+    return table.to_pandas(types_mapper=mapper)
+
+
+def write_parquet(table: Any, path: str | Path) -> None:
+    """Write ``table`` as Parquet: to a temporary name in the same folder, renamed when whole."""
+    import pyarrow.parquet as pq
+
+    p = Path(path)
+    # TODO(lead): use outputs.atomic_file
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, p)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+# == a batch function for distributed engines =================================================
+
+_ENGINES: dict[Any, Any] = {}
+
+
+@frozen
+class BatchFunction:
+    """``RecordBatch → RecordBatch``: one roster run per batch; picklable; loads its engine once per process.
+
+    The output has one row per input row, in input order: the ``keep`` columns unchanged, masked
+    ``id_number``, one ``decimal128(18, 2)`` amount per rule code of the engine (null where the rule
+    does not apply), ``total``, ``status`` (``computed``/``rejected``), ``field`` and ``reason``.
+    A 身份证号 repeated within the batch rejects the later rows (as :func:`run_roster` does); across
+    partitions the adapters check it.
+    """
+
+    period: str
+    packs: tuple[str, ...] | None = None
+    overrides: tuple[Any, ...] = ()
+    keep: tuple[str, ...] = ()
+    region: str | None = None
+
+    def engine(self) -> Any:
+        key = (self.packs, self.overrides)
+        eng = _ENGINES.get(key)
+        if eng is None:
+            from .batch import parse_override
+            from .engine import Engine
+
+            eng = Engine.from_plugins(list(self.packs) if self.packs is not None else None)
+            if self.overrides:
+                eng = eng.with_overrides([parse_override(o) for o in self.overrides])
+            _ENGINES[key] = eng
+        return eng
+
+    def codes(self) -> list[str]:
+        from .batch import _ordered_codes
+
+        return _ordered_codes(self.engine())
+
+    def schema(self, input_schema: Any) -> Any:
+        """The output schema for an input of ``input_schema``."""
+        keep = [(k, input_schema.field(k).type) for k in self.keep]
+        return results_schema(self.codes(), "rows", keep)
+
+    def __call__(self, batch: Any) -> Any:
+        pa = _pa()
+        from .batch import run_roster
+
+        if isinstance(batch, pa.Table):
+            batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist([], schema=batch.schema)
+        missing = [k for k in self.keep if k not in batch.schema.names]
+        if missing:
+            raise RosterError(f"keep: no column {', '.join(map(repr, missing))} in the roster")
+        schema = self.schema(batch.schema)
+        roster_cols = [n for n in batch.schema.names]
+        roster = roster_from_table(pa.Table.from_batches([batch]).select(roster_cols), source="batch", format="arrow")
+        if not any(k == "id_number" for k in roster.keys.values()):
+            raise RosterError(f"no 身份证号 (id_number) column; columns are {', '.join(roster.headers)}")
+        run = run_roster(self.engine(), roster, self.period, region=self.region)
+        t = results_table(run, "all", self.codes())
+        arrays = [batch.column(k) for k in self.keep] + [t.column(n).combine_chunks() for n in t.column_names if n != "row"]
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def batch_function(period: Any, packs: Iterable[str] | None = None, overrides: Iterable[Any] = (), keep: Iterable[str] = (),
+                   region: str | None = None) -> BatchFunction:
+    """A picklable ``pyarrow.RecordBatch → pyarrow.RecordBatch`` function for Spark, Dask, Ray, or a loop.
+
+    ``period``: ``2024``, ``"2024-08"``…; ``packs``: pack names (default: every installed pack);
+    ``overrides``: what-if overrides (``"name=value[@date]"`` strings); ``keep``: input columns to
+    carry through (a person key, the county code).  See :class:`BatchFunction` for the output.
+    """
+    from .periods import Period, parse_period
+
+    p = Period.year(period) if isinstance(period, int) else parse_period(period) if isinstance(period, str) else period
+    if not isinstance(p, Period):
+        raise TypeError("period must be a Period, a year or a period string")
+    ov = tuple(o if isinstance(o, str) else f"{o[0]}={o[1]}" + (f"@{o[2]}" if len(o) > 2 and o[2] else "") for o in overrides)
+    return BatchFunction(period=p.label, packs=tuple(packs) if packs is not None else None,
+                         overrides=ov, keep=tuple(keep), region=region)
