@@ -303,6 +303,12 @@ def read_csv_arrow(path: Path, encoding: str) -> Roster | None:
         headers[0] = headers[0][1:]
     if len(headers) < 2 or len(set(headers)) != len(headers) or "" in headers:
         return None  # one column, a repeated or blank header: the exact reader's rules apply
+    try:
+        # Every byte must read (the exact reader names the line that does not); ',' and newlines are never
+        # part of a character in these encodings, so each cell then decodes on its own too.
+        codecs.decode(body, enc)
+    except UnicodeDecodeError:
+        return None
     names = [f"c{j}" for j in range(len(headers))]
     try:
         table = pacsv.read_csv(
@@ -539,3 +545,23 @@ def batch_function(period: Any, packs: Iterable[str] | None = None, overrides: I
     ov = tuple(o if isinstance(o, str) else f"{o[0]}={o[1]}" + (f"@{o[2]}" if len(o) > 2 and o[2] else "") for o in overrides)
     return BatchFunction(period=p.label, packs=tuple(packs) if packs is not None else None,
                          overrides=ov, keep=tuple(keep), region=region)
+
+
+def id_column(headers: Sequence[str]) -> str | None:
+    """The first header that is the 身份证号 (by English key or Chinese alias), or ``None``."""
+    for h in headers:
+        if canonical_key(str(h).strip()) == "id_number":
+            return h
+    return None
+
+
+def canonical_ids(batch: Any, column: str) -> Any:
+    """The canonical 身份证号 of each row of ``column`` (null when empty or invalid), as a string array."""
+    from .ids import normalize_id_number
+
+    pa = _pa()
+    out = []
+    for v in batch.column(column).to_pylist():
+        v = plain_value(v, "id_number")
+        out.append(normalize_id_number(v) if isinstance(v, str) and v.strip() else None)
+    return pa.array(out, pa.string())

@@ -811,6 +811,9 @@ class _Collector:
     def outcome(self) -> _Outcome:
         known = _ordered_codes(self.engine)
         codes = [c for c in known if c in self.codes] + sorted(set(self.codes) - set(known))
+        # A code's title is its first registration's (national before packs), whatever order rows met them in.
+        first = _first_titles(self.engine)
+        self.codes = {c: first.get(c, t) for c, t in self.codes.items()}
         np = _numpy()
         if np is not None:
             o = self._outcome_arrays(np, codes)
@@ -865,6 +868,13 @@ def _ordered_codes(engine: Any) -> list[str]:
     for reg in engine.registry.rules:
         seen.setdefault(reg.code, None)
     return list(seen)
+
+
+def _first_titles(engine: Any) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for reg in engine.registry.rules:
+        out.setdefault(reg.code, (reg.rule.title, reg.rule.title_en))
+    return out
 
 
 def _safe_normalise(rec: Mapping[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
