@@ -29,7 +29,7 @@ import math
 import os
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -473,16 +473,18 @@ _ENGINES: dict[Any, Any] = {}
 class BatchFunction:
     """``RecordBatch → RecordBatch``: one roster run per batch; picklable; loads its engine once per process.
 
-    The output has one row per input row, in input order: the ``keep`` columns unchanged, masked
-    ``id_number``, one ``decimal128(18, 2)`` amount per rule code of the engine (null where the rule
-    does not apply), ``total``, ``status`` (``computed``/``rejected``), ``field`` and ``reason``.
-    A 身份证号 repeated within the batch rejects the later rows (as :func:`run_roster` does); across
-    partitions the adapters check it.
+    The output has one row per input row, in input order: the ``keep`` columns unchanged, ``row``,
+    masked ``id_number``, one ``decimal128(18, 2)`` amount per rule code of the engine (null where the
+    rule does not apply), ``total``, ``status`` (``computed``/``rejected``), ``field`` and ``reason``.
+    Called as ``fn(batch)``, the batch's rows are rows 2, 3, … and a 身份证号 repeated within the batch
+    rejects its later rows, as :func:`run_roster` does.  :meth:`run` takes the batch's first row number
+    and the repeats found across the whole roster (what the Spark and Dask adapters pass), so that
+    every partitioning gives the single run's answer.
     """
 
     period: str
     packs: tuple[str, ...] | None = None
-    overrides: tuple[Any, ...] = ()
+    overrides: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
     region: str | None = None
 
@@ -506,26 +508,52 @@ class BatchFunction:
 
     def schema(self, input_schema: Any) -> Any:
         """The output schema for an input of ``input_schema``."""
-        keep = [(k, input_schema.field(k).type) for k in self.keep]
-        return results_schema(self.codes(), "rows", keep)
-
-    def __call__(self, batch: Any) -> Any:
-        pa = _pa()
-        from .batch import run_roster
-
-        if isinstance(batch, pa.Table):
-            batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist([], schema=batch.schema)
-        missing = [k for k in self.keep if k not in batch.schema.names]
+        missing = [k for k in self.keep if k not in input_schema.names]
         if missing:
             raise RosterError(f"keep: no column {', '.join(map(repr, missing))} in the roster")
-        schema = self.schema(batch.schema)
-        roster_cols = [n for n in batch.schema.names]
-        roster = roster_from_table(pa.Table.from_batches([batch]).select(roster_cols), source="batch", format="arrow")
-        if not any(k == "id_number" for k in roster.keys.values()):
+        keep = [(k, input_schema.field(k).type) for k in self.keep]
+        schema = results_schema(self.codes(), "all", keep)
+        if len(set(schema.names)) != len(schema.names):
+            raise RosterError(f"keep: a kept column may not be named like a result column ({', '.join(self.keep)})")
+        return schema
+
+    def __call__(self, batch: Any) -> Any:
+        return self.run(batch)
+
+    def run(self, batch: Any, first_row: int = 2, repeats: Mapping[int, int] | None = None) -> Any:
+        """The output batch for ``batch``, whose first row is row ``first_row``; ``repeats`` maps a row
+        number to the earlier row that has its 身份证号 (those rows are rejected, not computed)."""
+        import numpy as np
+
+        from .batch import repeat_reason, run_roster
+        from .ids import mask_id_number
+
+        pa = _pa()
+        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        schema = self.schema(table.schema)
+        n = table.num_rows
+        numbers = np.arange(first_row, first_row + n, dtype=np.int64)
+        hit = np.zeros(n, dtype=bool)
+        if repeats:
+            hit = np.fromiter((int(r) in repeats for r in numbers.tolist()), dtype=bool, count=n)
+        sub = table.filter(pa.array(~hit)) if hit.any() else table
+        roster = roster_from_table(sub, source="batch", format="arrow", rows=numbers[~hit].tolist())
+        if n and not any(k == "id_number" for k in roster.keys.values()):
             raise RosterError(f"no 身份证号 (id_number) column; columns are {', '.join(roster.headers)}")
         run = run_roster(self.engine(), roster, self.period, region=self.region)
-        t = results_table(run, "all", self.codes())
-        arrays = [batch.column(k) for k in self.keep] + [t.column(n).combine_chunks() for n in t.column_names if n != "row"]
+        out = results_table(run, "all", self.codes())
+        if hit.any():
+            col = id_column(table.column_names)
+            ids = table.column(col).filter(pa.array(hit)).to_pylist() if col else [None] * int(hit.sum())
+            rows = numbers[hit].tolist()
+            rejected = {name: pa.nulls(len(rows), out.schema.field(name).type) for name in out.column_names}
+            rejected["row"] = pa.array(rows, pa.int64())
+            rejected["id_number"] = pa.array([mask_id_number(str(plain_value(v, "id_number") or "").strip()) for v in ids], pa.string())
+            rejected["status"] = pa.array(["rejected"] * len(rows), pa.string())
+            rejected["field"] = pa.array(["id_number"] * len(rows), pa.string())
+            rejected["reason"] = pa.array([repeat_reason(repeats[r]) for r in rows], pa.string())  # type: ignore[index]
+            out = pa.concat_tables([out, pa.table(rejected, schema=out.schema)]).sort_by("row")
+        arrays = [table.column(k).combine_chunks() for k in self.keep] + [c.combine_chunks() for c in out.columns]
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
@@ -565,3 +593,15 @@ def canonical_ids(batch: Any, column: str) -> Any:
         v = plain_value(v, "id_number")
         out.append(normalize_id_number(v) if isinstance(v, str) and v.strip() else None)
     return pa.array(out, pa.string())
+
+
+def find_repeats(rows: Iterable[int], keys: Iterable[str | None]) -> dict[int, int]:
+    """Row number → the first (lowest) row number with the same canonical 身份证号, for every later row."""
+    first: dict[str, int] = {}
+    pairs = sorted((r, k) for r, k in zip(rows, keys) if k is not None)
+    out: dict[int, int] = {}
+    for r, k in pairs:
+        f = first.setdefault(k, r)
+        if f != r:
+            out[r] = f
+    return out

@@ -723,11 +723,16 @@ def _compute(engine: Any, roster: Roster, period: Period, region: str | None, ad
     for i, (f, r) in problem.items():
         col.reject(i, f, r)
     for i, j in dup.items():
-        col.reject(i, "id_number", f"repeats the 身份证号 of row {roster.row_numbers[j]} (重复的身份证号: only the first row is computed)")
+        col.reject(i, "id_number", repeat_reason(roster.row_numbers[j]))
     if progress is not None:
         progress(n, n)
     road = "reference" if parsed is None else ("columnar" if not slow else "mixed")
     return col.outcome(), road
+
+
+def repeat_reason(first_row: int) -> str:
+    """The reject reason of a row whose 身份证号 row ``first_row`` already has."""
+    return f"repeats the 身份证号 of row {first_row} (重复的身份证号: only the first row is computed)"
 
 
 def _repeats(canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, int]:
