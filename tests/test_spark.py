@@ -41,27 +41,39 @@ def spark():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def single() -> sy.RosterRun:
-    return run_roster(sy.Engine.from_plugins(), [dict(zip(HEADERS, r)) for r in rows()], 2024)
+def data() -> list[list[str]]:
+    d = rows()
+    d[230][0] = d[3][0]  # a repeat far from its first row: another partition
+    return d
 
 
-def test_partitions_equal_single_process(spark, single: sy.RosterRun) -> None:  # type: ignore[no-untyped-def]
-    data = rows()
-    want = single.to_arrow("all")
-    base = spark.createDataFrame(data, schema=", ".join(f"`{h}` string" for h in HEADERS))
+def test_partitions_equal_single_process(spark, data: list) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from shuangyong.arrow import results_table
+
+    base = spark.createDataFrame(data, schema=", ".join(f"`{h}` string" for h in HEADERS)).coalesce(1).cache()
     for parts in (1, 3, 7):
-        sdf = base.coalesce(1).repartitionByRange(parts, "编号") if parts > 1 else base.coalesce(1)
+        sdf = base if parts == 1 else base.repartition(parts).cache()
+        assert sdf.rdd.getNumPartitions() == parts
+        order = [r["编号"] for r in sdf.select("编号").collect()]  # the frame's own row order
+        by_key = {r[13]: r for r in data}
+        frame = pd.DataFrame([by_key[k] for k in order], columns=HEADERS)
+        single = run_roster(sy.Engine.from_plugins(), frame, 2024)
         result = entitle(sdf, 2024, keep=["编号", "行政区划代码"])
-        assert result.columns[:3] == ["编号", "行政区划代码", "id_number"]
+        want = results_table(single, "all", result.columns[4:-4]).to_pylist()
+        assert result.columns[:4] == ["编号", "行政区划代码", "row", "id_number"]
         assert dict(result.dtypes)["total"] == "decimal(18,2)"
-        got = {r["编号"]: r.asDict() for r in result.collect()}
+        got = sorted((r.asDict() for r in result.collect()), key=lambda r: r["row"])
         assert len(got) == len(data)  # one row per input row
-        for i, r in enumerate(data):
-            g = got[r[12 + 1]]
-            assert g["行政区划代码"] == r[2]
-            for c in ["id_number", *single.rule_codes, "total", "status", "field", "reason"]:
-                assert g[c] == want[c][i].as_py(), (parts, i, c)
+        assert [g["编号"] for g in got] == order
+        for g, w in zip(got, want):
+            assert {k: v for k, v in g.items() if k not in ("编号", "行政区划代码")} == w, \
+                [(k, g[k], w[k]) for k in w if g[k] != w[k]]
+        assert sum(1 for g in got if g["status"] == "rejected") == single.rejected == 7
+        if parts != 7:
+            continue  # the reconciliation's Spark jobs once, on the most partitioned frame
         summary = reconcile(result, sdf)
         assert summary == {"rows_in": len(data), "computed": single.computed, "rejected": single.rejected,
-                           "reconciled": True, "total": single.total, "repeated_ids": 1}
+                           "reconciled": True, "total": single.total, "repeated_ids": 2}
         assert isinstance(summary["total"], Decimal)
