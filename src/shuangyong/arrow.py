@@ -165,6 +165,15 @@ def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
             data = col.buffers()[2]
             raw = data.to_pybytes() if data is not None else b""
             return _BytesColumn(raw, offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64), encoding)
+        if col.null_count == 0 and len(col):
+            large = pa.types.is_large_binary(t) or pa.types.is_large_string(t)
+            offsets = np.frombuffer(col.buffers()[1], dtype=np.int64 if large else np.int32)[col.offset:col.offset + len(col) + 1]
+            if int(offsets[-1] - offsets[0]) == 18 * len(col) and bool((np.diff(offsets) == 18).all()):
+                # The usual 身份证号 column: every cell 18 bytes; one decode, then cut.
+                data = col.buffers()[2].to_pybytes()[int(offsets[0]):int(offsets[-1])]
+                if data.isascii():
+                    text = data.decode("ascii")
+                    return [text[k:k + 18] for k in range(0, len(text), 18)]
         cells = col.to_pylist()
         return [c.decode(encoding) if isinstance(c, bytes) else c for c in cells] if binary else cells
     if pa.types.is_dictionary(t):
@@ -176,11 +185,29 @@ def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
             return [plain_value(v, key) for v in col.to_pylist()]
         dictionary, indices = enc.dictionary, enc.indices
     values = [plain_value(v.decode(encoding) if isinstance(v, bytes) else v, key) for v in dictionary.to_pylist()]
-    codes = indices.to_numpy(zero_copy_only=False)
+    codes = _numbers(np, indices)
     if indices.null_count:
         values.append(None)
-        codes = np.where(indices.is_null().to_numpy(zero_copy_only=False), len(values) - 1, codes)
+        valid = np.unpackbits(np.frombuffer(indices.buffers()[0], dtype=np.uint8), bitorder="little")
+        codes = np.where(valid[indices.offset:indices.offset + len(indices)] == 0, len(values) - 1, codes)
     return CodedColumn(np.asarray(codes, dtype=np.int32), [sys.intern(v) if type(v) is str else v for v in values])
+
+
+def _numbers(np: Any, arr: Any) -> Any:
+    """An Arrow integer array's values as a numpy view (``to_numpy`` would import pandas, a second or so)."""
+    unsigned = _pa().types.is_unsigned_integer(arr.type)
+    dtype = np.dtype(f"{'u' if unsigned else ''}int{arr.type.bit_width}")
+    return np.frombuffer(arr.buffers()[1], dtype=dtype)[arr.offset:arr.offset + len(arr)]
+
+
+def _int64_array(np: Any, values: Any) -> Any:
+    pa = _pa()
+    v = np.ascontiguousarray(np.asarray(values, dtype=np.int64))
+    return pa.Array.from_buffers(pa.int64(), len(v), [None, pa.py_buffer(v)])
+
+
+def _validity(np: Any, valid: Any) -> Any:
+    return _pa().py_buffer(np.packbits(np.asarray(valid, dtype=bool), bitorder="little"))
 
 
 def plain_value(v: Any, key: str | None = None) -> Any:
@@ -305,8 +332,13 @@ def read_csv_arrow(path: Path, encoding: str) -> Roster | None:
         return None  # one column, a repeated or blank header: the exact reader's rules apply
     try:
         # Every byte must read (the exact reader names the line that does not); ',' and newlines are never
-        # part of a character in these encodings, so each cell then decodes on its own too.
-        codecs.decode(body, enc)
+        # part of a character in these encodings, so each cell then decodes on its own too.  In pieces:
+        # the whole file as text would double the memory a run needs.
+        dec = codecs.getincrementaldecoder(enc)()
+        step = 1 << 22
+        for k in range(0, len(body), step):
+            dec.decode(body[k:k + step])
+        dec.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
     names = [f"c{j}" for j in range(len(headers))]
@@ -348,7 +380,7 @@ def _money_array(np: Any, fen: Any, null_where_negative: bool) -> Any:
         valid = v >= 0
         null_count = int(n - valid.sum())
         if null_count:
-            validity = pa.array(valid, type=pa.bool_()).buffers()[1]
+            validity = _validity(np, valid)
     return pa.Array.from_buffers(money_type(), n, [validity, pa.py_buffer(words.tobytes())], null_count=null_count)
 
 
@@ -396,11 +428,11 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
         raise ValueError(f"which must be 'results', 'rejects' or 'all', not {which!r}")
     n = len(o.rows)
     rows = np.asarray(np_array(o.rows), dtype=np.int64)
-    masked = [mask_id_number(k) for k in o.keys]
+    masked = _masked_ids(np, o.keys)
     fen = {c: (np.asarray(np_array(o.fen[c]), dtype=np.int64) if c in o.fen else np.full(n, -1, dtype=np.int64)) for c in codes}
     total = np.asarray(np_array(o.total), dtype=np.int64)
     if which == "results":
-        cols = [pa.array(rows, pa.int64()), pa.array(masked, pa.string())]
+        cols = [_int64_array(np, rows), masked]
         cols += [_money_array(np, fen[c], True) for c in codes]
         cols.append(_money_array(np, total, False))
         return pa.Table.from_arrays(cols, schema=results_schema(codes, "results"))
@@ -414,7 +446,7 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
     field_col: list[str | None] = [None] * size
     reason_col: list[str | None] = [None] * size
     id_col: list[str | None] = [None] * size
-    for i, m in zip(index.tolist(), masked):
+    for i, m in zip(index.tolist(), masked.to_pylist()):
         id_col[i] = m
     for r in o.rejects:
         i = pos[r.row]
@@ -431,10 +463,26 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
     if size != n:
         valid = np.zeros(size, dtype=bool)
         valid[index] = True
-        tot = pa.Array.from_buffers(money_type(), size, [pa.array(valid).buffers()[1], tot.buffers()[1]], null_count=size - n)
+        tot = pa.Array.from_buffers(money_type(), size, [_validity(np, valid), tot.buffers()[1]], null_count=size - n)
     cols.append(tot)
     cols += [pa.array(status.tolist(), pa.string()), pa.array(field_col, pa.string()), pa.array(reason_col, pa.string())]
     return pa.Table.from_arrays(cols, schema=results_schema(codes, "all"))
+
+
+def _masked_ids(np: Any, keys: Sequence[str | None]) -> Any:
+    """Masked 身份证号 as an Arrow string array: the usual 18 ASCII characters masked as whole arrays."""
+    from .ids import mask_id_number
+
+    pa = _pa()
+    n = len(keys)
+    if n and all(type(k) is str for k in keys):
+        joined = "".join(keys)  # type: ignore[arg-type]
+        if len(joined) == 18 * n and joined.isascii():
+            buf = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(n, 18).copy()
+            buf[:, 4:14] = 42  # mask_id_number's shape: 4 characters, 10 × '*', 4 characters
+            offsets = np.arange(0, 18 * (n + 1), 18, dtype=np.int32)
+            return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
+    return pa.array([mask_id_number(k or "") for k in keys], pa.string())
 
 
 def to_pandas(table: Any) -> Any:
