@@ -65,24 +65,33 @@ print(len(nl) - 1, int(fen[grade].sum()))
 NO_ARROW = "import sys; sys.modules['pyarrow'] = None; from shuangyong.cli import main; raise SystemExit(main(sys.argv[1:]))"
 
 
+# A forked child starts with its parent's pages counted in its peak RSS: each command is started by this
+# small launcher (a fresh interpreter, no numpy), which reports the wall time and the child's own peak.
+LAUNCHER = r"""
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True, errors="replace")
+wall = time.perf_counter() - t
+print(json.dumps({"wall": wall, "rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "code": p.returncode, "out": p.stdout, "err": p.stderr[-2000:]}))
+"""
+
+
 def child(cmd: list[str], runs: int) -> tuple[float, float, str]:
-    """Median wall seconds and peak RSS (MiB) of ``cmd`` as a fresh process, and its last stdout line."""
+    """Median wall seconds and peak RSS (MiB) of ``cmd`` as a fresh process, and its summary line."""
+    import json
+
     walls, rss = [], []
     last = ""
     for _ in range(runs):
-        t = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out = proc.stdout.read()  # type: ignore[union-attr]
-        err = proc.stderr.read()  # type: ignore[union-attr]
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.perf_counter() - t)
-        rss.append(usage.ru_maxrss / 1024)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode(errors='replace')}")
-        lines = out.decode(errors="replace").strip().splitlines()
+        res = json.loads(subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], capture_output=True, text=True, check=True).stdout)
+        if res["code"] != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{res['err']}")
+        walls.append(res["wall"])
+        rss.append(res["rss"])
+        lines = res["out"].strip().splitlines()
         last = lines[1] if len(lines) > 1 else (lines[0] if lines else "")
-    return statistics.median(walls), max(rss), last
+    return statistics.median(walls), statistics.median(rss), last
 
 
 def make_roster(n: int, folder: Path) -> tuple[Path, Path]:
@@ -159,7 +168,11 @@ def distributed(args: argparse.Namespace, folder: Path) -> None:
         except ImportError as e:
             print(f"  dask: not installed ({e})")
         else:
-            with dask.config.set(scheduler="processes", num_workers=2):
+            from concurrent.futures import ProcessPoolExecutor
+
+            # One pool for every compute: its workers keep the engine they loaded (as a cluster's workers do).
+            pool = ProcessPoolExecutor(2)
+            with dask.config.set(scheduler="processes", pool=pool):
                 ddf = dd.read_parquet(pq_path).repartition(npartitions=4)
                 sd.entitle(dd.from_pandas(ddf.head(10, npartitions=-1), npartitions=1), 2024).compute()  # warm workers
                 t = time.perf_counter()
@@ -167,6 +180,7 @@ def distributed(args: argparse.Namespace, folder: Path) -> None:
                 result.to_parquet(folder / "dask-out", write_index=False)
                 w = time.perf_counter() - t
                 total = sd.reconcile(result, ddf)["total"]
+            pool.shutdown()
             print(f"  {'Dask, 2 processes, 4 partitions':<38} {w:7.2f} s   {n / w:10,.0f} rows/s   {w / base:5.2f}× single"
                   f"   total {total} ({'equal' if total == run.total else 'DIFFERENT'})")
     if not args.no_spark:
@@ -180,7 +194,7 @@ def distributed(args: argparse.Namespace, folder: Path) -> None:
         os.environ["PYSPARK_PYTHON"] = sys.executable
         t = time.perf_counter()
         spark = (SparkSession.builder.master("local[2]").appName("shuangyong-bench").config("spark.ui.enabled", "false")
-                 .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+                 .config("spark.sql.shuffle.partitions", "4").config("spark.ui.showConsoleProgress", "false").getOrCreate())
         spark.sparkContext.setLogLevel("ERROR")
         sdf = spark.read.parquet(str(pq_path)).repartition(4, "行政区划代码").cache()
         sdf.count()
