@@ -286,3 +286,16 @@ def test_damaged_parquet_is_a_clear_error(engine: sy.Engine, tmp_path: Path) -> 
         read_roster(p)
     r = subprocess.run([sys.executable, "-m", "shuangyong", "entitle", str(p), "--period", "2024"], capture_output=True, text=True)
     assert r.returncode == 1 and "Traceback" not in r.stderr
+
+
+def test_without_pyarrow_clear_errors(csv_path: Path, tmp_path: Path) -> None:
+    """pyarrow blocked: Parquet in or out is a one-line error naming the extra; CSV still works."""
+    block = "import sys; sys.modules['pyarrow'] = None; from shuangyong.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    base = [sys.executable, "-c", block, "entitle", "--period", "2024", "--quiet"]
+    r = subprocess.run([*base, str(csv_path), "--out", str(tmp_path / "o.parquet")], capture_output=True, text=True)
+    assert r.returncode == 1 and "shuangyong[arrow]" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "in.parquet").write_bytes(b"PAR1")
+    r = subprocess.run([*base, str(tmp_path / "in.parquet")], capture_output=True, text=True)
+    assert r.returncode == 1 and "shuangyong[arrow]" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([*base, str(csv_path), "--out", str(tmp_path / "o.csv")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

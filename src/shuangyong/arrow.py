@@ -487,7 +487,10 @@ def _masked_ids(np: Any, keys: Sequence[str | None]) -> Any:
 
 def to_pandas(table: Any) -> Any:
     """An Arrow results table as pandas: money columns keep ``pd.ArrowDtype(decimal128(18, 2))`` (exact)."""
-    import pandas as pd
+    try:
+        import pandas as pd
+    except ImportError:
+        raise RosterError("this needs pandas (pip install pandas)") from None
 
     pa = _pa()
 
@@ -499,6 +502,7 @@ def to_pandas(table: Any) -> Any:
 
 def write_parquet(table: Any, path: str | Path) -> None:
     """Write ``table`` as Parquet: to a temporary name in the same folder, renamed when whole."""
+    _pa()
     import pyarrow.parquet as pq
 
     p = Path(path)

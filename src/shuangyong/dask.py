@@ -37,7 +37,9 @@ def entitle(ddf: Any, period: Any, keep: Iterable[str] = (), *, packs: Iterable[
     parts = ddf.to_delayed()
     col = id_column(list(ddf.columns))
     keyed = dask.compute(*[delayed(_keys)(p, col) for p in parts])
-    offsets, rows, keys = [], [], []
+    offsets: list[int] = []
+    rows: list[int] = []
+    keys: list[str | None] = []
     at = 2
     for n, k in keyed:
         offsets.append(at)
