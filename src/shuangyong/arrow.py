@@ -353,12 +353,16 @@ def read_csv_arrow(path: Path, encoding: str) -> Roster | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None  # a ragged line (or anything else pyarrow would not read as the exact reader does)
+    del body, raw  # the table holds its own copy of the cells
     table = table.rename_columns(headers)
     try:
         # Cells are decoded with the plain codec: utf-8-sig would strip a BOM inside a cell.
         roster = roster_from_table(table, source=str(path), format="csv", encoding=enc)
     except UnicodeDecodeError:
         return None  # a byte the encoding does not read: the exact reader names its line
+    finally:
+        del table
+        pa.default_memory_pool().release_unused()  # give the parse's buffers back before the run needs memory
     roster.encoding = encoding
     return roster
 
