@@ -299,3 +299,14 @@ def test_without_pyarrow_clear_errors(csv_path: Path, tmp_path: Path) -> None:
     assert r.returncode == 1 and "shuangyong[arrow]" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run([*base, str(csv_path), "--out", str(tmp_path / "o.csv")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_results_in_pieces(engine: sy.Engine, csv_path: Path, tmp_path: Path) -> None:
+    run = run_roster(engine, csv_path, PERIOD)
+    pieces = list(arrow.results_pieces(run, size=50))
+    assert len(pieces) == -(-run.computed // 50)
+    assert pa.concat_tables(pieces).equals(run.to_arrow())
+    arrow.write_parquet(iter(pieces), tmp_path / "p.parquet")
+    assert pq.read_table(tmp_path / "p.parquet").equals(run.to_arrow())
+    empty = run_roster(engine, [], PERIOD)
+    assert [t.num_rows for t in arrow.results_pieces(empty)] == [0]

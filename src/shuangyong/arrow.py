@@ -158,13 +158,13 @@ def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
     binary = pa.types.is_binary(t) or pa.types.is_large_binary(t)
     text = pa.types.is_string(t) or pa.types.is_large_string(t)
     if key in ("name", "id_number") and (text or binary) and not pa.types.is_dictionary(t):
-        if binary and key == "name" and col.null_count == 0:
+        if key == "name" and col.null_count == 0:
             # Names: no rule reads them; decoded cell by cell only when shown.
-            large = pa.types.is_large_binary(t)
+            large = pa.types.is_large_binary(t) or pa.types.is_large_string(t)
             offsets = np.frombuffer(col.buffers()[1], dtype=np.int64 if large else np.int32)[col.offset:col.offset + len(col) + 1]
             data = col.buffers()[2]
             raw = data.to_pybytes() if data is not None else b""
-            return _BytesColumn(raw, offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64), encoding)
+            return _BytesColumn(raw, offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64), encoding if binary else "utf-8")
         if col.null_count == 0 and len(col):
             large = pa.types.is_large_binary(t) or pa.types.is_large_string(t)
             offsets = np.frombuffer(col.buffers()[1], dtype=np.int64 if large else np.int32)[col.offset:col.offset + len(col) + 1]
@@ -285,7 +285,11 @@ def read_table_file(path: str | Path, format: str | None = None) -> Roster:
             raise RosterError(f"{p}: unknown table format {fmt!r}")
     except (pa.ArrowException, OSError) as e:
         raise RosterError(f"{p}: not a readable {fmt} file: {e}") from None
-    return roster_from_table(table, source=str(p), format=fmt)
+    try:
+        return roster_from_table(table, source=str(p), format=fmt)
+    finally:
+        del table
+        pa.default_memory_pool().release_unused()
 
 
 #: Encodings in which ',', '"', CR and LF never occur inside another character.
@@ -385,7 +389,7 @@ def _money_array(np: Any, fen: Any, null_where_negative: bool) -> Any:
         null_count = int(n - valid.sum())
         if null_count:
             validity = _validity(np, valid)
-    return pa.Array.from_buffers(money_type(), n, [validity, pa.py_buffer(words.tobytes())], null_count=null_count)
+    return pa.Array.from_buffers(money_type(), n, [validity, pa.py_buffer(words)], null_count=null_count)
 
 
 def results_schema(codes: Sequence[str], which: str = "results", keep: Sequence[tuple[str, Any]] = ()) -> Any:
@@ -406,14 +410,16 @@ def results_schema(codes: Sequence[str], which: str = "results", keep: Sequence[
     return pa.schema(fields)
 
 
-def results_table(run: Any, which: str = "results", codes: Sequence[str] | None = None) -> Any:
+def results_table(run: Any, which: str = "results", codes: Sequence[str] | None = None, start: int = 0,
+                  stop: int | None = None) -> Any:
     """A roster run as an Arrow table.
 
     ``which``: ``"results"`` (the CSV results: ``row``, masked ``id_number``, one amount per rule
     code, ``total``), ``"rejects"`` (``row``, ``id_number``, ``field``, ``reason``) or ``"all"``
     (every roster row in roster order: the results columns, then ``status`` —
     ``computed``/``rejected`` — ``field`` and ``reason``; amounts null on a rejected row).
-    ``codes`` fixes the amount columns (default: the run's rule codes).
+    ``codes`` fixes the amount columns (default: the run's rule codes); ``start``/``stop`` take a
+    slice of the result rows (``"results"`` only: a writer goes through a large run in pieces).
     """
     import numpy as np
 
@@ -431,10 +437,17 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
     if which not in ("results", "all"):
         raise ValueError(f"which must be 'results', 'rejects' or 'all', not {which!r}")
     n = len(o.rows)
-    rows = np.asarray(np_array(o.rows), dtype=np.int64)
-    masked = _masked_ids(np, o.keys)
-    fen = {c: (np.asarray(np_array(o.fen[c]), dtype=np.int64) if c in o.fen else np.full(n, -1, dtype=np.int64)) for c in codes}
-    total = np.asarray(np_array(o.total), dtype=np.int64)
+    if which == "results" and (start or (stop is not None and stop < n)):
+        cut = slice(start, n if stop is None else min(stop, n))
+        n = len(range(n)[cut])
+    elif which == "all" and (start or stop is not None):
+        raise ValueError("start/stop apply to the results table only")
+    else:
+        cut = slice(0, n)
+    rows = np.asarray(np_array(o.rows), dtype=np.int64)[cut]
+    masked = _masked_ids(np, o.keys[cut])
+    fen = {c: (np.asarray(np_array(o.fen[c]), dtype=np.int64)[cut] if c in o.fen else np.full(n, -1, dtype=np.int64)) for c in codes}
+    total = np.asarray(np_array(o.total), dtype=np.int64)[cut]
     if which == "results":
         cols = [_int64_array(np, rows), masked]
         cols += [_money_array(np, fen[c], True) for c in codes]
@@ -489,6 +502,13 @@ def _masked_ids(np: Any, keys: Sequence[str | None]) -> Any:
     return pa.array([mask_id_number(k or "") for k in keys], pa.string())
 
 
+def results_pieces(run: Any, size: int = 1 << 17) -> Iterable[Any]:
+    """The results table in pieces of ``size`` rows (at least one piece, so an empty run has its schema)."""
+    n = run.computed
+    for a in range(0, max(n, 1), size):
+        yield results_table(run, "results", start=a, stop=a + size)
+
+
 def to_pandas(table: Any) -> Any:
     """An Arrow results table as pandas: money columns keep ``pd.ArrowDtype(decimal128(18, 2))`` (exact)."""
     try:
@@ -505,7 +525,8 @@ def to_pandas(table: Any) -> Any:
 
 
 def write_parquet(table: Any, path: str | Path) -> None:
-    """Write ``table`` as Parquet: to a temporary name in the same folder, renamed when whole."""
+    """Write ``table`` (or an iterable of tables of one schema) as Parquet: to a temporary name in the
+    same folder, renamed when whole."""
     _pa()
     import pyarrow.parquet as pq
 
@@ -513,7 +534,16 @@ def write_parquet(table: Any, path: str | Path) -> None:
     # TODO(lead): use outputs.atomic_file
     tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
     try:
-        pq.write_table(table, tmp)
+        if hasattr(table, "schema"):
+            pq.write_table(table, tmp)
+        else:
+            writer = None
+            for piece in table:
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, piece.schema)
+                writer.write_table(piece)
+            if writer is not None:
+                writer.close()
         os.replace(tmp, p)
     finally:
         if tmp.exists():

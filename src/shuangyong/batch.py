@@ -367,9 +367,9 @@ class RosterRun:
         header = ["row", "id_number", *o.codes, "total"]
         p = Path(path)
         if (format or _format_of(p)) == "parquet":
-            from .arrow import write_parquet
+            from .arrow import results_pieces, write_parquet
 
-            write_parquet(self.to_arrow("results"), p)
+            write_parquet(results_pieces(self), p)  # in pieces: a whole table of a large run at once doubles its memory
             return
         if (format or _format_of(p)) != "csv":
             write_table(path, header, self.results(), format)
