@@ -517,6 +517,24 @@ class RosterRun:
         titles.update({c: o.titles[c][0] for c in o.codes})
         return header, titles
 
+    def to_arrow(self, which: str = "results") -> Any:
+        """The run as a ``pyarrow.Table`` (extra ``arrow``): ``which`` is ``"results"``, ``"rejects"`` or ``"all"``.
+
+        Results: ``row`` int64, ``id_number`` string (masked), one ``decimal128(18, 2)`` per rule code
+        (null where the rule does not apply), ``total`` decimal128(18, 2).  Rejects: ``row``,
+        ``id_number``, ``field``, ``reason``.  All: every roster row in order, the results columns then
+        ``status`` (``computed``/``rejected``), ``field``, ``reason``.  See ``shuangyong.arrow.results_table``.
+        """
+        from .arrow import results_table
+
+        return results_table(self, which)
+
+    def to_pandas(self, which: str = "results") -> Any:
+        """:meth:`to_arrow` as a pandas DataFrame; amounts keep ``pd.ArrowDtype(decimal128(18, 2))`` (exact)."""
+        from .arrow import to_pandas
+
+        return to_pandas(self.to_arrow(which))
+
     def write_results(self, path: str | Path, format: str | None = None, *, keep: Iterable[str] = (),
                       headers: str = "code", file: Any = None) -> int:
         """Write the result rows (csv, jsonl or xlsx; by suffix unless ``format`` is given); returns the row count.
@@ -531,6 +549,13 @@ class RosterRun:
         header, titles = self._result_header(kept, headers)
         fmt = format_of(path, format)
         money = [*o.codes, "total"]
+        if fmt == "parquet" and not (kept or self.reveal or titles):
+            from .arrow import results_pieces, write_parquet
+
+            with contextlib.ExitStack() as stack:
+                fh = file if file is not None else stack.enter_context(atomic_file(path, "wb"))
+                write_parquet(results_pieces(self), fh)  # in pieces: a whole table of a large run at once doubles its memory
+            return len(o.rows)
         if fmt != "csv":
             rows = self.results(kept)
             _write_table(path, header, rows, fmt, titles=titles, money=money, text=["id_number", *kept],
@@ -1097,11 +1122,16 @@ def _compute(engine: Any, roster: Roster, period: Period, region: str | None, ad
     for i, (f, r) in problem.items():
         col.reject(i, f, r)
     for i, j in dup.items():
-        col.reject(i, "id_number", f"repeats the 身份证号 of row {roster.row_numbers[j]} (重复的身份证号: only the first row is computed)")
+        col.reject(i, "id_number", repeat_reason(roster.row_numbers[j]))
     if progress is not None:
         progress(n, n)
     road = "reference" if parsed is None else ("columnar" if not slow else "mixed")
     return col.outcome(), road
+
+
+def repeat_reason(first_row: int) -> str:
+    """The reject reason of a row whose 身份证号 row ``first_row`` already has."""
+    return f"repeats the 身份证号 of row {first_row} (重复的身份证号: only the first row is computed)"
 
 
 def _repeats(canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, int]:
@@ -1195,6 +1225,9 @@ class _Collector:
     def outcome(self) -> _Outcome:
         known = _ordered_codes(self.engine)
         codes = [c for c in known if c in self.codes] + sorted(set(self.codes) - set(known))
+        # A code's title is its first registration's (national before packs), whatever order rows met them in.
+        first = _first_titles(self.engine)
+        self.codes = {c: first.get(c, t) for c, t in self.codes.items()}
         np = _numpy()
         if np is not None:
             o = self._outcome_arrays(np, codes)
@@ -1250,6 +1283,13 @@ def _ordered_codes(engine: Any) -> list[str]:
     for reg in engine.registry.rules:
         seen.setdefault(reg.code, None)
     return list(seen)
+
+
+def _first_titles(engine: Any) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for reg in engine.registry.rules:
+        out.setdefault(reg.code, (reg.rule.title, reg.rule.title_en))
+    return out
 
 
 def _safe_normalise(rec: Mapping[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

@@ -59,7 +59,7 @@ def add_commands(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=HelpFormatter,
     )
-    p.add_argument("roster", help="花名册文件 roster file: .csv (UTF-8 or GBK), .jsonl or .xlsx; - 读标准输入 reads standard input")
+    p.add_argument("roster", help="花名册文件 roster file: .csv (UTF-8 or GBK), .jsonl, .xlsx, .parquet or .arrow; - 读标准输入 reads standard input")
     p.add_argument("--period", required=True, help="核算期间 period: 2024, 2024-08 or 2024-03-01..2024-06-30")
     p.add_argument("--region", default=None, metavar="CODE",
                    help="未填区划代码的行所用的行政区划代码 region code for rows that give none (e.g. 422827)")
@@ -71,8 +71,9 @@ def add_commands(subparsers: Any) -> None:
                    help="汇总 JSON 写到此文件（最后写，列出它担保的文件） write the summary JSON here (written last, naming the files)")
     p.add_argument("--json", action="store_true",
                    help="在标准输出打印汇总 JSON（代替汇总文字） print the summary JSON on standard output instead of the report lines")
-    p.add_argument("--format", choices=("csv", "jsonl", "xlsx"), default=None,
-                   help="--out 和 --rejects 的格式（默认按后缀，否则 csv） format of --out and --rejects (default: by suffix, else csv)")
+    p.add_argument("--format", choices=("csv", "jsonl", "xlsx", "parquet"), default=None,
+                   help="--out 和 --rejects 的格式（默认按后缀，否则 csv；parquet 需要 arrow 扩展） "
+                        "format of --out and --rejects (default: by suffix, else csv; parquet needs the arrow extra)")
     p.add_argument("--keep", default=None, metavar="COL,…",
                    help="把花名册中的这些列带到发放名单（如 姓名,乡镇,银行账号；默认不带） "
                         "roster columns carried into the results, e.g. 姓名,乡镇,银行账号 (default: none)")

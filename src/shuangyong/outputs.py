@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: Table formats :func:`write_table` writes.
-FORMATS = ("csv", "jsonl", "xlsx")
+FORMATS = ("csv", "jsonl", "xlsx", "parquet")
 
 #: The path that means standard output.
 STDOUT = "-"
@@ -387,7 +387,8 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
         if format not in FORMATS:
             raise OutputError(f"unknown output format {format!r}; choose from {', '.join(FORMATS)} (未知的输出格式)")
         return format
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(Path(str(path)).suffix.lower(), "csv")
+    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}.get(
+        Path(str(path)).suffix.lower(), "csv")
 
 
 def write_table(
@@ -403,7 +404,7 @@ def write_table(
     sheet: str = "Sheet1",
     file: IO[Any] | None = None,
 ) -> None:
-    """Write rows (mappings keyed by ``header``) as CSV, JSON Lines or XLSX, atomically.
+    """Write rows (mappings keyed by ``header``) as CSV, JSON Lines, XLSX or Parquet, atomically.
 
     ``titles`` maps a key to the column title shown (default the key; JSON Lines always uses keys);
     ``money`` names the amount columns (XLSX number format ``#,##0.00``, summed in the totals row);
@@ -452,6 +453,11 @@ def write_table(
             for r in rows:
                 line = json.dumps({h: _json_value(r.get(h)) for h in header}, ensure_ascii=False)
                 fh.write(line.encode("utf-8") + b"\n")
+        elif fmt == "parquet":
+            # Parquet (extra ``arrow``): money exact decimal128(18, 2), text as text; no totals row (a table, not a sheet).
+            from .arrow import rows_table, write_parquet
+
+            write_parquet(rows_table(header, rows, titles, money_cols), fh)
         else:
             _write_xlsx(fh, header, shown, counted(rows), set(money_cols), set(text), totals_row if totals else None, sheet)
 

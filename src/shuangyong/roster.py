@@ -42,7 +42,8 @@ from .record import canonical_key
 __all__ = ["Roster", "read_roster", "detect_encoding", "FORMATS"]
 
 #: Formats read by :func:`read_roster`, by file suffix.
-FORMATS = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".xlsx": "xlsx"}
+FORMATS = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".xlsx": "xlsx",
+           ".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc"}
 
 _SNIFF_BYTES = 1 << 20
 
@@ -150,19 +151,25 @@ def _no_gc() -> Iterator[None]:
 
 
 def _read(source: Any, encoding: str | None, format: str | None, sheet: str | int | None, header_row: int | None) -> Roster:
+    from . import arrow
+
+    if arrow.is_frame(source):  # pandas / Polars DataFrame, Arrow table (shuangyong.arrow)
+        return arrow.roster_from_frame(source)
     if isinstance(source, (str, Path)):
         if str(source) == "-":
             return _read_stdin(encoding, format, sheet, header_row)
         path = Path(source)
         fmt = format or FORMATS.get(path.suffix.lower())
         if fmt is None:
-            raise RosterError(f"{path}: unknown roster format {path.suffix!r}; use .csv, .jsonl or .xlsx (or format=)")
+            raise RosterError(f"{path}: unknown roster format {path.suffix!r}; use .csv, .jsonl, .xlsx, .parquet or .arrow (or format=)")
         if not path.is_file():
             raise RosterError(f"{path}: no such file")
         if fmt == "xlsx":
             from .workbooks import read_workbook
 
             return read_workbook(path, sheet=sheet, header_row=header_row)
+        if fmt in ("parquet", "ipc"):
+            return arrow.read_table_file(path, fmt)
         if fmt not in ("csv", "jsonl"):
             raise RosterError(f"{path}: unknown format {fmt!r}")
         try:
@@ -254,7 +261,12 @@ def _csv_encoding(name: str, raw: bytes, encoding: str | None) -> str:
 
 def _read_csv_bytes(name: str, raw: bytes, encoding: str | None, arrays: bool = True) -> Roster:
     encoding = _csv_encoding(name, raw, encoding)
-    fast = _read_csv_arrays(name, raw, encoding) if arrays else None
+    fast = None
+    if arrays:
+        from .arrow import read_csv_arrow_bytes
+
+        # pyarrow's reader when the file is plain and the extra is installed; else numpy's; else the exact line reader.
+        fast = read_csv_arrow_bytes(name, raw, encoding) or _read_csv_arrays(name, raw, encoding)
     if fast is not None:
         return fast
     return _read_csv_lines(name, raw, encoding)

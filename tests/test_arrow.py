@@ -1,0 +1,312 @@
+"""Arrow as the data plane: every input road (pyarrow CSV, GBK, Parquet, IPC, pandas, Polars, Arrow)
+gives the same results, rejects and totals as the exact reader, to the 分; outputs are exact.
+
+The oracle is today's path: the exact CSV reader (pyarrow's reader switched off) and, for totals,
+the reference road (``fast=False``: ``Person.from_record`` + ``engine.entitlements`` per row).
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+pytest.importorskip("numpy")
+import pyarrow.csv as pacsv  # noqa: E402
+import pyarrow.feather as feather  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+import shuangyong as sy  # noqa: E402
+from shuangyong import arrow  # noqa: E402
+from shuangyong.batch import run_roster  # noqa: E402
+from shuangyong.roster import CodedColumn, read_roster  # noqa: E402
+
+from _arrow_roster import HEADERS, rows, write_csv  # noqa: E402
+
+PERIOD = 2024
+
+
+@pytest.fixture(scope="module")
+def engine() -> sy.Engine:
+    return sy.Engine.from_plugins()
+
+
+@pytest.fixture(scope="module")
+def data() -> list[list[str]]:
+    return rows()
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory: pytest.TempPathFactory, data: list[list[str]]) -> Path:
+    return write_csv(tmp_path_factory.mktemp("arrow") / "roster.csv", data)
+
+
+def outputs(run: object, tmp: Path, tag: str) -> tuple[bytes, bytes, dict]:
+    res, rej = tmp / f"{tag}-results.csv", tmp / f"{tag}-rejects.csv"
+    run.write_results(res)  # type: ignore[attr-defined]
+    run.write_rejects(rej)  # type: ignore[attr-defined]
+    s = run.summary()  # type: ignore[attr-defined]
+    keep = {k: s[k] for k in ("rows_in", "computed", "rejected", "reconciled", "total", "persons_paid", "rules",
+                              "categories", "rejects_by_field", "unknown_columns")}
+    return res.read_bytes(), rej.read_bytes(), keep
+
+
+@pytest.fixture(scope="module")
+def exact(engine: sy.Engine, csv_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes, dict]:
+    """Today's path: the exact reader (no pyarrow)."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(arrow, "read_csv_arrow_bytes", lambda name, raw, encoding: None)
+    try:
+        run = run_roster(engine, csv_path, PERIOD)
+    finally:
+        mp.undo()
+    assert run.rejected == 6 and run.summary()["reconciled"]
+    return outputs(run, tmp_path_factory.mktemp("exact"), "exact")
+
+
+def test_reference_road_agrees(engine: sy.Engine, csv_path: Path, exact: tuple, tmp_path: Path) -> None:
+    ref = run_roster(engine, csv_path, PERIOD, fast=False)
+    res, rej, summ = outputs(ref, tmp_path, "ref")
+    assert (res, rej) == exact[:2]
+
+    def amounts(s: dict) -> dict:  # rule titles aside: the two roads may name a pack-redefined rule differently
+        return {**s, "rules": [(r["code"], r["persons"], r["amount"]) for r in s["rules"]]}
+
+    assert amounts(summ) == amounts(exact[2])
+    assert Decimal(exact[2]["total"]) > 0
+
+
+def test_pyarrow_csv_reader_is_used_and_identical(engine: sy.Engine, csv_path: Path, exact: tuple, tmp_path: Path) -> None:
+    roster = arrow.read_csv_arrow(csv_path, "utf-8-sig")
+    assert roster is not None and isinstance(roster.data["类别"], CodedColumn)
+    assert list(roster.row_numbers) == list(range(2, len(roster) + 2))
+    run = run_roster(engine, csv_path, PERIOD)
+    assert run.roster.format == "csv"
+    assert outputs(run, tmp_path, "pa") == exact  # results CSV byte for byte
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_gbk_csv(engine: sy.Engine, data: list, exact: tuple, tmp_path: Path, encoding: str) -> None:
+    p = write_csv(tmp_path / "gbk.csv", data, encoding)
+    roster = arrow.read_csv_arrow(p, "gb18030")
+    assert roster is not None and "残疾军人" in roster.data["类别"].values
+    run = run_roster(engine, p, PERIOD)
+    assert run.roster.encoding == "gb18030"
+    assert outputs(run, tmp_path, "gbk") == exact
+
+
+def test_parquet_and_ipc_of_text(engine: sy.Engine, csv_path: Path, exact: tuple, tmp_path: Path) -> None:
+    table = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in HEADERS},
+                                                                          strings_can_be_null=False))
+    pq.write_table(table, tmp_path / "r.parquet")
+    feather.write_feather(table, tmp_path / "r.arrow")
+    for name in ("r.parquet", "r.arrow"):
+        assert outputs(run_roster(engine, tmp_path / name, PERIOD), tmp_path, name) == exact
+    assert outputs(run_roster(engine, table, PERIOD), tmp_path, "table") == exact
+    assert outputs(run_roster(engine, table.to_batches()[0], PERIOD), tmp_path, "batch") == exact
+
+
+def test_parquet_of_typed_columns(engine: sy.Engine, csv_path: Path, exact: tuple, tmp_path: Path) -> None:
+    """Types pyarrow infers (integers, dates, nulls for empty cells) read as the same values as the text."""
+    table = pacsv.read_csv(csv_path)  # 伤残等级 int64 with nulls, 行政区划代码 int64, dates date32
+    assert pa.types.is_integer(table.schema.field("伤残等级").type)
+    pq.write_table(table, tmp_path / "typed.parquet")
+    run = run_roster(engine, tmp_path / "typed.parquet", PERIOD)
+    res, rej, summ = outputs(run, tmp_path, "typed")
+    assert res == exact[0] and summ == exact[2]
+    # the same rows are rejected for the same fields (a reason may quote the value as typed)
+    assert [line.split(",")[:3] for line in rej.decode("utf-8-sig").splitlines()] == \
+        [line.split(",")[:3] for line in exact[1].decode("utf-8-sig").splitlines()]
+
+
+def test_pandas(engine: sy.Engine, csv_path: Path, exact: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pd = pytest.importorskip("pandas")
+    text = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert outputs(run_roster(engine, text, PERIOD), tmp_path, "pd-text") == exact
+    inferred = pd.read_csv(csv_path)  # floats with NaN for 伤残等级, int64 region
+    res, _, summ = outputs(run_roster(engine, inferred, PERIOD), tmp_path, "pd-inferred")
+    assert res == exact[0] and summ == exact[2]
+    # without pyarrow: row by row, NaN = empty, whole floats = ints; the same answers
+    monkeypatch.setattr(arrow, "have_arrow", lambda: False)
+    assert outputs(run_roster(engine, text, PERIOD), tmp_path, "pd-plain") == exact
+    res2, _, summ2 = outputs(run_roster(engine, inferred, PERIOD), tmp_path, "pd-plain-inferred")
+    assert res2 == exact[0] and summ2 == exact[2]
+
+
+def test_pandas_mixed_object_column(engine: sy.Engine, data: list, exact: tuple, tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(data, columns=HEADERS)
+    df["伤残等级"] = [int(v) if v.isdigit() else v for v in df["伤残等级"]]  # ints and "" in one object column
+    res, _, summ = outputs(run_roster(engine, df, PERIOD), tmp_path, "mixed")
+    assert res == exact[0] and summ == exact[2]
+
+
+def test_polars(engine: sy.Engine, data: list, exact: tuple, tmp_path: Path) -> None:
+    pl = pytest.importorskip("polars")
+    df = pl.DataFrame({h: [r[j] for r in data] for j, h in enumerate(HEADERS)})
+    assert outputs(run_roster(engine, df, PERIOD), tmp_path, "polars") == exact
+
+
+@pytest.mark.parametrize("mutation", ["quote", "ragged", "blank", "bad-byte", "lone-cr", "short"])
+def test_unusual_csv_falls_back_to_the_exact_reader(engine: sy.Engine, csv_path: Path, tmp_path: Path, mutation: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = csv_path.read_bytes()
+    lines = raw.split(b"\r\n")
+    if mutation == "quote":
+        lines[3] = lines[3].replace("测试2".encode(), '"测试,2"'.encode())
+    elif mutation == "ragged":
+        lines[4] += b",extra"
+    elif mutation == "blank":
+        lines.insert(6, b"")
+    elif mutation == "bad-byte":
+        lines[7] = lines[7].replace("测试".encode(), b"\xff\xfe")
+    elif mutation == "lone-cr":
+        lines[8] = lines[8].replace("测试".encode(), b"\r")
+    else:
+        lines[9] = b",".join(lines[9].split(b",")[:5])
+    p = tmp_path / "odd.csv"
+    p.write_bytes(b"\r\n".join(lines))
+    assert arrow.read_csv_arrow(p, "utf-8-sig") is None
+    try:
+        got = outputs(run_roster(engine, p, PERIOD), tmp_path, "got")
+    except sy.ShuangyongError as e:
+        got = ("error", str(e))  # type: ignore[assignment]
+    monkeypatch.setattr(arrow, "read_csv_arrow_bytes", lambda name, raw, encoding: None)
+    try:
+        want = outputs(run_roster(engine, p, PERIOD), tmp_path, "want")
+    except sy.ShuangyongError as e:
+        want = ("error", str(e))  # type: ignore[assignment]
+    assert got == want
+
+
+def test_to_arrow_and_pandas(engine: sy.Engine, csv_path: Path, tmp_path: Path) -> None:
+    run = run_roster(engine, csv_path, PERIOD)
+    t = run.to_arrow()
+    assert t.column_names == ["row", "id_number", *run.rule_codes, "total"]
+    assert all(t.schema.field(c).type == pa.decimal128(18, 2) for c in [*run.rule_codes, "total"])
+    assert t.num_rows == run.computed
+    assert pa.compute.sum(t["total"]).as_py() == run.total
+    first = next(iter(run.results()))
+    assert t.slice(0, 1).to_pylist()[0] == first  # the same values as results(), masked IDs included
+    assert "*" * 10 in t["id_number"][0].as_py()
+    rj = run.to_arrow("rejects")
+    assert rj.to_pylist() == [r.to_dict() for r in run.rejects]
+    every = run.to_arrow("all")
+    assert every.num_rows == run.rows_in
+    assert every["status"].to_pylist().count("rejected") == run.rejected
+    assert pa.compute.sum(every["total"]).as_py() == run.total
+    bad = every.filter(pa.compute.equal(every["status"], "rejected"))
+    assert bad["total"].null_count == run.rejected and bad["field"].null_count == 0
+    pd = pytest.importorskip("pandas")
+    df = run.to_pandas()
+    assert str(df["total"].dtype).startswith("decimal128(18, 2)")
+    assert df["total"].sum() == run.total
+    assert df["row"].dtype == "int64"
+    # Parquet out: the same table, written whole
+    run.write_results(tmp_path / "out.parquet")
+    run.write_rejects(tmp_path / "rej.parquet")
+    assert pq.read_table(tmp_path / "out.parquet").equals(t)
+    assert pq.read_table(tmp_path / "rej.parquet").equals(rj)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_money_array_signs_and_nulls() -> None:
+    import numpy as np
+
+    fen = np.array([0, 1, 99, 12345, -1, 10**15, -5], dtype=np.int64)
+    got = arrow._money_array(np, fen, True).to_pylist()
+    assert got == [Decimal("0.00"), Decimal("0.01"), Decimal("0.99"), Decimal("123.45"), None, Decimal("10000000000000.00"), None]
+    assert arrow._money_array(np, np.array([-250]), False).to_pylist() == [Decimal("-2.50")]
+
+
+def test_plain_value() -> None:
+    import datetime as dt
+
+    assert arrow.plain_value(float("nan")) is None
+    assert arrow.plain_value(6.0) == 6 and type(arrow.plain_value(6.0)) is int
+    assert arrow.plain_value(6.5) == 6.5
+    assert arrow.plain_value(dt.datetime(2024, 8, 1, 0, 0)) == dt.date(2024, 8, 1)
+    assert arrow.plain_value(422827194409030013, "id_number") == "422827194409030013"
+    assert arrow.plain_value(1, "region") == 1
+
+
+def test_batch_function_is_picklable_and_partition_independent(engine: sy.Engine, csv_path: Path) -> None:
+    table = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in HEADERS},
+                                                                          strings_can_be_null=False))
+    fn = arrow.batch_function(PERIOD, keep=["编号", "行政区划代码"])
+    fn = pickle.loads(pickle.dumps(fn))
+    single = arrow.results_table(run_roster(engine, csv_path, PERIOD), "all", fn.codes())
+    assert fn(table).to_pylist() == [{"编号": k, "行政区划代码": r, **s} for k, r, s in
+                                     zip(table["编号"].to_pylist(), table["行政区划代码"].to_pylist(), single.to_pylist())]
+    # a repeat in another partition than its first row: the adapters pass row offsets and the repeats
+    ids = table["身份证号"].to_pylist()
+    ids[230] = ids[3]
+    table = table.set_column(0, "身份证号", pa.array(ids))
+    run = run_roster(engine, table, PERIOD)
+    single = arrow.results_table(run, "all", fn.codes())
+    n = table.num_rows
+    repeats = arrow.find_repeats(range(2, n + 2), [sy.normalize_id_number(v) for v in ids])
+    assert repeats == {11: 10, 232: 5}
+    for parts in (1, 3, 7):
+        cuts = [n * k // parts for k in range(parts + 1)]
+        got = pa.Table.from_batches([fn.run(table.slice(a, b - a), a + 2, repeats) for a, b in zip(cuts, cuts[1:])])
+        assert got.drop_columns(["编号", "行政区划代码"]).equals(single), parts
+        assert got["编号"].equals(table["编号"])
+    # rule columns the roster never reached are there, all null: one schema for every partition
+    assert single.column_names[2:-4] == fn.codes()
+    assert set(run.rule_codes) < set(fn.codes())
+    assert all(single[c].null_count == n for c in set(fn.codes()) - set(run.rule_codes))
+
+
+def test_cli_format_parquet_and_csv_bytes(csv_path: Path, exact: tuple, tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "shuangyong", "entitle", str(csv_path), "--period", "2024", "--quiet"]
+    r = subprocess.run([*cmd, "--out", str(tmp_path / "o.csv"), "--rejects", str(tmp_path / "j.csv")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "o.csv").read_bytes() == exact[0] and (tmp_path / "j.csv").read_bytes() == exact[1]
+    r = subprocess.run([*cmd, "--out", str(tmp_path / "o.bin"), "--format", "parquet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    t = pq.read_table(tmp_path / "o.bin")
+    assert str(pa.compute.sum(t["total"]).as_py()) == exact[2]["total"]
+    pq.write_table(pacsv.read_csv(csv_path), tmp_path / "in.parquet")
+    r = subprocess.run([sys.executable, "-m", "shuangyong", "entitle", str(tmp_path / "in.parquet"), "--period", "2024", "--quiet",
+                        "--out", str(tmp_path / "o2.parquet")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert pq.read_table(tmp_path / "o2.parquet").equals(t)
+
+
+def test_damaged_parquet_is_a_clear_error(engine: sy.Engine, tmp_path: Path) -> None:
+    p = tmp_path / "bad.parquet"
+    p.write_bytes(b"PAR1 not really")
+    with pytest.raises(sy.RosterError, match="not a readable parquet"):
+        read_roster(p)
+    r = subprocess.run([sys.executable, "-m", "shuangyong", "entitle", str(p), "--period", "2024"], capture_output=True, text=True)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+
+
+def test_without_pyarrow_clear_errors(csv_path: Path, tmp_path: Path) -> None:
+    """pyarrow blocked: Parquet in or out is a one-line error naming the extra; CSV still works."""
+    block = "import sys; sys.modules['pyarrow'] = None; from shuangyong.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    base = [sys.executable, "-c", block, "entitle", "--period", "2024", "--quiet"]
+    r = subprocess.run([*base, str(csv_path), "--out", str(tmp_path / "o.parquet")], capture_output=True, text=True)
+    assert r.returncode == 1 and "shuangyong[arrow]" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "in.parquet").write_bytes(b"PAR1")
+    r = subprocess.run([*base, str(tmp_path / "in.parquet")], capture_output=True, text=True)
+    assert r.returncode == 1 and "shuangyong[arrow]" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([*base, str(csv_path), "--out", str(tmp_path / "o.csv")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_results_in_pieces(engine: sy.Engine, csv_path: Path, tmp_path: Path) -> None:
+    run = run_roster(engine, csv_path, PERIOD)
+    pieces = list(arrow.results_pieces(run, size=50))
+    assert len(pieces) == -(-run.computed // 50)
+    assert pa.concat_tables(pieces).equals(run.to_arrow())
+    arrow.write_parquet(iter(pieces), tmp_path / "p.parquet")
+    assert pq.read_table(tmp_path / "p.parquet").equals(run.to_arrow())
+    empty = run_roster(engine, [], PERIOD)
+    assert [t.num_rows for t in arrow.results_pieces(empty)] == [0]
