@@ -563,7 +563,8 @@ def write_parquet(table: Any, sink: Any) -> None:
 def rows_table(header: Sequence[str], rows: Iterable[Mapping[str, Any]], titles: Mapping[str, str] | None = None,
                money: Iterable[str] = ()) -> Any:
     """Rows (mappings keyed by ``header``) as an Arrow table: ``money`` columns exact ``decimal128(18, 2)``,
-    every other column text (``None`` → null); column names from ``titles`` where given."""
+    whole-number columns (row numbers) int64, every other column text (``None`` → null); column names from
+    ``titles`` where given."""
     pa = _pa()
     money = set(money)
     rows = list(rows)
@@ -572,6 +573,8 @@ def rows_table(header: Sequence[str], rows: Iterable[Mapping[str, Any]], titles:
         vals = [r.get(h) for r in rows]
         if h in money:
             cols[str((titles or {}).get(h, h))] = pa.array([None if v is None else Decimal(v) for v in vals], pa.decimal128(18, 2))
+        elif vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+            cols[str((titles or {}).get(h, h))] = pa.array(vals, pa.int64())  # row numbers, counts
         else:
             cols[str((titles or {}).get(h, h))] = pa.array([None if v is None else str(v) for v in vals], pa.string())
     return pa.table(cols)
