@@ -193,6 +193,8 @@ def test_errors_are_problem_json_with_field_and_masked(server: LiveServer) -> No
     assert r.status_code == 422
     r = httpx.post(server.url + "/entitlements", content=b"{not json", headers={**auth(), "content-type": "application/json"})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    r = httpx.post(server.url + "/explain", content=b"\xff\xfe\x00", headers={**auth(), "content-type": "application/json"})
+    assert 400 <= r.status_code < 500 and r.headers["content-type"] == "application/problem+json"
     # An ID-shaped value echoed anywhere (here: a rule code) comes back masked.
     r = post(server, "/explain", {"record": PERSON, "period": "2024", "rule": FULL_ID})
     assert r.status_code == 404

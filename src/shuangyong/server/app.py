@@ -84,9 +84,10 @@ def _default(v: Any) -> Any:
 
 
 def _problem(status: int, request: Request | None = None, **kw: Any) -> Response:
+    headers = kw.pop("headers", None)
     body = problem_body(status, kw.pop("detail", ""), instance=request.url.path if request is not None else None, **kw)
     return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), status_code=status, media_type=PROBLEM_JSON,
-                    headers=kw.pop("headers", None))
+                    headers=headers)
 
 
 class _Refused(Exception):
