@@ -391,7 +391,8 @@ def create_app(config: ServerConfig) -> Guard:
             raise _Refused(409, f"the job is {st['state']}: {reason}", field="state", reason=st["state"])
         return st
 
-    table_content = {"text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}
+    table_content = {"text/csv": {"schema": {"type": "string", "format": "binary"}},
+                     "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}}}
 
     def table(kind: str) -> Any:
         async def get_table(job_id: str, request: Request,

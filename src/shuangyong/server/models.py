@@ -146,7 +146,7 @@ class AssessResponse(BaseModel):
 
 class RankRequest(_Model):
     scheme: str = Field(max_length=120, description="installed placement scheme code")
-    officers: list[dict[str, RecordValue | list[Any] | dict[str, Any]]] = Field(max_length=100000)
+    officers: list[dict[str, Any]] = Field(max_length=100000, description="officer records (English keys or Chinese headers, as `shuangyong rank` reads)")
     posts: dict[str, Any] | None = Field(default=None, description="post code → seats (or {seats, title})")
     preferences: dict[str, list[str]] | None = Field(default=None, description="身份证号 → post codes in order")
     as_of: str | None = Field(default=None, description="date 军龄 is counted to (YYYY-MM-DD)")
