@@ -29,7 +29,7 @@ from ..errors import ShuangyongError
 from .config import ApiKey, KeyRing, ServerConfig
 from .guard import Guard
 from .jobs import INPUT_FORMATS, JobStore
-from .masking import mask_id_number, mask_json, mask_name
+from .masking import dumps_masked, mask_id_number, mask_name
 from .models import (
     AssessRequest,
     AssessResponse,
@@ -155,7 +155,8 @@ def create_app(config: ServerConfig) -> Guard:
 
     def answer(data: dict[str, Any], reveal: bool = False, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
         data["versions"] = versions
-        return JSON(data if reveal else mask_json(data), status_code=status, headers=dict(headers or {}))
+        text = json.dumps(data, ensure_ascii=False, default=_default) if reveal else dumps_masked(data, _default)
+        return Response(text.encode("utf-8"), status_code=status, media_type="application/json", headers=dict(headers or {}))
 
     def person_and_period(record: Mapping[str, Any], period: str) -> tuple[Any, Any]:
         from ..periods import parse_period
