@@ -368,3 +368,30 @@ def test_a_job_survives_the_client_going_away(server: LiveServer) -> None:
     _raw_request(server, head, data, read=False)
     time.sleep(1.0)
     assert set(p.name for p in server.job_dir.iterdir()) == before
+
+
+# -- the documentation's curl examples run against the live server ------------------------------------
+
+
+def test_docs_curl_examples_run(server: LiveServer, tmp_path: Path) -> None:
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "http-api.md").read_text("utf-8")
+    blocks = re.findall(r"^<!-- check: curl -->\n```sh\n(.*?)^```$", text, re.M | re.S)
+    assert len(blocks) >= 4
+    (tmp_path / "src").symlink_to(root / "src")
+    env = {**os.environ, "SY": server.url, "KEY": KEY,
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    for block in blocks:
+        r = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, block + r.stdout[-2000:] + r.stderr[-2000:]
+        assert_no_full_id(r.stdout)
+    assert (tmp_path / "results.csv").stat().st_size > 0
