@@ -39,7 +39,7 @@ def auth(key: str = KEY) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def post(server: LiveServer, path: str, body: Any, key: str = KEY) -> httpx.Response:
+def post(server: LiveServer, path: str, body: Any, key: str = KEY) -> Any:
     return httpx.post(server.url + path, json=body, headers=auth(key), timeout=30)
 
 

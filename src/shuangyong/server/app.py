@@ -117,7 +117,8 @@ def create_app(config: ServerConfig) -> Guard:
     keys = KeyRing(config.load_keys())
     if config.auth and not len(keys):
         raise ShuangyongError("no API keys: set SHUANGYONG_API_KEYS or give --api-keys FILE (or --insecure-no-auth for local tests)")
-    versions = {"engine": engine.version, "packs": {p.name: p.version for p in engine.packs}}
+    pack_versions: dict[str, str] = {p.name: p.version for p in engine.packs}
+    versions: dict[str, Any] = {"engine": engine.version, "packs": pack_versions}
     store = JobStore(config.job_dir, make_engine=lambda: Engine.from_plugins(only))
 
     @asynccontextmanager
@@ -310,7 +311,9 @@ def create_app(config: ServerConfig) -> Guard:
                 raise InvalidRecordError(f"officers[{i}].{e.field}", e.value, e.reason) from None
         as_of = parse_date(body.as_of, "as_of") if body.as_of else None
         ranking = rank(officers, scheme, as_of=as_of)
-        allocation = allocate(ranking, _decimals(body.posts), body.preferences).to_dict() if body.posts is not None else None
+        allocation = None
+        if body.posts is not None and body.preferences is not None:
+            allocation = allocate(ranking, _decimals(body.posts), body.preferences).to_dict()
         return answer({"ranking": ranking.to_dict(), "allocation": allocation})
 
     # -- roster jobs -----------------------------------------------------------------------------
@@ -403,8 +406,7 @@ def create_app(config: ServerConfig) -> Guard:
             if path is None:
                 raise _Refused(404, f"no {kind} file", field="format", reason="missing")
             media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
-            return FileResponse(path, media_type=media, filename=f"{kind}-{job_id}.{format}",
-                                headers={"Shuangyong-Engine-Version": versions["engine"]})
+            return FileResponse(path, media_type=media, filename=f"{kind}-{job_id}.{format}")
         return get_table
 
     app.get("/rosters/{job_id}/results", operation_id="getRosterResults", tags=["rosters"], response_class=Response,
@@ -451,8 +453,8 @@ def create_app(config: ServerConfig) -> Guard:
     async def openapi30() -> Response:
         return JSON(spec30)
 
-    packs_header = ",".join(f"{n}={v}" for n, v in versions["packs"].items())
-    return Guard(app, keys, (versions["engine"], packs_header), auth=config.auth, log_access=config.access_log)
+    packs_header = ",".join(f"{n}={v}" for n, v in pack_versions.items())
+    return Guard(app, keys, (engine.version, packs_header), auth=config.auth, log_access=config.access_log)
 
 
 _PUBLIC_OPS = {"health", "ready"}

@@ -78,13 +78,13 @@ def load_api_keys(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
         keys.extend(_keys_from_file(Path(path)))
     seen: set[bytes] = set()
     names: set[str] = set()
-    for k in keys:
-        if k.digest in seen:
-            raise ShuangyongError(f"API key {k.name} is configured twice")
-        if k.name in names:
-            raise ShuangyongError(f"API key name {k.name!r} is used twice")
-        seen.add(k.digest)
-        names.add(k.name)
+    for key in keys:
+        if key.digest in seen:
+            raise ShuangyongError(f"API key {key.name} is configured twice")
+        if key.name in names:
+            raise ShuangyongError(f"API key name {key.name!r} is used twice")
+        seen.add(key.digest)
+        names.add(key.name)
     return keys
 
 
@@ -125,12 +125,12 @@ def _keys_from_file(path: Path) -> list[ApiKey]:
             if not isinstance(t["reveal"], bool):
                 raise ShuangyongError(f"{where}: reveal must be true or false")
             kw["reveal"] = t["reveal"]
-        for n in ("rate_per_minute", "burst", "max_body_bytes", "max_upload_bytes"):
-            if n in t:
-                v = t[n]
+        for setting in ("rate_per_minute", "burst", "max_body_bytes", "max_upload_bytes"):
+            if setting in t:
+                v = t[setting]
                 if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                    raise ShuangyongError(f"{where}: {n} must be a positive whole number")
-                kw[n] = v
+                    raise ShuangyongError(f"{where}: {setting} must be a positive whole number")
+                kw[setting] = v
         out.append(ApiKey(**kw))
     return out
 
