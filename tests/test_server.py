@@ -395,3 +395,27 @@ def test_docs_curl_examples_run(server: LiveServer, tmp_path: Path) -> None:
         assert r.returncode == 0, block + r.stdout[-2000:] + r.stderr[-2000:]
         assert_no_full_id(r.stdout)
     assert (tmp_path / "results.csv").stat().st_size > 0
+
+
+def test_xlsx_and_jsonl_uploads_give_the_csv_answer(server: LiveServer, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    rows = list(csv.reader(io.StringIO(SAMPLE_ROSTER.read_text("utf-8-sig"))))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    path = tmp_path / "roster.xlsx"
+    wb.save(path)
+    jsonl = "\n".join(json.dumps(dict(zip(rows[0], r)), ensure_ascii=False) for r in rows[1:]).encode("utf-8")
+    states = []
+    for content, ctype in ((path.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                           (jsonl, "application/x-ndjson"), (SAMPLE_ROSTER.read_bytes(), "text/csv")):
+        r = httpx.post(server.url + "/rosters", params={"period": "2024"}, content=content,
+                       headers={**auth(), "content-type": ctype}, timeout=60)
+        assert r.status_code == 202, r.text
+        states.append(wait_job(server, r.json()["id"]))
+    assert all(s["state"] == "done" for s in states), states
+    assert len({(s["rows_in"], s["computed"], s["rejected"], s["total"]) for s in states}) == 1
+    r = httpx.post(server.url + "/rosters", params={"period": "2024", "format": "parquet"}, content=b"PAR1\x00PAR1",
+                   headers=auth())
+    assert r.status_code in (202, 415)  # 415 unless the installed roster reader takes Parquet

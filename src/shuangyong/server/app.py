@@ -28,7 +28,7 @@ from starlette.requests import ClientDisconnect
 from ..errors import ShuangyongError
 from .config import ApiKey, KeyRing, ServerConfig
 from .guard import Guard
-from .jobs import INPUT_FORMATS, JobStore
+from .jobs import JobStore, readable_formats
 from .masking import dumps_masked, mask_id_number, mask_name
 from .models import (
     AssessRequest,
@@ -63,6 +63,7 @@ _CONTENT_TYPES = {
     "application/jsonl": "jsonl",
     "application/json-lines": "jsonl",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.apache.parquet": "parquet",
 }
 
 
@@ -333,7 +334,8 @@ def create_app(config: ServerConfig) -> Guard:
     upload_body = {"required": True, "content": {
         **{ct: {"schema": {"type": "string"}} for ct in ("text/csv", "application/x-ndjson")},
         **{ct: {"schema": {"type": "string", "format": "binary"}}
-           for ct in ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream")},
+           for ct in ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.apache.parquet",
+                      "application/octet-stream")},
     }}
 
     @app.post("/rosters", operation_id="createRosterJob", status_code=202, response_model=RosterJob,
@@ -342,7 +344,7 @@ def create_app(config: ServerConfig) -> Guard:
               summary="Upload a roster (CSV / JSON Lines / XLSX as the body); computed in the background")
     async def create_job(request: Request,
                          period: str = Query(max_length=40, description="2024, 2024-08 or 2024-03-01..2024-06-30"),
-                         format: str | None = Query(default=None, pattern="^(csv|jsonl|xlsx)$",
+                         format: str | None = Query(default=None, pattern="^(csv|jsonl|xlsx|parquet)$",
                                                     description="upload format (default: from Content-Type)"),
                          region: str | None = Query(default=None, max_length=9, description="行政区划代码 for rows that give none"),
                          set_: list[str] = Query(default=[], alias="set", max_length=100,
@@ -362,6 +364,9 @@ def create_app(config: ServerConfig) -> Guard:
             if format is None:
                 raise _Refused(415, f"say what the upload is: Content-Type text/csv, application/x-ndjson or the XLSX type, "
                                     f"or ?format=csv|jsonl|xlsx (got {ctype or 'none'})", field="format", reason="unknown upload format")
+        if format not in readable_formats():
+            raise _Refused(415, f"{format} rosters are not readable by this installation (Parquet needs the arrow extra)",
+                           field="format", reason="format not installed")
         key = key_of(request)
         job_id, tmp = store.new_upload(format)
         size = 0

@@ -40,7 +40,14 @@ __all__ = ["JobStore", "JOB_STATES", "INPUT_FORMATS", "JobCancelled", "atomic_wr
 
 JOB_STATES = ("queued", "running", "done", "failed")
 #: upload format → file suffix
-INPUT_FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "xlsx": ".xlsx"}
+INPUT_FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".parquet"}
+
+
+def readable_formats() -> set[str]:
+    """The upload formats the installed roster reader takes (Parquet only where the reader has it)."""
+    from ..roster import FORMATS
+
+    return {f for f, suffix in INPUT_FORMATS.items() if suffix in FORMATS}
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
