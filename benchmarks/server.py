@@ -229,8 +229,8 @@ def main() -> int:
     record = {k: (str(v) if not isinstance(v, (str, int, bool)) and v is not None else v) for k, v in records[best].items()}
     sy_req = request_bytes("/entitlements", {"record": record, "period": str(args.year)}, KEY)
     of_req = request_bytes("/calculate", ofmodel.person_situation(cols, best, args.year), None)
-    print(f"machine: {os.cpu_count()} cores; {args.workers} server worker(s); {args.seconds:.0f} s per level; "
-          f"client = asyncio keep-alive sockets in this process (shares the cores)")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; {args.workers} server worker(s); "
+          f"{args.seconds:.0f} s per level; client = asyncio keep-alive sockets in this process (shares the cores)")
 
     results: dict[str, dict[int, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -270,6 +270,7 @@ def main() -> int:
         if "openfisca" in results:
             a, b = results["shuangyong"][n], results["openfisca"][n]
             print(f"{n:>8} {'ratio':>11} {a['rps'] / b['rps']:>8.1f}× {b['p50'] / a['p50']:>7.1f}× {b['p99'] / a['p99']:>7.1f}×   (throughput; latency OpenFisca ÷ shuangyong)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (figures scale with what else the machine runs)")
     if 8 in results.get("shuangyong", {}):
         p99 = results["shuangyong"][8]["p99"]
         print(f"\ntarget p99 ≤ 10 ms at 8 clients: {p99:.2f} ms — {'met' if p99 <= 10 else 'NOT met'}")

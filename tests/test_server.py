@@ -70,7 +70,7 @@ def test_openapi_is_public_31_with_a_30_copy(server: LiveServer) -> None:
     assert len(ops) == len(set(ops))
     assert {"computeEntitlements", "explainEntitlements", "listParameters", "getParameter", "listRules", "listPacks",
             "assessEvidence", "rankOfficers", "createRosterJob", "getRosterJob", "getRosterResults", "getRosterRejects",
-            "getRosterSummary", "health", "ready"} <= set(ops)
+            "getRosterSummary", "deleteRosterJob", "health", "ready"} <= set(ops)
     total = doc["components"]["schemas"]["EntitlementsResponse"]["properties"]["total"]
     assert total["type"] == "string" and total["format"] == "decimal" and "pattern" in total
     amount = doc["components"]["schemas"]["RuleResult"]["properties"]["amount"]
@@ -322,6 +322,15 @@ def test_roster_job_round_trip_equals_the_library(server: LiveServer) -> None:
     assert summary["reconciled"] is True and summary["total"] == str(want.total) and summary["versions"]["engine"]
     # Jobs belong to the key that made them.
     assert httpx.get(f"{server.url}/rosters/{job['id']}", headers=auth(REVEAL_KEY)).status_code == 404
+    assert httpx.delete(f"{server.url}/rosters/{job['id']}", headers=auth(REVEAL_KEY)).status_code == 404
+    # Once the job has ended the upload (IDs and names in clear) is gone from disk; only masked results stay.
+    folder = server.job_dir / job["id"]
+    assert not list(folder.glob("input.*"))
+    for f in folder.iterdir():
+        assert_no_full_id(f.read_text("utf-8-sig"))
+    assert httpx.delete(f"{server.url}/rosters/{job['id']}", headers=auth()).status_code == 204
+    assert not folder.exists()
+    assert httpx.get(f"{server.url}/rosters/{job['id']}", headers=auth()).status_code == 404
 
 
 def test_roster_job_what_if_and_bad_options(server: LiveServer) -> None:

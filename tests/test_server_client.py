@@ -98,6 +98,10 @@ def test_generated_python_client_calls_every_operation(server: LiveServer, tmp_p
         rtext = rejects.decode() if isinstance(rejects, (bytes, bytearray)) else Path(rejects).read_text("utf-8")
         assert len(rtext.splitlines()) == job.rejected
         assert rosters.get_roster_summary(job.id)["reconciled"] is True
+        rosters.delete_roster_job(job.id)
+        with pytest.raises(c.ApiException) as e:
+            rosters.get_roster_job(job.id)
+        assert e.value.status == 404
     finally:
         sys.path.remove(str(tmp_path / "py"))
 

@@ -102,6 +102,13 @@ public class ClientCheck {
         check(rejects.isEmpty() ? job.getRejected() == 0 : rejects.strip().split("\n").length == job.getRejected(), "getRosterRejects");
         Object summary = rosters.getRosterSummary(job.getId());
         check(summary.toString().contains("reconciled=true"), "getRosterSummary");
+        rosters.deleteRosterJob(job.getId());
+        try {
+            rosters.getRosterJob(job.getId());
+            check(false, "a deleted job should be gone");
+        } catch (ApiException e) {
+            check(e.getCode() == 404, "deleteRosterJob");
+        }
         System.out.println("OK " + calls);
     }
 

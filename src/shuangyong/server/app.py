@@ -393,6 +393,15 @@ def create_app(config: ServerConfig) -> Guard:
     async def get_job(job_id: str, request: Request) -> Response:
         return answer(job_view(owned(request, job_id)))
 
+    @app.delete("/rosters/{job_id}", operation_id="deleteRosterJob", status_code=204, response_class=Response,
+                responses=problems | {409: {"model": Problem, "description": "still queued or running", "content": {PROBLEM_JSON: {}}}},
+                tags=["rosters"], summary="Delete a finished job and its result files")
+    async def delete_job(job_id: str, request: Request) -> Response:
+        owned(request, job_id)
+        if not store.delete(job_id):
+            raise _Refused(409, "the job is still queued or running; delete it when it has ended", field="state", reason="not ended")
+        return Response(status_code=204)
+
     def finished(request: Request, job_id: str) -> dict[str, Any]:
         st = owned(request, job_id)
         if st["state"] != "done":

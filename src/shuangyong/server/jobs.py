@@ -96,7 +96,7 @@ class JobStore:
 
     def __init__(self, root: str | os.PathLike[str], make_engine: Callable[[], Any]) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.make_engine = make_engine
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
@@ -159,7 +159,7 @@ class JobStore:
         """A new job id and the path its upload is streamed to (under a temporary name)."""
         job_id = uuid.uuid4().hex
         d = self.root / job_id
-        d.mkdir()
+        d.mkdir(mode=0o700)
         return job_id, d / f".upload{INPUT_FORMATS[fmt]}.tmp"
 
     def discard(self, job_id: str) -> None:
@@ -209,6 +209,27 @@ class JobStore:
 
     def _fail(self, job_id: str, field: str, reason: str) -> None:
         self._update(job_id, state="failed", finished=time.time(), error={"field": field, "reason": reason})
+        self._drop_upload(job_id)
+
+    def _drop_upload(self, job_id: str) -> None:
+        # The upload holds ID numbers and names in clear; the results keep only masked ones. Once a job has
+        # ended nothing needs the upload, so nothing unmasked stays on disk.
+        d = self.root / job_id
+        for p in d.glob("input.*"):
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+    def delete(self, job_id: str) -> bool:
+        """Remove a finished job and its files; False when it is still queued or running."""
+        st = self.state(job_id)
+        if st is None:
+            raise KeyError(job_id)
+        if st["state"] not in ("done", "failed"):
+            return False
+        shutil.rmtree(self.root / job_id, ignore_errors=True)
+        return True
 
     # -- files ------------------------------------------------------------------------
     def result_file(self, job_id: str, kind: str, fmt: str) -> Path | None:
@@ -283,6 +304,7 @@ class JobStore:
             raise JobCancelled()
         self._update(job_id, state="done", finished=time.time(), progress={"done": run.rows_in, "total": run.rows_in},
                      rows_in=run.rows_in, computed=run.computed, rejected=run.rejected, total=str(run.total))
+        self._drop_upload(job_id)
 
 
 def _csv_to_jsonl(src: Path, out: Path) -> None:
