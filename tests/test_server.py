@@ -117,6 +117,10 @@ def test_entitlements_contract_and_hand_computed_amount(server: LiveServer) -> N
     assert body["person"]["id_number"] == "4228**********0016"
     assert_no_full_id(r.text)
     assert "测试庚四二" not in r.text
+    only = post(server, "/entitlements", {"record": PERSON, "period": "2022-03", "rules": ["disability_pension"]}).json()
+    assert [x["rule"] for x in only["results"]] == ["disability_pension"] and only["total"] == "1694.17"
+    bad = post(server, "/entitlements", {"record": PERSON, "period": "2022-03", "rules": ["no_such_rule"]})
+    assert bad.status_code == 422 and bad.json()["field"] == "rules"
     # Money is never a JSON number anywhere in the answer.
     assert all(isinstance(x["amount"], str) for x in body["results"])
 

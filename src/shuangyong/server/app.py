@@ -207,6 +207,11 @@ def create_app(config: ServerConfig) -> Guard:
     async def entitlements(body: EntitlementsRequest, request: Request) -> Response:
         reveal = may_reveal(request, body.reveal)
         person, period = person_and_period(body.record, body.period)
+        if body.rules is not None:
+            unknown = sorted(set(body.rules) - set(engine.rule_codes()))
+            if unknown:
+                raise _Refused(422, f"unknown rule code(s) {', '.join(unknown)}; GET /rules lists them",
+                               field="rules", reason="unknown rule code")
         res = engine.entitlements(person, period, rules=body.rules)
         results = [{k: v for k, v in e.to_dict().items() if k != "period"} for e in res]
         return answer({
