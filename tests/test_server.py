@@ -277,6 +277,7 @@ def test_oversized_upload_is_refused_before_it_is_read(server: LiveServer) -> No
     time.sleep(0.5)
     after = set(p.name for p in server.job_dir.iterdir())
     assert after == before  # the cut-off upload left no job and no partial file
+    assert '"event": "error"' not in server.log()  # a refused body is not a server error
     # JSON endpoints have their own (smaller) limit.
     r = httpx.post(server.url + "/entitlements", json={"record": {**PERSON, "备注": "x" * 5000}, "period": "2024"},
                    headers=auth(SMALL_KEY))

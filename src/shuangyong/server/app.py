@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect
 
 from ..errors import ShuangyongError
 from .config import ApiKey, KeyRing, ServerConfig
-from .guard import Guard
+from .guard import BodyTooLarge, Guard
 from .jobs import JobStore, readable_formats
 from .masking import dumps_masked, mask_id_number, mask_name
 from .models import (
@@ -192,6 +192,8 @@ def create_app(config: ServerConfig) -> Guard:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, e: Exception) -> Response:
+        if isinstance(e, BodyTooLarge):  # the guard has answered 413 already; not an error of the server
+            return Response(status_code=413)
         log_unexpected(e, request.url.path)
         return _problem(500, request, detail="the server met an unexpected error; it has been logged (no personal data)")
 
@@ -376,15 +378,13 @@ def create_app(config: ServerConfig) -> Guard:
         job_id, tmp = store.new_upload(format)
         size = 0
         try:
+            # Streamed to disk as it arrives (the guard has already cut off anything over the key's limit);
+            # uvicorn hands over small chunks, so writing them on the event loop is cheap.
             with open(tmp, "wb") as fh:
                 async for chunk in request.stream():
-                    if chunk:
-                        size += len(chunk)
-                        await anyio.to_thread.run_sync(fh.write, chunk) if len(chunk) > (1 << 20) else fh.write(chunk)
-        except (ClientDisconnect, OSError, anyio.get_cancelled_exc_class()):
-            store.discard(job_id)
-            raise
-        except BaseException:
+                    size += len(chunk)
+                    fh.write(chunk)
+        except BaseException:  # client gone, cut off at the limit, or the server stopping: no job, no partial file
             store.discard(job_id)
             raise
         if size == 0:

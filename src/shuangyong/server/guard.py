@@ -26,7 +26,7 @@ from .config import ApiKey, KeyRing
 from .masking import mask_text
 from .problems import PROBLEM_JSON, log_unexpected, problem_bytes
 
-__all__ = ["Guard", "PUBLIC_PATHS", "UPLOAD_PATHS", "TokenBucket"]
+__all__ = ["Guard", "PUBLIC_PATHS", "UPLOAD_PATHS", "TokenBucket", "BodyTooLarge"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,8 +63,8 @@ class TokenBucket:
         return (1.0 - self.tokens) / self.rate
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """Raised into the application when the body passes the key's limit (the 413 has already been sent)."""
 
 
 class Guard:
@@ -104,7 +104,7 @@ class Guard:
 
         try:
             await self._handle(scope, receive, send_out, state)
-        except _TooLarge:
+        except BodyTooLarge:
             pass
         except Exception as e:  # never a traceback to the client; log masked
             log_unexpected(e, scope.get("path", ""))
@@ -155,7 +155,7 @@ class Guard:
                 if state["bytes_in"] > limit:
                     if not state["sent"]:
                         await self._problem(send, 413, f"the body is larger than this key's limit of {limit} bytes")
-                    raise _TooLarge()
+                    raise BodyTooLarge()
             return message
 
         await self.app(scope, counted, send)
