@@ -63,13 +63,13 @@ def wait_up(port: int, path: str, proc: subprocess.Popen[bytes], timeout: float 
     raise SystemExit("server did not start")
 
 
-def start_shuangyong(workers: int, job_dir: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_shuangyong(workers: int, job_dir: str, http: str = "h11") -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     keys = Path(job_dir) / "keys.toml"
     keys.write_text(f'[[key]]\nkey = "{KEY}"\nname = "bench"\nrate_per_minute = 100000000\nburst = 1000000\n'
                     f'max_upload_bytes = 2000000000\n', encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "shuangyong", "serve", "--port", str(port), "--workers", str(workers),
-                             "--api-keys", str(keys), "--job-dir", str(Path(job_dir) / "jobs"), "--no-access-log"],
+                             "--api-keys", str(keys), "--job-dir", str(Path(job_dir) / "jobs"), "--no-access-log", "--http", http],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(port, "/healthz", proc)
     return proc, port
@@ -214,6 +214,7 @@ def main() -> int:
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--roster-rows", type=int, default=0)
     ap.add_argument("--no-openfisca", action="store_true")
+    ap.add_argument("--http", choices=("h11", "httptools"), default="h11", help="shuangyong serve --http (default h11)")
     args = ap.parse_args()
     levels = [int(x) for x in args.clients.split(",")]
 
@@ -229,12 +230,12 @@ def main() -> int:
     record = {k: (str(v) if not isinstance(v, (str, int, bool)) and v is not None else v) for k, v in records[best].items()}
     sy_req = request_bytes("/entitlements", {"record": record, "period": str(args.year)}, KEY)
     of_req = request_bytes("/calculate", ofmodel.person_situation(cols, best, args.year), None)
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; {args.workers} server worker(s); "
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; {args.workers} server worker(s), --http {args.http}; "
           f"{args.seconds:.0f} s per level; client = asyncio keep-alive sockets in this process (shares the cores)")
 
     results: dict[str, dict[int, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port = start_shuangyong(args.workers, tmp)
+        proc, port = start_shuangyong(args.workers, tmp, args.http)
         try:
             answer = one_call(port, sy_req)
             print(f"shuangyong /entitlements total {answer['total']} ({', '.join(x['rule'] + '=' + x['amount'] for x in answer['results'] if x['eligible'])})")

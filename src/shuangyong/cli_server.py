@@ -36,6 +36,9 @@ def add_commands(subparsers: Any) -> None:
                    help="停止时等待作业的秒数 seconds a running job may finish at shutdown before it is marked failed")
     p.add_argument("--packs", default=None, help="只加载这些规则包 comma-separated pack names (default: all installed)")
     p.add_argument("--no-access-log", action="store_true", help="不写访问日志 no access log lines")
+    p.add_argument("--http", choices=("h11", "httptools"), default="h11",
+                   help="HTTP 解析器 HTTP parser: h11 (default) or httptools (faster, but drops the body of requests that "
+                        "ask for an HTTP/2 upgrade, as Java's java.net.http client does by default)")
     p.add_argument("--insecure-no-auth", action="store_true",
                    help="不要求 API 密钥（仅限本机测试） serve without API keys (local testing only)")
     p.set_defaults(func=run_serve)
@@ -86,6 +89,6 @@ def run_serve(args: argparse.Namespace) -> int:
 
     # The factory runs in each worker process and reads the settings from the environment.
     uvicorn.run("shuangyong.server.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="info", access_log=False, timeout_graceful_shutdown=max(1, int(args.job_grace) + 5),
+                log_level="info", access_log=False, http=args.http, timeout_graceful_shutdown=max(1, int(args.job_grace) + 5),
                 server_header=False)
     return 0
