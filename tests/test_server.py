@@ -433,3 +433,17 @@ def test_xlsx_and_jsonl_uploads_give_the_csv_answer(server: LiveServer, tmp_path
     r = httpx.post(server.url + "/rosters", params={"period": "2024", "format": "parquet"}, content=b"PAR1\x00PAR1",
                    headers=auth())
     assert r.status_code in (202, 415)  # 415 unless the installed roster reader takes Parquet
+
+
+def test_roster_job_what_if_equals_the_library(server: LiveServer) -> None:
+    import shuangyong as sy
+
+    override = "disability_pension.annual_standard.8.因战=30000@2024-01-01"
+    r = httpx.post(server.url + "/rosters", params={"period": "2024", "set": override}, content=SAMPLE_ROSTER.read_bytes(),
+                   headers={**auth(), "content-type": "text/csv"}, timeout=60)
+    assert r.status_code == 202, r.text
+    assert wait_job(server, r.json()["id"])["state"] == "done"
+    summary = httpx.get(f"{server.url}/rosters/{r.json()['id']}/summary", headers=auth()).json()
+    want = sy.run_roster(sy.Engine.from_plugins(), SAMPLE_ROSTER, "2024", overrides=[override]).summary()["what_if"]
+    assert summary["what_if"]["difference"] == want["difference"]
+    assert (summary["what_if"]["gainers"], summary["what_if"]["losers"]) == (want["gainers"], want["losers"])
