@@ -1,0 +1,98 @@
+"""A real ``shuangyong serve`` in a subprocess on a free localhost port, for the server tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["LiveServer", "free_port", "KEY", "REVEAL_KEY", "SMALL_KEY", "write_keys"]
+
+KEY = "test-key-county-0001"
+REVEAL_KEY = "test-key-reveal-0002"
+SMALL_KEY = "test-key-small-00003"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_keys(folder: Path, rate: int = 100000, burst: int = 100000) -> Path:
+    path = folder / "keys.toml"
+    path.write_text(
+        f'[[key]]\nkey = "{KEY}"\nname = "county"\nrate_per_minute = {rate}\nburst = {burst}\nmax_upload_bytes = 50000000\n\n'
+        f'[[key]]\nkey = "{REVEAL_KEY}"\nname = "letters"\nreveal = true\nrate_per_minute = {rate}\nburst = {burst}\n\n'
+        f'[[key]]\nkey = "{SMALL_KEY}"\nname = "small"\nrate_per_minute = 60\nburst = 3\nmax_body_bytes = 2000\nmax_upload_bytes = 4000\n',
+        encoding="utf-8")
+    return path
+
+
+class LiveServer:
+    """``python -m shuangyong serve`` with a key file and a job folder; stderr (the access log) kept in a file."""
+
+    def __init__(self, folder: Path, *extra: str, port: int | None = None, env: dict[str, str] | None = None) -> None:
+        self.folder = folder
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.job_dir = folder / "jobs"
+        self.log_path = folder / f"server-{self.port}.log"
+        keys = folder / "keys.toml"
+        if not keys.exists():
+            write_keys(folder)
+        self.args = [sys.executable, "-m", "shuangyong", "serve", "--port", str(self.port), "--api-keys", str(keys),
+                     "--job-dir", str(self.job_dir), *extra]
+        self.env = {**os.environ, **(env or {})}
+        self.env.pop("SHUANGYONG_API_KEYS", None)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> LiveServer:
+        import httpx
+
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log()}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not become ready: {self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float = 60.0) -> int:
+        assert self.proc is not None
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
