@@ -9,9 +9,11 @@ person row 2; in JSON Lines the line number).
 
 Encodings: CSV exported by Chinese Excel and WPS is often GB18030/GBK, the
 rest UTF-8 with or without a byte-order mark.  Without ``encoding=`` the
-reader takes UTF-8 (BOM stripped) when the first megabyte decodes as UTF-8
-and GB18030 otherwise (a superset of GBK and GB2312; GBK text very rarely
-decodes as UTF-8).  Columns the record format does not know are kept
+reader takes UTF-8 (BOM stripped) when the whole file decodes as UTF-8 (or a
+run of UTF-8 Chinese comes before the first bad byte) and GB18030 otherwise
+(a superset of GBK and GB2312).  Every CSV line is one row or one reject
+(:func:`_read_csv_lines`); XLSX is read by :mod:`shuangyong.workbooks`; ``"-"``
+reads standard input.  Columns the record format does not know are kept
 (rule packs may read them as ``extra.<column>``) and reported once in
 :attr:`Roster.unknown_columns`, never fatal.  A file that cannot be read at
 all raises :class:`~shuangyong.errors.RosterError`; a bad row is not an
@@ -39,7 +41,8 @@ from attrs import define, field
 from .errors import RosterError
 from .record import canonical_key
 
-__all__ = ["Roster", "read_roster", "detect_encoding", "FORMATS"]
+__all__ = ["Roster", "read_roster", "detect_encoding", "sniff_format", "FORMATS", "MAX_JSON_DEPTH", "MAX_JSON_NUMBER_CHARS",
+           "HEADER_SEARCH_LINES"]
 
 #: Formats read by :func:`read_roster`, by file suffix.
 FORMATS = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".xlsx": "xlsx"}
