@@ -80,6 +80,8 @@ def to_csv(rows: list[list[Any]], rng: random.Random) -> bytes:
         return '"' + s.replace('"', '""') + '"' if quote_all else s
 
     text = nl.join(",".join(cell(v) for v in r) for r in rows) + nl
+    if rng.random() < 0.2:  # a title line above the header, as a workbook saved as CSV has
+        text = rng.choice(["某县优抚对象花名册", "某县优抚对象花名册,,,", '"标题",身份证号']) + nl + text
     enc = rng.choice(["utf-8", "gbk", "utf-8-sig"])
     return text.encode(enc, "replace")
 

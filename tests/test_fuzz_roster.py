@@ -36,8 +36,8 @@ def test_the_fuzzer_catches_a_broken_promise(monkeypatch: object) -> None:
     data = ("\n".join(",".join(r) for r in rows) + "\n").encode()  # unquoted: the array reader reads it
     real = roster_module._read_csv_lines
 
-    def lossy(name: str, raw: bytes, encoding: str) -> object:
-        r = real(name, raw, encoding)
+    def lossy(name: str, raw: bytes, encoding: str, first: int = 0) -> object:
+        r = real(name, raw, encoding, first)
         r.problems.append((0, "row", "x"))
         return r
 

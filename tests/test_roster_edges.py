@@ -409,3 +409,15 @@ def test_cli_sheet_and_header_row(tmp_path: Path) -> None:
     bad = _cli(["entitle", str(p), "--period", "2024", "--sheet", "9"])
     assert bad.returncode == 1 and b"no sheet '9'" in bad.stderr and b"Traceback" not in bad.stderr
     assert _cli(["entitle", str(p), "--period", "2024", "--header-row", "0"]).returncode == 2
+
+
+def test_title_lines_above_a_csv_header_are_skipped_on_both_readers(tmp_path: Path) -> None:
+    p = _csv(tmp_path, ["某县2024年重点优抚对象花名册,,,,,,", "填报单位：民政局,,,,,,", HEAD, ROW_A, ROW_B], enc="gbk")
+    fast, slow = _both(p)
+    assert fast.headers == HEAD.split(",") and list(fast.row_numbers) == [4, 5]
+    assert any("line 3" in n for n in fast.notes) and fast.notes == slow.notes
+    for run in _runs(p):
+        assert run.computed == 2 and [r["row"] for r in run.results()] == [4, 5]
+    # A header on line 1 is read as before, even with lines like titles below it.
+    q = _csv(tmp_path, [HEAD, ROW_A], name="plain.csv")
+    assert read_roster(q).notes == [] and list(read_roster(q).row_numbers) == [2]

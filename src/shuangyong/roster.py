@@ -9,9 +9,11 @@ person row 2; in JSON Lines the line number).
 
 Encodings: CSV exported by Chinese Excel and WPS is often GB18030/GBK, the
 rest UTF-8 with or without a byte-order mark.  Without ``encoding=`` the
-reader takes UTF-8 (BOM stripped) when the first megabyte decodes as UTF-8
-and GB18030 otherwise (a superset of GBK and GB2312; GBK text very rarely
-decodes as UTF-8).  Columns the record format does not know are kept
+reader takes UTF-8 (BOM stripped) when the whole file decodes as UTF-8 (or a
+run of UTF-8 Chinese comes before the first bad byte) and GB18030 otherwise
+(a superset of GBK and GB2312).  Every CSV line is one row or one reject
+(:func:`_read_csv_lines`); XLSX is read by :mod:`shuangyong.workbooks`; ``"-"``
+reads standard input.  Columns the record format does not know are kept
 (rule packs may read them as ``extra.<column>``) and reported once in
 :attr:`Roster.unknown_columns`, never fatal.  A file that cannot be read at
 all raises :class:`~shuangyong.errors.RosterError`; a bad row is not an
@@ -39,7 +41,8 @@ from attrs import define, field
 from .errors import RosterError
 from .record import canonical_key
 
-__all__ = ["Roster", "read_roster", "detect_encoding", "FORMATS"]
+__all__ = ["Roster", "read_roster", "detect_encoding", "sniff_format", "FORMATS", "MAX_JSON_DEPTH", "MAX_JSON_NUMBER_CHARS",
+           "HEADER_SEARCH_LINES"]
 
 #: Formats read by :func:`read_roster`, by file suffix.
 FORMATS = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".xlsx": "xlsx",
@@ -250,8 +253,11 @@ def _csv_encoding(name: str, raw: bytes, encoding: str | None) -> str:
         raw.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as e:
-        if not raw[:e.start].isascii():
-            return "utf-8"  # valid UTF-8 Chinese before the first bad byte: a UTF-8 file with a bad line
+        # Chinese that reads as UTF-8 before the first bad byte: a UTF-8 file with a bad line.  (A few
+        # GBK byte pairs are valid UTF-8 by chance, so it takes a run of Chinese characters to count.)
+        prefix = raw[:e.start].decode("utf-8", "replace")
+        if sum(1 for ch in prefix if "\u4e00" <= ch <= "\u9fff") >= 8:
+            return "utf-8"
     try:
         raw.decode("gb18030")
         return "gb18030"
@@ -261,15 +267,64 @@ def _csv_encoding(name: str, raw: bytes, encoding: str | None) -> str:
 
 def _read_csv_bytes(name: str, raw: bytes, encoding: str | None, arrays: bool = True) -> Roster:
     encoding = _csv_encoding(name, raw, encoding)
-    fast = None
-    if arrays:
+    titles, offset = _title_lines(raw, encoding)
+    body = raw[offset:] if titles else raw
+    roster = None
+    if arrays and not titles:
         from .arrow import read_csv_arrow_bytes
 
-        # pyarrow's reader when the file is plain and the extra is installed; else numpy's; else the exact line reader.
-        fast = read_csv_arrow_bytes(name, raw, encoding) or _read_csv_arrays(name, raw, encoding)
-    if fast is not None:
-        return fast
-    return _read_csv_lines(name, raw, encoding)
+        # pyarrow's reader when the file is plain and the extra is installed (it numbers rows from the top:
+        # not with title lines); else numpy's; else the exact line reader.
+        roster = read_csv_arrow_bytes(name, raw, encoding)
+    if roster is None and arrays:
+        roster = _read_csv_arrays(name, body, encoding, titles)
+    if roster is None:
+        roster = _read_csv_lines(name, body, encoding, titles)
+    if titles:
+        roster.notes.append(f"header read from line {titles + 1}; the {titles} line(s) above it are titles（表头在第 {titles + 1} 行）")
+    return roster
+
+
+#: How many lines from the top are searched for the header (title lines above it are skipped).
+HEADER_SEARCH_LINES = 20
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether line breaks, commas and quotes are single ASCII bytes never part of another character."""
+    try:
+        return ("\n,\r\"".encode(encoding) == b'\n,\r"'
+                and not encoding.lower().replace("-", "").replace("_", "").startswith(("utf16", "utf32")))
+    except (LookupError, UnicodeError):
+        return False
+
+
+def _title_lines(raw: bytes, encoding: str) -> tuple[int, int]:
+    """Title lines above the header (``某县2024年优抚对象花名册``): how many, and the byte offset of the header line.
+
+    The header is line 1 unless line 1 names fewer than two record columns and a later line among the
+    first :data:`HEADER_SEARCH_LINES` names at least two (身份证号, 姓名, 行政区划代码 …).
+    """
+    if not _ascii_compatible(encoding):
+        return 0, 0
+    parts = raw[:1 << 16].split(b"\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
+    if any(b"\r" in p[:-1] for p in parts):
+        return 0, 0  # a lone carriage return: lines are not what they seem here
+    enc = "utf-8" if encoding == "utf-8-sig" else encoding
+
+    def known(line: bytes) -> int:
+        try:
+            text = line.decode(enc).lstrip("\ufeff").rstrip("\r")
+        except UnicodeDecodeError:
+            return 0
+        fields = _split_line(text)
+        return 0 if isinstance(fields, str) else sum(1 for h in fields if len(h) < 64 and canonical_key(h.strip()) is not None)
+
+    if not parts or known(parts[0]) >= 2:
+        return 0, 0
+    for k in range(1, len(parts)):
+        if known(parts[k]) >= 2:
+            return k, sum(len(p) + 1 for p in parts[:k])
+    return 0, 0
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -369,7 +424,7 @@ def _split_all(lines: list[str | tuple[str]]) -> list[list[str]] | None:
     return out if len(out) == len(text_lines) else None
 
 
-def _read_csv_lines(name: str, raw: bytes, encoding: str) -> Roster:
+def _read_csv_lines(name: str, raw: bytes, encoding: str, first: int = 0) -> Roster:
     """The exact CSV reader: one physical line is one row or one reject, never part of another line.
 
     A quote that does not close on its line is a reject of that line (a spreadsheet cell with a line
@@ -380,14 +435,14 @@ def _read_csv_lines(name: str, raw: bytes, encoding: str) -> Roster:
     lines = _text_lines(name, raw, encoding)
     if not lines:
         raise RosterError(f"{name}: empty file, no header row")
-    first = lines[0]
-    if isinstance(first, tuple):
-        raise RosterError(f"{name}: line 1 (the header): {first[0]}")
-    if first.startswith("\ufeff"):
-        first = first[1:]
-    head = _split_line(first)
+    head_line = lines[0]
+    if isinstance(head_line, tuple):
+        raise RosterError(f"{name}: line {first + 1} (the header): {head_line[0]}")
+    if head_line.startswith("\ufeff"):
+        head_line = head_line[1:]
+    head = _split_line(head_line)
     if isinstance(head, str):
-        raise RosterError(f"{name}: line 1 (the header): {head}")
+        raise RosterError(f"{name}: line {first + 1} (the header): {head}")
     headers = [h.strip() for h in head]
     if headers == [""]:
         raise RosterError(f"{name}: empty file, no header row")
@@ -401,7 +456,7 @@ def _read_csv_lines(name: str, raw: bytes, encoding: str) -> Roster:
     split = _split_all(lines)
     if split is not None:  # the usual file: every line one record, read at C speed
         blank_rows = width == 1
-        for no, cells in enumerate(split, 2):
+        for no, cells in enumerate(split, 2 + first):
             n = len(cells)
             if n != width or blank_rows:
                 if n <= 1 and (n == 0 or not cells[0].strip()):
@@ -413,7 +468,7 @@ def _read_csv_lines(name: str, raw: bytes, encoding: str) -> Roster:
             records.append(list(map(intern, cells)))
             rows.append(no)
         lines = []
-    for no, line in enumerate(lines[1:], 2):
+    for no, line in enumerate(lines[1:], 2 + first):
         fields: list[str] | str
         if isinstance(line, tuple):
             fields = line[0]
@@ -509,7 +564,7 @@ class _BytesColumn(_TextColumn):
         return (raw[a:b].decode(enc) for a, b in zip(self.starts.tolist(), self.ends.tolist()))
 
 
-def _read_csv_arrays(path: str, raw: bytes, encoding: str) -> Roster | None:
+def _read_csv_arrays(path: str, raw: bytes, encoding: str, first: int = 0) -> Roster | None:
     """A CSV without quotes (the usual export) read with numpy: ``None`` when the exact reader must read it.
 
     Lines and fields are found as byte positions; each column is keyed by a hash of its bytes
@@ -618,7 +673,7 @@ def _read_csv_arrays(path: str, raw: bytes, encoding: str) -> Roster | None:
         else:
             col = _coded(np, words, raw, s, e, enc, at, len(lines), [(int(position[i]), f[j]) for i, f in extra.items()])
         data[h] = col
-    rows = array("l", (lines + 2).tolist())
+    rows = array("l", (lines + 2 + first).tolist())
     return Roster(headers=headers, data=data, row_numbers=rows, source=str(path), format="csv", encoding=encoding, problems=problems)
 
 
