@@ -126,3 +126,14 @@ def test_errors_mask_values_of_any_field() -> None:
     with pytest.raises(sy.InvalidRecordError) as e:
         sy.Person.from_record(dict(rec, 伤残等级="王小明"))
     assert "王小明" not in str(e.value) and "王**" in str(e.value)
+
+
+def test_a_roster_without_header_row_never_echoes_its_first_person(tmp_path: object) -> None:
+    import pytest
+
+    from shuangyong.batch import run_roster
+
+    rows = [{ID: make_id(seq=31), "张三丰": "李四", "422827": "422827"}]  # the first person read as headers
+    with pytest.raises(sy.RosterError) as e:
+        run_roster(sy.Engine(), rows, 2024)
+    assert ID not in str(e.value) and "张三丰" not in str(e.value) and mask_id_number(ID) in str(e.value)

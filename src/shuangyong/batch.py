@@ -873,7 +873,9 @@ def run_roster(
     if progress is not None:
         progress(0, len(roster))
     if not any(k == "id_number" for k in roster.keys.values()) and len(roster):
-        raise RosterError(f"{roster.source}: no 身份证号 (id_number) column; columns are {', '.join(roster.headers)}")
+        # A file without a header row has a person's cells as its "headers": masked like any cell.
+        shown = ", ".join(mask_cell(h, reveal) for h in roster.headers)
+        raise RosterError(f"{roster.source}: no 身份证号 (id_number) column (没有身份证号列); columns are {shown}")
     adj: dict[str, list[Adjustment]] = {}
     for idn, items in (adjustments or {}).items():
         key = normalize_id_number(idn)

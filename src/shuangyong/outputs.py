@@ -525,10 +525,35 @@ def _write_xlsx(fh: IO[Any], header: Sequence[str], shown: Sequence[str], rows: 
         c.alignment = Alignment(horizontal="center")
         head.append(c)
     ws.append(head)
+    # One styled cell per column, its value replaced row by row: a write-only sheet writes each row as
+    # it is appended, and building a styled cell per value is what makes openpyxl slow.
+    money_tpl = {h: cell(h, Decimal(0)) for h in header if h in money}
+    text_tpl = {h: cell(h, "") for h in header}
+
+    def values(r: Mapping[str, Any]) -> list[Any]:
+        out: list[Any] = []
+        for h in header:
+            v = r.get(h)
+            if v is None:
+                out.append(None)
+            elif isinstance(v, (Decimal, int)) and not isinstance(v, bool) and h not in text:
+                if h in money_tpl:
+                    c = money_tpl[h]
+                    c.value = v
+                    out.append(c)
+                else:
+                    out.append(v)
+            else:
+                c = text_tpl[h]
+                c.value = _xlsx_text(v)
+                c.data_type = "s"  # never a formula, whatever the text begins with
+                out.append(c)
+        return out
+
     for r in sample:
-        ws.append([cell(h, r.get(h)) for h in header])
+        ws.append(values(r))
     for r in rows:
-        ws.append([cell(h, r.get(h)) for h in header])
+        ws.append(values(r))
     if totals is not None:
         tr = totals()
         ws.append([cell(h, tr.get(h), bold) for h in header])

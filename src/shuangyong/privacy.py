@@ -46,7 +46,9 @@ _LONG_DIGITS = re.compile(r"(?<!\d)\d{11,}(?!\d)")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NAME = re.compile(rf"^[{_HAN}](?:[{_HAN}]|[·•・．.](?=[{_HAN}])){{1,7}}$")
 _HAN_RUN = re.compile(rf"[{_HAN}]{{2,}}")
-_GRADE = re.compile(r"^[一二三四五六七八九十]+级$")
+# Words of a roster's own vocabulary by pattern, never names: grades (五级), posts and ranks (正团, 副营职,
+# 排), awards (二等功), 民族 (汉族), places (来凤县, 翔凤镇).
+_GRADE = re.compile(r"^(?:[一二三四五六七八九十]+级|[正副]?[军师旅团营连排班](?:级|职|长)?|[一二三四]等功|.{1,4}族|.{1,6}[省市县区镇乡村])$")
 
 #: Longest cell excerpt shown from a row whose columns may be swapped.
 EXCERPT = 24
