@@ -123,9 +123,10 @@ class CaseItem(pytest.Item):
         self.data = data
 
     def runtest(self) -> None:
-        from .testing import check_case, check_case_roster
+        from .testing import check_case, check_case_roster, check_needs
 
         engine = _engine_for(self.path, self.data)
+        check_needs(engine, self.case)
         roads = self.case.get("roads", ["one_by_one", "roster"])
         if "one_by_one" in roads:
             check_case(engine, self.case)

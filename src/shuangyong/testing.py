@@ -41,7 +41,7 @@ from .periods import parse_period
 from .record import parse_date
 
 __all__ = ["synthetic_id", "record_from_case", "person_from_case", "load_cases", "case_params", "validate_case", "check_case",
-           "check_case_roster", "check_explanation_reproduces", "check_installed_pack", "FixturePack", "CASE_KEYS"]
+           "check_case_roster", "check_needs", "check_explanation_reproduces", "check_installed_pack", "FixturePack", "CASE_KEYS"]
 
 
 class FixturePack:
@@ -83,7 +83,7 @@ def synthetic_id(region: str, born: date | str, seq: int = 123) -> str:
 
 
 #: The keys a ``[[case]]`` may hold (docs/writing-a-rule-pack.md, "Case files"); anything else is refused.
-CASE_KEYS = frozenset({"name", "period", "person", "expect", "status", "absent", "total", "explain", "roads"})
+CASE_KEYS = frozenset({"name", "period", "person", "expect", "status", "absent", "total", "explain", "roads", "needs"})
 #: The keys that state an expectation: a case needs at least one.
 EXPECTATION_KEYS = ("expect", "status", "absent", "total", "explain")
 
@@ -132,6 +132,20 @@ def validate_case(case: Any, where: str = "case") -> None:
     roads = case.get("roads", ["one_by_one", "roster"])
     if not set(roads) <= {"one_by_one", "roster"}:
         raise ValueError(f"{where}: roads must list one_by_one and/or roster")
+
+
+def check_needs(engine: Engine, case: dict[str, Any]) -> None:
+    """Every parameter value a case ``needs`` (``"name@YYYY-MM-DD"``: a value in force from that day) is loaded.
+
+    A case built on a figure the loaded packs do not hold fails, naming the figure (never skipped).
+    """
+    missing = []
+    for need in case.get("needs", []):
+        name, _, start = str(need).partition("@")
+        starts = {v.start.isoformat() for p in engine.parameters.parameters(name) for v in p.values}
+        if start not in starts:
+            missing.append(str(need))
+    assert not missing, f"{case.get('name', '')}: no loaded parameter holds {', '.join(missing)}"
 
 
 def _same_amount(got: Any, want: Any) -> bool:
