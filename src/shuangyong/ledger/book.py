@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,12 @@ from .vectors import not_in, numpy_or_none, positive, take
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
 
 
+@lru_cache(maxsize=1024)
 def month_label(p: Period) -> str:
     return f"{p.start:%Y-%m}"
 
 
+@lru_cache(maxsize=1024)
 def month_period(label: str) -> Period:
     y, m = label.split("-")
     return Period.month(int(y), int(m))
