@@ -28,7 +28,7 @@ from ..ids import mask_id_number, normalize_id_number
 from ..money import from_fen, to_fen
 from ..params import _jsonable
 from ..periods import Period, add_months
-from .events import LifeEvent, standing
+from .events import EVENT_WORDS, LifeEvent, standing
 from .store import LedgerError, connect, now_text
 from .vectors import not_in, numpy_or_none, positive, take
 
@@ -88,7 +88,7 @@ class PayRun:
                        f"{self.period.label} run #{self.run_id} ({self.kind}): {self.lines_paid} lines paid to {self.persons} persons, "
                        f"{self.total} yuan; {self.lines_already_paid} lines already paid")
         if self.withheld:
-            parts = "；".join(f"{k} {v} 条" for k, v in sorted(self.withheld_reasons.items()))
+            parts = "；".join(f"{EVENT_WORDS.get(k, k)} {v} 条" for k, v in sorted(self.withheld_reasons.items()))
             out.append(f"因死亡/暂停未发 {self.withheld} 条，{self.withheld_total} 元（{parts}）" if zh else
                        f"withheld for death/suspension: {self.withheld} lines, {self.withheld_total} yuan")
         if self.rejected:
