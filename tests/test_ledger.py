@@ -415,3 +415,16 @@ def test_audit_without_roster_finds_unapplied_rises_and_old_returns(book, engine
     book.pay_arrears(engine, roster, through=sy.Period.month(2025, 10))
     after = audit(book, engine, as_of=date(2025, 12, 31))
     assert not [f for f in after if f.check in ("announced_not_applied", "unpaid_past_deadline")]
+
+
+def test_audit_exclusive_benefits_paid_together(book, engine):
+    both = record(A, 类别="烈士遗属、残疾军人", 伤残等级="6", 伤残性质="因公")
+    run = book.pay(engine, [both], sy.Period.month(2025, 4), known_on=date(2025, 4, 1))
+    assert run.lines_paid == 2  # the national rules pay both; a county may hold them exclusive
+    pair = [("survivor_pension", "disability_pension", "测试：两项不得兼得")]
+    rep = audit(book, engine, exclusive=pair, as_of=date(2025, 5, 1))
+    (f,) = [f for f in rep if f.check == "exclusive_together"]
+    disability = book.run_lines(run.run_id)
+    expected = next(ln["amount"] for ln in disability if ln["rule"] == "disability_pension")
+    assert (f.months, f.amount, f.article) == (("2025-04",), expected, "测试：两项不得兼得")
+    assert not [f for f in audit(book, engine, as_of=date(2025, 5, 1)) if f.check == "exclusive_together"]

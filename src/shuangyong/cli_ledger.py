@@ -307,6 +307,7 @@ def run_bank_return(args: argparse.Namespace) -> int:
 def run_event(args: argparse.Namespace) -> int:
     from . import ledger
     from .ids import mask_id_number
+    from .ledger.events import EVENT_WORDS
 
     def body() -> int:
         on = _date(args.date, "--date")
@@ -321,7 +322,7 @@ def run_event(args: argparse.Namespace) -> int:
                 ev = book.resume(args.id_number, on, document=args.document, back_pay=args.back_pay, reported_on=rep)
         data = {"person": mask_id_number(args.id_number), "kind": ev.kind, "on": ev.on.isoformat(), "reported_on": ev.reported_on.isoformat(),
                 "document": ev.document, "back_pay": ev.back_pay}
-        _print(args, [f"已记录 {mask_id_number(args.id_number)} {ev.kind} {ev.on.isoformat()}（{ev.document or '无文书'}）"], data)
+        _print(args, [f"已记录 {mask_id_number(args.id_number)} {EVENT_WORDS[ev.kind]} {ev.on.isoformat()}（{ev.document or '无文书'}）"], data)
         return 0
 
     return _guard("ledger event", args, body)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +28,19 @@ from ..ids import mask_id_number, normalize_id_number
 from ..money import from_fen, to_fen
 from ..params import _jsonable
 from ..periods import Period, add_months
-from .events import LifeEvent, standing
+from .events import EVENT_WORDS, LifeEvent, standing
 from .store import LedgerError, connect, now_text
 from .vectors import not_in, numpy_or_none, positive, take
 
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
 
 
+@lru_cache(maxsize=1024)
 def month_label(p: Period) -> str:
     return f"{p.start:%Y-%m}"
 
 
+@lru_cache(maxsize=1024)
 def month_period(label: str) -> Period:
     y, m = label.split("-")
     return Period.month(int(y), int(m))
@@ -85,7 +88,7 @@ class PayRun:
                        f"{self.period.label} run #{self.run_id} ({self.kind}): {self.lines_paid} lines paid to {self.persons} persons, "
                        f"{self.total} yuan; {self.lines_already_paid} lines already paid")
         if self.withheld:
-            parts = "；".join(f"{k} {v} 条" for k, v in sorted(self.withheld_reasons.items()))
+            parts = "；".join(f"{EVENT_WORDS.get(k, k)} {v} 条" for k, v in sorted(self.withheld_reasons.items()))
             out.append(f"因死亡/暂停未发 {self.withheld} 条，{self.withheld_total} 元（{parts}）" if zh else
                        f"withheld for death/suspension: {self.withheld} lines, {self.withheld_total} yuan")
         if self.rejected:

@@ -19,9 +19,11 @@ from datetime import date
 
 from attrs import frozen
 
-__all__ = ["EVENT_KINDS", "LifeEvent", "Standing", "standing"]
+__all__ = ["EVENT_KINDS", "EVENT_WORDS", "LifeEvent", "Standing", "standing"]
 
 EVENT_KINDS = ("death", "suspension", "resumption")
+#: Each kind in the words of a 花名册 note.
+EVENT_WORDS = {"death": "死亡", "suspension": "暂停发放", "resumption": "恢复发放"}
 
 
 @frozen(kw_only=True)
