@@ -99,6 +99,9 @@ FACTS: dict[str, Callable[[Person, date], Any]] = {
     "member_death_date": _tie("member_death_date"),
     "member_awards": lambda p, on: p.family_tie.member_awards if p.family_tie is not None else (),
     "member_monthly_pay": _tie("member_monthly_pay"),
+    # households (issue 17)
+    "household": lambda p, on: p.household_key(),
+    "needy": lambda p, on: p.needy,
 }
 
 

@@ -58,6 +58,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "member_awards": ("军人立功受奖",),
     "member_monthly_pay": ("军人月基本工资", "基本工资"),
     "death_date": ("死亡时间", "去世时间"),
+    # households (issue 17): grants and visits count once per household
+    "household": ("户编号", "户号"),
+    "address": ("住址", "家庭住址", "家庭地址"),
+    "needy": ("困难", "生活困难", "困难对象"),
 }
 
 #: Chinese header → key.
@@ -266,6 +270,9 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
             family_tie=tie,
             death_date=date_of("death_date"),
             extra=unknown,
+            household=str(f["household"]) if "household" in f else None,
+            address=str(f["address"]) if "address" in f else None,
+            needy=_parse_bool(f["needy"], "needy") if "needy" in f else False,
         )
     except ShuangyongError:
         raise
