@@ -3,8 +3,8 @@
 The oracle everywhere is the engine itself: ``Person.from_record`` decides
 whether a row is rejected (and with which field), ``engine.entitlements``
 what a computed row gets.  Hand-computed figures come from the national
-parameter file ``disability_pension.toml`` (因战六级 46,170 元/年 from
-2022-08-01, 因公六级 43,290 元/年; 因病 七至十级 nothing).
+parameter file ``disability_pension.toml`` (因战六级 49,400 元/年 from
+2023-08-01 and 52,368 from 2024-08-01, 因公六级 45,890 and 48,180; 因病 七至十级 nothing).
 """
 
 from __future__ import annotations
@@ -163,22 +163,23 @@ def _person(**kw: Any) -> dict[str, Any]:
 def test_worked_examples_disability_pension_2024() -> None:
     engine = sy.Engine()
     rows = [
-        # 因战六级, assessed long ago: 46,170 ÷ 12 = 3,847.50 a month × 12 = 46,170.00
+        # The 2023-08-01 and 2024-08-01 tables were missing before (national-standards.md §1):
+        # 因战六级, assessed long ago: 49,400 ÷ 12 = 4,116.67 × 7 = 28,816.69; 52,368 ÷ 12 = 4,364 × 5 = 21,820 → 50,636.69
         _person(seq=1, 伤残等级="六级", 伤残性质="因战", 评残时间="2010-05-01"),
-        # 因战六级 assessed 2024-05-10: paid from June, 7 × 3,847.50 = 26,932.50
+        # 因战六级 assessed 2024-05-10: paid from June, 2 × 4,116.67 + 5 × 4,364 = 8,233.34 + 21,820 = 30,053.34
         _person(seq=3, 伤残等级="6", 伤残性质="因战", 评残时间="2024-05-10"),
-        # 因公六级: 43,290 ÷ 12 = 3,607.50 × 12 = 43,290.00
+        # 因公六级: 45,890 ÷ 12 = 3,824.17 × 7 = 26,769.19; 48,180 ÷ 12 = 4,015 × 5 = 20,075 → 46,844.19
         _person(seq=5, 伤残等级="6", 伤残性质="因公", 评残时间="2010-05-01"),
         # 因病八级: computed, nothing (条例 pays 因病 grades 1–6 only) — not rejected
         _person(seq=7, 伤残等级="八级", 伤残性质="因病", 评残时间="2010-05-01"),
-        # died 2024-06-15: January to June, 6 × 3,847.50 = 23,085.00
+        # died 2024-06-15: January to June, 6 × 4,116.67 = 24,700.02
         _person(seq=9, 伤残等级="6", 伤残性质="因战", 评残时间="2010-05-01", 死亡时间="2024-06-15"),
     ]
     run = run_roster(engine, rows, 2024)
     got = [r["disability_pension"] for r in run.results()]
-    assert got == [Decimal("46170.00"), Decimal("26932.50"), Decimal("43290.00"), Decimal("0.00"), Decimal("23085.00")]
-    # 46,170 + 26,932.50 + 43,290 + 0 + 23,085 (the total also holds the funeral grant of the one who died)
-    assert next(r for r in run.summary()["rules"] if r["code"] == "disability_pension")["amount"] == "139477.50"
+    assert got == [Decimal("50636.69"), Decimal("30053.34"), Decimal("46844.19"), Decimal("0.00"), Decimal("24700.02")]
+    # 50,636.69 + 30,053.34 + 46,844.19 + 0 + 24,700.02 (the total also holds the funeral grant of the one who died)
+    assert next(r for r in run.summary()["rules"] if r["code"] == "disability_pension")["amount"] == "152234.24"
     _check_against_engine(engine, rows, sy.Period.year(2024), run)
 
 
@@ -189,21 +190,21 @@ def test_repeated_id_rejects_the_later_rows_and_never_pays_twice() -> None:
     assert (run.computed, run.rejected) == (1, 2)
     assert [r.row for r in run.rejects] == [2, 3]
     assert all(r.field == "id_number" and "row 1" in r.reason for r in run.rejects)
-    assert run.total == Decimal("46170.00")
+    assert run.total == Decimal("50636.69")  # 因战六级 2024, see test_worked_examples_disability_pension_2024
 
 
 def test_region_default_applies_to_rows_without_one() -> None:
     rows = [{"身份证号": _id("422827", "1960-01-01", 1), "伤残等级": "6", "伤残性质": "因战", "评残时间": "2010-05-01"}]
     assert run_roster(sy.Engine(), rows, 2024).rejects[0].field == "region"
     run = run_roster(sy.Engine(), rows, 2024, region="422827")
-    assert run.computed == 1 and run.total == Decimal("46170.00")
+    assert run.computed == 1 and run.total == Decimal("50636.69")
 
 
 def test_adjustments_are_added_to_the_person_total() -> None:
     a = _person(seq=1, 伤残等级="6", 伤残性质="因战", 评残时间="2010-05-01")
     adj = sy.Adjustment(amount=Decimal("100.00"), reason="补发", approver="局长")
     run = run_roster(sy.Engine(), [a], 2024, adjustments={a["身份证号"]: [adj]})
-    assert run.total == Decimal("46270.00")
+    assert run.total == Decimal("50736.69")  # 50,636.69 + 100
 
 
 # -- the sample roster and a GBK roster with every kind of bad row ----------------------------------------
@@ -314,15 +315,26 @@ def _record(draw: Any) -> dict[str, Any]:
         rec["伤残等级"] = draw(st.sampled_from(["1", "六级", "6", "8", "10", "11", "", "x"]))
         rec["伤残性质"] = draw(st.sampled_from(["因战", "因公", "因病", ""]))
         rec["评残时间"] = draw(st.sampled_from(_DATES))
+        if draw(st.booleans()):  # issue 13 fields: approval date, amount actually paid
+            rec["批准时间"] = draw(st.sampled_from(["", "2024-10-15", "2024-09-20", "2021-03-01", "1920-01-01", "x"]))
+            rec["残疾抚恤金月发放额"] = draw(st.sampled_from(["", "4200.50", "-1", "abc"]))
     if draw(st.booleans()):
         rec["入伍时间"] = draw(st.sampled_from(["1955-03-01", "1978-03-01", "2000-09-01", "2023-09-01", "", "1978-02-30"]))
         rec["退役时间"] = draw(st.sampled_from(["", "1960-01-01", "1982-01-01", "2024-06-01", "2025-09-01"]))
         rec["服役类型"] = draw(st.sampled_from(["义务兵", "军士", "军官", ""]))
         rec["义务兵役年限"] = draw(st.sampled_from(["", "2", "5", "99"]))
+        if draw(st.booleans()):
+            rec["退役时户籍"] = draw(st.sampled_from(["", "农村", "城镇", "火星"]))
     if draw(st.booleans()):
         rec["遗属类别"] = draw(st.sampled_from(["烈士", "因公牺牲", "病故", "现役", ""]))
         rec["与军人关系"] = draw(st.sampled_from(["父母", "配偶", "子女", ""]))
         rec["牺牲病故时间"] = draw(st.sampled_from(["", "2024-03-05", "2000-01-01"]))
+        if draw(st.booleans()):
+            rec["认定时间"] = draw(st.sampled_from(["", "2024-11-20", "2023-05-01", "2024-02-30"]))
+            rec["定期抚恤金月发放额"] = draw(st.sampled_from(["", "3500", "1,000.50"]))
+    if draw(st.integers(0, 3)) == 0:
+        rec["领取退休金或职工养老保险"] = draw(st.sampled_from(["", "是", "否", "也许"]))
+        rec["定期生活补助月发放额"] = draw(st.sampled_from(["", "1000.00", "x"]))
     if draw(st.booleans()):
         rec["立功受奖"] = draw(st.sampled_from(["", "二等功@2024-05-01", "三等功", "嘉奖@2024-02-01;一等功@2024-09-09", "五等功"]))
     if draw(st.integers(0, 5)) == 0:
@@ -352,16 +364,16 @@ def test_what_if_reports_differences_and_who_gains() -> None:
         _person(seq=3, 伤残等级="6", 伤残性质="因公", 评残时间="2010-05-01", 类别="残疾军人"),
         _person(seq=5, 伤残等级="6", 伤残性质="因战", 评残时间="2010-05-01", 类别="残疾军人"),
     ]
-    # 因战六级 to 48,000 from 2024-08-01: Aug–Dec 5 × (4,000.00 − 3,847.50) = 762.50 more each.
-    run = run_roster(sy.Engine(), rows, 2024, overrides=["disability_pension.annual_standard.6.因战=48000@2024-08-01"])
+    # 因战六级 to 54,000 from 2024-08-01 (national 52,368): Aug–Dec 5 × (4,500 − 4,364) = 680 more each.
+    run = run_roster(sy.Engine(), rows, 2024, overrides=["disability_pension.annual_standard.6.因战=54000@2024-08-01"])
     w = run.what_if
     assert w is not None
     assert (w.gainers, w.losers, w.unchanged, w.compared) == (2, 0, 1, 3)
-    assert w.difference == Decimal("1525.00")
+    assert w.difference == Decimal("1360.00")
     rule = next(r for r in w.by_rule if r["code"] == "disability_pension")
-    assert rule["difference"] == "1525.00"
+    assert rule["difference"] == "1360.00"
     cat = next(c for c in w.by_category if c["category"] == "残疾军人")
-    assert cat["difference"] == "762.50"
+    assert cat["difference"] == "680.00"
     assert run.summary()["what_if"]["gainers"] == 2
     assert any("增发 2 人" in line for line in run.lines())
 

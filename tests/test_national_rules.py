@@ -110,9 +110,17 @@ def test_disability_grade_1_in_2019_uses_the_grade_1_only_table(engine: sy.Engin
     assert year(engine, p, 2019, "disability_pension").amount == D("83477.46")
 
 
-def test_disability_grade_2_before_2021_has_no_standard_never_zero(engine: sy.Engine) -> None:
+def test_disability_grade_2_in_2019_uses_the_full_table(engine: sy.Engine) -> None:
+    # The tables were completed (national-standards.md §1; 2018 and 2019 grades 2–10 inferred by the chain):
+    # 二级因公 68,710 ÷ 12 = 5,725.83 × 7 = 40,080.81; 75,580 ÷ 12 = 6,298.33 × 5 = 31,491.65 → 71,572.46
     p = person(disability_grade="2", disability_cause="因公", disability_date="2010-01-01")
-    e = year(engine, p, 2019, "disability_pension")
+    assert year(engine, p, 2019, "disability_pension").amount == D("71572.46")
+
+
+def test_disability_before_the_first_table_has_no_standard_never_zero(engine: sy.Engine) -> None:
+    # the first table encoded is the one in force on 2012-01-01: 2011 has none
+    p = person(disability_grade="2", disability_cause="因公", disability_date="2010-01-01")
+    e = year(engine, p, 2011, "disability_pension")
     assert (e.status, e.eligible, e.amount) == ("no_standard", False, 0)
     assert "disability_pension.annual_standard" in e.reason
 
@@ -127,9 +135,11 @@ def test_illness_grade_7_gets_nothing_and_says_why(engine: sy.Engine) -> None:
 
 
 def test_disability_assessed_mid_year_pays_from_the_next_month(engine: sy.Engine) -> None:
-    # 因公 五级 assessed 2023-03-15 → April–December, 9 × (51,200 ÷ 12 = 4,266.67) = 38,400.03
+    # 因公 五级 assessed 2023-03-15 → April–December; the 2023-08-01 table was missing before (national-standards.md §1,
+    # 2022 × 1.06 → 54,270): Apr–Jul 4 × (51,200 ÷ 12 = 4,266.67) = 17,066.68; Aug–Dec 5 × (54,270 ÷ 12 = 4,522.50)
+    # = 22,612.50 → 39,679.18
     p = person(disability_grade="5", disability_cause="因公", disability_date="2023-03-15")
-    assert year(engine, p, 2023, "disability_pension").amount == D("38400.03")
+    assert year(engine, p, 2023, "disability_pension").amount == D("39679.18")
 
 
 # -- survivor_pension -------------------------------------------------------------------
@@ -141,8 +151,9 @@ def survivor(status: str, category: str, hukou: str = "农村", **more: Any) -> 
 
 
 def test_martyr_survivor_2013_rural_figure(engine: sy.Engine) -> None:
-    # 烈属 农村 2012-10-01: 6,930 ÷ 12 = 577.50 × 12 = 6,930.00
-    assert year(engine, survivor("烈士", "烈士遗属"), 2013, "survivor_pension").amount == D("6930.00")
+    # 烈属 农村: the 2013-10-01 rise was missing before (national-standards.md §2, 7,970 [S9]):
+    # 6,930 ÷ 12 = 577.50 × 9 = 5,197.50; 7,970 ÷ 12 = 664.17 × 3 = 1,992.51 → 7,190.01
+    assert year(engine, survivor("烈士", "烈士遗属"), 2013, "survivor_pension").amount == D("7190.01")
 
 
 def test_martyr_survivor_2015_urban_straddles_1_october(engine: sy.Engine) -> None:
@@ -152,27 +163,43 @@ def test_martyr_survivor_2015_urban_straddles_1_october(engine: sy.Engine) -> No
     assert_reproducible(e)
 
 
-def test_duty_death_survivor_in_2013_has_no_standard(engine: sy.Engine) -> None:
-    # 2012–2015 the sources give 烈属 城镇/农村 only: 因公牺牲 has no figure → no standard, never zero
+def test_duty_death_survivor_in_2013_rural(engine: sy.Engine) -> None:
+    # 因公牺牲 农村, back-solved from the 2015 城乡 table (national-standards.md §2, inferred):
+    # 6,620 ÷ 12 = 551.67 × 9 = 4,965.03; 7,610 ÷ 12 = 634.17 × 3 = 1,902.51 → 6,867.54
     e = year(engine, survivor("因公牺牲", "因公牺牲军人遗属"), 2013, "survivor_pension")
+    assert e.amount == D("6867.54")
+
+
+def test_duty_death_survivor_before_2012_has_no_standard(engine: sy.Engine) -> None:
+    # the first figure encoded is the one in force on 2012-01-01: 2011 has none → no standard, never zero
+    e = year(engine, survivor("因公牺牲", "因公牺牲军人遗属"), 2011, "survivor_pension")
     assert (e.status, e.eligible, e.amount) == ("no_standard", False, 0)
     assert "survivor_pension.died_on_duty" in e.reason
 
 
 def test_illness_death_survivor_2021_straddles_1_august(engine: sy.Engine) -> None:
-    # 22,610 ÷ 12 = 1,884.17 × 7 = 13,189.19; 27,360 ÷ 12 = 2,280 × 5 = 11,400 → 24,589.19 (城镇 = 农村)
+    # the 2020-08-01 figure was missing before (national-standards.md §2: 2019 × 1.10 = 24,870, inferred):
+    # 24,870 ÷ 12 = 2,072.50 × 7 = 14,507.50; 27,360 ÷ 12 = 2,280 × 5 = 11,400 → 25,907.50 (城镇 = 农村)
     for hukou in ("城镇", "农村"):
-        assert year(engine, survivor("病故", "病故军人遗属", hukou=hukou), 2021, "survivor_pension").amount == D("24589.19")
+        assert year(engine, survivor("病故", "病故军人遗属", hukou=hukou), 2021, "survivor_pension").amount == D("25907.50")
 
 
-def test_martyr_survivor_2024_is_the_2021_figure_carried_forward(engine: sy.Engine) -> None:
-    # 33,860 ÷ 12 = 2,821.67 × 12 = 33,860.04; no figure after 2021-08-01 → carried forward, and said so
+def test_martyr_survivor_2024_straddles_1_august(engine: sy.Engine) -> None:
+    # 2023 and 2024 figures were missing before (national-standards.md §2: 39,490 and 41,856, inferred from the national rises):
+    # 39,490 ÷ 12 = 3,290.83 × 7 = 23,035.81; 41,856 ÷ 12 = 3,488 × 5 = 17,440 → 40,475.81
+    assert year(engine, survivor("烈士", "烈士遗属"), 2024, "survivor_pension").amount == D("40475.81")
+
+
+def test_martyr_survivor_2025_carries_the_2024_figure_forward_and_says_so(engine: sy.Engine) -> None:
+    # no 2025 figure found: 3,488 × 12 = 41,856.00, August–December flagged as carried past 2025-08-01
     p = survivor("烈士", "烈士遗属")
-    e = year(engine, p, 2024, "survivor_pension")
-    assert e.amount == D("33860.04")
-    assert all(r.carried_forward for s in e.segments for r, _, _ in s.params if r.name == "survivor_pension.martyr")
-    ex = engine.explain(p, sy.Period.year(2024), "survivor_pension")
-    assert "沿用" in str(ex) and "carried forward" in ex.to_text("en")
+    e = year(engine, p, 2025, "survivor_pension")
+    assert e.amount == D("41856.00")
+    flags = [(s.start.month, r.carried_forward) for s in e.segments for r, _, _ in s.params if r.name == "survivor_pension.martyr"]
+    assert flags and all(cf == (m >= 8) for m, cf in flags)
+    ex = engine.explain(p, sy.Period.year(2025), "survivor_pension")
+    assert "2025-08-01 起标准未录入，沿用 2024-08-01 标准，可能已调整" in str(ex)
+    assert "carried forward" in ex.to_text("en")
 
 
 def test_survivor_pension_starts_the_month_after_the_member_died(engine: sy.Engine) -> None:
@@ -187,9 +214,9 @@ def test_survivor_without_the_roster_category_is_not_paid(engine: sy.Engine) -> 
 
 
 def test_survivor_pension_stops_after_the_survivor_dies(engine: sy.Engine) -> None:
-    # died 2024-03-10: January–March paid, 3 × 2,821.67 = 8,465.01
+    # died 2024-03-10: January–March paid at the 2023-08-01 figure (national-standards.md §2), 3 × 3,290.83 = 9,872.49
     p = survivor("烈士", "烈士遗属", death_date="2024-03-10")
-    assert year(engine, p, 2024, "survivor_pension").amount == D("8465.01")
+    assert year(engine, p, 2024, "survivor_pension").amount == D("9872.49")
 
 
 # -- sick_returnee_allowance and combat_veteran_allowance ------------------------------------
@@ -198,12 +225,13 @@ def test_survivor_pension_stops_after_the_survivor_dies(engine: sy.Engine) -> No
 @pytest.mark.parametrize(
     ("y", "expected"),
     [
-        (2012, D("855.00")),   # Oct–Dec 285 × 3 (no standard before 2012-10-01)
-        (2016, D("4920.00")),  # 410 × 12
+        # national-standards.md §4; the former 2022/2023 figures 9,240 / 9,690 were 福建's own (now in rulepacks/fujian)
+        (2012, D("3105.00")),  # 250 × 9 + 285 × 3 = 2,250 + 855 (250 in force before the 2012 rise [S8])
+        (2016, D("5040.00")),  # 410 × 9 + 450 × 3 = 3,690 + 1,350 (2016-10-01 rise [S18])
         (2018, D("6250.00")),  # 500 × 7 + 550 × 5 = 3,500 + 2,750
-        (2020, D("6600.00")),  # 550 × 12, carried forward from 2018-08-01
-        (2022, D("7700.00")),  # 550 × 7 + 9,240 ÷ 12 = 770 × 5 = 3,850 + 3,850
-        (2023, D("9427.50")),  # 770 × 7 + 9,690 ÷ 12 = 807.50 × 5 = 5,390 + 4,037.50
+        (2020, D("7450.00")),  # 600 × 7 + 650 × 5 = 4,200 + 3,250 (2019 600 [S3], 2020 650 inferred [S34])
+        (2022, D("8650.00")),  # 700 × 7 + 9,000 ÷ 12 = 750 × 5 = 4,900 + 3,750 (national 9,000 [S30])
+        (2023, D("9187.50")),  # 750 × 7 + 9,450 ÷ 12 = 787.50 × 5 = 5,250 + 3,937.50 (退役军人部发〔2023〕39号)
     ],
 )
 def test_sick_returnee_by_year(engine: sy.Engine, y: int, expected: Decimal) -> None:
@@ -212,24 +240,31 @@ def test_sick_returnee_by_year(engine: sy.Engine, y: int, expected: Decimal) -> 
     assert_reproducible(e)
 
 
-def test_sick_returnee_2012_reports_the_months_without_standard(engine: sy.Engine) -> None:
-    e = year(engine, person(categories="带病回乡退伍军人"), 2012, "sick_returnee_allowance")
-    assert e.eligible and e.segments[0].status == "no_standard" and e.segments[0].units == 9
+def test_sick_returnee_2011_reports_no_standard(engine: sy.Engine) -> None:
+    # the first figure encoded is the one in force on 2012-01-01
+    e = year(engine, person(categories="带病回乡退伍军人"), 2011, "sick_returnee_allowance")
+    assert (e.status, e.eligible, e.amount) == ("no_standard", False, 0)
 
 
-def test_sick_returnee_2020_is_flagged_carried_forward(engine: sy.Engine) -> None:
+def test_sick_returnee_2020_is_not_stale_2025_is(engine: sy.Engine) -> None:
     e = year(engine, person(categories="带病回乡退伍军人"), 2020, "sick_returnee_allowance")
     used = [r for s in e.segments for r, _, _ in s.params if r.name == "sick_returnee_allowance.monthly_standard"]
-    assert used and all(r.carried_forward for r in used)
+    assert used and not any(r.carried_forward for r in used)
+    # 2025: no national figure found (四川 +300, 吉林 +180 differ): 9,828 ÷ 12 = 819 × 12, Aug–Dec flagged
+    e = year(engine, person(categories="带病回乡退伍军人"), 2025, "sick_returnee_allowance")
+    assert e.amount == D("9828.00")
+    flags = [(s.start.month, r.carried_forward) for s in e.segments for r, _, _ in s.params if r.name == "sick_returnee_allowance.annual_standard"]
+    assert flags and all(cf == (m >= 8) for m, cf in flags)
 
 
 @pytest.mark.parametrize(
     ("y", "expected"),
     [
         (2015, D("4620.00")),   # 360 × 9 + 460 × 3 = 3,240 + 1,380
-        (2019, D("7200.00")),   # 600 × 12
-        (2023, D("10940.00")),  # 10,740 ÷ 12 = 895 × 7 + 11,220 ÷ 12 = 935 × 5 = 6,265 + 4,675
-        (2024, D("11220.00")),  # 935 × 12
+        # national-standards.md §5; the former 2022/2023 figures 10,740 / 11,220 were 福建's own (now in rulepacks/fujian)
+        (2019, D("7450.00")),   # 600 × 7 + 650 × 5 = 4,200 + 3,250 (2019-08-01 rise [S3] was missing)
+        (2023, D("9800.00")),   # 9,600 ÷ 12 = 800 × 7 + 10,080 ÷ 12 = 840 × 5 = 5,600 + 4,200 (退役军人部发〔2023〕39号)
+        (2024, D("10290.00")),  # 840 × 7 + 10,584 ÷ 12 = 882 × 5 = 5,880 + 4,410 (+42/月 [S25], inferred)
     ],
 )
 def test_combat_and_nuclear_veterans_by_year(engine: sy.Engine, y: int, expected: Decimal) -> None:
@@ -237,21 +272,37 @@ def test_combat_and_nuclear_veterans_by_year(engine: sy.Engine, y: int, expected
         assert year(engine, person(categories=cat), y, "combat_veteran_allowance").amount == expected
 
 
-def test_unit_8023_is_sick_returnee_before_2022_08_and_combat_after(engine: sy.Engine) -> None:
+def test_unit_8023_draws_the_combat_allowance_throughout(engine: sy.Engine) -> None:
+    # national-standards.md §5: 原8023部队 are 参试/涉核, paid like 参战 (one "参战参试" figure 2012–2019)
     p = person(categories="原8023部队退役人员")
-    assert year(engine, p, 2021, "sick_returnee_allowance").amount == D("6600.00")  # 550 × 12
-    assert not year(engine, p, 2021, "combat_veteran_allowance").eligible
-    # 2022: sick 550 × 7 = 3,850 (Jan–Jul); combat 10,740 ÷ 12 = 895 × 5 = 4,475 (Aug–Dec); never both in a month
-    assert year(engine, p, 2022, "sick_returnee_allowance").amount == D("3850.00")
-    assert year(engine, p, 2022, "combat_veteran_allowance").amount == D("4475.00")
+    assert not year(engine, p, 2016, "sick_returnee_allowance").eligible
+    # 2016: 460 × 9 + 500 × 3 = 4,140 + 1,500 = 5,640 (带病回乡 would have been 410 / 450)
+    assert year(engine, p, 2016, "combat_veteran_allowance").amount == D("5640.00")
+    # 2022: 750 × 7 + 9,600 ÷ 12 = 800 × 5 → 5,250 + 4,000 = 9,250
+    assert year(engine, p, 2022, "combat_veteran_allowance").amount == D("9250.00")
     assert not year(engine, p, 2023, "sick_returnee_allowance").eligible
+
+
+def test_a_county_may_treat_8023_as_sick_returnees(tmp_path: Path) -> None:
+    toml = """
+        prefix = "veteran_groups"
+        [unit_8023_treated_as]
+        [[unit_8023_treated_as.values]]
+        from = 2012-01-01
+        value = "sick_returnee"
+        source = { document = "测试：县级做法", certainty = "assumption" }
+    """
+    e = sy.Engine(plugins=[local_pack(tmp_path, toml)])
+    p = person(categories="原8023部队退役人员")
+    assert year(e, p, 2016, "sick_returnee_allowance").amount == D("5040.00")  # 410 × 9 + 450 × 3
+    assert not year(e, p, 2016, "combat_veteran_allowance").eligible
 
 
 def test_a_person_in_both_groups_draws_the_combat_allowance_only(engine: sy.Engine) -> None:
     p = person(categories="带病回乡退伍军人、参战退役人员")
     sick = year(engine, p, 2019, "sick_returnee_allowance")
     assert not sick.eligible and "参战" in sick.reason
-    assert year(engine, p, 2019, "combat_veteran_allowance").amount == D("7200.00")
+    assert year(engine, p, 2019, "combat_veteran_allowance").amount == D("7450.00")  # 600 × 7 + 650 × 5
 
 
 # -- rural_veteran_old_age_allowance -------------------------------------------------------
@@ -272,17 +323,18 @@ def test_part_year_of_service_counts_as_a_year_2024_straddles_1_august(engine: s
 
 def test_turning_60_mid_year_pays_from_the_next_month(engine: sy.Engine) -> None:
     # born 1958-05-20, 2 years exactly; turns 60 on 2018-05-20 → June:
-    # Jun–Jul 10 × 2 = 20 × 2 = 40; Aug–Dec 35 × 2 = 70 × 5 = 350 → 390
+    # Jun–Jul 30 × 2 = 60 × 2 = 120; Aug–Dec 35 × 2 = 70 × 5 = 350 → 470
+    # (the 2014–2017 rises were missing before: 2017-10-01 30/月 [S19], national-standards.md §7)
     p = rural_veteran(date(1958, 5, 20), "1976-03-01", "1978-03-01")
     e = year(engine, p, 2018, "rural_veteran_old_age_allowance")
-    assert e.amount == D("390.00")
+    assert e.amount == D("470.00")
     # the months before say why, and the explanation shows the birth date they turn on
     assert e.reason == "2018-01..2018-05: 年满60周岁的次月起发放（出生日期见输入）"
     assert "birth_date=1958-05-20" in str(engine.explain(p, sy.Period.year(2018), "rural_veteran_old_age_allowance"))
 
 
 def test_a_pack_can_choose_the_birthday_month(tmp_path: Path) -> None:
-    # same person, start = birthday_month for 来凤县: May–Jul 20 × 3 = 60 + 350 → 410
+    # same person, start = birthday_month for 来凤县: May–Jul 60 × 3 = 180 + 350 → 530
     toml = """
         prefix = "rural_veteran_old_age_allowance"
         [start]
@@ -293,7 +345,7 @@ def test_a_pack_can_choose_the_birthday_month(tmp_path: Path) -> None:
     """
     e = sy.Engine(plugins=[local_pack(tmp_path, toml)])
     p = rural_veteran(date(1958, 5, 20), "1976-03-01", "1978-03-01")
-    assert year(e, p, 2018, "rural_veteran_old_age_allowance").amount == D("410.00")
+    assert year(e, p, 2018, "rural_veteran_old_age_allowance").amount == D("530.00")
 
 
 def test_rural_2011_starts_on_1_august(engine: sy.Engine) -> None:
@@ -397,12 +449,16 @@ def test_martyr_lump_sum_two_honours_only_the_highest_counts_2024_table(local_en
 
 
 def test_lump_sum_uplift_follows_the_table_in_force_on_the_date_of_death(local_engine: sy.Engine) -> None:
-    # 军区级称号 + 三等功: before 2024-10-01 the 2019 table gives 30% → 1,240,000 × 1.30 = 1,612,000;
-    # from 2024-10-01 军区级称号 is not in the list, 三等功 5% → 1,240,000 × 1.05 = 1,302,000
-    before = member_survivor("因公牺牲", "2024-09-05", awards="军区级称号;三等功")
-    after = member_survivor("因公牺牲", "2024-10-05", awards="军区级称号;三等功")
-    assert year(local_engine, before, 2024, "death_lump_sum").amount == D("1612000.00")
-    assert year(local_engine, after, 2024, "death_lump_sum").amount == D("1302000.00")
+    # 二级表彰 + 三等功: before 2024-10-01 the 2019 table has no 二级表彰, 三等功 5% → 1,240,000 × 1.05 = 1,302,000;
+    # from 2024-10-01 二级表彰 is item (四), 25% → 1,240,000 × 1.25 = 1,550,000
+    before = member_survivor("因公牺牲", "2024-09-05", awards="二级表彰;三等功")
+    after = member_survivor("因公牺牲", "2024-10-05", awards="二级表彰;三等功")
+    assert year(local_engine, before, 2024, "death_lump_sum").amount == D("1302000.00")
+    assert year(local_engine, after, 2024, "death_lump_sum").amount == D("1550000.00")
+    # 军区级称号 (a title from a unit the CMC authorises) is 30% in both tables: 1,240,000 × 1.30 = 1,612,000
+    for died in ("2024-09-05", "2024-10-05"):
+        p = member_survivor("因公牺牲", died, awards="军区级称号;三等功")
+        assert year(local_engine, p, 2024, "death_lump_sum").amount == D("1612000.00")
 
 
 def test_lump_sum_died_of_illness(local_engine: sy.Engine) -> None:
@@ -418,18 +474,22 @@ def test_lump_sum_without_pay_says_so(local_engine: sy.Engine) -> None:
     assert not e.eligible and "member_monthly_pay" in e.reason
 
 
-def test_lump_sum_without_the_national_income_is_missing_parameter(engine: sy.Engine) -> None:
-    e = year(engine, member_survivor("烈士", "2024-11-05"), 2024, "death_lump_sum")
-    assert e.status == "missing_parameter" and "statistics.national_urban_disposable_income_prev_year" in e.reason
+def test_lump_sum_with_the_shipped_national_income(engine: sy.Engine) -> None:
+    # national statistics.toml: 2023 全国城镇居民人均可支配收入 51,821 for deaths in 2024;
+    # 20 × 51,821 + 40 × 6,000 = 1,036,420 + 240,000 = 1,276,420 (pay 6,000 as member_survivor gives)
+    p = member_survivor("烈士", "2024-11-05")
+    e = year(engine, p, 2024, "death_lump_sum")
+    pay = D(str(p.family_tie.member_monthly_pay))
+    assert e.amount == 20 * D(51821) + 40 * pay
 
 
 # -- funeral_grant -------------------------------------------------------------------------
 
 
 def test_funeral_grant_survivor_six_months(engine: sy.Engine) -> None:
-    # 烈属 dies 2024-03-10: 33,860 ÷ 12 = 2,821.67 × 6 = 16,930.02
+    # 烈属 dies 2024-03-10: the 2023-08-01 figure (national-standards.md §2) 39,490 ÷ 12 = 3,290.83 × 6 = 19,744.98
     e = year(engine, survivor("烈士", "烈士遗属", death_date="2024-03-10"), 2024, "funeral_grant")
-    assert e.amount == D("16930.02")
+    assert e.amount == D("19744.98")
     assert_reproducible(e)
 
 
@@ -454,17 +514,21 @@ def test_funeral_grant_other_cause_of_death_recorded(engine: sy.Engine) -> None:
     assert not e.eligible and "病故" in e.reason
 
 
-def test_funeral_grant_both_grounds_pays_the_larger(engine: sy.Engine) -> None:
-    # 因公 十级: 10,850 ÷ 12 = 904.17 × 12 = 10,850.04; 病故遗属: 27,360 ÷ 12 = 2,280 × 6 = 13,680 → max 13,680
+def test_funeral_grant_both_grounds_pays_both(engine: sy.Engine) -> None:
+    # 条例 第22、32条 "原享受的": each pension held continues.  2023-08-01 figures (national-standards.md §1, §2):
+    # 因公 十级 11,390 ÷ 12 = 949.17 × 12 = 11,390.04; 病故遗属 30,740 ÷ 12 = 2,561.67 × 6 = 15,370.02;
+    # both: 26,760.06
+    died = date(2024, 3, 10)
     p = survivor("病故", "病故军人遗属", disability_grade="10", disability_cause="因公", disability_date="2000-01-01",
-                 death_date="2024-03-10")
+                 death_date=died.isoformat())
     e = year(engine, p, 2024, "funeral_grant")
-    assert e.amount == D("13680.00")
+    assert e.amount == D("26760.06")
     assert_reproducible(e)
 
 
-def test_funeral_grant_duty_death_survivor_2013_has_no_standard(engine: sy.Engine) -> None:
-    e = year(engine, survivor("因公牺牲", "因公牺牲军人遗属", death_date="2013-06-01"), 2013, "funeral_grant")
+def test_funeral_grant_duty_death_survivor_2011_has_no_standard(engine: sy.Engine) -> None:
+    # the first 因公牺牲 figure encoded is the one in force on 2012-01-01
+    e = year(engine, survivor("因公牺牲", "因公牺牲军人遗属", death_date="2011-06-01"), 2011, "funeral_grant")
     assert e.status == "no_standard" and e.amount == 0
 
 
@@ -476,7 +540,8 @@ def test_every_national_rule_has_basis_eligibility_and_docstring(engine: sy.Engi
 
     codes = {r.code for r in rules.ALL}
     assert codes == {"disability_pension", "survivor_pension", "sick_returnee_allowance", "combat_veteran_allowance",
-                     "rural_veteran_old_age_allowance", "nursing_allowance", "death_lump_sum", "funeral_grant"}
+                     "rural_veteran_old_age_allowance", "nursing_allowance", "death_lump_sum", "funeral_grant",
+                     "old_demobilised_subsidy", "martyr_child_allowance", "martyr_honour_grant", "combat_veteran_death_allowance"}
     for r in rules.ALL:
         assert r.basis.document and r.basis.certainty in ("primary", "secondary", "inferred", "assumption")
         assert r.eligibility and r.eligibility_en and r.doc, r.code

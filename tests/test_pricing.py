@@ -123,7 +123,7 @@ class _Result:
 @pytest.mark.parametrize("use", [lambda d: d.year, lambda d: f"{d}", lambda d: str(d), lambda d: hash(d), lambda d: d - date(2000, 1, 1),
                                  lambda d: d.isoformat()])
 def test_a_date_used_other_than_by_comparison_asks_for_real_dates(use: Any) -> None:
-    x = pricing._Explorer(())
+    x = pricing.Explorer(())
     d = pricing.DateColumn(x, ("fact", "birth_date", ()))
     with pytest.raises(pricing.NeedConcrete) as e:
         use(d)
@@ -131,7 +131,7 @@ def test_a_date_used_other_than_by_comparison_asks_for_real_dates(use: Any) -> N
 
 
 def test_facts_on_compared_for_equality_asks_for_real_months() -> None:
-    on = pricing.OnColumn(pricing._Explorer(()))
+    on = pricing.OnColumn(pricing.Explorer(()))
     with pytest.raises(pricing.NeedConcrete):
         bool(on == date(2024, 1, 1))
     with pytest.raises(pricing.NeedConcrete):
@@ -139,7 +139,7 @@ def test_facts_on_compared_for_equality_asks_for_real_months() -> None:
 
 
 def test_a_comparison_and_its_negation_are_one_branch() -> None:
-    x = pricing._Explorer(())
+    x = pricing.Explorer(())
     d = pricing.DateColumn(x, ("fact", "enlisted", ()))
     first = bool(d < date(2000, 1, 1))
     assert bool(d >= date(2000, 1, 1)) is (not first)
@@ -301,7 +301,7 @@ def test_birthday_step_is_the_first_day_of_an_age(born: date, years: int) -> Non
 
 
 def test_age_compared_with_years_is_a_comparison_with_a_birthday() -> None:
-    x = pricing._Explorer(())
+    x = pricing.Explorer(())
     a = pricing.AgeColumn(x, pricing.OnColumn(x))
     first, second = bool(a >= 60), bool(70 <= a)  # one branch of each is explored first
     assert isinstance(first, bool) and isinstance(second, bool) and len(x.pending) == 2

@@ -76,13 +76,22 @@ def test_people_assessed_long_ago_share_one_pricing() -> None:
     assert ex["segments"][0]["inputs"]["disability_assessed"] == persons[7].disability.assessed.isoformat()
 
 
-def test_traced_dates_record_comparisons_and_reveal_exactly() -> None:
+def test_traced_dates_record_comparisons_and_refuse_anything_else() -> None:
     from dateutil.relativedelta import relativedelta
 
+    from shuangyong.standins import NeedConcrete
+
     r = Recorder()
-    t = TracedDate(date(1950, 3, 15), 0, r)
+    t = TracedDate(date(1950, 3, 15), 0, r, name="birth_date")
     assert (t + relativedelta(years=60)).replace(day=1) < date(2024, 5, 1)
     assert holds(r.conditions, (date(1955, 12, 31),)) and not holds(r.conditions, (date(1964, 5, 10),))
-    assert t.isoformat() == "1950-03-15"
+    # Outside the vocabulary: the engine prices the unit with the real date (tests/test_fail_closed.py).
+    for use in (lambda: t.isoformat(), lambda: t.year, lambda: str(t), lambda: isinstance(t, date), lambda: hash(t)):
+        with pytest.raises(NeedConcrete) as e:
+            use()
+        assert e.value.what == "birth_date"
+    # Two traced dates compared: each must be that very date for the result to be reused.
+    u = TracedDate(date(1970, 1, 1), 1, r)
+    assert t < u
     assert r.conditions[-1][2] == "exact"
-    assert not holds(r.conditions, (date(1950, 3, 16),)) and holds(r.conditions, (date(1950, 3, 15),))
+    assert not holds(r.conditions, (date(1950, 3, 15), date(1970, 1, 2))) and holds(r.conditions, (date(1950, 3, 15), date(1970, 1, 1)))

@@ -60,6 +60,7 @@ from .money import format_amount, format_wan, from_fen, to_fen
 from .periods import Period
 from .record import normalise_record
 from .columns import Parsed, run_columnar
+from .fastpath import FastPathStats
 from .pricing import EncodedColumn, _distinct
 from .roster import Roster, read_roster
 
@@ -108,6 +109,8 @@ class _Outcome:
     cat_sets: list[frozenset[Category]]
     rejects: list[Reject]
     _keys: list[str] | None = field(default=None, init=False)
+    #: Per rule, rows priced on the fast path and the others by reason (shuangyong.fastpath).
+    fast_path: Any = field(default=None, init=False)
 
     @property
     def keys(self) -> list[str]:
@@ -202,6 +205,8 @@ class RosterRun:
         self.elapsed = elapsed
         self.what_if = what_if
         self.path = path  # "columnar", "reference" or "mixed"
+        self._stale: int | None = None
+        self._stale_inputs: tuple[str | None, bool] | None = None  # (region, fast) of the run, set by run_roster
 
     # -- counts -----------------------------------------------------------------------
     @property
@@ -233,6 +238,16 @@ class RosterRun:
     @property
     def unknown_columns(self) -> list[str]:
         return self.roster.unknown_columns
+
+    @property
+    def stale_results(self) -> int:
+        """(person, rule) results resting on a figure carried past its expected revision (see :mod:`.staleness`)."""
+        if self._stale is None:
+            from .staleness import count_stale_results
+
+            region, fast = self._stale_inputs or (None, _numpy() is not None)
+            self._stale = count_stale_results(self.engine, self.roster, self.period, region, self._o, fast)
+        return self._stale
 
     # -- rows -------------------------------------------------------------------------
     def results(self) -> Iterable[dict[str, Any]]:
@@ -268,7 +283,8 @@ class RosterRun:
         for c in o.codes:
             persons, amount = _rule_stats(o, c)
             zh, en = o.titles[c]
-            rules.append({"code": c, "title": zh, "title_en": en, "persons": persons, "amount": str(from_fen(amount))})
+            rules.append({"code": c, "title": zh, "title_en": en, "persons": persons, "amount": str(from_fen(amount)),
+                          "fast_path": o.fast_path.for_rule(c) if o.fast_path is not None else None})
         cats = []
         for cat, (n, paid, amount) in _by_category(o).items():
             cats.append({"category": cat.label, "category_en": cat.en, "persons": n, "paid_persons": paid,  # type: ignore[attr-defined]
@@ -288,6 +304,7 @@ class RosterRun:
             "reconciled": self.rows_in == self.computed + self.rejected,
             "total": str(self.total),
             "persons_paid": _persons_paid(o),
+            "stale_results": self.stale_results,
             "rules": rules,
             "categories": cats,
             "rejects_by_field": dict(sorted(by_field.items())),
@@ -331,6 +348,9 @@ class RosterRun:
                 out.append(f"  {zh_t} {persons} 人，发放金额 {format_amount(a, locale)}")
             else:
                 out.append(f"  {en_t}: {persons} persons, amount {format_amount(a, locale)}")
+        if self.stale_results:
+            out.append(f"其中 {self.stale_results} 项结果沿用已过预期调整日期的标准（可能已调整，见 shuangyong params --stale）" if zh else
+                       f"{self.stale_results} result(s) rest on figures carried past their expected update (see shuangyong params --stale)")
         if o.rejects:
             by_field = Counter(r.field for r in o.rejects)
             parts = "、".join(f"{k} {v}" for k, v in by_field.most_common()) if zh else ", ".join(f"{k} {v}" for k, v in by_field.most_common())
@@ -476,7 +496,9 @@ def run_roster(
         scenario_engine = engine.with_overrides(parsed)
         scenario, _ = _compute(scenario_engine, roster, period, region, adj, None, fast)
         what_if = _compare(parsed, outcome, scenario)
-    return RosterRun(period, roster, outcome, engine, time.perf_counter() - started, what_if, road)
+    run = RosterRun(period, roster, outcome, engine, time.perf_counter() - started, what_if, road)
+    run._stale_inputs = (region, fast)
+    return run
 
 
 # -- what-if overrides ----------------------------------------------------------------
@@ -672,7 +694,7 @@ def _compute(engine: Any, roster: Roster, period: Period, region: str | None, ad
     canon, dup, excluded, fast_rows = checked
     col = _Collector(engine, roster, period, adj, canon)
     if parsed is not None:
-        slow_extra = run_columnar(engine, parsed, period, fast_rows, col, progress)
+        slow_extra = run_columnar(engine, parsed, period, fast_rows, col, progress, col.fast_path)
         todo = np.ones(n, dtype=bool)
         todo[fast_rows] = False
         todo[np.asarray(slow_extra, dtype=np.int64)] = True
@@ -680,6 +702,7 @@ def _compute(engine: Any, roster: Roster, period: Period, region: str | None, ad
             todo[np.fromiter(excluded, dtype=np.int64, count=len(excluded))] = False
         slow = np.flatnonzero(todo).tolist()
     else:
+        col.fast_path.default_reason = "reference"
         slow = [i for i in range(n) if i not in excluded]
     done = n - len(slow)
     for k, i in enumerate(slow):
@@ -734,6 +757,7 @@ class _Collector:
         self.blocks: list[tuple[Any, dict[str, Any], dict[str, Any], Any, Any]] = []
         self.rejected: dict[int, Reject] = {}
         self.cat_index: dict[frozenset[Category], int] = {}
+        self.fast_path = FastPathStats()
 
     def add_codes(self, regs: Iterable[Any]) -> None:
         for reg in regs:
@@ -762,7 +786,7 @@ class _Collector:
                 rec["region"] = region
         try:
             person = Person.from_record(rec)
-            self.add_codes(r for r, _ in self.engine._select(person.region))
+            self.add_codes(r for r, _ in self.engine.selection(person.region))
             res = self.engine.entitlements(person, self.period)
         except InvalidRecordError as e:
             self.reject(i, e.field, _reason(e))
@@ -770,6 +794,7 @@ class _Collector:
         except ShuangyongError as e:
             self.reject(i, getattr(e, "field", None) or getattr(e, "rule", None) or "record", str(e))
             return
+        self.fast_path.reference_row(i, person.region, (e.rule for e in res))
         fen = {e.rule: to_fen(e.amount) for e in res}
         elig = {e.rule: e.eligible for e in res}
         self.single[i] = (fen, elig, to_fen(res.computed_total), self.cat_code(person.categories))
@@ -790,6 +815,7 @@ class _Collector:
         if self.adj:
             extra = [sum(to_fen(a.amount) for a in self.adj.get(k, ())) if k in self.adj else 0 for k in o.keys]
             o.total = (o.total + np.array(extra, dtype=np.int64)) if np is not None else [t + x for t, x in zip(o.total, extra)]
+        o.fast_path = self.fast_path
         return o
 
     def _outcome_arrays(self, np: Any, codes: list[str]) -> _Outcome:

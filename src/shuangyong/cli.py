@@ -25,7 +25,7 @@ __all__ = ["main", "build_parser", "SAMPLE_ROSTER"]
 SAMPLE_ROSTER = Path(__file__).parent / "data" / "sample_roster.csv"
 
 # Modules contributing subcommands; each has add_commands(subparsers).
-_COMMAND_MODULES = ("cli_roster", "cli_packs", "cli_scoring")
+_COMMAND_MODULES = ("cli_roster", "cli_packs", "cli_scoring", "cli_fastpath")
 
 
 def _engine(args: argparse.Namespace) -> Any:
@@ -73,6 +73,8 @@ def run_params(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     ps = engine.parameters
+    if getattr(args, "stale", False):
+        return _print_stale(ps, parse_date(args.date, "date") if args.date else date.today(), args)
     if not args.name:
         for n in ps.names():
             juris = sorted(p.jurisdiction for p in ps.parameters(n))
@@ -93,7 +95,32 @@ def run_params(args: argparse.Namespace) -> int:
     if r.source.note:
         print(("  说明: " if zh else "  note: ") + r.source.note)
     if r.carried_forward:
-        print("  沿用此前最新标准（此后文件未见新值）" if zh else "  carried forward: no later figure in the sources")
+        from .explain import stale_note
+
+        print("  " + stale_note(r, zh).strip(" （）()"))
+    return 0
+
+
+def _print_stale(ps: Any, on: date, args: argparse.Namespace) -> int:
+    from .params import stale_parameters
+
+    stale = stale_parameters(ps, on)
+    if args.name:
+        stale = [s for s in stale if s.name == args.name]
+    if args.json:
+        print(json.dumps({"on": on.isoformat(), "stale": [s.to_dict() for s in stale]}, ensure_ascii=False, indent=2))
+        return 0
+    zh = _zh(args)
+    if not stale:
+        print(f"{on.isoformat()}：没有超过预期调整日期仍沿用的参数" if zh else f"{on.isoformat()}: no parameter is carried past its expected update")
+        return 0
+    for s in stale:
+        where = f"[{s.jurisdiction}{', ' + s.pack if s.pack else ''}]"
+        if zh:
+            print(f"{s.name}  {where}  {s.expected_update.isoformat()} 起标准未录入，沿用 {s.start.isoformat()} 标准，可能已调整")
+        else:
+            print(f"{s.name}  {where}  no value from {s.expected_update.isoformat()}: the {s.start.isoformat()} value is carried forward")
+    print(f"共 {len(stale)} 项（{on.isoformat()}）" if zh else f"{len(stale)} parameter(s) on {on.isoformat()}")
     return 0
 
 
@@ -111,8 +138,9 @@ def _resolve_national(p: Any, on: date) -> Any:
     from .params import Resolved
 
     dv = p.value_on(on)
+    due = p.expected_update(dv)
     return Resolved(name=p.name, value=dv.value, start=dv.start, jurisdiction=p.jurisdiction, level="national",
-                    source=dv.source, pack=p.pack, unit=p.unit)
+                    source=dv.source, pack=p.pack, unit=p.unit, expected_update=due, carried_forward=due is not None and on >= due)
 
 
 # -- explain ----------------------------------------------------------------------------
@@ -219,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", default=None)
     p.add_argument("--date", default=None)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--stale", action="store_true",
+                   help="列出超过预期调整日期仍沿用的参数 / list every parameter carried past its expected update (on --date, default today)")
     p.set_defaults(func=run_params)
 
     for name in _COMMAND_MODULES:

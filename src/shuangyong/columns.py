@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import ShuangyongError
-from .facts import DATED_FACTS
+from .facts import CATALOGUE, DATED_FACTS, EVENT_FACTS, age_on
 from .ids import normalize_id_number
 from .model import Category
 from .money import to_fen
@@ -24,6 +24,7 @@ from .periods import Period
 from .pricing import ABSENT as _ABSENT
 from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
 from .roster import CodedColumn, Roster, index_cells
+from .fastpath import rule_support
 
 # == the columnar road ====================================================================
 #
@@ -34,15 +35,17 @@ from .roster import CodedColumn, Roster, index_cells
 # into per-fact value tables.  For each rule registration the rows are
 # grouped by their rule inputs over the whole period (a fact that changes
 # once in the period, like age at a birthday, is encoded as before / month /
-# after); each group is priced month by month through Engine._evaluate with
+# after); each group is priced month by month through Engine.evaluate with
 # a memo, and the 分 are broadcast back to the rows.
 
 _EPOCH = date(1970, 1, 1).toordinal()
 
-_SERVICE_KEYS = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years")
-_DISABILITY_KEYS = ("disability_grade", "disability_cause", "disability_date")
-_TIE_KEYS = ("relation", "member_death_date", "member_awards", "member_monthly_pay")
-_DATE_KEYS = ("birth_date", "enlisted", "discharged", "disability_date", "member_death_date", "death_date")
+_SERVICE_KEYS = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years", "discharge_hukou")
+_DISABILITY_KEYS = ("disability_grade", "disability_cause", "disability_date", "disability_approved", "disability_paid_monthly")
+_TIE_KEYS = ("relation", "member_death_date", "member_awards", "member_monthly_pay", "survivor_confirmed",
+             "survivor_pension_paid_monthly")
+_DATE_KEYS = ("birth_date", "enlisted", "discharged", "disability_date", "member_death_date", "death_date", "disability_approved",
+              "survivor_confirmed")
 
 
 def _parsers() -> dict[str, Callable[[Any], Any]]:
@@ -88,6 +91,11 @@ def _parsers() -> dict[str, Callable[[Any], Any]]:
         "relation": lambda v: Relation.parse(v, "relation"),
         "member_awards": lambda v: _parse_awards(v, "member_awards"),
         "member_monthly_pay": lambda v: _parse_money(v, "member_monthly_pay"),
+        "discharge_hukou": lambda v: Hukou.parse(v, "discharge_hukou"),
+        "urban_pension": lambda v: _parse_bool(v, "urban_pension"),
+        "needy": lambda v: _parse_bool(v, "needy"),
+        **{k: (lambda key: lambda v: _parse_money(v, key))(k)
+           for k in ("disability_paid_monthly", "survivor_pension_paid_monthly", "allowance_paid_monthly")},
         **{k: d(k) for k in _DATE_KEYS},
     }
 
@@ -331,7 +339,9 @@ class Parsed:
             return c.present() if c is not None else np.zeros(n, dtype=bool)
 
         ok = self.id_ok & ~self.conflict & ~self.unhandled & present("region")
-        dis = present("disability_grade") | present("disability_cause") | present("disability_date")
+        dis = np.zeros(n, dtype=bool)
+        for k in _DISABILITY_KEYS:
+            dis |= present(k)
         for k, c in self.cols.items():
             if k == "mental_disorder":
                 ok &= ~(c.bad_rows() & dis)  # read only when a disability is recorded
@@ -352,7 +362,7 @@ class Parsed:
             sc = self.cols["sex"]
             male = np.array([v is Sex.MALE for v in sc.values], dtype=bool)[sc.codes]
             ok &= ~(present("sex") & (male != self.male))
-        for k in ("death_date", "enlisted", "discharged", "disability_date"):
+        for k in ("death_date", "enlisted", "discharged", "disability_date", "disability_approved", "survivor_confirmed"):
             if k in self.cols:
                 ok &= ~(present(k) & (self.days(k) < self.birth))
         if "enlisted" in self.cols and "discharged" in self.cols:
@@ -369,56 +379,28 @@ class Parsed:
 
 # -- facts as arrays ------------------------------------------------------------------------
 
+# Derived from the one fact catalogue (shuangyong.facts.CATALOGUE); nothing about a fact is declared here.
 #: fact → record keys it depends on ("@birth", "@sex" come from the ID number).
-_DEPS: dict[str, tuple[str, ...]] = {
-    "region": ("region",), "hukou": ("hukou",), "sex": ("@sex",), "birth_date": ("@birth",), "age": ("@birth",),
-    "categories": ("categories",), "alive": ("death_date",), "death_date": ("death_date",),
-    "service_type": ("enlisted", "service_type"), "enlisted": ("enlisted",), "discharged": ("enlisted", "discharged"),
-    "hardship": ("enlisted", "hardship"), "education": ("enlisted", "education"),
-    "serving": ("enlisted", "discharged"), "service_years": ("enlisted", "discharged"),
-    "service_years_up": ("enlisted", "discharged"), "service_years_half": ("enlisted", "discharged"),
-    "service_months": ("enlisted", "discharged"), "conscript_years": ("enlisted", "discharged", "conscript_years"),
-    "awards": ("awards",), "highest_award": ("awards",),
-    "disability_grade": ("disability_grade",), "disability_cause": ("disability_grade", "disability_cause"),
-    "disability_assessed": ("disability_grade", "disability_date"), "mental_disorder": ("disability_grade", "mental_disorder"),
-    "survivor_of": ("survivor_of",), "relation": ("survivor_of", "relation"),
-    "member_death_date": ("survivor_of", "member_death_date"), "member_awards": ("survivor_of", "member_awards"),
-    "member_monthly_pay": ("survivor_of", "member_monthly_pay"),
-}
+_DEPS: dict[str, tuple[str, ...]] = {n: f.columns for n, f in CATALOGUE.items()}
 #: Facts that are a record date, with the column they come from and the column they need present.
-_DATE_COLUMN_FACTS: dict[str, tuple[str, str]] = {
-    "birth_date": ("@birth", ""), "enlisted": ("enlisted", ""), "discharged": ("discharged", "enlisted"),
-    "disability_assessed": ("disability_date", "disability_grade"), "member_death_date": ("member_death_date", "survivor_of"),
-    "death_date": ("death_date", ""),
-}
+_DATE_COLUMN_FACTS: dict[str, tuple[str, str]] = {n: (f.column, f.gate) for n, f in CATALOGUE.items() if f.vector == "date"}
 #: Facts that are one record column's value: (column, column that must be present too, value when absent).
-_COLUMN_FACTS: dict[str, tuple[str, str, Any]] = {
-    "region": ("region", "", None), "hukou": ("hukou", "", None), "categories": ("categories", "", frozenset()),
-    "disability_grade": ("disability_grade", "", None), "disability_cause": ("disability_cause", "disability_grade", None),
-    "mental_disorder": ("mental_disorder", "disability_grade", False),
-    "survivor_of": ("survivor_of", "", None), "relation": ("relation", "survivor_of", None),
-    "member_monthly_pay": ("member_monthly_pay", "survivor_of", None), "member_awards": ("member_awards", "survivor_of", ()),
-    "service_type": ("service_type", "enlisted", None), "education": ("education", "enlisted", None),
-    "hardship": ("hardship", "enlisted", frozenset()), "awards": ("awards", "", ()),
-}
-#: Facts that count whole years (or months) of service.
-_SERVICE_COUNT_FACTS = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
+_COLUMN_FACTS: dict[str, tuple[str, str, Any]] = {n: (f.column, f.gate, f.absent) for n, f in CATALOGUE.items() if f.vector == "column"}
+#: Facts that count whole years (or months) of service; they stop depending on the date once a discharge date is recorded.
+_SERVICE_COUNT_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.vector == "count")
 #: Facts whose value depends on the date priced.
 _VARYING = DATED_FACTS
-#: Of those, the ones that stop depending on the date once a discharge date is recorded.
-_FIXED_WHEN_DISCHARGED = frozenset({"service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"})
+_FIXED_WHEN_DISCHARGED = frozenset(n for n, f in CATALOGUE.items() if f.vector == "count" or f.settles)
 
 
 def _fact_known(name: str) -> bool:
-    from .facts import FACTS
-
-    return name.startswith("extra.") or (name in _DEPS and name in FACTS)
+    return name.startswith("extra.") or name in CATALOGUE
 
 
 class _ServiceView:
     """The parts of a ServiceRecord a fact reads, with ServiceRecord's own methods."""
 
-    __slots__ = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years")
+    __slots__ = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years", "hukou_at_discharge")
 
     from .model import ServiceRecord as _SR
 
@@ -432,7 +414,7 @@ class _PersonView:
     """The parts of a Person a fact reads, with Person's own methods (facts are computed by shuangyong.facts itself)."""
 
     __slots__ = ("region", "hukou", "sex", "birth_date", "categories", "death_date", "service", "awards", "disability",
-                 "family_tie", "extra")
+                 "family_tie", "extra", "urban_pension", "allowance_paid_monthly")
 
     from .model import Person as _P
 
@@ -566,6 +548,8 @@ class FactStore:
         v.categories = (p.value("categories", i) or frozenset()) if "categories" in deps else frozenset()
         v.death_date = p.value("death_date", i) if "death_date" in deps else None
         v.awards = (p.value("awards", i) or ()) if "awards" in deps else ()
+        v.urban_pension = p.value("urban_pension", i) if "urban_pension" in deps else None
+        v.allowance_paid_monthly = p.value("allowance_paid_monthly", i) if "allowance_paid_monthly" in deps else None
         v.extra = ()
         if name.startswith("extra."):
             val = p.value(f"extra:{name[6:]}", i)
@@ -579,6 +563,7 @@ class FactStore:
             s.hardship = (p.value("hardship", i) or frozenset()) if "hardship" in deps else frozenset()
             s.education = p.value("education", i) if "education" in deps else None
             s.conscript_years = p.value("conscript_years", i) if "conscript_years" in deps else None
+            s.hukou_at_discharge = p.value("discharge_hukou", i) if "discharge_hukou" in deps else None
             v.service = s
         v.disability = None
         if "disability_grade" in deps and p.value("disability_grade", i) is not None:
@@ -587,7 +572,9 @@ class FactStore:
             v.disability = SimpleNamespace(
                 grade=p.value("disability_grade", i), cause=p.value("disability_cause", i) if "disability_cause" in deps else None,
                 assessed=p.value("disability_date", i) if "disability_date" in deps else None,
-                mental_disorder=bool(p.value("mental_disorder", i)) if "mental_disorder" in deps else False)
+                mental_disorder=bool(p.value("mental_disorder", i)) if "mental_disorder" in deps else False,
+                approved=p.value("disability_approved", i) if "disability_approved" in deps else None,
+                paid_monthly=p.value("disability_paid_monthly", i) if "disability_paid_monthly" in deps else None)
         v.family_tie = None
         if "survivor_of" in deps and p.value("survivor_of", i) is not None:
             from types import SimpleNamespace
@@ -596,7 +583,9 @@ class FactStore:
                 member_status=p.value("survivor_of", i), relation=p.value("relation", i) if "relation" in deps else None,
                 member_death_date=p.value("member_death_date", i) if "member_death_date" in deps else None,
                 member_awards=(p.value("member_awards", i) or ()) if "member_awards" in deps else (),
-                member_monthly_pay=p.value("member_monthly_pay", i) if "member_monthly_pay" in deps else None)
+                member_monthly_pay=p.value("member_monthly_pay", i) if "member_monthly_pay" in deps else None,
+                confirmed=p.value("survivor_confirmed", i) if "survivor_confirmed" in deps else None,
+                pension_paid_monthly=p.value("survivor_pension_paid_monthly", i) if "survivor_pension_paid_monthly" in deps else None)
         return v
 
     def _compute(self, name: str, combo: int, k: int, on: date) -> int:
@@ -785,8 +774,7 @@ class FactStore:
         if name not in _VARYING:
             return int(self.codes(name, on)[k])
         if name == "age":
-            b = date.fromordinal(int(self.birth[k]) + _EPOCH)
-            return self.table("age").code(on.year - b.year - ((on.month, on.day) < (b.month, b.day)))
+            return self.table("age").code(age_on(date.fromordinal(int(self.birth[k]) + _EPOCH), on))
         first, inv = self.combos(name)
         g = int(inv[k])
         return self._compute(name, g, int(first[g]), on)
@@ -813,21 +801,22 @@ def _group(np: Any, parts: Sequence[Any]) -> tuple[int, Any, Any]:
     return len(uniq), first, inv.reshape(-1)
 
 
-_ONE_OFF_COLUMNS = {"discharged": "discharged", "enlisted": "enlisted", "death_date": "death_date", "member_death_date": "member_death_date"}
+#: One-off events that are a record date: event → the date column it is read from.
+_ONE_OFF_COLUMNS = {n: CATALOGUE[n].column for n in EVENT_FACTS}
 
 
 def _supported(reg: Any, base: Any) -> bool:
-    rule = reg.rule
-    if not all(_fact_known(f) for f in rule.inputs):
-        return False
-    if rule.period == "one_off":
-        return base is None and isinstance(rule.event, str) and (rule.event in _ONE_OFF_COLUMNS or rule.event == "awards")
     # A supplement (``extends``) reads its base's amount month by month: the reference road prices those rows.
-    return base is None
+    return rule_support(reg, base) is None
 
 
-def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: Any, progress: Callable[[int, int], None] | None) -> list[int]:
-    """Price the columnar rows; return the rows that must take the reference road after all."""
+def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: Any, progress: Callable[[int, int], None] | None,
+                 stats: Any = None) -> list[int]:
+    """Price the columnar rows; return the rows that must take the reference road after all.
+
+    ``stats`` (a :class:`shuangyong.fastpath.FastPathStats`) is told, per rule, how many rows were
+    priced here and why the others were not.
+    """
     np = parsed.np
     if len(rows) == 0:
         return []
@@ -837,13 +826,15 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     slow_mask = np.zeros(len(rows), dtype=bool)
     plans: dict[int, tuple[Any, Any, list[str]]] = {}
     for c, region in regions.items():
-        sel = engine._select(region)
+        sel = engine.selection(region)
         if not all(_supported(r, b) for r, b in sel):
             slow_mask |= rcode == c
+            if stats is not None:
+                stats.region_reason[region] = {r.code: rule_support(r, b) or "region" for r, b in sel}
             continue
         col.add_codes(r for r, _ in sel)
         for r, b in sel:
-            plans.setdefault(id(r), (r, b, []))[2].append(region)
+            plans.setdefault((id(r), id(b) if b is not None else None), (r, b, []))[2].append(region)
     if slow_mask.all():
         return rows.tolist()
     slow = rows[slow_mask].tolist()
@@ -864,7 +855,12 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     # rows priced one by one (their dates, one-off events, rules with a grouping of their own).
     total_g = np.zeros(groups.size, dtype=np.int64)
     total = np.zeros(n, dtype=np.int64)
+    per_region = np.bincount(rcode, minlength=max(regions) + 1)
+    in_rule: dict[int, Any] = {}  # rule registration → region codes it prices
     for step, (reg, _base, regs_here) in enumerate(ordered):
+        in_rule[id(reg)] = [c for c, r in regions.items() if r in regs_here]
+        if stats is not None:
+            stats.add_fast(reg.code, int(per_region[in_rule[id(reg)]].sum()))
         if reg.rule.period == "one_off":
             # 0 in the rule's regions, -1 elsewhere; rows with an event in the period have their own amount.
             table = np.full(max(regions) + 1, -1, dtype=np.int64)
@@ -884,7 +880,11 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
                 else:
                     total[k] += amount
         else:
-            prices = price_rule(np, engine, reg, set(regs_here), groups, facts, period, memo)
+            prices = price_rule(np, engine, reg, set(regs_here), groups, facts, period, memo, _base)
+            if stats is not None:
+                for why, k_rows in prices.other.items():
+                    stats.add_fast(reg.code, -k_rows)
+                    stats.add_other(reg.code, why, k_rows)
             f, e, k, x = prices.columns(np)
             if reg.code in fen:  # the same code from another pack's registration in other regions
                 fen[reg.code], elig[reg.code] = fen[reg.code].merged(f), elig[reg.code].merged(e)
@@ -900,6 +900,12 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
     total += total_g[groups.of_row]
     ok = ~failed
     slow += rows[failed].tolist()
+    if stats is not None and failed.any():
+        # Failed rows are priced (and counted) on the reference road.
+        stats.failed_rows.update(rows[failed].tolist())
+        lost = np.bincount(rcode[failed], minlength=len(per_region))
+        for reg, _base, _regs in ordered:
+            stats.add_fast(reg.code, -int(lost[in_rule[id(reg)]].sum()))
     cats_col = parsed.cols.get("categories")
     cat_values = [v or frozenset() for v in cats_col.values] if cats_col is not None else [frozenset()]
     cat_codes = facts.take(cats_col.codes) if cats_col is not None else np.zeros(n, dtype=np.int64)
@@ -957,7 +963,7 @@ def _price_events(reg: Any, table: Any, rcode: Any, regions: dict[int, str], fac
                 mkey = ("event", id(reg), tuple(_hashable(v) for v in values.values()), when, _hashable(payload), state)
                 unit = memo.get(mkey)
                 if unit is None:
-                    unit = memo[mkey] = engine._evaluate(reg, region, when, values, resolved, payload, None)
+                    unit = memo[mkey] = engine.evaluate(reg, region, when, values, resolved, payload, None)
                 if unit.status == "eligible":
                     total += to_fen(unit.amount)
                     cnt += 1

@@ -16,11 +16,11 @@ from datetime import date
 from typing import Any
 
 from .calc import q, qround, qsum
-from .model import Award, Category, ServiceType
+from .model import Award, Category, ServiceRecord, ServiceType
 from .periods import add_months
 from .rules import NotEligible
 
-__all__ = ["INSTALMENT_MONTHS", "instalments_in_year", "instalments_due", "family_of_serving_conscript", "awards_of_year",
+__all__ = ["CONSCRIPT_TERM_2_YEARS_FROM", "conscript_years_of", "INSTALMENT_MONTHS", "instalments_in_year", "instalments_due", "family_of_serving_conscript", "awards_of_year",
            "highest_award_uplift", "instalment_amount", "self_employed_discharged_soldier"]
 
 #: One instalment per half year served; a part of a half year counts as a whole one.
@@ -124,3 +124,38 @@ def instalment_amount(raw: Any, rounding: Any, multiple: Any, uplifts: list[Any]
     if multiple is not None or uplifts:
         standard = standard * qsum([multiple if multiple is not None else q(1), *uplifts])
     return standard if n == 2 else standard / 2
+
+
+# -- 义务兵役年限 of a record that does not state them ------------------------------------------
+
+#: From this date the 兵役法 sets one conscript term for every arm: 2 years (全国人大常委会关于修改
+#: 《中华人民共和国兵役法》的决定, 1998-12-29, 第19条 as revised; secondary, the decision's text was not
+#: read here).  Before it the term was 3 to 5 years by arm (1955 兵役法 第14条; 1984 兵役法 第17条: 陆军3年,
+#: 海军、空军4年), and rosters do not record the arm.
+CONSCRIPT_TERM_2_YEARS_FROM = date(1998, 12, 29)
+_TERM_FROM_1998 = 2
+
+
+def conscript_years_of(service: ServiceRecord | None, on: date) -> int | None:
+    """Years of 义务兵役 in a service record (a part-year counts as a year, 民发〔2011〕110号), or ``None`` if unknown.
+
+    * Stated years (``conscript_years``, 义务兵役年限) are taken as they are.
+    * An 义务兵, or a record without a service type, served as a conscript throughout: the whole
+      service, part-years up.
+    * A 军士 (士官) without stated years served a conscript term first and then as a 军士: the
+      conscript years are bounded by the term of the 兵役法 in force when they enlisted.  From
+      1998-12-29 that is 2 years (or the whole service if shorter); before it the term depended on
+      the arm, which rosters do not record, so the years are unknown (``None``) — never the career.
+    * An officer has no conscript years recorded here: ``None`` unless stated.
+    """
+    if service is None:
+        return 0
+    if service.conscript_years is not None:
+        return service.conscript_years
+    whole = service.service_years("up", as_of=on if service.discharged is None else None)
+    kind = service.service_type
+    if kind is None or kind is ServiceType.CONSCRIPT:
+        return whole
+    if kind is ServiceType.NCO and service.enlisted >= CONSCRIPT_TERM_2_YEARS_FROM:
+        return min(whole, _TERM_FROM_1998)
+    return None

@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from .calc import Q, fmt_number
 from .errors import AdjustmentError, ParameterNotFoundError, ShuangyongError
@@ -46,8 +46,9 @@ from .periods import Period, add_months
 from .plugins import PackInfo, Registry, RuleRegistration, discover, load_registry
 from .rules import BenefitRule, Facts, InKind, NotEligible, Params
 from .sharing import Recorder, TracedDate, compile_conditions, holds, plain
+from .standins import NeedConcrete
 
-__all__ = ["Engine", "Entitlement", "Entitlements", "Segment", "Adjustment", "STATUSES"]
+__all__ = ["Engine", "Entitlement", "Entitlements", "Segment", "Adjustment", "UnitResult", "STATUSES"]
 
 #: Every status an entitlement (or a segment of one) can have.
 STATUSES = ("eligible", "in_kind", "not_eligible", "no_standard", "missing_parameter")
@@ -228,8 +229,13 @@ class Entitlements:
         return f"<Entitlements {self.person.masked_id} {self.period.label} total={self.total}>"
 
 
-class _Result:
-    """The priced outcome of one unit; shared by every unit with the same inputs (the cache)."""
+class UnitResult:
+    """The priced outcome of one unit (a month, a pay day, an event); shared by every unit with the same inputs.
+
+    ``status`` is one of :data:`STATUSES`; ``amount`` the rounded amount when eligible (else 0); ``raw``
+    the unrounded one; ``expression`` the arithmetic shown in explanations; ``params`` and ``inputs``
+    what the formula read.
+    """
 
     __slots__ = ("status", "amount", "raw", "expression", "reason", "reason_en", "params", "inputs", "in_kind", "event", "conditions")
 
@@ -250,16 +256,17 @@ class _Result:
         #: What the formula's use of date facts required (see shuangyong.sharing).
         self.conditions: tuple[Any, ...] = ()
 
-    def same_as(self, other: _Result) -> bool:
+    def same_as(self, other: UnitResult) -> bool:
         if self is other:
             return True
         return (self.status, self.amount, self.expression, self.reason, self.in_kind) == (
             other.status, other.amount, other.expression, other.reason, other.in_kind) and [
-            (r.start, r.jurisdiction, p) for r, p, _ in self.params] == [(r.start, r.jurisdiction, p) for r, p, _ in other.params]
+            (r.start, r.jurisdiction, r.carried_forward, p) for r, p, _ in self.params] == [
+            (r.start, r.jurisdiction, r.carried_forward, p) for r, p, _ in other.params]
 
 
 # One priced unit: (first day, end, result).
-_Unit = tuple[date, date, _Result]
+_Unit = tuple[date, date, UnitResult]
 
 
 class Engine:
@@ -281,12 +288,15 @@ class Engine:
         self.registry = _registry
         self.parameters = _params if _params is not None else ParameterSet(_registry.parameters)
         self._selection: dict[str, list[tuple[RuleRegistration, RuleRegistration | None]]] = {}
-        self._cache: dict[Any, _Result] = {}
+        self._cache: dict[Any, UnitResult] = {}
         self._changes: dict[tuple[int, str], frozenset[date]] = {}
         self._reads_on: set[int] = set()
         self._results: dict[Any, tuple[Entitlement, list[_Unit]]] = {}
         self._shared: dict[Any, list[tuple[Any, tuple[Entitlement, list[_Unit]]]]] = {}
         self._columnar: dict[Any, Any] = {}
+        #: Per rule registration: its inputs split into fixed and date-dependent facts, with their getters.
+        #: On the engine, keyed by the registration it holds, so that it can never outlive its rule.
+        self._plans: dict[int, _InputPlan] = {}
 
     @classmethod
     def from_plugins(cls, only: Iterable[str] | None = None, *, national: bool = True) -> Engine:
@@ -407,6 +417,30 @@ class Engine:
         reg = next(r for r, _ in self._select(person.region) if r.code == code)
         return Explanation.build(self, person, ent, reg.rule, [a for a in res.adjustments if a.rule in (None, code)], reveal=reveal)
 
+    # -- the seam other modules price through (the columnar road, the CLI's checks) ----------
+    def selection(self, region: str) -> list[tuple[RuleRegistration, RuleRegistration | None]]:
+        """The rule registrations that apply in ``region``, each with the registration it ``extends`` (or ``None``).
+
+        In evaluation order: bases before their supplements, otherwise registration order.
+        """
+        return self._select(region)
+
+    def evaluate(self, reg: RuleRegistration, region: str, on: date, values: dict[str, Any], resolved: dict[str, Resolved | None],
+                 event: Any = None, base_amount: Decimal | None = None, seen_on: Any = None) -> UnitResult:
+        """Run one rule's formula once on given fact values and resolved parameters, and classify its answer.
+
+        What every road prices a unit with: ``values`` maps each declared fact to its value (or a stand-in,
+        ``shuangyong.standins``), ``resolved`` each full parameter name to its value in force (``None``: none).
+        ``seen_on``, when given, is what the formula reads as ``facts.on`` instead of ``on``.
+        Raises :class:`ShuangyongError` when the formula fails.
+        """
+        return self._evaluate(reg, region, on, values, resolved, event, base_amount, seen_on)
+
+    @staticmethod
+    def base_not_paid(reg: RuleRegistration) -> UnitResult:
+        """A supplement's unit where the rule it ``extends`` does not pay (the same answer on every road)."""
+        return UnitResult("not_eligible", ZERO, None, "", f"不享受基础项目 {reg.extends}", f"base rule {reg.extends} does not pay", (), (), None)
+
     # -- internals -------------------------------------------------------------------
     def _select(self, region: str) -> list[tuple[RuleRegistration, RuleRegistration | None]]:
         try:
@@ -441,7 +475,7 @@ class Engine:
         (``shuangyong.sharing``).
         """
         rule = reg.rule
-        _, dated, getters, dated_getters = _plan(rule)
+        static_names, dated, getters, dated_getters = self._plan(reg)
         static_values = tuple([g(person, date.min) for g in getters])
         date_pos = tuple([i for i, v in enumerate(static_values) if type(v) is date])
         shape = tuple([_DATE if type(v) is date else v for v in static_values]) if date_pos else static_values
@@ -465,10 +499,11 @@ class Engine:
             return hit
         for conditions, shared in self._shared.get(key, ()):
             if holds(conditions, static_values):
-                self._store(exact_key, shared)
-                return shared
+                own = _own_inputs(shared, static_names, static_values)
+                self._store(exact_key, own)
+                return own
         recorder = Recorder()
-        traced = tuple(TracedDate(v, i, recorder) if i in date_pos else v for i, v in enumerate(static_values))
+        traced = tuple(TracedDate(v, i, recorder, name=static_names[i]) if i in date_pos else v for i, v in enumerate(static_values))
         entry = self._compute(reg, person, period, base, static_values, traced, recorder)
         recorder.active = False
         self._store(exact_key, entry)
@@ -482,6 +517,12 @@ class Engine:
                  raw: tuple[Any, ...], traced: tuple[Any, ...], recorder: Recorder | None) -> tuple[Entitlement, list[_Unit]]:
         units = self._units(reg, person, period, base[1] if base is not None else None, raw, traced, recorder)
         return (_summarise(reg, period, units), units)
+
+    def _plan(self, reg: RuleRegistration) -> _InputPlan:
+        plan = self._plans.get(id(reg))
+        if plan is None:
+            plan = self._plans[id(reg)] = _input_plan(reg.rule)
+        return plan
 
     def _store(self, key: Any, entry: tuple[Entitlement, list[_Unit]]) -> None:
         if len(self._results) > _CACHE_LIMIT:
@@ -506,19 +547,19 @@ class Engine:
     def _units(self, reg: RuleRegistration, person: Person, period: Period, base_units: list[_Unit] | None,
                raw: tuple[Any, ...], traced: tuple[Any, ...], recorder: Recorder | None) -> list[_Unit]:
         rule = reg.rule
-        _, dated = _split_inputs(rule)
+        dated = self._plan(reg)[1]
         base_at = {u[0]: u[2] for u in base_units} if base_units is not None else None
         out: list[_Unit] = []
 
-        def price(on: date, event: Any = None) -> _Result:
+        def price(on: date, event: Any = None) -> UnitResult:
             return self._price(reg, person, on, event, base_at, raw, traced, dated, recorder)
 
         if rule.period == "monthly":
             # Only months where something can change are priced; the rest repeat the month before.
             # With date-dependent facts (age, service years) every month is priced.
             changes = None if dated else self._change_points(reg, person)
-            prev: _Result | None = None
-            prev_base: _Result | None = None
+            prev: UnitResult | None = None
+            prev_base: UnitResult | None = None
             for m in period.months():
                 base = base_at.get(m.start) if base_at is not None else None
                 if prev is None or changes is None or m.start in changes or base is not prev_base or id(reg) in self._reads_on:
@@ -548,17 +589,17 @@ class Engine:
             points = points | {_month_on_or_after(person.death_date + timedelta(days=1))}
         return points
 
-    def _price(self, reg: RuleRegistration, person: Person, on: date, event: Any, base_at: dict[date, _Result] | None,
-               raw: tuple[Any, ...], traced: tuple[Any, ...], dated: tuple[str, ...], recorder: Recorder | None) -> _Result:
+    def _price(self, reg: RuleRegistration, person: Person, on: date, event: Any, base_at: dict[date, UnitResult] | None,
+               raw: tuple[Any, ...], traced: tuple[Any, ...], dated: tuple[str, ...], recorder: Recorder | None) -> UnitResult:
         rule = reg.rule
         if rule.period == "monthly" and person.death_date is not None and on > person.death_date:
             d = person.death_date.isoformat()
-            return _Result("not_eligible", ZERO, None, "", f"已于{d}去世，次月起停发", f"died on {d}; not paid from the next month", (), (), None)
+            return UnitResult("not_eligible", ZERO, None, "", f"已于{d}去世，次月起停发", f"died on {d}; not paid from the next month", (), (), None)
         base = None
         if reg.extends is not None:
             base = base_at.get(on) if base_at is not None else None
             if base is None or base.status != "eligible":
-                return _Result("not_eligible", ZERO, None, "", f"不享受基础项目 {reg.extends}", f"base rule {reg.extends} does not pay", (), (), None)
+                return self.base_not_paid(reg)
         dated_values = tuple(compute_fact(n, person, on) for n in dated)
         region = person.region
         find = self.parameters.find
@@ -572,10 +613,21 @@ class Engine:
             if recorder is not None:
                 recorder.conditions.extend(hit.conditions)
             return hit
-        static, _ = _split_inputs(rule)
+        static = self._plan(reg)[0]
         values = dict(zip(static, traced)) | dict(zip(dated, dated_values))
         start = len(recorder.conditions) if recorder is not None else 0
-        result = self._evaluate(reg, region, on, values, dict(zip(rule.param_names, resolved)), event, base_amount)
+        by_name = dict(zip(rule.param_names, resolved))
+        if recorder is None:
+            result = self._evaluate(reg, region, on, values, by_name, event, base_amount)
+        else:
+            try:
+                result = self._evaluate(reg, region, on, values, by_name, event, base_amount)
+            except (NeedConcrete, ShuangyongError):
+                # The formula used a date outside the stand-ins' vocabulary (shuangyong.standins), or
+                # failed with one: price this unit with the real dates, for these dates only.
+                recorder.concrete()
+                values = dict(zip(static, raw)) | dict(zip(dated, dated_values))
+                result = self._evaluate(reg, region, on, values, by_name, event, base_amount)
         result.event = event
         if recorder is not None:
             result.conditions = tuple(recorder.conditions[start:])
@@ -583,7 +635,7 @@ class Engine:
         return result
 
     def _evaluate(self, reg: RuleRegistration, region: str, on: date, values: dict[str, Any],
-                  resolved: dict[str, Resolved | None], event: Any, base_amount: Decimal | None, seen_on: Any = None) -> _Result:
+                  resolved: dict[str, Resolved | None], event: Any, base_amount: Decimal | None, seen_on: Any = None) -> UnitResult:
         """Run the formula once and classify its answer.
 
         ``on`` is the date priced (parameter lookups, messages); ``seen_on``, when given, is what the
@@ -616,27 +668,24 @@ class Engine:
                           f"no standard in force (parameter {e.name} has no value in force at any level{': ' + e.reason if e.reason else ''})")
             else:
                 zh, en = f"缺少参数 {e.name}：须由本地规则包提供", f"parameter {e.name} is missing: the local rule pack must supply it"
-            return _Result(status, ZERO, None, "", zh, en, tuple(params.used), inputs, None)
+            return UnitResult(status, ZERO, None, "", zh, en, tuple(params.used), inputs, None)
         except ShuangyongError:
             raise
         except (KeyError, ArithmeticError, TypeError, AttributeError) as e:
             raise ShuangyongError(f"rule {rule.code!r} failed on {on.isoformat()}: {type(e).__name__}: {e}") from e
         used = tuple(params.used)
         if isinstance(result, NotEligible):
-            return _Result("not_eligible", ZERO, None, "", result.reason, result.reason_en or result.reason, used, inputs, None)
+            return UnitResult("not_eligible", ZERO, None, "", result.reason, result.reason_en or result.reason, used, inputs, None)
         if isinstance(result, InKind):
-            return _Result("in_kind", ZERO, None, "", "", "", used, inputs, result)
+            return UnitResult("in_kind", ZERO, None, "", "", "", used, inputs, result)
         if result is None:
             raise ShuangyongError(f"rule {rule.code!r} returned None; return an amount or sy.NotEligible(reason)")
         qv = result if isinstance(result, Q) else Q(to_decimal(result))
         raw = qv.value
         if raw < 0:
-            return _Result("not_eligible", ZERO, raw, qv.text, f"计算结果为负（{fmt_number(raw)}），不予发放",
+            return UnitResult("not_eligible", ZERO, raw, qv.text, f"计算结果为负（{fmt_number(raw)}），不予发放",
                            f"formula gives a negative amount ({fmt_number(raw)}); nothing is paid", used, inputs, None)
-        return _Result("eligible", rule.rounding(raw), raw, qv.text, "", "", used, inputs, None)
-
-
-_SPLIT: dict[int, tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]] = {}
+        return UnitResult("eligible", rule.rounding(raw), raw, qv.text, "", "", used, inputs, None)
 
 
 _DATE = object()  # stands for "a date" in a cache key; the date itself is matched by conditions
@@ -655,22 +704,26 @@ def _month_on_or_after(d: date) -> date:
     return d if d.day == 1 else add_months(d.replace(day=1), 1)
 
 
-def _split_inputs(rule: BenefitRule) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A rule's inputs split into facts fixed for a person and facts that depend on the date."""
-    plan = _plan(rule)
-    return plan[0], plan[1]
+#: (fixed fact names, date-dependent fact names, their getters) of one rule.
+_InputPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]
 
 
-def _plan(rule: BenefitRule) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]:
-    """(fixed fact names, dated fact names, their getters), computed once per rule."""
-    try:
-        return _SPLIT[id(rule)]
-    except KeyError:
-        static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
-        dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
-        plan = (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)))
-        _SPLIT[id(rule)] = plan
-        return plan
+def _input_plan(rule: BenefitRule) -> _InputPlan:
+    static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
+    dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
+    return (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)))
+
+
+def _own_inputs(entry: tuple[Entitlement, list[_Unit]], names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[Entitlement, list[_Unit]]:
+    """A result shared from another person, showing this person's own fixed facts.
+
+    Shared results agree on every date-dependent fact by construction (they are in the key); only
+    the fixed date facts differ, and a caller must never see another person's (issue 12, defect 4).
+    """
+    ent, units = entry
+    own = dict(zip(names, values))
+    segments = tuple(evolve(s, inputs=tuple((n, own[n] if n in own else v) for n, v in s.inputs)) for s in ent.segments)
+    return (evolve(ent, segments=segments), units)
 
 
 def _hashable(v: Any) -> Any:

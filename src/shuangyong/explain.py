@@ -81,16 +81,9 @@ class Explanation:
     @classmethod
     def build(cls, engine: Engine, person: Person, ent: Entitlement, rule: BenefitRule, adjustments: list[Adjustment],
               reveal: bool = False) -> Explanation:
-        # A result may be shared with people whose dates led to the same answer: show this
-        # person's own fixed facts (date-dependent ones are equal by construction).
-        from attrs import evolve
-
-        from .facts import DATED_FACTS, compute_fact
-
-        own = {n: compute_fact(n, person, date.min) for n in rule.inputs if n not in DATED_FACTS}
-        segments = tuple(evolve(s, inputs=tuple((n, own.get(n, v)) for n, v in s.inputs)) for s in ent.segments)
+        # The engine hands each caller a result carrying that caller's own facts (engine._own_inputs).
         return cls(
-            entitlement=evolve(ent, segments=segments),
+            entitlement=ent,
             rule=rule,
             person_id=person.id_number if reveal else person.masked_id,
             person_name=person.name if reveal else mask_name(person.name),
@@ -156,7 +149,7 @@ class Explanation:
         for r, path, leaf in s.params:
             name = r.name + "".join(f"[{k}]" for k in path)
             lvl = _LEVEL.get(r.level, (r.level, r.level))[0 if zh else 1]
-            cf = ("（沿用此前最新标准，此后文件未见新值）" if zh else " (carried forward: no later figure in the sources)") if r.carried_forward else ""
+            cf = stale_note(r, zh)
             if zh:
                 out.append(f"    参数 {name} = {_show(leaf)} {r.unit}，自 {r.start.isoformat()} 起，{lvl}（{r.jurisdiction}），来源：{r.source.cite()}{cf}")
             else:
@@ -240,3 +233,13 @@ def _level(j: str) -> str:
     from .ids import region_level
 
     return region_level(j)
+
+
+def stale_note(r: Any, zh: bool = True) -> str:
+    """What a clerk is told when a figure is carried past its expected revision ("" when it is not)."""
+    if not r.carried_forward:
+        return ""
+    due = r.expected_update.isoformat() if r.expected_update else "?"
+    if zh:
+        return f"（{due} 起标准未录入，沿用 {r.start.isoformat()} 标准，可能已调整）"
+    return f" (no standard recorded from {due}: the {r.start.isoformat()} standard is carried forward and may have been raised)"

@@ -16,15 +16,21 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from attrs import frozen
+
 from .model import Person
 
-__all__ = ["FACTS", "DATED_FACTS", "fact_getter", "fact_names", "compute_fact", "is_known_fact"]
+__all__ = ["Fact", "CATALOGUE", "FACTS", "DATED_FACTS", "DATE_FACTS", "EVENT_FACTS", "STAND_IN_FACTS", "age_on", "fact_getter",
+           "fact_names", "compute_fact", "is_known_fact"]
 
 
-def _age(p: Person, on: date) -> int:
-    b = p.birth_date
-    assert b is not None
-    return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+def age_on(born: date, on: date) -> int:
+    """Whole years of age on ``on`` (a 29 February birth turns a year older on 1 March in other years).
+
+    The one scalar definition: the columnar road's array twin is ``columns.FactStore._age``, its
+    stand-in ``standins.AgeColumn`` (compared with the birthday of that age, ``standins.birthday``).
+    """
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _service(p: Person, on: date, rounding: str) -> int:
@@ -40,6 +46,13 @@ def _conscript_years(p: Person, on: date) -> int:
     if s.conscript_years is not None:
         return s.conscript_years
     return _service(p, on, "up")
+
+
+def _conscript_service_years(p: Person, on: date) -> int | None:
+    # Imported here: shuangyong.conscripts imports the rules module, which imports this one.
+    from .conscripts import conscript_years_of
+
+    return conscript_years_of(p.service, on)
 
 
 def _tie(attr: str) -> Callable[[Person, date], Any]:
@@ -63,52 +76,118 @@ def _dis(attr: str) -> Callable[[Person, date], Any]:
     return get
 
 
-#: Fact name → function(person, on) → value.  Documented in docs/rules.md.
-FACTS: dict[str, Callable[[Person, date], Any]] = {
-    "region": lambda p, on: p.region,
-    "hukou": lambda p, on: p.hukou,
-    "sex": lambda p, on: p.sex,
-    "birth_date": lambda p, on: p.birth_date,
-    "age": _age,
-    "categories": lambda p, on: p.categories,
-    "alive": lambda p, on: p.alive_on(on),
-    "death_date": lambda p, on: p.death_date,
+@frozen
+class Fact:
+    """What one fact is, declared once; every other table of facts is derived from these entries.
+
+    ``kind``: ``fixed`` (one value per person), ``date`` (a date of the record, ``None`` when absent),
+    ``dated`` (depends on the date priced: age, service years…), ``set`` (a frozenset; the columnar
+    road notes which memberships a formula tests).  ``extra.<column>`` facts are of kind ``extra``
+    and are not listed.
+
+    ``columns``: the record keys it depends on (``@birth`` / ``@sex`` come from the ID number).
+    ``scalar``: ``fn(person, on)`` — the value on the per-person road, and the reference for
+    every other road.  ``vector``: how the columnar road (``shuangyong.columns.FactStore``) computes it
+    over rows — ``column`` (one column's parsed value; ``column`` / ``gate`` / ``absent`` say which,
+    which column must be present too, and the value when empty), ``date`` (a date column, same
+    fields), ``count`` (whole service years or months, vectorised), ``age``, ``serving``, ``alive``
+    (vectorised), or ``derived`` (``scalar`` once per distinct combination of ``columns``).
+    ``event``: the fact's date can be the event of a one-off rule.  ``stand_in``: handed to
+    columnar formulas as a stand-in (``shuangyong.standins``) rather than by value.
+    """
+
+    name: str
+    kind: str
+    columns: tuple[str, ...]
+    scalar: Callable[[Person, date], Any]
+    vector: str = "derived"
+    column: str = ""
+    gate: str = ""
+    absent: Any = None
+    event: bool = False
+    stand_in: bool = False
+    #: A dated fact that stops depending on the date once a discharge date is recorded (as every ``count`` fact does).
+    settles: bool = False
+
+
+def _col(name: str, kind: str, get: Callable[[Person, date], Any], column: str, gate: str = "", absent: Any = None) -> Fact:
+    columns = (gate, column) if gate else (column,)
+    return Fact(name, kind, columns, get, "column", column, gate, absent)
+
+
+def _day(name: str, get: Callable[[Person, date], Any], column: str, gate: str = "", event: bool = False) -> Fact:
+    columns = (gate, column) if gate else (column,)
+    return Fact(name, "date", columns, get, "date", column, gate, None, event)
+
+
+def _age(p: Person, on: date) -> int:
+    assert p.birth_date is not None  # every person has one (from the ID number)
+    return age_on(p.birth_date, on)
+
+
+_SERVICE = ("enlisted", "discharged")
+
+#: Every fact a rule may declare (``extra.<column>`` aside), in one place.  Documented in docs/rules.md.
+CATALOGUE: dict[str, Fact] = {f.name: f for f in (
+    _col("region", "fixed", lambda p, on: p.region, "region"),
+    _col("hukou", "fixed", lambda p, on: p.hukou, "hukou"),
+    Fact("sex", "fixed", ("@sex",), lambda p, on: p.sex),
+    _day("birth_date", lambda p, on: p.birth_date, "@birth"),
+    Fact("age", "dated", ("@birth",), _age, "age", stand_in=True),
+    _col("categories", "set", lambda p, on: p.categories, "categories", absent=frozenset()),
+    Fact("alive", "dated", ("death_date",), lambda p, on: p.alive_on(on), "alive"),
+    _day("death_date", lambda p, on: p.death_date, "death_date", event=True),
     # service
-    "service_type": _svc("service_type"),
-    "enlisted": _svc("enlisted"),
-    "discharged": _svc("discharged"),
-    "hardship": lambda p, on: p.service.hardship if p.service is not None else frozenset(),
-    "education": _svc("education"),
-    "serving": lambda p, on: p.service.serving_on(on) if p.service is not None else False,
-    "service_years": lambda p, on: _service(p, on, "down"),
-    "service_years_up": lambda p, on: _service(p, on, "up"),
-    "service_years_half": lambda p, on: _service(p, on, "half"),
-    "service_months": lambda p, on: p.service.service_months(on) if p.service is not None else 0,
-    "conscript_years": _conscript_years,
+    _col("service_type", "fixed", _svc("service_type"), "service_type", "enlisted"),
+    _day("enlisted", _svc("enlisted"), "enlisted", event=True),
+    _day("discharged", _svc("discharged"), "discharged", "enlisted", event=True),
+    _col("hardship", "set", lambda p, on: p.service.hardship if p.service is not None else frozenset(), "hardship", "enlisted", frozenset()),
+    _col("education", "fixed", _svc("education"), "education", "enlisted"),
+    Fact("serving", "dated", _SERVICE, lambda p, on: p.service.serving_on(on) if p.service is not None else False, "serving"),
+    Fact("service_years", "dated", _SERVICE, lambda p, on: _service(p, on, "down"), "count"),
+    Fact("service_years_up", "dated", _SERVICE, lambda p, on: _service(p, on, "up"), "count"),
+    Fact("service_years_half", "dated", _SERVICE, lambda p, on: _service(p, on, "half"), "count"),
+    Fact("service_months", "dated", _SERVICE, lambda p, on: p.service.service_months(on) if p.service is not None else 0, "count"),
+    Fact("conscript_years", "dated", (*_SERVICE, "conscript_years"), _conscript_years, "count"),
+    Fact("conscript_service_years", "dated", (*_SERVICE, "service_type", "conscript_years"), _conscript_service_years,
+         settles=True),
+    Fact("hukou_at_discharge", "fixed", ("enlisted", "discharge_hukou"), _svc("hukou_at_discharge")),
+    Fact("urban_pension", "fixed", ("urban_pension",), lambda p, on: p.urban_pension),
+    Fact("allowance_paid_monthly", "fixed", ("allowance_paid_monthly",), lambda p, on: p.allowance_paid_monthly),
     # awards
-    "awards": lambda p, on: p.awards,
-    "highest_award": lambda p, on: p.highest_award(),
+    _col("awards", "fixed", lambda p, on: p.awards, "awards", absent=()),
+    Fact("highest_award", "fixed", ("awards",), lambda p, on: p.highest_award()),
     # disability
-    "disability_grade": _dis("grade"),
-    "disability_cause": _dis("cause"),
-    "disability_assessed": _dis("assessed"),
-    "mental_disorder": lambda p, on: bool(p.disability and p.disability.mental_disorder),
+    _col("disability_grade", "fixed", _dis("grade"), "disability_grade"),
+    _col("disability_cause", "fixed", _dis("cause"), "disability_cause", "disability_grade"),
+    _day("disability_assessed", _dis("assessed"), "disability_date", "disability_grade"),
+    _day("disability_approved", _dis("approved"), "disability_approved", "disability_grade"),
+    Fact("disability_paid_monthly", "fixed", ("disability_grade", "disability_paid_monthly"), _dis("paid_monthly")),
+    _col("mental_disorder", "fixed", lambda p, on: bool(p.disability and p.disability.mental_disorder), "mental_disorder",
+         "disability_grade", False),
     # ties to a service member
-    "survivor_of": _tie("member_status"),
-    "relation": _tie("relation"),
-    "member_death_date": _tie("member_death_date"),
-    "member_awards": lambda p, on: p.family_tie.member_awards if p.family_tie is not None else (),
-    "member_monthly_pay": _tie("member_monthly_pay"),
-    # households (issue 17)
-    "household": lambda p, on: p.household_key(),
-    "needy": lambda p, on: p.needy,
-}
+    _col("survivor_of", "fixed", _tie("member_status"), "survivor_of"),
+    _col("relation", "fixed", _tie("relation"), "relation", "survivor_of"),
+    _day("member_death_date", _tie("member_death_date"), "member_death_date", "survivor_of", event=True),
+    _col("member_awards", "fixed", lambda p, on: p.family_tie.member_awards if p.family_tie is not None else (), "member_awards",
+         "survivor_of", ()),
+    _col("member_monthly_pay", "fixed", _tie("member_monthly_pay"), "member_monthly_pay", "survivor_of"),
+    _day("survivor_confirmed", _tie("confirmed"), "survivor_confirmed", "survivor_of"),
+    Fact("survivor_pension_paid_monthly", "fixed", ("survivor_of", "survivor_pension_paid_monthly"), _tie("pension_paid_monthly")),
+    # households (issue 17): the 困难 flag a visit list may require
+    _col("needy", "fixed", lambda p, on: p.needy, "needy", absent=False),
+)}
 
-
+#: Fact name → function(person, on) → value.
+FACTS: dict[str, Callable[[Person, date], Any]] = {n: f.scalar for n, f in CATALOGUE.items()}
 #: Facts whose value depends on the date priced; every other fact is fixed for a person.
-DATED_FACTS = frozenset(
-    {"age", "alive", "serving", "service_years", "service_years_up", "service_years_half", "service_months", "conscript_years"}
-)
+DATED_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.kind == "dated")
+#: Facts that are a date of the record (``None`` when absent).
+DATE_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.kind == "date")
+#: Facts whose date can be a one-off rule's event.
+EVENT_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.event)
+#: Date-dependent facts handed to columnar formulas as stand-ins rather than keyed by their value.
+STAND_IN_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.stand_in)
 
 
 def fact_names() -> list[str]:

@@ -133,6 +133,7 @@ class AwardLevel(LabelledEnum):
     THEATRE_TITLE = ("军区级称号", "theatre-level honorary title", "大军区称号", "大军区级称号", "战区级称号")
     SECOND_WAR_MERIT = ("二等战功", "second-class war merit")
     FIRST_CLASS = ("一等功", "first-class merit")
+    SECOND_LEVEL_COMMENDATION = ("二级表彰", "second-level commendation")
     THIRD_WAR_MERIT = ("三等战功", "third-class war merit")
     SECOND_CLASS = ("二等功", "second-class merit")
     FOURTH_WAR_MERIT = ("四等战功", "fourth-class war merit")
@@ -272,8 +273,10 @@ class ServiceRecord:
     hardship: frozenset[Hardship] = field(factory=frozenset, converter=_enum_set(Hardship, "hardship"))
     education: Education | None = field(default=None, converter=_optional_enum(Education, "education"))
     #: Years of 义务兵役 when the record states them (e.g. a 军士 who first served as a conscript);
-    #: otherwise the whole service counts, part-years up (民发〔2011〕110号).
+    #: otherwise see :func:`shuangyong.conscripts.conscript_years_of` (a 军士's career never counts whole).
     conscript_years: int | None = None
+    #: 户籍 at discharge (农村籍退役士兵 is decided on it); ``None`` when the roster does not record it.
+    hukou_at_discharge: Hukou | None = field(default=None, converter=_optional_enum(Hukou, "discharge_hukou"))
 
     def __attrs_post_init__(self) -> None:
         if self.discharged is not None and self.discharged < self.enlisted:
@@ -329,6 +332,10 @@ class Disability:
     cause: DisabilityCause = field(converter=_enum(DisabilityCause, "disability_cause"))
     assessed: date | None = None
     mental_disorder: bool = False
+    #: 批准时间: the date the assessment was approved (2024 条例 第27条 pays from that month).
+    approved: date | None = None
+    #: 残疾抚恤金 actually paid per month (local increases included), where the roster records it.
+    paid_monthly: Any = None
 
 
 @frozen(kw_only=True)
@@ -340,6 +347,10 @@ class FamilyTie:
     member_death_date: date | None = None
     member_awards: tuple[Award, ...] = field(factory=tuple, converter=_tuple_of(Award))
     member_monthly_pay: Any = None  # Decimal 基本工资 per month, for 一次性抚恤金
+    #: 认定时间: the date the survivor was found eligible for 定期抚恤金 (2024 条例 第19条).
+    confirmed: date | None = None
+    #: 定期抚恤金 actually paid per month (local increases included), where the roster records it.
+    pension_paid_monthly: Any = None
 
 
 def _check_id(instance: Any, attribute: Any, value: str) -> None:
@@ -371,6 +382,10 @@ class Person:
     disability: Disability | None = None
     family_tie: FamilyTie | None = None
     death_date: date | None = None
+    #: Draws a 退休金 or 城镇职工基本养老保险 (excludes 农村籍退役士兵老年生活补助); ``None`` = not recorded.
+    urban_pension: bool | None = None
+    #: 定期生活补助 actually paid per month (local increases included), where the roster records it.
+    allowance_paid_monthly: Any = None
     extra: tuple[tuple[str, Any], ...] = field(factory=tuple, converter=lambda v: tuple(sorted(dict(v or {}).items())))
     #: 户编号: people sharing it form one household (issue 17); see :meth:`household_key`.
     household: str | None = None
@@ -404,6 +419,9 @@ class Person:
             out += [("enlisted", self.service.enlisted), ("discharged", self.service.discharged)]
         if self.disability is not None:
             out.append(("disability_date", self.disability.assessed))
+            out.append(("disability_approved", self.disability.approved))
+        if self.family_tie is not None:
+            out.append(("survivor_confirmed", self.family_tie.confirmed))
         out += [("awards", a.date) for a in self.awards]
         return out
 

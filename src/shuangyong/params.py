@@ -13,14 +13,22 @@ so money never passes through float::
     [annual_standard]                       # full name: <file stem>.annual_standard
     description = "残疾抚恤金标准"
     unit = "元/年"
-    update = "yearly"                      # revised every year: flag carried-forward values
+    update = "yearly-08-01"                # expected revision: flag values carried past it
     [[annual_standard.values]]
     from = 2021-08-01
     value = { "1" = { 因战 = 106670, 因公 = 103300, 因病 = 99910 } }
     source = { document = "…", number = "…", certainty = "secondary" }
 
 An entry ``ended = true`` (instead of ``value``) ends the series from its
-date.  A top-level ``prefix = "…"`` replaces the file stem in the names, and
+date.
+
+``update`` says when a value is expected to be revised (see :func:`parse_update`):
+``"yearly"`` (a year after the value's own start), ``"yearly-08-01"`` (every
+1 August), or a schedule that changed, ``"yearly-10-01 until 2018-08-01,
+yearly-08-01"``.  A value still in force on or after its next expected
+revision is *carried forward*: the lookup says so (:attr:`Resolved.carried_forward`,
+:attr:`Resolved.expected_update`), explanations name the date, and
+:func:`stale_parameters` lists every such parameter.  A top-level ``prefix = "…"`` replaces the file stem in the names, and
 a top-level ``jurisdiction = "422827"`` sets the jurisdiction when the
 registering pack does not.
 
@@ -31,6 +39,7 @@ and the first jurisdiction with a value in force answers; the answer
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -53,6 +62,10 @@ __all__ = [
     "load_parameter_file",
     "load_parameters",
     "OVERRIDE",
+    "UpdateSchedule",
+    "parse_update",
+    "StaleParameter",
+    "stale_parameters",
 ]
 
 CERTAINTIES = ("primary", "secondary", "inferred", "assumption")
@@ -66,6 +79,82 @@ def _anniversary(d: date) -> date:
         return d.replace(year=d.year + 1)
     except ValueError:  # 29 February
         return d.replace(year=d.year + 1, day=28)
+
+
+_YEARLY = re.compile(r"yearly-(\d\d)-(\d\d)(?: until (\d{4}-\d\d-\d\d))?")
+#: A value set within this many months of a scheduled revision is not expected to change at it
+#: (the 2011 schemes began in July and August and were first raised a year later, not that 1 October).
+_SETTLE_MONTHS = 6
+
+
+@frozen
+class UpdateSchedule:
+    """When the values of a parameter are expected to be revised.
+
+    ``days`` are (month, day, until) parts in order: revisions fall on that month-day every year,
+    before ``until`` (the next part's first revision day) where given.  No parts means one year
+    after each value's own start (``"yearly"``).
+    """
+
+    text: str
+    days: tuple[tuple[int, int, date | None], ...] = ()
+
+    def next_after(self, start: date) -> date:
+        """The first revision expected after a value that took effect on ``start``."""
+        if not self.days:
+            return _anniversary(start)
+        settled = _add_months(start, _SETTLE_MONTHS)
+        for year in range(start.year, start.year + 3):
+            lower = date.min
+            for month, day, until in self.days:
+                d = _on_day(year, month, day)
+                if lower <= d and (until is None or d < until) and d > start and d >= settled:
+                    return d
+                lower = until or lower
+        return _anniversary(start)  # unreachable for a well-formed schedule
+
+
+def parse_update(text: str) -> UpdateSchedule | None:
+    """``update`` of a parameter file: ``""`` (never expected), ``"yearly"``, ``"yearly-MM-DD"``, or
+    comma-separated ``"yearly-MM-DD until YYYY-MM-DD"`` parts ending with an open one.
+
+    Raises :class:`ValueError` naming what is wrong.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if text == "yearly":
+        return UpdateSchedule(text)
+    parts: list[tuple[int, int, date | None]] = []
+    pieces = [x.strip() for x in text.split(",")]
+    for k, piece in enumerate(pieces):
+        m = _YEARLY.fullmatch(piece)
+        if m is None:
+            raise ValueError(f"{piece!r}: expected 'yearly', 'yearly-MM-DD' or 'yearly-MM-DD until YYYY-MM-DD'")
+        month, day = int(m.group(1)), int(m.group(2))
+        try:
+            date(2000, month, day)
+            until = date.fromisoformat(m.group(3)) if m.group(3) else None
+        except ValueError as e:
+            raise ValueError(f"{piece!r}: {e}") from None
+        if (until is None) != (k == len(pieces) - 1):
+            raise ValueError(f"{text!r}: every part but the last needs 'until YYYY-MM-DD'; the last has none")
+        if until is not None and parts and parts[-1][2] is not None and until <= parts[-1][2]:
+            raise ValueError(f"{text!r}: the 'until' dates must increase")
+        parts.append((month, day, until))
+    return UpdateSchedule(text, tuple(parts))
+
+
+def _on_day(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:  # 29 February
+        return date(year, month, 28)
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    return _on_day(d.year + y, m + 1, d.day)
 
 
 @frozen(kw_only=True)
@@ -149,6 +238,7 @@ class Parameter:
     update: str = ""
     pack: str = ""
     path: str = ""
+    schedule: UpdateSchedule | None = None
 
     def value_on(self, on: date) -> DatedValue | None:
         """The entry in force on ``on`` (``None`` before the first or after an end)."""
@@ -163,7 +253,18 @@ class Parameter:
         return found
 
     def change_dates(self) -> list[date]:
-        return [v.start for v in self.values]
+        """Every date the value, or whether it is carried past its expected revision, changes."""
+        out = [v.start for v in self.values]
+        for k, v in enumerate(self.values):
+            due = self.expected_update(v) if v.value is not None else None
+            if due is not None and (k + 1 == len(self.values) or due < self.values[k + 1].start):
+                out.append(due)
+        return sorted(set(out))
+
+    def expected_update(self, dv: DatedValue) -> date | None:
+        """When ``dv`` (one of this parameter's values) is next expected to be revised, if ever."""
+        schedule = self.schedule if self.schedule is not None else parse_update(self.update)
+        return schedule.next_after(dv.start) if schedule is not None else None
 
 
 @frozen(kw_only=True)
@@ -179,6 +280,8 @@ class Resolved:
     pack: str = ""
     carried_forward: bool = False
     unit: str = ""
+    #: When the value was next expected to be revised (``None``: no schedule declared).
+    expected_update: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -191,6 +294,7 @@ class Resolved:
             "pack": self.pack,
             "source": self.source.to_dict(),
             "carried_forward": self.carried_forward,
+            "expected_update": self.expected_update.isoformat() if self.expected_update else None,
         }
 
 
@@ -254,8 +358,9 @@ class ParameterSet:
                     if under is None:
                         continue
                     dv = DatedValue(dv.start, _set_path(under.value, dv.value.path, dv.value.value), dv.source)
-                # A yearly-revised value is stale once its first anniversary has passed.
-                carried = p.update == "yearly" and on >= _anniversary(dv.start)
+                # A value still in force on or after its next expected revision is stale.
+                due = p.expected_update(dv)
+                carried = due is not None and on >= due
                 result = Resolved(
                     name=name,
                     value=dv.value,
@@ -266,6 +371,7 @@ class ParameterSet:
                     pack=p.pack,
                     carried_forward=carried,
                     unit=p.unit,
+                    expected_update=due,
                 )
                 break
         self._cache[key] = result
@@ -330,6 +436,35 @@ class ParameterSet:
                 return cand, tuple(parts[i:])
         raise ParameterNotFoundError(full, NATIONAL, "any date", "unknown parameter; see `shuangyong params`")
 
+
+
+@frozen(kw_only=True)
+class StaleParameter:
+    """A parameter whose latest value is carried past its expected revision (see :func:`stale_parameters`)."""
+
+    name: str
+    jurisdiction: str
+    pack: str
+    start: date
+    expected_update: date
+    unit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "jurisdiction": self.jurisdiction, "pack": self.pack, "from": self.start.isoformat(),
+                "expected_update": self.expected_update.isoformat(), "unit": self.unit}
+
+
+def stale_parameters(ps: ParameterSet, on: date) -> list[StaleParameter]:
+    """Every parameter, of every jurisdiction, whose value in force on ``on`` was due for revision by then."""
+    out = []
+    for p in ps.parameters():
+        dv = p.value_on(on)
+        if dv is None or p.jurisdiction == OVERRIDE:
+            continue
+        due = p.expected_update(dv)
+        if due is not None and on >= due:
+            out.append(StaleParameter(name=p.name, jurisdiction=p.jurisdiction, pack=p.pack, start=dv.start, expected_update=due, unit=p.unit))
+    return sorted(out, key=lambda s: (s.name, s.jurisdiction))
 
 
 def _set_path(base: Any, path: tuple[str, ...], value: Any) -> Any:
@@ -423,8 +558,10 @@ def _parameter_from_table(path: Path, key: str, full: str, table: dict[str, Any]
     if starts != sorted(starts) or len(set(starts)) != len(starts):
         raise ParameterFileError(path, key, "values must be in date order with no date twice")
     update = str(table.get("update", ""))
-    if update not in ("", "yearly"):
-        raise ParameterFileError(path, f"{key}.update", "must be 'yearly' or absent")
+    try:
+        schedule = parse_update(update)
+    except ValueError as e:
+        raise ParameterFileError(path, f"{key}.update", str(e)) from None
     return Parameter(
         name=full,
         jurisdiction=j,
@@ -434,6 +571,7 @@ def _parameter_from_table(path: Path, key: str, full: str, table: dict[str, Any]
         update=update,
         pack=pack,
         path=str(path),
+        schedule=schedule,
     )
 
 

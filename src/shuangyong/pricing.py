@@ -4,7 +4,7 @@ This is the engine of the columnar road of :func:`shuangyong.batch.run_roster`. 
 class of regions whose parameters move together, and one run of months in which none of the rule's
 parameters changes (a *segment*), the rows are keyed by the codes of the rule's declared facts —
 grade, cause, 户籍, categories…; for a date fact only whether the date is present.  The formula then
-runs once per distinct key, unchanged, through the engine's own ``Engine._evaluate`` (same ``Params``,
+runs once per distinct key, unchanged, through the engine's public seam ``Engine.evaluate`` (same ``Params``,
 same rounding, same classification of the answer), with the key's values.  Two things are not
 values but stand-ins:
 
@@ -44,269 +44,21 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from .errors import ShuangyongError
+from .facts import DATE_FACTS, DATED_FACTS, STAND_IN_FACTS
 from .money import to_fen
-from .sharing import ComparedBy
+from .standins import EPOCH, AgeColumn, Cond, DateColumn, Explorer, NeedConcrete, OnColumn
 
 __all__ = ["NeedConcrete", "DateColumn", "OnColumn", "AgeColumn", "Cond", "Leaf", "FAILED", "explore", "apply_steps", "ymd", "combine",
            "Grouping", "profiles", "Segment", "RulePrices", "EncodedColumn", "price_rule", "ABSENT", "DATE_FACTS"]
 
-EPOCH = date(1970, 1, 1).toordinal()
 #: Days since 1970 of a date that is not there (int32 day arrays: half the memory traffic of int64).
 ABSENT = -(1 << 31)
-
-#: Comparisons kept in one form each, so that a comparison and its negation are recognised as one.
-_CANON = {"lt": ("lt", False), "ge": ("lt", True), "le": ("le", False), "gt": ("le", True), "eq": ("eq", False), "ne": ("eq", True)}
-_FLIP = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq", "ne": "ne"}
 
 #: More leaves than this for one key and the key is priced with real values instead.
 LEAF_LIMIT = 512
 
 #: A leaf whose formula raised: rows that reach it take the reference road (which reports the error).
 FAILED = object()
-
-
-class NeedConcrete(BaseException):
-    """A stand-in was used in a way only a real date (or a real month) can answer.
-
-    A ``BaseException`` so that a formula's own ``except Exception`` does not swallow it.
-    ``what`` is the date fact's name, or ``"on"`` for ``facts.on``.
-    """
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
-class _Explorer:
-    """Replays the decisions of a path and records new ones while a formula runs."""
-
-    __slots__ = ("prefix", "decisions", "taken", "pending")
-
-    def __init__(self, prefix: tuple[bool, ...]) -> None:
-        self.prefix = prefix
-        self.decisions: list[bool] = []
-        self.taken: list[tuple[Any, bool]] = []
-        self.pending: list[tuple[bool, ...]] = []
-
-    def decide(self, atom: Any) -> bool:
-        for a, outcome in self.taken:
-            if a == atom:  # the same comparison again (or its negation): the same answer, no new branch
-                return outcome
-        i = len(self.decisions)
-        if i < len(self.prefix):
-            outcome = self.prefix[i]
-        else:
-            outcome = True
-            self.pending.append((*self.decisions, False))
-        self.decisions.append(outcome)
-        self.taken.append((atom, outcome))
-        return outcome
-
-
-class Cond:
-    """The outcome of comparing stand-ins: a ``bool`` only when the formula branches on it."""
-
-    __slots__ = ("_x", "_atom", "_negated")
-
-    def __init__(self, x: _Explorer, lhs: Any, op: str, rhs: Any) -> None:
-        cop, negated = _CANON[op]
-        self._x = x
-        self._atom = (lhs, cop, rhs)
-        self._negated = negated
-
-    def __bool__(self) -> bool:
-        return self._x.decide(self._atom) != self._negated
-
-    def __eq__(self, other: object) -> bool:
-        raise NeedConcrete("on" if self._atom[0] == ("on",) else self._atom[0][1])
-
-    __ne__ = __eq__
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _const(d: Any) -> tuple[str, int] | None:
-    if isinstance(d, date) and not isinstance(d, datetime) and not isinstance(d, (DateColumn, OnColumn)):
-        return ("const", d.toordinal() - EPOCH)
-    return None
-
-
-def _rd_step(rd: relativedelta) -> tuple[Any, ...] | None:
-    """A relativedelta as a step (``("rd", years, months, days)``), when it only holds relative years, months, days."""
-    absolute = (rd.year, rd.month, rd.day, rd.weekday, rd.hour, rd.minute, rd.second, rd.microsecond)
-    if any(v is not None for v in absolute) or rd.leapdays or rd.hours or rd.minutes or rd.seconds or rd.microseconds:
-        return None
-    if not all(isinstance(v, int) for v in (rd.years, rd.months, rd.days)):
-        return None
-    return ("rd", rd.years, rd.months, rd.days)
-
-
-class DateColumn(ComparedBy):
-    """A present date fact of every row of a key, as a formula sees it (see the module docstring)."""
-
-    __slots__ = ("_x", "_key")
-
-    def __init__(self, x: _Explorer, key: tuple[Any, ...]) -> None:
-        self._x = x
-        self._key = key  # ("fact", name, steps)
-
-    def _step(self, step: tuple[Any, ...]) -> DateColumn:
-        return DateColumn(self._x, (self._key[0], self._key[1], (*self._key[2], step)))
-
-    def _concrete(self) -> NeedConcrete:
-        return NeedConcrete(self._key[1])
-
-    def replace(self, year: Any = None, month: Any = None, day: Any = None) -> DateColumn:
-        parts = tuple((k, v) for k, v in (("year", year), ("month", month), ("day", day)) if v is not None)
-        if not all(type(v) is int for _, v in parts):
-            raise self._concrete()
-        return self._step(("replace", parts))
-
-    def __add__(self, other: Any) -> DateColumn:
-        if isinstance(other, timedelta):
-            return self._step(("days", other.days))
-        if isinstance(other, relativedelta):
-            step = _rd_step(other)
-            if step is not None:
-                return self._step(step)
-        raise self._concrete()
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Any) -> DateColumn:
-        if isinstance(other, timedelta):
-            return self._step(("days", -other.days))
-        if isinstance(other, relativedelta):
-            return self.__add__(-other)
-        raise self._concrete()
-
-    def __rsub__(self, other: Any) -> Any:
-        raise self._concrete()
-
-    def _cmp(self, other: Any, op: str) -> Any:
-        if isinstance(other, OnColumn):
-            return other._cmp(self, _FLIP[op])
-        if isinstance(other, DateColumn):
-            rhs: Any = other._key
-        else:
-            rhs = _const(other)
-            if rhs is None:
-                if op in ("eq", "ne"):
-                    return op == "ne"  # a date never equals a non-date
-                raise self._concrete()
-        return Cond(self._x, self._key, op, rhs)
-
-    def __hash__(self) -> int:
-        raise self._concrete()
-
-    def __bool__(self) -> bool:
-        return True
-
-    def __getattr__(self, name: str) -> Any:
-        raise self._concrete()
-
-    def __str__(self) -> str:
-        raise self._concrete()
-
-    __repr__ = __str__
-
-    def __format__(self, spec: str) -> str:
-        raise self._concrete()
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        raise self._concrete()
-
-
-class OnColumn(ComparedBy):
-    """``facts.on`` for every month of a segment: only ordered comparisons with dates are answered."""
-
-    __slots__ = ("_x",)
-
-    def __init__(self, x: _Explorer) -> None:
-        self._x = x
-
-    def _cmp(self, other: Any, op: str) -> Cond:
-        if op in ("eq", "ne"):
-            raise NeedConcrete("on")  # "this very month" is not a range of months in general
-        rhs = other._key if isinstance(other, DateColumn) else _const(other)
-        if rhs is None:
-            raise NeedConcrete("on")
-        return Cond(self._x, ("on",), op, rhs)
-
-    def __hash__(self) -> int:
-        raise NeedConcrete("on")
-
-    def __bool__(self) -> bool:
-        return True
-
-    def __getattr__(self, name: str) -> Any:
-        raise NeedConcrete("on")
-
-    def __str__(self) -> str:
-        raise NeedConcrete("on")
-
-    __repr__ = __str__
-
-    def __format__(self, spec: str) -> str:
-        raise NeedConcrete("on")
-
-    def __add__(self, o: Any) -> Any:
-        raise NeedConcrete("on")
-
-    __radd__ = __sub__ = __rsub__ = __add__
-
-
-class AgeColumn(ComparedBy):
-    """``facts.age`` on the columnar road: compared with whole years it is a comparison of the date
-    priced with the person's birthday of that age (``age >= 60`` ⟺ ``on >= 60th birthday``).
-
-    The birthday of a 29 February birth is 1 March in other years, as ``shuangyong.facts`` counts
-    age.  Anything else done with the age (arithmetic, equality) asks for real values.
-    """
-
-    __slots__ = ("_x", "_on")
-
-    def __init__(self, x: _Explorer, on: Any) -> None:
-        self._x = x
-        self._on = on  # an OnColumn, or the real date priced
-
-    def _birthday(self, years: int) -> DateColumn:
-        return DateColumn(self._x, ("fact", "birth_date", (("birthday", years),)))
-
-    def _cmp(self, other: Any, op: str) -> Any:
-        if type(other) is not int or op in ("eq", "ne"):
-            raise NeedConcrete("age")
-        if op == "lt":
-            return self._on < self._birthday(other)
-        if op == "le":
-            return self._on < self._birthday(other + 1)
-        if op == "gt":
-            return self._on >= self._birthday(other + 1)
-        return self._on >= self._birthday(other)
-
-    def __hash__(self) -> int:
-        raise NeedConcrete("age")
-
-    def __getattr__(self, name: str) -> Any:
-        raise NeedConcrete("age")
-
-    def __bool__(self) -> bool:
-        raise NeedConcrete("age")
-
-    def __index__(self) -> int:
-        raise NeedConcrete("age")
-
-    def __str__(self) -> str:
-        raise NeedConcrete("age")
-
-    __repr__ = __int__ = __float__ = __str__  # type: ignore[assignment]
-
-    def __format__(self, spec: str) -> str:
-        raise NeedConcrete("age")
-
-    def __add__(self, o: Any) -> Any:
-        raise NeedConcrete("age")
-
-    __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __floordiv__ = __neg__ = __add__
 
 
 # -- exploring one key ------------------------------------------------------------------------------
@@ -404,7 +156,7 @@ def explore(run: Callable[[dict[str, Any], Any], Any], values: dict[str, Any], d
     seen: set[str] = set() if reads is None else reads
     while stack:
         prefix = stack.pop()
-        x = _Explorer(prefix)
+        x = Explorer(prefix)
         vals = _Reads(values)
         vals.seen = seen
         for name in date_facts:
@@ -555,10 +307,6 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
 
 # -- pricing a rule over rows ------------------------------------------------------------------------
 
-#: Facts that are a date of the record (``None`` when absent); every other non-dated fact is keyed by value.
-DATE_FACTS = frozenset({"birth_date", "enlisted", "discharged", "disability_assessed", "member_death_date", "death_date"})
-#: Date-dependent facts handed to formulas as stand-ins rather than keyed by their value on each unit.
-STAND_IN_FACTS = frozenset({"age"})
 
 
 class Segment:
@@ -640,11 +388,16 @@ class Grouping:
         """Every row of the given groups (a boolean mask over groups)."""
         return np.flatnonzero(groups[self.of_row])
 
+    def sizes(self, np: Any) -> Any:
+        """The number of rows of every group (for the fast-path counts of ``shuangyong.fastpath``)."""
+        got = getattr(self, "_sizes", None)
+        if got is None:
+            got = self._sizes = np.bincount(self.of_row, minlength=self.size)
+        return got
+
 
 def profiles(np: Any, facts: Any, names: Iterable[str], months: Sequence[date]) -> Grouping:
     """The rows grouped by every fact the rules read (and region), for the months of the period."""
-    from .facts import DATED_FACTS
-
     parts: list[tuple[str, Any, int]] = []
     for name in sorted((set(names) - STAND_IN_FACTS) | {"region"}):
         if name in DATE_FACTS:
@@ -676,6 +429,8 @@ class RulePrices:
         self.failed = np.zeros(grouping.size, dtype=bool)
         #: (rows, fen, counts, in_kind, failed) for rows whose answer depends on their own dates.
         self.by_row: list[tuple[Any, Any, Any, Any, Any]] = []
+        #: Rows not priced per profile, by reason (``shuangyong.fastpath.REASONS``).
+        self.other: dict[str, int] = {}
 
     def columns(self, np: Any) -> tuple[EncodedColumn, EncodedColumn, Any, Any]:
         """(分, eligible) as encoded columns, and the in-kind and failed flags of every row (``None`` when no row has them).
@@ -823,15 +578,52 @@ def _distinct(np: Any, values: Any) -> tuple[Any, Any]:
     return uniq, inv.reshape(-1)
 
 
+class PricedRule:
+    """A rule registration as the columnar road prices it: alone, or a supplement (``extends=``) with its base.
+
+    A supplement is priced unit by unit together with its base, in one run of both formulas on the
+    same stand-ins, exactly as the per-person road does: where the base does not pay, the supplement
+    says so (``engine.base_not_paid``); where it pays, the supplement's formula reads its amount as
+    ``facts.base``.  ``inputs`` and ``param_names`` are those of both rules; ``key`` identifies the
+    registration in memos kept on the engine.
+    """
+
+    __slots__ = ("reg", "base", "rule", "inputs", "param_names", "key", "code")
+
+    def __init__(self, reg: Any, base: Any = None) -> None:
+        self.reg, self.base, self.rule, self.key, self.code = reg, base, reg.rule, id(reg), reg.code
+        if base is None:
+            self.inputs, self.param_names = tuple(reg.rule.inputs), tuple(reg.rule.param_names)
+        else:
+            self.inputs = tuple(dict.fromkeys((*base.rule.inputs, *reg.rule.inputs)))
+            self.param_names = tuple(dict.fromkeys((*base.rule.param_names, *reg.rule.param_names)))
+
+    def evaluate(self, engine: Any, region: str, on: date, values: dict[str, Any], resolved: dict[str, Any], seen_on: Any = None) -> Any:
+        if self.base is None:
+            return engine.evaluate(self.reg, region, on, values, resolved, None, None, seen_on)
+        b = engine.evaluate(self.base, region, on, _only(values, self.base.rule.inputs), resolved, None, None, seen_on)
+        if b.status != "eligible":
+            return engine.base_not_paid(self.reg)
+        return engine.evaluate(self.reg, region, on, _only(values, self.reg.rule.inputs), resolved, None, b.amount, seen_on)
+
+
+def _only(values: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """The facts one formula declared (a formula reading another one's would raise, as on the per-person road)."""
+    if type(values) is _Reads:
+        out = _Reads({n: dict.__getitem__(values, n) for n in names})
+        out.seen = values.seen
+        return out
+    return {n: values[n] for n in names}
+
+
 def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Grouping, facts: Any, period: Any,
-               memo: dict[Any, Any]) -> RulePrices:
-    """A monthly or yearly rule over every row of ``groups`` whose region is in ``regions``.
+               memo: dict[Any, Any], base: Any = None) -> RulePrices:
+    """A monthly or yearly rule (with its base when it ``extends`` one) over every row of ``groups`` whose region is in ``regions``.
 
     Regions whose parameters resolve alike on every unit form one class; within a class the units
     split into segments wherever a parameter value changes.
     """
-    from .facts import DATED_FACTS
-
+    reg = PricedRule(reg, base)
     rule = reg.rule
     monthly = rule.period == "monthly"
     if monthly:
@@ -845,7 +637,7 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
                 pay = date(y, rule.pay_on[0], 28)
             if pay in period:
                 units.append(pay)
-    dated = [f for f in rule.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
+    dated = [f for f in reg.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
     months = [m.start for m in period.months()]
     # The profiles hold date-dependent facts on the first month and whether they change on any
     # later month start: exact on any unit that is a month start of the period.
@@ -873,7 +665,7 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
         region = region_table[c]
         state = []
         for u in units:
-            found = [find(full, region, u) for full in rule.param_names]
+            found = [find(full, region, u) for full in reg.param_names]
             state.append(tuple(None if r is None else (r.jurisdiction, r.start) for r in found))
         classes.setdefault(tuple(state), (region, []))[1].append(c)
     for state, (region, codes) in classes.items():
@@ -882,7 +674,7 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
         for b in range(1, len(units) + 1):
             if b == len(units) or not monthly or state[b] != state[a]:
                 on = units[a]
-                segments.append(Segment(a, b, on, {full: find(full, region, on) for full in rule.param_names}))
+                segments.append(Segment(a, b, on, {full: find(full, region, on) for full in reg.param_names}))
                 a = b
         members = np.flatnonzero(np.isin(region_of, codes))
         _price_groups(np, engine, reg, region, members, units, segments, groups, facts, monthly, memo, out, still)
@@ -896,11 +688,8 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
     ``still``: whether a date-dependent fact must hold still over the units (``"~"`` codes) for a
     group to be priced on its value.
     """
-    from .facts import DATED_FACTS
-
-    rule = reg.rule
-    static = [f for f in rule.inputs if f not in DATED_FACTS]
-    dated = [f for f in rule.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
+    static = [f for f in reg.inputs if f not in DATED_FACTS]
+    dated = [f for f in reg.inputs if f in DATED_FACTS and f not in STAND_IN_FACTS]
     dates = [f for f in static if f in DATE_FACTS]
     plain = [f for f in static if f not in DATE_FACTS]
     valued = plain + dated
@@ -917,13 +706,21 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
     kcodes = {f: codes[f][reps] for f in valued}
     kcodes.update({f: present[f][reps].astype(np.int64) for f in dates})
     plans = _plans(np, engine, reg, region, key_codes, kcodes, tables, dates, units, segments, monthly, memo)
+    outside = np.array([p is None for p in plans], dtype=bool)[keys]
 
     # A group needs its rows priced one by one where a date-dependent fact changes in the period,
     # or the formula needs real dates.
     exotic = np.zeros(len(members), dtype=bool)
     for f in dated if still else ():
         exotic |= groups.codes["~" + f][members] > 0
-    exotic |= np.array([p is None for p in plans], dtype=bool)[keys]
+    changes = exotic & ~outside
+    exotic |= outside
+    if exotic.any():
+        sizes = groups.sizes(np)[members]
+        for why, mask in (("outside_vocabulary", outside), ("changes", changes)):
+            n = int(sizes[mask].sum())
+            if n:
+                out.other[why] = out.other.get(why, 0) + n
     dying = groups.codes["†"][members] > 0 if monthly else np.zeros(len(members), dtype=bool)
     trivial = np.array([p is not None and p.trivial for p in plans], dtype=bool)[keys] & ~exotic & ~dying
 
@@ -1046,7 +843,7 @@ def _assign(np: Any, engine: Any, reg: Any, region: str, key_codes: list[dict[st
     An entry is a list of leaves, ``"on"`` when the formula needs the real month, or ``"dates"``.
     """
     out: list[Any] = [None] * len(key_codes)
-    slot = memo.setdefault((id(reg), seg.state, None if symbolic_on else on), [])
+    slot = memo.setdefault((reg.key, seg.state, None if symbolic_on else on), [])
     members: dict[tuple[str, Any], Any] = {}
 
     seen: dict[tuple[Any, int], Any] = {}
@@ -1110,10 +907,10 @@ def _explore_key(engine: Any, reg: Any, region: str, codes: dict[str, int], tabl
     reads: set[Any] = set()
 
     def run(vals: dict[str, Any], seen_on: Any) -> Any:
-        return engine._evaluate(reg, region, on, vals, seg.resolved, None, None, seen_on)
+        return reg.evaluate(engine, region, on, vals, seg.resolved, seen_on)
 
     try:
-        leaves: Any = explore(run, values, symbolic, symbolic_on, reads, on if "age" in reg.rule.inputs else None)
+        leaves: Any = explore(run, values, symbolic, symbolic_on, reads, on if "age" in reg.inputs else None)
     except NeedConcrete as e:
         leaves = "on" if e.what == "on" and symbolic_on else "dates"
         reads = set(codes)  # a fallback is kept for this very key only
@@ -1223,10 +1020,7 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
 def _price_concrete(np: Any, engine: Any, reg: Any, region: str, rows: Any, units: Sequence[date], segments: Sequence[Segment],
                     facts: Any, monthly: bool, memo: dict[Any, Any]) -> tuple[Any, Any, Any, Any, Any]:
     """Rows priced with real values: grouped by every input (whole dates, date-dependent facts unit by unit)."""
-    from .facts import DATED_FACTS
-
-    rule = reg.rule
-    names = list(rule.inputs)
+    names = list(reg.inputs)
     cols = []
     for f in names:
         if f in DATED_FACTS:
@@ -1261,11 +1055,11 @@ def _price_concrete(np: Any, engine: Any, reg: Any, region: str, rows: Any, unit
                     values[f] = facts.table(f).values[combo[c]]
                     c += 1
             seg = seg_of[u]
-            mkey = ("concrete", id(reg), tuple((f, _hashable(v)) for f, v in values.items()), seg.state, on)
+            mkey = ("concrete", reg.key, tuple((f, _hashable(v)) for f, v in values.items()), seg.state, on)
             leaf = memo.get(mkey)
             if leaf is None:
                 try:
-                    result = engine._evaluate(reg, region, on, values, seg.resolved, None, None)
+                    result = reg.evaluate(engine, region, on, values, seg.resolved)
                 except ShuangyongError:
                     result = FAILED
                 leaf = memo[mkey] = Leaf((), result)

@@ -45,18 +45,25 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "discharged": ("退役时间", "退伍时间"),
     "service_type": ("服役类型",),
     "conscript_years": ("义务兵役年限",),
+    "discharge_hukou": ("退役时户籍", "退伍时户籍"),
     "hardship": ("艰苦地区",),
     "education": ("学历",),
     "awards": ("立功受奖",),
     "disability_grade": ("伤残等级", "残疾等级"),
     "disability_cause": ("伤残性质", "致残性质"),
     "disability_date": ("评残时间",),
+    "disability_approved": ("批准时间", "评残批准时间"),
+    "disability_paid_monthly": ("残疾抚恤金月发放额",),
     "mental_disorder": ("精神病",),
     "survivor_of": ("遗属类别",),
     "relation": ("与军人关系", "关系"),
     "member_death_date": ("牺牲病故时间", "军人死亡时间"),
     "member_awards": ("军人立功受奖",),
     "member_monthly_pay": ("军人月基本工资", "基本工资"),
+    "survivor_confirmed": ("认定时间", "定期抚恤认定时间"),
+    "survivor_pension_paid_monthly": ("定期抚恤金月发放额",),
+    "urban_pension": ("领取退休金或职工养老保险", "享受退休金", "城镇职工养老保险"),
+    "allowance_paid_monthly": ("定期生活补助月发放额",),
     "death_date": ("死亡时间", "去世时间"),
     # households (issue 17): grants and visits count once per household
     "household": ("户编号", "户号"),
@@ -217,7 +224,7 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
         return parse_date(f[key], key) if key in f else None
 
     service = None
-    service_keys = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years")
+    service_keys = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years", "discharge_hukou")
     if any(k in f for k in service_keys):
         if "enlisted" not in f:
             present = ", ".join(k for k in service_keys if k in f)
@@ -229,10 +236,12 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
             hardship=split_list(f["hardship"]) if "hardship" in f else (),
             education=_enum_or_none(f, "education"),
             conscript_years=_parse_int(f["conscript_years"], "conscript_years", 0, 80) if "conscript_years" in f else None,
+            hukou_at_discharge=f.get("discharge_hukou"),
         )
 
     disability = None
-    if any(k in f for k in ("disability_grade", "disability_cause", "disability_date")):
+    disability_keys = ("disability_grade", "disability_cause", "disability_date", "disability_approved", "disability_paid_monthly")
+    if any(k in f for k in disability_keys):
         for k in ("disability_grade", "disability_cause"):
             if k not in f:
                 raise InvalidRecordError(k, None, "is required when a disability is recorded (grade and cause)")
@@ -241,10 +250,13 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
             cause=f["disability_cause"],
             assessed=date_of("disability_date"),
             mental_disorder=_parse_bool(f["mental_disorder"], "mental_disorder") if "mental_disorder" in f else False,
+            approved=date_of("disability_approved"),
+            paid_monthly=_money_or_none(f, "disability_paid_monthly"),
         )
 
     tie = None
-    if "survivor_of" in f or any(k in f for k in ("relation", "member_death_date", "member_awards", "member_monthly_pay")):
+    tie_keys = ("relation", "member_death_date", "member_awards", "member_monthly_pay", "survivor_confirmed", "survivor_pension_paid_monthly")
+    if "survivor_of" in f or any(k in f for k in tie_keys):
         if "survivor_of" not in f:
             raise InvalidRecordError("survivor_of", None, "is required with relation/member fields (烈士, 因公牺牲, 病故 or 现役)")
         tie = FamilyTie(
@@ -253,6 +265,8 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
             member_death_date=date_of("member_death_date"),
             member_awards=_parse_awards(f["member_awards"], "member_awards") if "member_awards" in f else (),
             member_monthly_pay=_parse_money(f["member_monthly_pay"], "member_monthly_pay") if "member_monthly_pay" in f else None,
+            confirmed=date_of("survivor_confirmed"),
+            pension_paid_monthly=_money_or_none(f, "survivor_pension_paid_monthly"),
         )
 
     try:
@@ -269,6 +283,8 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
             disability=disability,
             family_tie=tie,
             death_date=date_of("death_date"),
+            urban_pension=_parse_bool(f["urban_pension"], "urban_pension") if "urban_pension" in f else None,
+            allowance_paid_monthly=_money_or_none(f, "allowance_paid_monthly"),
             extra=unknown,
             household=str(f["household"]) if "household" in f else None,
             address=str(f["address"]) if "address" in f else None,
@@ -278,6 +294,10 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
         raise
     except (TypeError, ValueError) as e:  # a converter saw a value of the wrong type
         raise InvalidRecordError("record", None, f"{type(e).__name__}: {e}") from None
+
+
+def _money_or_none(f: dict[str, Any], key: str) -> Decimal | None:
+    return _parse_money(f[key], key) if key in f else None
 
 
 def _enum_or_none(f: dict[str, Any], key: str) -> Any:

@@ -45,7 +45,7 @@ from attrs import field, frozen
 
 from .calc import Q
 from .errors import RuleDefinitionError, UndeclaredInputError
-from .facts import compute_fact, is_known_fact
+from .facts import EVENT_FACTS, compute_fact, is_known_fact
 from .model import Person
 from .money import FEN_HALF_UP, ROUNDINGS, Rounding
 from .params import Resolved, Source
@@ -88,10 +88,7 @@ def _date_event(attr: str) -> Callable[[Person], list[tuple[date, Any]]]:
 
 #: Named events a one-off rule can pay on.
 EVENTS: dict[str, Callable[[Person], list[tuple[date, Any]]]] = {
-    "discharged": _date_event("discharged"),
-    "enlisted": _date_event("enlisted"),
-    "death_date": _date_event("death_date"),
-    "member_death_date": _date_event("member_death_date"),
+    **{name: _date_event(name) for name in sorted(EVENT_FACTS)},  # the catalogue's event-date facts
     "awards": _award_events,
 }
 

@@ -38,9 +38,10 @@ from .ids import check_character
 from .model import Person
 from .money import ROUNDINGS
 from .periods import parse_period
+from .record import parse_date
 
-__all__ = ["synthetic_id", "person_from_case", "load_cases", "case_params", "check_case", "check_explanation_reproduces",
-           "check_installed_pack", "FixturePack"]
+__all__ = ["synthetic_id", "record_from_case", "person_from_case", "load_cases", "case_params", "validate_case", "check_case",
+           "check_case_roster", "check_explanation_reproduces", "check_installed_pack", "FixturePack", "CASE_KEYS"]
 
 
 class FixturePack:
@@ -81,14 +82,61 @@ def synthetic_id(region: str, born: date | str, seq: int = 123) -> str:
     return first17 + check_character(first17)
 
 
-def person_from_case(record: dict[str, Any]) -> Person:
-    """A person from a case's record, with a synthetic ID unless one is given."""
+#: The keys a ``[[case]]`` may hold (docs/writing-a-rule-pack.md, "Case files"); anything else is refused.
+CASE_KEYS = frozenset({"name", "period", "person", "expect", "status", "absent", "total", "explain", "roads"})
+#: The keys that state an expectation: a case needs at least one.
+EXPECTATION_KEYS = ("expect", "status", "absent", "total", "explain")
+
+
+def record_from_case(record: dict[str, Any]) -> dict[str, Any]:
+    """A case's person as a full record: headers as the record format takes them (English keys or
+    Chinese headers), plus a synthetic ID made from the region, the birth date and ``seq`` when no ID
+    is given.  With an ID, the birth date is the ID's (a ``birth_date`` that contradicts it is refused
+    by ``Person.from_record``, never replaced).
+    """
+    from .record import normalise_record
+
     rec = dict(record)
-    born = str(rec.pop("born", rec.get("birth_date", "1970-01-01")))
+    born = rec.pop("born", None)
     seq = int(rec.pop("seq", 123))
-    rec.setdefault("birth_date", born)
-    rec.setdefault("id_number", synthetic_id(str(rec["region"]), born, seq))
-    return Person.from_record(rec)
+    known, _ = normalise_record(rec)
+    if "id_number" not in known:
+        if "region" not in known:
+            raise ValueError("a case's person needs a region (行政区划代码) or an id_number (身份证号)")
+        when = str(born or known.get("birth_date") or "1970-01-01")
+        if born is not None and "birth_date" not in known:
+            rec["birth_date"] = when
+        rec["id_number"] = synthetic_id(str(known["region"]), parse_date(when, "birth_date"), seq)
+    elif born is not None:
+        rec["birth_date"] = born  # checked against the ID by Person.from_record
+    return rec
+
+
+def person_from_case(record: dict[str, Any]) -> Person:
+    """A person from a case's record, with a synthetic ID unless one is given (see :func:`record_from_case`)."""
+    return Person.from_record(record_from_case(record))
+
+
+def validate_case(case: Any, where: str = "case") -> None:
+    """Refuse a case with an unknown key, without ``name`` / ``period`` / ``person``, or stating no expectation."""
+    if not isinstance(case, dict):
+        raise ValueError(f"{where}: a [[case]] must be a table")
+    unknown = sorted(set(case) - CASE_KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; a case takes {', '.join(sorted(CASE_KEYS))}")
+    for key in ("name", "period", "person"):
+        if key not in case:
+            raise ValueError(f"{where}: a case needs {key!r}")
+    if not any(case.get(k) not in (None, {}, []) for k in EXPECTATION_KEYS):
+        raise ValueError(f"{where}: case {case.get('name', '')!r} states no expectation (give one of {', '.join(EXPECTATION_KEYS)})")
+    roads = case.get("roads", ["one_by_one", "roster"])
+    if not set(roads) <= {"one_by_one", "roster"}:
+        raise ValueError(f"{where}: roads must list one_by_one and/or roster")
+
+
+def _same_amount(got: Any, want: Any) -> bool:
+    """Amounts compared as numbers: ``"4058"``, ``4058`` and ``"4058.00"`` are one amount (never floats' binary error)."""
+    return Decimal(str(got)) == Decimal(str(want))
 
 
 def load_cases(folder: str | Path) -> list[tuple[str, dict[str, Any]]]:
@@ -133,7 +181,7 @@ def check_case(engine: Engine, case: dict[str, Any]) -> None:
     name = case.get("name", "")
     for code, amount in case.get("expect", {}).items():
         assert code in res, f"{name}: rule {code} does not apply"
-        assert str(res[code].amount) == str(amount), (name, code, str(res[code].amount), res[code].reason)
+        assert _same_amount(res[code].amount, amount), (name, code, str(res[code].amount), res[code].reason)
         check_explanation_reproduces(res[code])
     for code, status in case.get("status", {}).items():
         ent = res[code]
@@ -147,11 +195,30 @@ def check_case(engine: Engine, case: dict[str, Any]) -> None:
     for code in case.get("absent", []):
         assert code not in res, f"{name}: rule {code} should not apply"
     if "total" in case:
-        assert str(res.total) == str(case["total"]), (name, str(res.total))
+        assert _same_amount(res.total, case["total"]), (name, str(res.total))
     for code, needles in case.get("explain", {}).items():
+        # Each text must appear in the Chinese explanation, str(engine.explain(...)).
         text = str(engine.explain(person, period, code))
-        for needle in needles:
+        for needle in [needles] if isinstance(needles, str) else needles:
             assert needle in text, (name, needle, text)
+
+
+def check_case_roster(engine: Engine, case: dict[str, Any]) -> None:
+    """Run one case through :func:`shuangyong.batch.run_roster` (the columnar road when numpy is there)
+    and assert the amounts, totals and absent rules it states, as :func:`check_case` does one by one."""
+    from .batch import run_roster
+
+    period = parse_period(str(case["period"]))
+    run = run_roster(engine, [record_from_case(case["person"])], period)
+    name = case.get("name", "")
+    rows = list(run.results())
+    assert len(rows) == 1, (name, [r.to_dict() for r in run.rejects])
+    row = rows[0]
+    for code, amount in case.get("expect", {}).items():
+        assert row.get(code) is not None, f"{name}: rule {code} does not apply on the roster road"
+        assert _same_amount(row[code], amount), (name, code, str(row[code]))
+    if "total" in case:
+        assert _same_amount(row["total"], case["total"]), (name, str(row["total"]))
 
 
 def check_installed_pack(name: str, distribution: str, jurisdictions: tuple[str, ...], codes: set[str]) -> None:

@@ -18,8 +18,10 @@ ENGINE = sy.Engine(plugins=[shuangyong_shandong])
 
 
 def conscript(region: str = "370830", **fields: str) -> sy.Person:
+    """The conscript's family record (category 义务兵家属 with his service record), as every pack reads it."""
     first17 = f"{region[:6]}19980301123"
-    record = {"id_number": first17 + check_character(first17), "region": region, "service_type": "义务兵", "enlisted": "2017-09-10"}
+    record = {"id_number": first17 + check_character(first17), "region": region, "categories": "义务兵家属",
+              "service_type": "义务兵", "enlisted": "2017-09-10"}
     record.update(fields)
     return sy.Person.from_record(record)
 
@@ -107,3 +109,17 @@ def test_education_addon_is_paid_once(hardship: set[str], awards: list[str], edu
     second = _amount(hardship, awards, education, enlisted="2016-09-10") - _amount(hardship, awards, None, enlisted="2016-09-10")
     assert first == {"本科": 2000, "大专": 1000}[education]
     assert second == 0
+
+
+def test_a_mixed_roster_pays_one_conscript_once() -> None:
+    """The conscript's own record (现役军人) and his family's record (义务兵家属) on one roster: one payment."""
+    from shuangyong.batch import run_roster
+
+    own = {"id_number": conscript().id_number, "region": "370830", "categories": "现役军人", "service_type": "义务兵",
+           "enlisted": "2017-09-10"}
+    first17 = "370830197003011234"[:17]
+    family = {"id_number": first17 + check_character(first17), "region": "370830", "categories": "义务兵家属",
+              "service_type": "义务兵", "enlisted": "2017-09-10"}
+    run = run_roster(ENGINE, [own, family], 2018)
+    paid = [row["conscript_family_allowance"] for row in run.results()]
+    assert paid == [Decimal("0.00"), Decimal("14272.00")]

@@ -44,9 +44,9 @@ def snapshot(engine: sy.Engine, p: sy.Person) -> list[tuple[str, str, str, str]]
 # People of every kind the packs know about, so a leak would show somewhere.
 FIELDS = [
     {"categories": "随军家属"},
-    {"categories": "义务兵家属", "hukou": "农业"},
+    {"categories": "义务兵家属", "hukou": "农业", "service_type": "义务兵", "enlisted": "2023-09-10"},
     {"categories": "残疾军人", "disability_grade": "4", "disability_cause": "因战", "disability_date": "2010-05-01"},
-    {"categories": "义务兵家属、随军家属", "hukou": "城镇"},
+    {"categories": "义务兵家属、随军家属", "hukou": "城镇", "service_type": "义务兵", "enlisted": "2023-09-10"},
 ]
 
 
@@ -73,5 +73,5 @@ def test_the_packs_do_pay_in_their_own_places() -> None:
     """Guard against a vacuous pass: each pack does add something where it applies."""
     both = sy.Engine(plugins=[shuangyong_tianjin, shuangyong_guangxi])
     assert both.entitlements(person("451422", categories="随军家属"), PERIOD)["dependent_spouse_allowance"].amount == 2400
-    assert both.entitlements(person("120113100", categories="义务兵家属", hukou="农业"), PERIOD)["conscript_family_allowance"].amount == 10000
+    assert both.entitlements(person("120113100", categories="义务兵家属", hukou="农业", service_type="义务兵", enlisted="2023-09-10"), PERIOD)["conscript_family_allowance"].amount == 10000
     assert "dependent_spouse_allowance" not in both.entitlements(person("110101", categories="随军家属"), PERIOD)

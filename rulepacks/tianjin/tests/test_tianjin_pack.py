@@ -34,7 +34,8 @@ class OfficeTownFigures:
 
 def household(region: str, **fields: Any) -> sy.Person:
     first17 = f"{region[:6]}19720308124"
-    record = {"id_number": first17 + check_character(first17), "region": region, "categories": "义务兵家属", "hukou": "农业"}
+    record = {"id_number": first17 + check_character(first17), "region": region, "categories": "义务兵家属", "hukou": "农业",
+              "service_type": "义务兵", "enlisted": "2023-09-10"}
     record.update(fields)
     return sy.Person.from_record(record)
 
@@ -108,7 +109,17 @@ TOWN_CODES = st.sampled_from(["120113100", "120113104", "120113106"]) | st.integ
 @settings(max_examples=80, deadline=None)
 @given(TOWN_CODES, st.integers(min_value=2006, max_value=2030))
 def test_a_township_code_pays_its_town_figure_or_else_the_district_floor(code: str, year: int) -> None:
-    got = amount(ENGINE, household(code), year)
+    serving = f"{year - 1}-09-10"  # the conscript serves in the year priced
+    got = amount(ENGINE, household(code, enlisted=serving), year)
     expected = Decimal("10000.00") if code in shuangyong_tianjin.rules.TOWNS else Decimal("7000.00")
     assert got == expected
-    assert got >= amount(ENGINE, household("120113"), year)  # a township never pays less than the district floor
+    assert got >= amount(ENGINE, household("120113", enlisted=serving), year)  # a township never pays less than the district floor
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=2006, max_value=2030), st.integers(min_value=2006, max_value=2030))
+def test_no_payment_for_a_year_after_discharge(discharge_year: int, year: int) -> None:
+    """A household is paid for a year only if the conscript was serving in it (discharged after 1 January)."""
+    p = household("120113100", enlisted=f"{discharge_year - 2}-09-10", discharged=f"{discharge_year}-09-01")
+    got = amount(ENGINE, p, year)
+    assert got == (Decimal("10000.00") if discharge_year - 2 <= year <= discharge_year else Decimal("0.00"))

@@ -50,4 +50,8 @@ def shuangyong_parameters(register: Callable[..., None]) -> None:
 def shuangyong_rules(register: Callable[..., None]) -> None:
     """Register the 来凤县 rules, in the order of the report."""
     for r in rules.ALL:
-        register(r, jurisdiction=LAIFENG)
+        if r is rules.old_demobilised_allowance:
+            # The county's own 定补 stands in for the national rule, whose level a pack must supply.
+            register(r, jurisdiction=LAIFENG, replaces="old_demobilised_subsidy")
+        else:
+            register(r, jurisdiction=LAIFENG)

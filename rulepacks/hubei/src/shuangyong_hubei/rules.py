@@ -76,16 +76,18 @@ def old_demobilised_allowance(facts: Any, p: Any) -> Any:
     eligibility=(
         "义务兵家属（类别含义务兵家属或现役军人家属，记录载有该义务兵的入伍、退役时间）；"
         "按服役每满6个月发放半年标准（不满6个月按6个月计），最多24个月；"
-        "某年应发 = 年标准 × 当年开始的半年期数 ÷ 2；标准按家庭户籍分农村、城镇",
+        "某年应发 = 年标准 × 当年开始的半年期数 ÷ 2；标准按家庭户籍分农村、城镇（2023年起城乡统一）",
         "the family of a conscript (category 义务兵家属 or 现役军人家属; the record carries the conscript's "
         "enlistment and discharge dates); half the yearly standard for each six months served (a part counts "
         "as six months), at most 24 months; a year pays the standard × the half-years beginning in it ÷ 2; "
-        "rural and urban families have different standards",
+        "rural and urban families have different standards until 2022; from 2023 one standard for both (城乡统一)",
     ),
     assumptions=(
         "汇报未写执行日期：标准假定自2012-01-01起执行",
         "按半年期计发是2023年国家政策解读的规则；来凤2012年标准按年表述，此处同样按半年期计，服役满2年合计恰为2年标准",
         "户籍取家庭（受领人）记录的户籍",
+        "2023年起国家政策城乡统一标准（2023-02-21 政策解读）：来凤2012年的城乡分列标准不再沿用；县里的统一标准来源未载，"
+        "2023年起无现行标准，须由县里登记一个统一数额（不分农村、城镇）",
     ),
 )
 def conscript_family_allowance(facts: Any, p: Any) -> Any:
@@ -93,9 +95,13 @@ def conscript_family_allowance(facts: Any, p: Any) -> Any:
     n = instalments_due(facts, int(p.max_months.value))
     if isinstance(n, sy.NotEligible):
         return n
+    standard = p.annual_standard
+    if isinstance(standard, sy.Q):
+        # 城乡统一 (2023 national policy): one figure whatever the family's 户籍.
+        return standard if n == 2 else standard / 2
     if facts.hukou is None:
         return sy.NotEligible("未登记户籍：来凤县农村、城镇标准不同", "hukou missing: 来凤 has separate rural and urban standards")
-    standard = p.annual_standard[facts.hukou]
+    standard = standard[facts.hukou]
     return standard if n == 2 else standard / 2
 
 
