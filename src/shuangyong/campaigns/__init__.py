@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from .plans import CampaignError, CampaignPlan, Stage, Target, Task, load_plan
 from .registry import CampaignRegistry, campaign_registry, load_campaign_file, plan
-from .visits import VisitHousehold, VisitList, VisitScheme, load_visit_scheme, visit_list, visit_rule
+from .reports import Tally, briefing, evidence, tally
+from .taizhang import STATES, Taizhang, TaskStatus, WorkRecord, task_status
+from .visits import VisitHousehold, VisitList, VisitScheme, load_visit_scheme, visit_list, visit_rule, visit_scheme, write_visit_list
 
 __all__ = [
     "CampaignError", "CampaignPlan", "Stage", "Target", "Task", "load_plan",
     "CampaignRegistry", "campaign_registry", "load_campaign_file", "plan",
-    "VisitHousehold", "VisitList", "VisitScheme", "load_visit_scheme", "visit_list", "visit_rule",
+    "Tally", "briefing", "evidence", "tally", "STATES", "Taizhang", "TaskStatus", "WorkRecord", "task_status",
+    "VisitHousehold", "VisitList", "VisitScheme", "load_visit_scheme", "visit_list", "visit_rule", "visit_scheme", "write_visit_list",
 ]

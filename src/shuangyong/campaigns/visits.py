@@ -39,7 +39,7 @@ from ..plugins import Registry, RuleRegistration
 from ..rules import BenefitRule, NotEligible
 from .plans import CampaignError
 
-__all__ = ["VisitScheme", "load_visit_scheme", "visit_rule", "VisitHousehold", "VisitList", "visit_list"]
+__all__ = ["VisitScheme", "load_visit_scheme", "visit_rule", "VisitHousehold", "VisitList", "visit_list", "visit_scheme", "write_visit_list"]
 
 
 @frozen
@@ -151,7 +151,7 @@ def visit_rule(scheme: VisitScheme, year: int) -> BenefitRule:
     inputs = ["alive", "categories", "needy"] + (["age"] if scheme.min_age is not None else [])
     return BenefitRule(
         code=f"{scheme.code}_{year}",
-        title=f"{year}年{scheme.title}慰问金（每户）",
+        title=f"{year}年{scheme.title}（每户慰问金）",
         title_en=f"{scheme.festival} visit grant {year} (per household)",
         period="one_off",
         formula=formula,
@@ -245,11 +245,14 @@ def _yuan(d: Decimal) -> str:
 
 def visit_list(engine: Engine, people: Iterable[Person], scheme: VisitScheme | str, year: int) -> VisitList:
     """Build the visit list of ``scheme`` for ``year`` from ``people``: one 慰问金 per household."""
+    from .registry import campaign_registry
+
     if isinstance(scheme, str):
         scheme = visit_scheme(engine, scheme)
+    pack = next((pk for pk, s in campaign_registry(engine).visits.values() if s == scheme), "campaigns")
     rule = visit_rule(scheme, year)
     on = festivals.date(scheme.festival, year)
-    priced = _engine_with(engine, rule, scheme)
+    priced = _engine_with(engine, rule, scheme, pack)
     period = Period.year(year)
     groups: dict[str, list[tuple[Person, Entitlement]]] = {}
     not_eligible = 0
@@ -284,9 +287,50 @@ def visit_scheme(engine: Engine, code: str) -> VisitScheme:
     return schemes[code][1]
 
 
-def _engine_with(engine: Engine, rule: BenefitRule, scheme: VisitScheme) -> Engine:
+def _engine_with(engine: Engine, rule: BenefitRule, scheme: VisitScheme, pack: str) -> Engine:
     reg = Registry()
     reg.packs = list(engine.registry.packs)
     reg.parameters = list(engine.registry.parameters)
-    reg.rules = [*engine.registry.rules, RuleRegistration(rule=rule, jurisdiction=scheme.jurisdiction, pack="campaigns")]
+    reg.rules = [*engine.registry.rules, RuleRegistration(rule=rule, jurisdiction=scheme.jurisdiction, pack=pack)]
     return Engine(_registry=reg, _params=engine.parameters)
+
+
+def write_visit_list(vl: VisitList, path: str | os.PathLike[str], *, reveal: bool = False) -> Path:
+    """Write the list as CSV (UTF-8 with BOM, opens in Excel) or XLSX (by suffix), whole or not at all."""
+    # TODO(lead): use outputs (atomic_file and the table writer) once merged.
+    out = Path(path)
+    rows = [[_cell_safe(c) for c in r] for r in vl.rows(reveal)]
+    title = f"{vl.year}年{vl.scheme.title}名单（{vl.scheme.festival} {vl.on.isoformat()}）"
+    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    try:
+        if out.suffix.lower() == ".xlsx":
+            try:
+                from openpyxl import Workbook
+            except ImportError:
+                raise CampaignError("writing .xlsx needs openpyxl: pip install 'shuangyong[xlsx]'") from None
+            wb = Workbook()
+            ws = wb.active
+            ws.title = "走访慰问名单"
+            ws.append([title])
+            for r in rows:
+                ws.append(r)
+            wb.save(tmp)
+        else:
+            import csv
+
+            with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+                w = csv.writer(fh)
+                for r in rows:
+                    w.writerow(r)
+        os.replace(tmp, out)
+    except OSError as e:
+        raise CampaignError(f"{out}: cannot write ({e.strerror or e})") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+def _cell_safe(v: str) -> str:
+    # A cell starting with = + - @ would be run as a formula by spreadsheet programs.
+    return "'" + v if v[:1] in ("=", "+", "-", "@") else v
