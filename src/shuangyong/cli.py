@@ -25,7 +25,7 @@ __all__ = ["main", "build_parser", "SAMPLE_ROSTER"]
 SAMPLE_ROSTER = Path(__file__).parent / "data" / "sample_roster.csv"
 
 # Modules contributing subcommands; each has add_commands(subparsers).
-_COMMAND_MODULES = ("cli_roster", "cli_packs", "cli_scoring", "cli_fastpath")
+_COMMAND_MODULES = ("cli_roster", "cli_packs", "cli_scoring", "cli_fastpath", "cli_campaigns")
 
 
 def _engine(args: argparse.Namespace) -> Any:
