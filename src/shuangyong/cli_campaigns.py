@@ -76,7 +76,7 @@ def add_commands(subparsers: Any) -> None:
     r.set_defaults(func=run_record)
     r = tsub.add_parser("import", help="从 CSV 逐条登记 / append records from a CSV")
     store(r)
-    r.add_argument("csv", metavar="CSV", help="列：任务,单位,日期,工作内容,户,人,金额,完成,佐证 / columns task,unit,date,what,…")
+    r.add_argument("csv", metavar="CSV", help="列：任务,单位,日期,工作内容,户,人,数量,金额,完成,佐证,更正 / columns task,unit,date,what,…")
     r.set_defaults(func=run_import)
     for name, helptext in (("status", "完成、逾期、未开展情况 / done, late, not started"), ("list", "列出记录 / list records")):
         r = tsub.add_parser(name, help=helptext)
@@ -242,7 +242,7 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 _IMPORT_COLUMNS = {"任务": "task", "单位": "unit", "日期": "date", "工作内容": "what", "户": "户", "人": "人", "金额": "amount",
-                   "完成": "complete", "佐证": "evidence", "更正": "corrects"}
+                   "完成": "complete", "佐证": "evidence", "更正": "corrects", "数量": "counts"}
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -262,6 +262,7 @@ def run_import(args: argparse.Namespace) -> int:
             row = {_IMPORT_COLUMNS.get((k or "").strip(), (k or "").strip()): (v or "").strip() for k, v in raw.items()}
             try:
                 counts = {k: row[k] for k in ("户", "人") if row.get(k)}
+                counts.update(_counts([c for c in row.get("counts", "").replace(";", "；").split("；") if c.strip()]))
                 complete = _parse_bool(row["complete"], "complete") if row.get("complete") else True
                 tz.record(row.get("task", ""), row.get("unit", ""), row.get("date", ""), row.get("what", ""), counts=counts,
                           amount=row.get("amount") or "0", complete=complete,
