@@ -89,7 +89,8 @@ def briefing(plan: CampaignPlan, records: Iterable[WorkRecord], as_of: date, *, 
     """A 工作简报 (``kind="简报"``) or 工作总结 (``kind="总结"``) skeleton; every figure computed from the records."""
     t = tally(plan, records, as_of, unit)
     who = unit or "全县"
-    head = f"{plan.title}工作{'总结' if kind == '总结' else '简报'}（{who}，截至{as_of.year}年{as_of.month}月{as_of.day}日）"
+    name = plan.title if plan.title.endswith("工作") else plan.title + "工作"
+    head = f"{name}{'总结' if kind == '总结' else '简报'}（{who}，截至{as_of.year}年{as_of.month}月{as_of.day}日）"
     lines = [head, ""]
     lines.append(
         f"一、总体情况。按实施方案，{who}共承担任务{t.total}项（每个责任单位的每项任务计1项），"
