@@ -261,3 +261,39 @@ def test_evidence_scores_with_assess(year_2015: c.Taizhang, tmp_path: Path) -> N
     year_2015.record("seven_actions", "县民政局", "2015-11-20", "台帐建成", evidence=["台帐照片 IMG_0101"])
     doc = c.evidence(year_2015.plan, year_2015.records(), D(2015, 12, 31), scheme=scheme)
     assert doc["checklists"]["five_ones"]["双拥工作台帐"] == "台帐照片 IMG_0101"
+
+
+# -- CLI (in process; the docs test runs the real command) --------------------------
+
+
+def test_cli_rejects_with_reason_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shuangyong.cli import main
+
+    db = str(tmp_path / "t.sqlite")
+    rc = main(["taizhang", "record", db, "--plan", "shuangyong_at_grassroots", "--task", "legal_aid", "--unit", "县双拥办",
+               "--date", "2015-06-01", "--what", "x"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "not 牵头 or 责任 for task 'legal_aid'" in err and "Traceback" not in err
+    rc = main(["taizhang", "record", db, "--plan", "shuangyong_at_grassroots", "--task", "legal_aid", "--unit", "县司法局",
+               "--date", "2015-06-01", "--what", "调解涉军纠纷", "--count", "件=3"])
+    assert rc == 0
+    rc = main(["taizhang", "status", db, "--plan", "shuangyong_at_grassroots", "--as-of", "2015-12-31", "--unit", "县司法局", "--json"])
+    import json
+
+    out = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert [(s["task"], s["state"]) for s in out] == [("legal_aid", "done")]
+    assert main(["festivals", "--year", "2013", "--json"]) == 0
+    assert "烈士纪念日" not in capsys.readouterr().out
+
+
+def test_visits_cli_refuses_to_record_a_list_with_unreadable_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shuangyong.cli import main
+
+    roster = tmp_path / "r.csv"
+    roster.write_text("身份证号,行政区划代码,类别,户编号\n" + f"{synthetic_id('120112', '1950-01-01', 101)},120112,烈属,H1\n"
+                      "120112195001019999,120112,烈属,H2\n", encoding="utf-8")
+    rc = main(["visits", str(roster), "--scheme", "jinnan_spring_festival_visit", "--year", "2016", "--packs", "tianjin",
+               "--record", str(tmp_path / "t.sqlite"), "--plan", "shuangyong_at_grassroots", "--task", "long_term",
+               "--unit", "县民政局"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "nothing recorded" in err and "第3行" in err and "120112195001019999" not in err

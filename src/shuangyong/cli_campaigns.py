@@ -167,9 +167,9 @@ def run_visits(args: argparse.Namespace) -> int:
     scheme: Any = load_visit_scheme(args.scheme) if args.scheme.endswith(".toml") else args.scheme
     roster = read_roster(args.roster, encoding=args.encoding)
     people, rejects = [], []
-    for i, rec in enumerate(roster.records()):
+    for i, fields in enumerate(roster.records()):
         try:
-            people.append(Person.from_record(rec))
+            people.append(Person.from_record(fields))
         except ShuangyongError as e:
             rejects.append((int(roster.row_numbers[i]), str(e)))
     vl = visit_list(engine, people, scheme, args.year)
@@ -178,6 +178,11 @@ def run_visits(args: argparse.Namespace) -> int:
     if args.record:
         if not (args.plan and args.task and args.unit):
             raise CampaignError("--record needs --plan, --task and --unit")
+        if rejects:
+            # A list with people left out is not what was paid: fix the roster first.
+            for n, why in rejects:
+                print(f"第{n}行未纳入 / row {n} left out: {why}", file=sys.stderr)
+            raise CampaignError(f"{len(rejects)} roster row(s) could not be read; nothing recorded in the 台帐")
         with Taizhang(args.record, _plan(args, engine)) as tz:
             rec = tz.record(args.task, args.unit, args.paid_on or vl.on, vl.summary(),
                             counts={"户": len(vl.households), "人": vl.people}, amount=vl.total,
@@ -191,8 +196,8 @@ def run_visits(args: argparse.Namespace) -> int:
             for row in vl.rows(args.reveal):
                 w.writerow(row)
         print(vl.summary())
-    for row, why in rejects:
-        print(f"第{row}行未纳入 / row {row} left out: {why}", file=sys.stderr)
+    for n, why in rejects:
+        print(f"第{n}行未纳入 / row {n} left out: {why}", file=sys.stderr)
     return 1 if rejects else 0
 
 
@@ -261,7 +266,7 @@ def run_import(args: argparse.Namespace) -> int:
         for n, raw in enumerate(rows, 2):
             row = {_IMPORT_COLUMNS.get((k or "").strip(), (k or "").strip()): (v or "").strip() for k, v in raw.items()}
             try:
-                counts = {k: row[k] for k in ("户", "人") if row.get(k)}
+                counts: dict[str, Any] = {k: row[k] for k in ("户", "人") if row.get(k)}
                 counts.update(_counts([c for c in row.get("counts", "").replace(";", "；").split("；") if c.strip()]))
                 complete = _parse_bool(row["complete"], "complete") if row.get("complete") else True
                 tz.record(row.get("task", ""), row.get("unit", ""), row.get("date", ""), row.get("what", ""), counts=counts,
