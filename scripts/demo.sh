@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-args=(-e .)
+args=(-e ".[office]")  # numpy and openpyxl: what a county office needs for a real roster
 for pack in rulepacks/*/; do
     if [ -f "$pack/pyproject.toml" ]; then args+=(-e "$pack"); fi
 done

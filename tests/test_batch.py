@@ -258,7 +258,7 @@ def _malformed_roster(n: int, seed: int) -> tuple[list[list[str]], dict[int, str
             expect[r] = "disability_grade"
         elif kind == "missing":
             row = row[:2]  # a short row: region and everything after it missing
-            expect[r] = "region"
+            expect[r] = "row"  # fewer fields than the header: a reject of the row, never padded
         elif kind == "space":
             row[0], row[3] = f" {idn}  ", " 农村"
         elif kind == "fullwidth":
@@ -406,11 +406,15 @@ def test_writers(tmp_path: Path, fmt: str) -> None:
     run.write_results(out)
     run.write_rejects(rej)
     back = sy.read_roster(out)
-    assert len(back) == run.computed
+    totals = 0
+    if fmt == "xlsx" and len(back) and str(back.data["row"][-1]) == "合计":
+        totals = 1  # the formatted workbook ends with a 合计 row (a reader that knows it leaves it out)
+        assert Decimal(str(back.data["total"][-1])) == run.total
+    assert len(back) - totals == run.computed
     assert back.headers == ["row", "id_number", *run.rule_codes, "total"]
-    assert sum(Decimal(str(v)) for v in back.data["total"]) == run.total
+    assert sum(Decimal(str(v)) for v in back.data["total"][: len(back) - totals]) == run.total
     assert len(sy.read_roster(rej)) == run.rejected
-    for v in back.data["id_number"]:
+    for v in back.data["id_number"][: len(back) - totals]:
         assert "*" in str(v)  # never an unmasked ID
 
 

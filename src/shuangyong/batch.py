@@ -35,14 +35,17 @@ per category and how many people gain or lose.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
+import re
 import time
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +57,11 @@ from .errors import (
     RosterError,
     ShuangyongError,
 )
-from .ids import mask_id_number, normalize_id_number
+from .ids import normalize_id_number
+from .outputs import FORMATS, OutputLock, OutputSet, atomic_file, check_output_paths, format_of, safe_cell
+from .outputs import write_table as _write_table
+from .privacy import mask_cell, mask_id_number, mask_text
+from .reasons import field_title, is_zh, reason_text
 from .model import Category
 from .money import format_amount, format_wan, from_fen, to_fen
 from .periods import Period
@@ -66,8 +73,11 @@ from .roster import Roster, read_roster
 
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
 
-#: Output formats of :meth:`RosterRun.write_results` / :meth:`RosterRun.write_rejects`.
-FORMATS = ("csv", "jsonl", "xlsx")
+#: How many reject lines the summary prints (and ``summary()["first_rejects"]`` holds).
+FIRST_REJECTS = 5
+
+#: Column headers of the results and rejects files: record/rule codes, or Chinese titles.
+HEADERS = ("code", "zh")
 
 SUMMARY_FORMAT = 1
 
@@ -85,6 +95,18 @@ class Reject:
 
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "id_number": self.id_number, "field": self.field, "reason": self.reason}
+
+    def text(self, locale: str = "zh_CN") -> str:
+        """The reason in the locale (Chinese by default; see :mod:`shuangyong.reasons`)."""
+        return reason_text(self.reason, locale)
+
+    def field_text(self, locale: str = "zh_CN") -> str:
+        """The field at fault as a clerk knows it (``disability_grade`` → ``伤残等级``)."""
+        return field_title(self.field, locale)
+
+    def localised(self, locale: str = "zh_CN") -> dict[str, Any]:
+        """The reject as a row of the rejects file: field and reason in the locale."""
+        return {"row": self.row, "id_number": self.id_number, "field": self.field_text(locale), "reason": self.text(locale)}
 
 
 @define
@@ -152,6 +174,10 @@ class WhatIf:
     losers: int
     unchanged: int
     compared: int
+    #: People computed in the base run whose scenario failed: a reject of the scenario each, with its
+    #: reason (never silently left out of the comparison): compared + len(rejects) = base computed.
+    rejects: list[Reject] = field(factory=list)
+    base_computed: int = 0
 
     @property
     def difference(self) -> Decimal:
@@ -167,6 +193,9 @@ class WhatIf:
             "losers": self.losers,
             "unchanged": self.unchanged,
             "compared": self.compared,
+            "rejected": len(self.rejects),
+            "reconciled": self.compared + len(self.rejects) == self.base_computed,
+            "rejects": [r.to_dict() for r in self.rejects],
             "by_rule": self.by_rule,
             "by_category": self.by_category,
         }
@@ -182,6 +211,13 @@ class WhatIf:
         else:
             out.append(f"What-if: total {format_amount(from_fen(self.scenario_total), locale)}, {_signed(d, locale)} against the "
                        f"current rules; {self.gainers} gain, {self.losers} lose, {self.unchanged} unchanged")
+        if self.rejects:
+            if zh:
+                out.append(f"  测算比较 {self.compared} 人 + 测算失败 {len(self.rejects)} 人 = 现行计算 {self.base_computed} 人")
+            else:
+                out.append(f"  compared {self.compared} + scenario failed {len(self.rejects)} = computed in the base run {self.base_computed}")
+            for rej in self.rejects[:FIRST_REJECTS]:
+                out.append("  " + _reject_line(rej, locale))
         for r in self.by_rule:
             if r["difference"] != "0.00":
                 name = r["title"] if zh else r["title_en"]
@@ -194,10 +230,14 @@ class WhatIf:
 
 
 class RosterRun:
-    """The outcome of :func:`run_roster`: results, rejects, summary, and an optional what-if."""
+    """The outcome of :func:`run_roster`: results, rejects, summary, and an optional what-if.
+
+    ``repr`` shows counts only.  IDs in results and rejects are masked unless the run was made with
+    ``reveal=True`` (which the summary records).
+    """
 
     def __init__(self, period: Period, roster: Roster, outcome: _Outcome, engine: Any, elapsed: float,
-                 what_if: WhatIf | None = None, path: str = "") -> None:
+                 what_if: WhatIf | None = None, path: str = "", reveal: bool = False) -> None:
         self.period = period
         self.roster = roster
         self._o = outcome
@@ -207,6 +247,11 @@ class RosterRun:
         self.path = path  # "columnar", "reference" or "mixed"
         self._stale: int | None = None
         self._stale_inputs: tuple[str | None, bool] | None = None  # (region, fast) of the run, set by run_roster
+        self.reveal = reveal
+        #: What the last :meth:`write_outputs` wrote (named in the summary it wrote last).
+        self.outputs: list[dict[str, Any]] = []
+        self.kept_columns: list[str] = []
+        self._report: list[ReportGroup] | None = None
 
     # -- counts -----------------------------------------------------------------------
     @property
@@ -237,7 +282,8 @@ class RosterRun:
 
     @property
     def unknown_columns(self) -> list[str]:
-        return self.roster.unknown_columns
+        # A header row that is really data (a roster without one) must not leak through this list.
+        return [mask_cell(h, self.reveal) for h in self.roster.unknown_columns]
 
     @property
     def stale_results(self) -> int:
@@ -250,14 +296,38 @@ class RosterRun:
         return self._stale
 
     # -- rows -------------------------------------------------------------------------
-    def results(self) -> Iterable[dict[str, Any]]:
-        """Result rows: ``row``, masked ``id_number``, one ``Decimal`` (or ``None``) per rule code, ``total``."""
+    def keep_columns(self, keep: Iterable[str]) -> list[str]:
+        """The roster headers named by ``keep`` (a header, or a record key such as ``name``), checked."""
+        out: list[str] = []
+        headers = self.roster.headers
+        for k in keep:
+            k = str(k).strip()
+            if not k:
+                continue
+            hit = k if k in headers else next((h for h in headers if self.roster.keys.get(h) == k), None)
+            if hit is None:
+                shown = "、".join(mask_cell(h, self.reveal) for h in headers)
+                raise RosterError(f"--keep {k}: the roster has no such column (没有这一列); columns are {shown}")
+            if hit not in out:
+                out.append(hit)
+        return out
+
+    def results(self, keep: Iterable[str] = (), reveal: bool | None = None) -> Iterable[dict[str, Any]]:
+        """Result rows: ``row``, ``id_number`` (masked unless revealed), the ``keep`` roster columns as
+        they are in the roster, one ``Decimal`` (or ``None``) per rule code, ``total``."""
         o = self._o
+        reveal = self.reveal if reveal is None else reveal
+        kept = self.keep_columns(keep)
         rows, total = _as_list(o.rows), _as_list(o.total)
+        index = _as_list(o.index) if kept else []
         fen = {c: _as_list(o.fen[c]) for c in o.codes}
         keys = o.keys
         for i in range(len(rows)):
-            row: dict[str, Any] = {"row": rows[i], "id_number": mask_id_number(keys[i])}
+            row: dict[str, Any] = {"row": rows[i], "id_number": keys[i] if reveal else mask_id_number(keys[i])}
+            for h in kept:
+                v = self.roster.data[h][index[i]]
+                # A kept 身份证号 column follows --reveal like the id_number column.
+                row[h] = v if reveal or self.roster.keys.get(h) != "id_number" else mask_id_number(v)
             for c in o.codes:
                 f = fen[c][i]
                 row[c] = None if f < 0 else from_fen(f)
@@ -276,14 +346,15 @@ class RosterRun:
         return None if f < 0 else from_fen(f)
 
     # -- summary ----------------------------------------------------------------------
-    def summary(self) -> dict[str, Any]:
-        """JSON-ready summary: counts, reconciliation, totals per rule and per category."""
+    def summary(self, locale: str = "zh_CN") -> dict[str, Any]:
+        """JSON-ready summary: counts, reconciliation, totals per rule, per category, per report group."""
         o = self._o
         rules = []
         for c in o.codes:
             persons, amount = _rule_stats(o, c)
             zh, en = o.titles[c]
-            rules.append({"code": c, "title": zh, "title_en": en, "persons": persons, "amount": str(from_fen(amount)),
+            rules.append({"code": c, "title": zh, "title_en": en, "persons": persons, "paid_persons": _paid_count(o, [c]),
+                          "amount": str(from_fen(amount)), "group": _report_group(self.engine, c),
                           "fast_path": o.fast_path.for_rule(c) if o.fast_path is not None else None})
         cats = []
         for cat, (n, paid, amount) in _by_category(o).items():
@@ -293,7 +364,7 @@ class RosterRun:
         out: dict[str, Any] = {
             "format_version": SUMMARY_FORMAT,
             "period": self.period.label,
-            "source": self.roster.source,
+            "source": mask_text(self.roster.source, reveal=self.reveal),
             "format": self.roster.format,
             "encoding": self.roster.encoding,
             "engine_version": self.engine.version,
@@ -305,20 +376,70 @@ class RosterRun:
             "total": str(self.total),
             "persons_paid": _persons_paid(o),
             "stale_results": self.stale_results,
+            "report": [g.to_dict() for g in self.report()],
             "rules": rules,
             "categories": cats,
             "rejects_by_field": dict(sorted(by_field.items())),
+            "first_rejects": [r.localised(locale) for r in o.rejects[:FIRST_REJECTS]],
             "unknown_columns": self.unknown_columns,
+            "notes": list(self.roster.notes),
+            "reveal": self.reveal,
+            "kept_columns": [mask_cell(h, self.reveal) for h in self.kept_columns],
             "path": self.path,
             "elapsed_seconds": round(self.elapsed, 3),
         }
+        if self.outputs:
+            out["outputs"] = list(self.outputs)
         if self.what_if is not None:
             out["what_if"] = self.what_if.to_dict()
         return out
 
+    def report(self) -> list[ReportGroup]:
+        """The county-report form: 重点优抚对象 (periodic 抚恤补助), one-off grants, 优待金, in kind.
+
+        Each group counts only the people it paid; under 重点优抚对象, one line per category, again
+        counting only people paid a periodic amount.
+        """
+        if self._report is None:
+            self._report = self._make_report()
+        return list(self._report)
+
+    def _make_report(self) -> list[ReportGroup]:
+        o = self._o
+        groups: dict[str, list[str]] = {}
+        for c in o.codes:
+            groups.setdefault(_report_group(self.engine, c), []).append(c)
+        out: list[ReportGroup] = []
+        for key in REPORT_GROUPS:
+            codes = groups.get(key, [])
+            if not codes:
+                continue
+            per_person = _paid_amounts(o, codes)
+            paid = _count_positive(per_person)
+            amount = _sum(per_person)
+            rules = []
+            for c in codes:
+                n = _paid_count(o, [c])
+                if n:
+                    rules.append((c, o.titles[c], n, _rule_stats(o, c)[1]))
+            cats = []
+            if key == "periodic":
+                cats = [(cat, p, f) for cat, (_n, p, f) in _by_category(o, per_person).items() if p and cat in KEY_CATEGORIES]
+            if key == "in_kind":
+                persons = max((_rule_stats(o, c)[0] for c in codes), default=0)
+                rules = [(c, o.titles[c], _rule_stats(o, c)[0], 0) for c in codes if _rule_stats(o, c)[0]]
+                if not rules:
+                    continue
+                out.append(ReportGroup(key, persons, 0, rules, cats))
+                continue
+            if not paid:
+                continue
+            out.append(ReportGroup(key, paid, amount, rules, cats))
+        return out
+
     def lines(self, locale: str = "zh_CN") -> list[str]:
-        """The reconciliation and county-style summary lines (zh_CN default, or ``en``)."""
-        zh = locale.startswith("zh")
+        """The reconciliation and county-report lines (zh_CN default, or ``en``)."""
+        zh = is_zh(locale)
         o = self._o
         out: list[str] = []
         if zh:
@@ -328,58 +449,86 @@ class RosterRun:
         paid = _persons_paid(o)
         tot = self.total
         if zh:
-            out.append(f"合计 {paid} 人，发放金额 {format_amount(tot, locale)}（{format_wan(tot, locale)}）")
+            out.append(f"合计 {paid} 人，发放金额 {_report_amount(tot, locale)}")
         else:
-            out.append(f"Total: {paid} persons paid, amount {format_amount(tot, locale)} ({format_wan(tot, locale)})")
-        for cat, (n, _paid, amount) in _by_category(o).items():
-            a = from_fen(amount)
-            if zh:
-                out.append(f"{cat.label} {n} 人，发放金额 {format_amount(a, locale)}")
-            else:
-                en = cat.en  # type: ignore[attr-defined]
-                out.append(f"{en[:1].upper()}{en[1:]}: {n} persons, amount {format_amount(a, locale)}")
-        for c in o.codes:
-            persons, fen = _rule_stats(o, c)
-            if not persons:
-                continue
-            a = from_fen(fen)
-            zh_t, en_t = o.titles[c]
-            if zh:
-                out.append(f"  {zh_t} {persons} 人，发放金额 {format_amount(a, locale)}")
-            else:
-                out.append(f"  {en_t}: {persons} persons, amount {format_amount(a, locale)}")
+            out.append(f"Total: {paid} persons paid, amount {_report_amount(tot, locale)}")
+        report = self.report()
+        for g in report:
+            out.extend(g.lines(locale))
+        adjusted = tot - sum((from_fen(g.amount) for g in report), Decimal(0))
+        if adjusted and report:
+            out.append(f"  其中人工调整 {_signed(adjusted, locale)}" if zh else f"  of which manual adjustments {_signed(adjusted, locale)}")
         if self.stale_results:
             out.append(f"其中 {self.stale_results} 项结果沿用已过预期调整日期的标准（可能已调整，见 shuangyong params --stale）" if zh else
                        f"{self.stale_results} result(s) rest on figures carried past their expected update (see shuangyong params --stale)")
         if o.rejects:
-            by_field = Counter(r.field for r in o.rejects)
-            parts = "、".join(f"{k} {v}" for k, v in by_field.most_common()) if zh else ", ".join(f"{k} {v}" for k, v in by_field.most_common())
-            out.append(f"退回原因（按字段）：{parts}" if zh else f"Rejects by field: {parts}")
+            by_field = Counter(r.field_text(locale) for r in o.rejects)
+            if zh:
+                parts = "、".join(f"{k} {v}" for k, v in by_field.most_common())
+                out.append(f"退回 {self.rejected} 行（按字段：{parts}），前 {min(FIRST_REJECTS, self.rejected)} 行：")
+            else:
+                parts = ", ".join(f"{k} {v}" for k, v in by_field.most_common())
+                out.append(f"Rejected {self.rejected} rows (by field: {parts}); the first {min(FIRST_REJECTS, self.rejected)}:")
+            for r in o.rejects[:FIRST_REJECTS]:
+                out.append("  " + _reject_line(r, locale))
         if self.unknown_columns:
             cols = "、".join(self.unknown_columns)
             out.append(f"未识别的列（已保留为 extra）：{cols}" if zh else f"Unknown columns (kept as extra): {', '.join(self.unknown_columns)}")
+        if self.reveal:
+            out.append("注意：已按 --reveal 输出完整身份证号" if zh else "Note: full ID numbers written (--reveal)")
         if self.what_if is not None:
             out.extend(self.what_if.lines(locale))
         return out
 
     # -- writers ----------------------------------------------------------------------
-    def write_results(self, path: str | Path, format: str | None = None) -> None:
-        """Write the result rows (csv, jsonl or xlsx; by suffix unless ``format`` is given)."""
+    def _result_header(self, kept: list[str], headers: str) -> tuple[list[str], dict[str, str]]:
         o = self._o
-        header = ["row", "id_number", *o.codes, "total"]
-        p = Path(path)
-        if (format or _format_of(p)) != "csv":
-            write_table(path, header, self.results(), format)
-            return
+        header = ["row", "id_number", *kept, *o.codes, "total"]
+        if headers not in HEADERS:
+            raise RosterError(f"--headers {headers}: choose from {', '.join(HEADERS)}")
+        if headers == "code":
+            return header, {}
+        titles = {"row": field_title("row"), "id_number": field_title("id_number"), "total": field_title("total")}
+        titles.update({c: o.titles[c][0] for c in o.codes})
+        return header, titles
+
+    def write_results(self, path: str | Path, format: str | None = None, *, keep: Iterable[str] = (),
+                      headers: str = "code", file: Any = None) -> int:
+        """Write the result rows (csv, jsonl or xlsx; by suffix unless ``format`` is given); returns the row count.
+
+        ``keep``: roster columns carried through (e.g. ``["姓名", "乡镇", "银行账号"]``); ``headers``:
+        ``"code"`` (record keys and rule codes) or ``"zh"`` (Chinese titles).  XLSX is formatted for
+        a clerk: text ID column, money format, header style, widths, frozen header, a 合计 row.
+        The file appears at ``path`` only when whole (``"-"``: standard output).
+        """
+        o = self._o
+        kept = self.keep_columns(keep)
+        header, titles = self._result_header(kept, headers)
+        fmt = format_of(path, format)
+        money = [*o.codes, "total"]
+        if fmt != "csv" or kept or self.reveal or titles:
+            rows = self.results(kept)
+            _write_table(path, header, rows, fmt, titles=titles, money=money, text=["id_number", *kept],
+                         totals="合计" if fmt == "xlsx" else None,
+                         sheet="发放名单", file=file)
+            return len(o.rows)
+        with contextlib.ExitStack() as stack:
+            fh = file if file is not None else stack.enter_context(atomic_file(path, "wb"))
+            bom = "" if str(path) == "-" else "\ufeff"
+            self._write_plain_csv(fh, header, bom)
+        return len(o.rows)
+
+    def _write_plain_csv(self, fh: Any, header: list[str], bom: str) -> None:
+        """The results CSV with masked IDs and amounts only (all plain ASCII): the fast writers."""
+        o = self._o
         np = _numpy()
         if np is not None and _arrays(o.rows) is not None:
             columns = self._csv_columns(np)
             if columns is not None:
                 from .csvout import join_rows
 
-                with p.open("wb") as fh:
-                    fh.write(("\ufeff" + ",".join(header) + "\r\n").encode("utf-8"))
-                    join_rows(np, columns, len(o.rows), fh.write)
+                fh.write((bom + ",".join(header) + "\r\n").encode("utf-8"))
+                join_rows(np, columns, len(o.rows), fh.write)
                 return
         # CSV column by column: the same text as str(Decimal) of each amount, without a Decimal per cell.
         # Keys are canonical 18-character IDs: mask_id_number's slicing, inline for speed.
@@ -388,16 +537,21 @@ class RosterRun:
         columns = [list(map(str, _as_list(o.rows))), masked]
         columns += [_fen_texts(o.fen[c], blank_negative=True) for c in o.codes]
         columns.append(_fen_texts(o.total, blank_negative=False))
-        with p.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        try:
+            text.write(bom)
+            w = csv.writer(text)
             w.writerow(header)
             if set(map(len, keys)) <= {18} or all(_plain_csv(m) for m, k in zip(masked, keys) if len(k) != 18):
                 # Digits, '.', '-', '*' and 'X' need no quoting: rows joined directly, far faster than csv.writer.
                 if masked:
-                    fh.write("\r\n".join(map(",".join, zip(*columns))))
-                    fh.write("\r\n")
+                    text.write("\r\n".join(map(",".join, zip(*columns))))
+                    text.write("\r\n")
             else:
-                w.writerows(zip(*columns))
+                w.writerows([[safe_cell(c) for c in r] for r in zip(*columns)])
+            text.flush()
+        finally:
+            text.detach()
 
     def _csv_columns(self, np: Any) -> list[Any] | None:
         """The result columns as byte tables for ``csvout.join_rows`` (``None`` when a cell would need quoting)."""
@@ -420,16 +574,174 @@ class RosterRun:
             columns.append((*text_table(np, texts), codes))
         return columns
 
-    def write_rejects(self, path: str | Path, format: str | None = None) -> None:
-        """Write the reject rows: ``row``, masked ``id_number``, ``field``, ``reason``."""
-        write_table(path, ["row", "id_number", "field", "reason"], (r.to_dict() for r in self._o.rejects), format)
+    def all_rejects(self) -> list[Reject]:
+        """The run's rejects, then the what-if's (people whose scenario failed)."""
+        extra = self.what_if.rejects if self.what_if is not None else []
+        return [*self._o.rejects, *extra]
 
-    def write_summary(self, path: str | Path) -> None:
-        """Write :meth:`summary` as JSON (UTF-8, Chinese kept readable)."""
-        Path(path).write_text(json.dumps(self.summary(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    def write_rejects(self, path: str | Path, format: str | None = None, *, headers: str = "code",
+                      locale: str = "zh_CN", file: Any = None) -> int:
+        """Write the reject rows: ``row``, masked ``id_number``, ``field``, ``reason`` — field and
+        reason in the locale (Chinese by default); a what-if's failed people follow.  Returns the count."""
+        if headers not in HEADERS:
+            raise RosterError(f"--headers {headers}: choose from {', '.join(HEADERS)}")
+        header = ["row", "id_number", "field", "reason"]
+        titles = {h: field_title(h) for h in header} if headers == "zh" else {}
+        rejects = self.all_rejects()
+        _write_table(path, header, (r.localised(locale) for r in rejects), format, titles=titles, text=["id_number"],
+                     sheet="退回名单", file=file)
+        return len(rejects)
+
+    def write_summary(self, path: str | Path, locale: str = "zh_CN", file: Any = None) -> None:
+        """Write :meth:`summary` as JSON (UTF-8, Chinese kept readable), atomically."""
+        data = (json.dumps(self.summary(locale), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        if file is not None:
+            file.write(data)
+            return
+        with atomic_file(path, "wb") as fh:
+            fh.write(data)
+
+    def write_outputs(self, results: str | Path | None = None, rejects: str | Path | None = None,
+                      summary: str | Path | None = None, *, format: str | None = None, keep: Iterable[str] = (),
+                      headers: str = "code", locale: str = "zh_CN", lock: bool = True, lock_wait: float = 0.0) -> None:
+        """Write results, rejects and summary together: each whole or not at all, the summary last,
+        naming the files it vouches for.  Paths are checked first (none may be the roster or another
+        output) and locked (another run writing them makes this wait ``lock_wait`` seconds, then fail)."""
+        paths = {"--out": results, "--rejects": rejects, "--summary": summary}
+        check_output_paths([self.roster.source] if self.roster.source else [], paths)
+        self.kept_columns = self.keep_columns(keep)
+        with contextlib.ExitStack() as stack:
+            if lock:
+                stack.enter_context(OutputLock([p for p in paths.values() if p is not None], wait=lock_wait))
+            outs = stack.enter_context(OutputSet())
+            self.outputs = []
+            if results is not None:
+                fmt = format_of(results, format)
+                n = self.write_results(results, fmt, keep=keep, headers=headers, file=outs.open(results))
+                self.outputs.append({"kind": "results", "path": str(results), "format": fmt, "rows": n})
+            if rejects is not None:
+                fmt = format_of(rejects, format)
+                n = self.write_rejects(rejects, fmt, headers=headers, locale=locale, file=outs.open(rejects))
+                self.outputs.append({"kind": "rejects", "path": str(rejects), "format": fmt, "rows": n})
+            if summary is not None:
+                self.write_summary(summary, locale, file=outs.open(summary))
 
     def __repr__(self) -> str:
         return f"<RosterRun {self.period.label} rows_in={self.rows_in} computed={self.computed} rejected={self.rejected} total={self.total}>"
+
+
+#: The 重点优抚对象: the categories drawing periodic 抚恤补助 (domain.md §2; 优抚对象 of the 条例 and the
+#: groups given 定期生活补助 by 民政/退役军人 circulars).
+KEY_CATEGORIES = frozenset({
+    Category.MARTYR_SURVIVOR, Category.DUTY_DEATH_SURVIVOR, Category.ILLNESS_DEATH_SURVIVOR, Category.DISABLED_VETERAN,
+    Category.DEMOBILISED_VETERAN, Category.SICK_RETURNEE, Category.COMBAT_VETERAN, Category.NUCLEAR_VETERAN,
+    Category.UNIT_8023, Category.MARTYR_CHILD, Category.RURAL_VETERAN,
+})
+
+#: Report groups in the order of the county-report form.
+REPORT_GROUPS = ("periodic", "one_off", "youdai", "other", "in_kind")
+
+_GROUP_TITLES = {
+    "periodic": ("重点优抚对象（定期抚恤补助）", "Key entitled persons (periodic pensions and allowances)"),
+    "one_off": ("一次性抚恤补助", "One-off grants"),
+    "youdai": ("优待金", "Preferential allowances (优待金)"),
+    "other": ("其他定期补助", "Other periodic allowances"),
+    "in_kind": ("非现金优待", "In-kind benefits"),
+}
+
+
+@define(frozen=True)
+class ReportGroup:
+    """One block of the county-report form: the people it paid, its amount (分), its rules and categories."""
+
+    key: str
+    persons: int
+    amount: int
+    rules: list[tuple[str, tuple[str, str], int, int]]  # (code, (title, title_en), persons paid, 分)
+    categories: list[tuple[Category, int, int]]  # (category, persons paid, 分)
+
+    def to_dict(self) -> dict[str, Any]:
+        zh, en = _GROUP_TITLES[self.key]
+        return {
+            "group": self.key, "title": zh, "title_en": en, "persons": self.persons, "amount": str(from_fen(self.amount)),
+            "rules": [{"code": c, "title": t[0], "persons": n, "amount": str(from_fen(f))} for c, t, n, f in self.rules],
+            "categories": [{"category": c.label, "category_en": c.en, "persons": n, "amount": str(from_fen(f))}  # type: ignore[attr-defined]
+                           for c, n, f in self.categories],
+        }
+
+    def lines(self, locale: str = "zh_CN") -> list[str]:
+        zh = is_zh(locale)
+        title = _GROUP_TITLES[self.key][0 if zh else 1]
+        if self.key == "in_kind":
+            items = ("、" if zh else ", ").join(f"{t[0] if zh else t[1]} {n}{' 人' if zh else ''}" for _c, t, n, _f in self.rules)
+            return [f"{title}：{items}" if zh else f"{title}: {items}"]
+        out = [f"{title} {self.persons} 人，发放金额 {_report_amount(from_fen(self.amount), locale)}" if zh else
+               f"{title}: {self.persons} persons, amount {_report_amount(from_fen(self.amount), locale)}"]
+        for cat, n, f in self.categories:
+            a = _report_amount(from_fen(f), locale)
+            if zh:
+                out.append(f"  {cat.label} {n} 人，发放金额 {a}")
+            else:
+                en = cat.en  # type: ignore[attr-defined]
+                out.append(f"  {en[:1].upper()}{en[1:]}: {n} persons, amount {a}")
+        for _c, t, n, f in self.rules:
+            a = _report_amount(from_fen(f), locale)
+            out.append(f"  {t[0]} {n} 人，发放金额 {a}" if zh else f"  {t[1]}: {n} persons, amount {a}")
+        return out
+
+
+def _report_group(engine: Any, code: str) -> str:
+    """Which block of the report form a rule's money belongs to.
+
+    A rule may say so itself (``report_group`` attribute); otherwise 优待…金 in its title → 优待金,
+    one-off → one-off grants, a periodic rule whose title names 抚恤, 护理费 or a category of the
+    重点优抚对象 → 重点优抚对象, any other periodic rule (随军家属生活补助 …) → other.
+    """
+    for reg in engine.registry.rules:
+        if reg.code != code:
+            continue
+        rule = reg.rule
+        own = getattr(rule, "report_group", None)
+        if own in REPORT_GROUPS:
+            return str(own)
+        if "优待" in rule.title and "金" in rule.title:
+            return "youdai"
+        if rule.period == "one_off":
+            return "one_off"
+        return "periodic" if _KEY_TITLE.search(rule.title) else "other"
+    return "other"
+
+
+def _key_words() -> str:
+    words = {"抚恤", "护理费", "伤残", "残疾", "遗属", "烈士", "复员", "带病回乡", "参战", "涉核", "8023", "农村籍退役士兵"}
+    for c in KEY_CATEGORIES:
+        words.add(c.label)
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+_KEY_TITLE = re.compile(_key_words())
+
+
+def _report_amount(amount: Decimal, locale: str) -> str:
+    """An amount as the county form writes it: 万元 or 亿元 as its size calls for, the exact figure after."""
+    exact = format_amount(amount, locale)
+    if not is_zh(locale):
+        return exact
+    a = abs(amount)
+    if a >= Decimal(10) ** 8:
+        from babel.numbers import format_decimal
+
+        yi = (amount / Decimal(10) ** 8).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return f"{format_decimal(yi, format='#,##0.00', locale=locale)}亿元（{exact}）"
+    if a >= 10000:
+        return f"{format_wan(amount, locale)}（{exact}）"
+    return exact
+
+
+def _reject_line(r: Reject, locale: str) -> str:
+    if is_zh(locale):
+        return f"第 {r.row} 行 {r.id_number or '（无身份证号）'}：{r.field_text(locale)} — {r.text(locale)}"
+    return f"row {r.row} {r.id_number or '(no ID)'}: {r.field} — {r.reason}"
 
 
 # -- the front door ----------------------------------------------------------------------
@@ -446,6 +758,9 @@ def run_roster(
     progress: ProgressFn | None = None,
     encoding: str | None = None,
     fast: bool | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    reveal: bool = False,
 ) -> RosterRun:
     """Compute every row of a roster; see the module docstring.
 
@@ -457,7 +772,9 @@ def run_roster(
     :class:`sy.Adjustment`, added to that person's total and kept visible.
     ``progress(done, total)`` is called as rows are processed.  ``fast``:
     ``None`` uses the columnar road when numpy is installed, ``False`` forces
-    the reference road.
+    the reference road.  ``sheet`` and ``header_row``: where an XLSX roster is
+    (see :func:`shuangyong.roster.read_roster`).  ``reveal``: full 身份证号 in results, rejects and reasons (masked by
+    default); the summary records it.
     """
     from .engine import Adjustment
     from .periods import parse_period
@@ -473,7 +790,7 @@ def run_roster(
         from .ids import validate_region
 
         region = validate_region(region, "--region")
-    roster = read_roster(source, encoding=encoding)
+    roster = read_roster(source, encoding=encoding, sheet=sheet, header_row=header_row)
     if progress is not None:
         progress(0, len(roster))
     if not any(k == "id_number" for k in roster.keys.values()) and len(roster):
@@ -482,21 +799,22 @@ def run_roster(
     for idn, items in (adjustments or {}).items():
         key = normalize_id_number(idn)
         if key is None:
-            raise InvalidRecordError("adjustments", mask_id_number(idn), "not a valid 身份证号")
+            raise InvalidRecordError("adjustments", mask_id_number(idn, reveal=reveal), "not a valid 身份证号")
         adj[key] = list(items)
         for a in adj[key]:
             if not isinstance(a, Adjustment):
                 raise TypeError("adjustments must be sy.Adjustment objects")
     if fast is None:
         fast = _numpy() is not None
-    outcome, road = _compute(engine, roster, period, region, adj, progress, fast)
+    outcome, road = _compute(engine, roster, period, region, adj, progress, fast, reveal)
     what_if = None
     if overrides is not None:
         parsed = load_overrides(overrides) if isinstance(overrides, (str, Path)) else [parse_override(o) for o in overrides]
+        _check_override_kinds(engine, parsed)
         scenario_engine = engine.with_overrides(parsed)
-        scenario, _ = _compute(scenario_engine, roster, period, region, adj, None, fast)
+        scenario, _ = _compute(scenario_engine, roster, period, region, adj, None, fast, reveal)
         what_if = _compare(parsed, outcome, scenario)
-    run = RosterRun(period, roster, outcome, engine, time.perf_counter() - started, what_if, road)
+    run = RosterRun(period, roster, outcome, engine, time.perf_counter() - started, what_if, road, reveal)
     run._stale_inputs = (region, fast)
     return run
 
@@ -568,7 +886,36 @@ def load_overrides(path: str | Path) -> list[tuple[str, Any, date | None]]:
     return out
 
 
+def _check_override_kinds(engine: Any, overrides: list[tuple[str, Any, date | None]]) -> None:
+    """Refuse an override whose kind (number, yes/no, text) is not the kind the parameter holds (``=true`` for money)."""
+    params = engine.parameters
+    for full, value, _ in overrides:
+        name, path = params._split_name(full)
+        kinds = set()
+        for p in params.parameters(name):
+            for dv in p.values:
+                leaf = dv.value
+                for part in path:
+                    leaf = leaf.get(part) if isinstance(leaf, dict) else None
+                if leaf is not None and not isinstance(leaf, dict):
+                    kinds.add(_kind(leaf))
+        if kinds and _kind(value) not in kinds:
+            raise InvalidRecordError("override", f"{full}={value}", f"{full} holds {' or '.join(sorted(kinds))}, not {_kind(value)}")
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes/no (true/false)"
+    if isinstance(v, (int, Decimal)):
+        return "a number"
+    if isinstance(v, dict):
+        return "a table"
+    return "text"
+
+
 def _override_value(v: Any) -> Any:
+    if isinstance(v, Decimal) and not v.is_finite():
+        raise InvalidRecordError("override", str(v), "not a finite number（不是有限数）")
     if isinstance(v, bool) or isinstance(v, Decimal):
         return v
     if isinstance(v, int):
@@ -579,9 +926,14 @@ def _override_value(v: Any) -> Any:
     if s.lower() in ("true", "false"):
         return s.lower() == "true"
     try:
-        return Decimal(s.replace(",", ""))
+        d = Decimal(s.replace(",", ""))
     except InvalidOperation:
         return s
+    if not d.is_finite():
+        raise InvalidRecordError("override", s, "not a finite number（不是有限数）")
+    if d and not -18 <= d.adjusted() <= 18:
+        raise InvalidRecordError("override", s[:40], "a number this large or small is not a parameter value（数值超出范围）")
+    return d
 
 
 def _override_date(s: str, name: str) -> date:
@@ -595,7 +947,7 @@ def _override_date(s: str, name: str) -> date:
 
 
 def _format_of(p: Path) -> str:
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(p.suffix.lower(), "csv")
+    return format_of(p)
 
 
 def _fen_text(f: int) -> str:
@@ -632,33 +984,12 @@ def _value_codes(np: Any, values: Any) -> tuple[Any, Any]:
 
 
 def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Mapping[str, Any]], format: str | None = None) -> None:
-    """Write rows as CSV (UTF-8 with BOM, so Excel opens Chinese correctly), JSON Lines or XLSX."""
-    p = Path(path)
-    fmt = format or _format_of(p)
-    if fmt not in FORMATS:
-        raise RosterError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}")
-    if fmt == "csv":
-        with p.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            for r in rows:
-                w.writerow(["" if r.get(h) is None else str(r.get(h)) for h in header])
-    elif fmt == "jsonl":
-        with p.open("w", encoding="utf-8") as fh:
-            for r in rows:
-                fh.write(json.dumps({h: (str(r[h]) if isinstance(r.get(h), Decimal) else r.get(h)) for h in header}, ensure_ascii=False))
-                fh.write("\n")
-    else:
-        try:
-            import openpyxl
-        except ImportError:
-            raise RosterError("writing .xlsx needs openpyxl (pip install 'shuangyong[xlsx]')") from None
-        wb = openpyxl.Workbook(write_only=True)
-        ws = wb.create_sheet()
-        ws.append(list(header))
-        for r in rows:
-            ws.append([r.get(h) for h in header])
-        wb.save(p)
+    """Write rows as CSV (UTF-8 with BOM, so Excel opens Chinese correctly), JSON Lines or XLSX.
+
+    Kept for callers of the earlier API: the one table writer is :func:`shuangyong.outputs.write_table`
+    (atomic, formula-safe, formatted XLSX).
+    """
+    _write_table(path, header, rows, format)
 
 
 # -- computing -----------------------------------------------------------------------------
@@ -673,7 +1004,7 @@ def _numpy() -> Any:
 
 
 def _compute(engine: Any, roster: Roster, period: Period, region: str | None, adj: Mapping[str, list[Any]],
-             progress: ProgressFn | None, fast: bool) -> tuple[_Outcome, str]:
+             progress: ProgressFn | None, fast: bool, reveal: bool = False) -> tuple[_Outcome, str]:
     n = len(roster)
     np = _numpy() if fast else None
     parsed = None
@@ -692,7 +1023,7 @@ def _compute(engine: Any, roster: Roster, period: Period, region: str | None, ad
         checked = roster.cache[("checked", region, parsed is not None)] = (
             canon, dup, excluded, parsed.fast_rows(excluded) if parsed is not None else None)
     canon, dup, excluded, fast_rows = checked
-    col = _Collector(engine, roster, period, adj, canon)
+    col = _Collector(engine, roster, period, adj, canon, reveal)
     if parsed is not None:
         slow_extra = run_columnar(engine, parsed, period, fast_rows, col, progress, col.fast_path)
         todo = np.ones(n, dtype=bool)
@@ -737,8 +1068,10 @@ def _repeats(canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, i
 
 def _canonical_ids(roster: Roster) -> list[str | None]:
     out: list[str | None] = []
+    heads = [h for h, k in roster.keys.items() if k == "id_number"]
     for i in range(len(roster)):
-        v = _first_id(roster, i)
+        # The cell as read, not its text: an ID given as a number is refused, so it is no one's first row.
+        v = next((c for c in (roster.data[h][i] for h in heads) if c not in (None, "")), None)
         out.append(normalize_id_number(v) if v is not None else None)
     return out
 
@@ -746,8 +1079,10 @@ def _canonical_ids(roster: Roster) -> list[str | None]:
 class _Collector:
     """Gathers per-row answers from both roads (columnar blocks and single rows), then orders them by row."""
 
-    def __init__(self, engine: Any, roster: Roster, period: Period, adj: Mapping[str, list[Any]], canon: list[str | None]) -> None:
+    def __init__(self, engine: Any, roster: Roster, period: Period, adj: Mapping[str, list[Any]], canon: list[str | None],
+                 reveal: bool = False) -> None:
         self.engine = engine
+        self.reveal = reveal
         self.roster = roster
         self.period = period
         self.adj = adj
@@ -768,7 +1103,11 @@ class _Collector:
 
     def reject(self, i: int, fieldname: str, reason: str) -> None:
         self.single.pop(i, None)
-        self.rejected[i] = Reject(self.roster.row_numbers[i], mask_id_number(_first_id(self.roster, i) or ""), fieldname, reason)
+        idn = _first_id(self.roster, i) or ""
+        # The reason may quote the row (a pack's rule, a parser): the row's own ID and name are masked
+        # wherever they appear, and anything else ID- or account-shaped too.
+        reason = mask_text(reason, secrets=(idn, _first_name(self.roster, i)), reveal=self.reveal)
+        self.rejected[i] = Reject(self.roster.row_numbers[i], mask_id_number(idn, reveal=self.reveal), fieldname, reason)
 
     def block(self, rows: Any, fen: dict[str, Any], elig: dict[str, Any], total: Any, cat_codes: Any, cat_sets: list[Any]) -> None:
         """Columnar results: ``rows`` (roster indices), per code arrays (-1 = n/a), totals in 分, category set codes."""
@@ -789,7 +1128,7 @@ class _Collector:
             self.add_codes(r for r, _ in self.engine.selection(person.region))
             res = self.engine.entitlements(person, self.period)
         except InvalidRecordError as e:
-            self.reject(i, e.field, _reason(e))
+            self.reject(i, e.field, _reason(e, self.reveal))
             return
         except ShuangyongError as e:
             self.reject(i, getattr(e, "field", None) or getattr(e, "rule", None) or "record", str(e))
@@ -875,10 +1214,20 @@ def _first_id(roster: Roster, i: int) -> str | None:
     return None
 
 
-def _reason(e: InvalidRecordError) -> str:
+def _first_name(roster: Roster, i: int) -> str | None:
+    for h, k in roster.keys.items():
+        if k == "name":
+            v = roster.data[h][i]
+            if v not in (None, ""):
+                return str(v).strip()
+    return None
+
+
+def _reason(e: InvalidRecordError, reveal: bool = False) -> str:
     if e.value is None or e.value == "":
         return e.reason
-    return f"{e.reason} (value {e.value!r})"
+    # The value comes from a cell of a row whose columns may be swapped: masked by shape, as an excerpt.
+    return f"{e.reason} (value {mask_cell(e.value, reveal)!r})"
 
 
 def np_array(values: Any) -> Any:
@@ -910,25 +1259,65 @@ def _rule_stats(o: _Outcome, code: str) -> tuple[int, int]:
     return int(e.sum()), int(f[f > 0].sum())
 
 
+def _paid_amounts(o: _Outcome, codes: Sequence[str], only: Any = None) -> Any:
+    """Per person: the 分 the rules ``codes`` pay (n/a counts as 0); 0 where ``only`` (a per-person flag) is false."""
+    np = _arrays(o.total)
+    if np is not None:
+        acc = np.zeros(len(o.total), dtype=np.int64)
+        for c in codes:
+            acc += np.clip(np.asarray(np_array(o.fen[c]), dtype=np.int64), 0, None)
+        return acc if only is None else np.where(only, acc, 0)
+    cols = [_as_list(np_array(o.fen[c])) for c in codes]
+    out = [sum(max(col[i], 0) for col in cols) for i in range(len(o.total))]
+    return out if only is None else [x if k else 0 for x, k in zip(out, only)]
+
+
+def _count_positive(values: Any) -> int:
+    return int((values > 0).sum()) if _arrays(values) is not None else sum(1 for x in values if x > 0)
+
+
+def _sum(values: Any) -> int:
+    return int(values.sum()) if _arrays(values) is not None else sum(values)
+
+
+def _paid_count(o: _Outcome, codes: Sequence[str]) -> int:
+    """People paid more than nothing by the rules ``codes``."""
+    if len(codes) == 1:
+        f = o.fen[codes[0]]
+        if isinstance(f, EncodedColumn) and len(f.layers) == 1:
+            # From the tables, as EncodedColumn.sum_where: a group whose rows carry their own values
+            # holds 0 in the table, and those rows count by their own values.
+            np = _numpy()
+            table, of_row, overrides = f.layers[0]
+            sizes = np.bincount(of_row, minlength=len(table))
+            n = int(sizes[np.asarray(table) > 0].sum())
+            return n + sum(int((np.asarray(v) > 0).sum()) for _rows, v in overrides)
+    return _count_positive(_paid_amounts(o, codes))
+
+
 def _persons_paid(o: _Outcome) -> int:
     t = o.total
     return sum(1 for x in t if x > 0) if _arrays(t) is None else int((t > 0).sum())
 
 
-def _by_category(o: _Outcome) -> dict[Category, tuple[int, int, int]]:
-    """Per category: (persons, persons paid, 分 paid), summed per distinct category set first."""
+def _by_category(o: _Outcome, amounts: Any = None) -> dict[Category, tuple[int, int, int]]:
+    """Per category: (persons, persons paid, 分 paid), summed per distinct category set first.
+
+    ``amounts``: per-person 分 to count instead of the totals (one report group's money).
+    """
     k = len(o.cat_sets)
-    np = _arrays(o.total, o.cat_codes)
+    total = o.total if amounts is None else amounts
+    np = _arrays(total, o.cat_codes)
     if np is not None:
         persons = np.bincount(o.cat_codes, minlength=k)
-        paid = np.bincount(o.cat_codes, weights=None if not len(o.total) else (o.total > 0), minlength=k)
+        paid = np.bincount(o.cat_codes, weights=None if not len(total) else (total > 0), minlength=k).astype(np.int64)
         # Integer 分 summed exactly (a float weight would not be): per set, with int64 arithmetic.
         amount = np.zeros(k, dtype=np.int64)
-        np.add.at(amount, o.cat_codes, o.total)
+        np.add.at(amount, o.cat_codes, total)
         sets = {o.cat_sets[j]: (int(persons[j]), int(paid[j]), int(amount[j])) for j in range(k)}
     else:
         acc: dict[int, list[int]] = {}
-        for c, t in zip(o.cat_codes, o.total):
+        for c, t in zip(o.cat_codes, total):
             a = acc.setdefault(c, [0, 0, 0])
             a[0] += 1
             a[1] += t > 0
@@ -994,8 +1383,23 @@ def _compare(overrides: list[tuple[str, Any, date | None]], base: _Outcome, scen
     cats = [{"category": c.label, "category_en": c.en, "base": str(from_fen(by_cat[c][0])),  # type: ignore[attr-defined]
              "scenario": str(from_fen(by_cat[c][1])), "difference": str(from_fen(by_cat[c][1] - by_cat[c][0]))}
             for c in Category if c in by_cat]
+    # Everyone computed in the base run and not in the scenario is a reject of the scenario, with the
+    # scenario's own reason for that row: the comparison never hides a failure.
+    failed: list[Reject] = []
+    if len(bi) != len(base.index):
+        matched = set(_as_list(bi))
+        scen_rejects = {r.row: r for r in scen.rejects}
+        rows = _as_list(base.rows)
+        for i in range(len(rows)):
+            if i in matched:
+                continue
+            r = scen_rejects.get(rows[i])
+            if r is not None:
+                failed.append(Reject(r.row, r.id_number, r.field, f"the scenario failed: {r.reason}"))
+            else:
+                failed.append(Reject(rows[i], base.masked(i), "what_if", "the scenario failed: the person is not in its results"))
     return WhatIf(overrides=overrides, base_total=base_total, scenario_total=scen_total, by_rule=rules, by_category=cats,
-                  gainers=gain, losers=lose, unchanged=same, compared=len(bi))
+                  gainers=gain, losers=lose, unchanged=same, compared=len(bi), rejects=failed, base_computed=len(base.index))
 
 
 def _signed(d: Decimal, locale: str) -> str:

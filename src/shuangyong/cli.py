@@ -1,9 +1,10 @@
 """The ``shuangyong`` command: demo, entitle, explain, packs, params, new-pack, assess, schemes, rank.
 
-Output is Chinese by default (``--locale en`` for English).  Every command
-exits 0 on success, 1 when the input was refused (the message says what and
-where, IDs masked), 2 on a usage error.  Subcommands other than the ones
-defined here come from ``cli_*`` modules, each with ``add_commands``.
+Output is Chinese by default (``--locale en`` for English).  Exit codes (:data:`EXIT_CODES`, also in
+``--help`` and docs/errors.md): 0 success, 1 the input or an option was refused (a one-line message
+says what and where, personal data masked), 2 usage error (that subcommand's usage is shown), 3 an
+internal error (a bug: a one-line message, never a traceback), 130 interrupted.  Subcommands other
+than the ones defined here come from ``cli_*`` modules, each with ``add_commands``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,30 @@ from typing import Any
 
 from .errors import ShuangyongError
 
-__all__ = ["main", "build_parser", "SAMPLE_ROSTER"]
+__all__ = ["main", "build_parser", "SAMPLE_ROSTER", "EXIT_CODES", "HelpFormatter", "error_text"]
+
+#: Exit codes of every ``shuangyong`` command.
+EXIT_CODES: dict[int, str] = {
+    0: "成功 success",
+    1: "输入或选项被拒绝，信息说明原因和位置 input or option refused (the message says what and where)",
+    2: "用法错误（显示该子命令的用法） usage error (that subcommand's usage is shown)",
+    3: "内部错误（程序缺陷，请报告） internal error (a bug; please report it)",
+    130: "被中断 interrupted (Ctrl-C)",
+}
+
+EPILOG = "退出码 exit codes:\n" + "\n".join(f"  {k:>3}  {v}" for k, v in EXIT_CODES.items())
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help with the description and epilog as written, and every option's default shown (when it has one)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if ("%(default)" in text or "default" in text.lower() or "默认" in text
+                or default in (None, False, [], argparse.SUPPRESS) or not action.option_strings):
+            return text
+        return f"{text}（默认 default: %(default)s）"
 
 #: The bundled synthetic county roster used by ``shuangyong demo``.
 SAMPLE_ROSTER = Path(__file__).parent / "data" / "sample_roster.csv"
@@ -155,17 +179,25 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.roster:
         from .roster import read_roster
 
-        roster = read_roster(args.roster, encoding=args.encoding)
-        if not 1 <= args.row <= len(roster):
-            raise ShuangyongError(f"--row {args.row}: the roster has rows 1..{len(roster)}")
-        record = roster.record(args.row - 1)
+        roster = read_roster(args.roster, encoding=args.encoding, sheet=getattr(args, "sheet", None),
+                             header_row=getattr(args, "header_row", None))
+        if not len(roster):
+            raise ShuangyongError(f"--roster {args.roster}: the roster has no rows (花名册没有数据行)")
+        numbers = list(roster.row_numbers)
+        row = numbers[0] if args.row is None else args.row
+        try:
+            i = numbers.index(row)
+        except ValueError:
+            raise ShuangyongError(f"--row {row}: no person on that row; the roster's rows are {numbers[0]}..{numbers[-1]} "
+                                  f"(the header is row 1, as in the results and rejects files) — 该行没有记录") from None
+        record = roster.record(i)
     for item in args.field or ():
         key, sep, value = item.partition("=")
         if not sep:
             raise ShuangyongError(f"--field {item!r}: expected key=value (e.g. 伤残等级=五级)")
         record[key.strip()] = value
-    person = person_from_record(record)
     period = parse_period(args.period)
+    person = person_from_record(record)
     res = engine.entitlements(person, period)
     if args.rule:
         codes = [args.rule]
@@ -207,48 +239,62 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="shuangyong", description="优抚 entitlements, 双拥 assessments and 军转干部 placement.")
+    parser = argparse.ArgumentParser(prog="shuangyong", description="优抚待遇核算、双拥考评、军转安置 — "
+                                     "优抚 entitlements, 双拥 assessments and 军转干部 placement.",
+                                     epilog=EPILOG, formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"shuangyong {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--locale", default="zh_CN", help="zh_CN (default) or en")
-        p.add_argument("--packs", default=None, help="comma-separated pack names to load (default: all installed)")
+        p.add_argument("--locale", default="zh_CN", choices=("zh_CN", "en"), help="输出语言 output language")
+        p.add_argument("--packs", default=None, metavar="NAME,…",
+                       help="只加载这些规则包（逗号分隔；默认全部已安装） comma-separated packs to load (default: all installed)")
 
-    p = sub.add_parser("demo", help="run the bundled sample county roster (the README's main job)")
+    p = sub.add_parser("demo", help="计算随附的示例花名册 run the bundled sample county roster",
+                       description="计算随附的示例县花名册（合成数据）。Run the bundled synthetic county roster.",
+                       epilog=EPILOG, formatter_class=HelpFormatter)
     common(p)
-    p.add_argument("--period", default="2024")
-    p.add_argument("--out", default=None)
-    p.add_argument("--rejects", default=None)
-    p.add_argument("--summary", default=None)
+    p.add_argument("--period", default="2024", help="核算期间 period: 2024, 2024-08 or 2024-03-01..2024-06-30")
+    p.add_argument("--out", default=None, metavar="FILE", help="结果写到此文件（- 为标准输出） write results here (- = stdout)")
+    p.add_argument("--rejects", default=None, metavar="FILE", help="退回名单写到此文件 write rejects here")
+    p.add_argument("--summary", default=None, metavar="FILE.json", help="汇总 JSON 写到此文件 write the summary JSON here")
     p.set_defaults(func=run_demo)
 
-    p = sub.add_parser("explain", help="explain one person's entitlements")
+    p = sub.add_parser("explain", help="说明一个人的待遇如何计算 explain one person's entitlements",
+                       description="逐条说明一个人的待遇：依据、参数、算式。Explain one person's entitlements rule by rule.",
+                       epilog=EPILOG, formatter_class=HelpFormatter)
     common(p)
-    p.add_argument("--field", action="append", metavar="KEY=VALUE", help="a record field (repeatable), e.g. 身份证号=…")
-    p.add_argument("--roster", help="take the record from this roster file")
-    p.add_argument("--row", type=int, default=1, help="row number in --roster (1 = first data row)")
-    p.add_argument("--encoding", default=None)
-    p.add_argument("--period", default=str(date.today().year))
-    p.add_argument("--rule", default=None, help="one rule code (default: the rules that pay)")
-    p.add_argument("--all", action="store_true", help="explain every rule, also those that do not apply")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--reveal", action="store_true", help="show the ID number and name in full (masked by default)")
+    p.add_argument("--field", action="append", metavar="KEY=VALUE",
+                   help="记录字段（可重复），如 伤残等级=五级 a record field (repeatable), e.g. 伤残等级=五级")
+    p.add_argument("--roster", metavar="FILE", help="从此花名册取记录 take the record from this roster file")
+    p.add_argument("--row", type=int, default=None, metavar="N",
+                   help="花名册中的行号，与结果和退回名单的 row 相同（表头为第1行，第一个人为第2行） "
+                        "row number in --roster, as in the results and rejects files (header = row 1; default: the first person)")
+    _sheet_options(p)
+    p.add_argument("--encoding", default=None, help="花名册文本编码（默认自动识别） roster text encoding (default: detect)")
+    p.add_argument("--period", default=str(date.today().year), help="核算期间 period: 2024, 2024-08, …")
+    p.add_argument("--rule", default=None, metavar="CODE", help="只说明这一条规则（默认：有待遇的规则） one rule code (default: the rules that pay)")
+    p.add_argument("--all", action="store_true", help="说明每条规则，包括不适用的 explain every rule, also those that do not apply")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出 print JSON")
+    p.add_argument("--reveal", action="store_true",
+                   help="显示完整身份证号和姓名（默认遮蔽） show the ID number and name in full (masked by default)")
     p.set_defaults(func=run_explain)
 
-    p = sub.add_parser("packs", help="list installed rule packs, their rules and sources")
+    p = sub.add_parser("packs", help="列出已安装的规则包 list installed rule packs, their rules and sources",
+                       epilog=EPILOG, formatter_class=HelpFormatter)
     common(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出 print JSON")
     p.set_defaults(func=run_packs)
 
-    p = sub.add_parser("params", help="show a parameter's value, level and source")
+    p = sub.add_parser("params", help="查看参数的取值、层级和来源 show a parameter's value, level and source",
+                       epilog=EPILOG, formatter_class=HelpFormatter)
     common(p)
-    p.add_argument("name", nargs="?", help="parameter name (omit to list all)")
-    p.add_argument("--region", default=None)
-    p.add_argument("--date", default=None)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("name", nargs="?", help="参数名（省略则列出全部） parameter name (omit to list all)")
+    p.add_argument("--region", default=None, metavar="CODE", help="行政区划代码（默认全国） region code (default: national)")
+    p.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="取值日期（默认今天） date of the value (default: today)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出 print JSON")
     p.add_argument("--stale", action="store_true",
-                   help="列出超过预期调整日期仍沿用的参数 / list every parameter carried past its expected update (on --date, default today)")
+                   help="列出超过预期调整日期仍沿用的参数 list every parameter carried past its expected update (on --date, default today)")
     p.set_defaults(func=run_params)
 
     for name in _COMMAND_MODULES:
@@ -257,7 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
         except ImportError:
             continue
         mod.add_commands(sub)
+    for name, p in sub.choices.items():
+        # Every subcommand: defaults shown, the exit codes in its help, its own usage on a wrong flag.
+        p.formatter_class = HelpFormatter
+        if not p.epilog:
+            p.epilog = EPILOG
+        p.prog = f"shuangyong {name}"
     return parser
+
+
+def _sheet_options(p: argparse.ArgumentParser) -> None:
+    try:
+        from .cli_roster import add_sheet_options
+    except ImportError:  # a build without roster runs
+        return
+    add_sheet_options(p)
 
 
 def _version() -> str:
@@ -266,19 +326,75 @@ def _version() -> str:
     return __version__
 
 
+def error_text(e: BaseException, reveal: bool = False) -> str:
+    """An error as one line for a user: what and where, personal data masked (unless ``reveal``)."""
+    from .errors import InvalidRecordError
+    from .privacy import mask_cell, mask_text
+
+    if isinstance(e, InvalidRecordError) and not reveal:
+        shown = "" if e.value is None or e.value == "" else f" {mask_cell(e.value)!r}"
+        text = f"{e.field}{shown}: {mask_text(e.reason)}"
+    elif isinstance(e, OSError) and e.strerror:
+        text = f"{e.filename or ''}: {e.strerror}".lstrip(": ")
+    else:
+        text = mask_text(str(e), reveal=reveal)
+    return " ".join(text.split()) or type(e).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``shuangyong``; returns the exit code (:data:`EXIT_CODES`).  No traceback reaches a user."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            # A wrong flag: show the usage of the subcommand it was given to, not the top level's.
+            sub = _subparser(parser, getattr(args, "command", None))
+            (sub or parser).error(f"unrecognized arguments 无法识别的参数: {' '.join(extra)}")
+    except SystemExit as e:
+        return int(e.code) if isinstance(e.code, int) else (0 if e.code is None else 2)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    reveal = bool(getattr(args, "reveal", False))
     try:
         return int(args.func(args) or 0)
     except ShuangyongError as e:
-        print(f"shuangyong: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"shuangyong: {type(e).__name__}: {error_text(e, reveal)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
+        # The reader (| head) has gone: stop quietly, and keep Python's exit-time flush from complaining.
+        import os
+
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return 0
+    except KeyboardInterrupt:
+        print("shuangyong: 已中断 interrupted", file=sys.stderr)
+        return 130
+    except OSError as e:
+        print(f"shuangyong: {error_text(e, reveal)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("shuangyong: 内存不足 out of memory (the input is too large for this machine)", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug: said in one line, never a traceback (set SHUANGYONG_DEBUG=1 to see it)
+        import os
+
+        if os.environ.get("SHUANGYONG_DEBUG"):
+            raise
+        print(f"shuangyong: 内部错误 internal error ({type(e).__name__}): {error_text(e, reveal)} — please report it",
+              file=sys.stderr)
+        return 3
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser | None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]  # type: ignore[no-any-return]
+    return None
 
 
 if __name__ == "__main__":

@@ -20,17 +20,17 @@ def add_commands(subparsers: Any) -> None:
     """Add ``new-pack NAME --region CODE [--dest DIR]`` to an ``argparse`` sub-parser set."""
     p = subparsers.add_parser(
         "new-pack",
-        help="write a skeleton rule pack (pyproject, entry point, one rule, one parameter file, one test)",
+        help="生成规则包骨架 write a skeleton rule pack (pyproject, entry point, one rule, one parameter file, one test)",
         description=(
             "Write a working skeleton rule pack shuangyong-NAME into DIR/NAME/: pyproject.toml with the "
             "shuangyong.rulepacks entry point, src/shuangyong_NAME/ with one rule and one parameter file, "
             "and a passing test. Guide: docs/writing-a-rule-pack.md."
         ),
     )
-    p.add_argument("name", metavar="NAME", help="pack name: a lowercase identifier such as laifeng")
+    p.add_argument("name", metavar="NAME", help="规则包名称：小写标识符，如 laifeng pack name: a lowercase identifier such as laifeng")
     p.add_argument("--region", required=True, metavar="CODE", help="行政区划代码 the pack covers, e.g. 422827 (6 or 9 digits)")
-    p.add_argument("--dest", default=".", metavar="DIR", help="folder to create NAME/ in (default: the current folder)")
-    p.add_argument("--locale", default="zh_CN", help="zh_CN (default) or en")
+    p.add_argument("--dest", default=".", metavar="DIR", help="在此文件夹下创建 NAME/ folder to create NAME/ in (default: the current folder)")
+    p.add_argument("--locale", default="zh_CN", help="输出语言 output language: zh_CN (default) or en")
     p.set_defaults(func=run_new_pack)
 
 

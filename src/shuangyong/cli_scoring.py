@@ -13,8 +13,6 @@ rank order.  ``cli.py`` calls :func:`add_commands`.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import tomllib
 from collections.abc import Mapping
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidRecordError, SchemeError
+from .ids import mask_id_number
 
 __all__ = ["add_commands", "run_assess", "run_schemes", "run_rank", "read_officers", "read_posts", "read_preferences"]
 
@@ -31,30 +30,30 @@ def add_commands(subparsers: Any) -> None:
     """Add ``assess``, ``schemes`` and ``rank`` to the ``shuangyong`` subcommands."""
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--locale", default="zh_CN", help="zh_CN (default) or en")
-        p.add_argument("--packs", default=None, help="comma-separated pack names to load (default: all installed)")
-        p.add_argument("--json", action="store_true", help="print the versioned JSON form instead of text")
+        p.add_argument("--locale", default="zh_CN", help="输出语言 output language: zh_CN (default) or en")
+        p.add_argument("--packs", default=None, help="只加载这些规则包（逗号分隔） comma-separated pack names to load (default: all installed)")
+        p.add_argument("--json", action="store_true", help="以带版本号的 JSON 输出 print the versioned JSON form instead of text")
 
-    p = subparsers.add_parser("assess", help="score an evidence file against an assessment scheme (双拥考评)")
+    p = subparsers.add_parser("assess", help="按考评方案给证据材料打分（双拥考评） score an evidence file against an assessment scheme")
     common(p)
-    p.add_argument("evidence", metavar="EVIDENCE", help="evidence file (.toml or .json)")
-    p.add_argument("--scheme", required=True, help="installed scheme code (see `shuangyong schemes`) or a scheme .toml file")
-    p.add_argument("--compare", metavar="OLD_EVIDENCE", default=None, help="older evidence (last year, another unit) to compare with")
-    p.add_argument("--template", action="store_true", help="print a blank evidence document for the scheme and exit")
+    p.add_argument("evidence", metavar="EVIDENCE", help="证据材料文件 evidence file (.toml or .json)")
+    p.add_argument("--scheme", required=True, help="已安装的考评方案代码或方案 .toml 文件 installed scheme code (see `shuangyong schemes`) or a scheme .toml file")
+    p.add_argument("--compare", metavar="OLD_EVIDENCE", default=None, help="用于比较的旧证据（去年、另一单位） older evidence (last year, another unit) to compare with")
+    p.add_argument("--template", action="store_true", help="输出该方案的空白证据模板 print a blank evidence document for the scheme and exit")
     p.set_defaults(func=run_assess)
 
-    p = subparsers.add_parser("schemes", help="list installed assessment and placement schemes")
+    p = subparsers.add_parser("schemes", help="列出已安装的考评和安置方案 list installed assessment and placement schemes")
     common(p)
     p.set_defaults(func=run_schemes)
 
-    p = subparsers.add_parser("rank", help="rank 军转干部 by a placement scheme, and allocate posts in rank order")
+    p = subparsers.add_parser("rank", help="按安置方案给军转干部排序并按名次分配岗位 rank 军转干部 by a placement scheme, and allocate posts in rank order")
     common(p)
-    p.add_argument("officers", metavar="OFFICERS", help="officers file (.csv, .json, .jsonl or .toml with [[officer]])")
-    p.add_argument("--scheme", required=True, help="installed placement scheme code or a placement scheme .toml file")
-    p.add_argument("--posts", default=None, help="posts file: .csv (code,seats[,title]) or .toml/.json {code = seats}")
-    p.add_argument("--preferences", default=None, help="preferences file: .csv (id_number,preferences) or .toml/.json {id = [codes]}")
-    p.add_argument("--as-of", default=None, help="date 军龄 is counted to when a file has no transfer date (YYYY-MM-DD)")
-    p.add_argument("--encoding", default=None, help="CSV encoding (default: UTF-8, then GB18030)")
+    p.add_argument("officers", metavar="OFFICERS", help="军转干部名单 officers file (.csv, .json, .jsonl or .toml with [[officer]])")
+    p.add_argument("--scheme", required=True, help="已安装的安置方案代码或方案 .toml 文件 installed placement scheme code or a placement scheme .toml file")
+    p.add_argument("--posts", default=None, help="岗位文件 posts file: .csv (code,seats[,title]) or .toml/.json {code = seats}")
+    p.add_argument("--preferences", default=None, help="志愿文件 preferences file: .csv (id_number,preferences) or .toml/.json {id = [codes]}")
+    p.add_argument("--as-of", default=None, help="文件无转业时间时军龄计算截止日 date 军龄 is counted to when a file has no transfer date (YYYY-MM-DD)")
+    p.add_argument("--encoding", default=None, help="CSV 编码 CSV encoding (default: UTF-8, then GB18030)")
     p.set_defaults(func=run_rank)
 
 
@@ -200,35 +199,69 @@ def run_rank(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_text(path: str, encoding: str | None) -> str:
-    raw = Path(path).read_bytes()
-    if encoding:
-        return raw.decode(encoding)
+def _read_bytes(path: str) -> bytes:
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")  # what Chinese Excel / WPS write
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise InvalidRecordError("file", path, f"cannot read: {e.strerror or e}") from None
+
+
+def _read_text(path: str, encoding: str | None) -> str:
+    raw = _read_bytes(path)
+    try:
+        if encoding:
+            return raw.decode(encoding)
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return raw.decode("gb18030")  # what Chinese Excel / WPS write
+    except LookupError:
+        raise InvalidRecordError("--encoding", encoding, "unknown encoding") from None
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise InvalidRecordError("file", path, f"not readable as {e.encoding} near line {line}; pass --encoding") from None
 
 
 def _load(path: str, encoding: str | None) -> Any:
-    """Parse a .csv (list of dicts), .json, .jsonl or .toml file; numbers as Decimal."""
+    """Parse a .csv (list of dicts), .json, .jsonl or .toml file; numbers as Decimal.
+
+    CSV is read by the roster's exact reader: a line it cannot read (an unclosed quote, a short row)
+    stops the run naming the line, never merges into another officer's row.
+    """
     p = Path(path)
     if not p.exists():
         raise InvalidRecordError("file", str(p), "no such file")
-    text = _read_text(path, encoding)
     suffix = p.suffix.lower()
+    if suffix == ".csv":
+        from .roster import _read_csv_bytes
+
+        roster = _read_csv_bytes(str(p), _read_bytes(path), encoding, arrays=False)
+        if roster.problems:
+            i, _, why = roster.problems[0]
+            raise InvalidRecordError(f"{p.name} line {roster.row_numbers[i]}", None, why)
+        return [roster.record(i) for i in range(len(roster))]
+    text = _read_text(path, encoding)
     try:
-        if suffix == ".csv":
-            return [dict(r) for r in csv.DictReader(io.StringIO(text))]
         if suffix == ".json":
             return json.loads(text, parse_float=Decimal)
         if suffix == ".jsonl":
             return [json.loads(line, parse_float=Decimal) for line in text.splitlines() if line.strip()]
         if suffix == ".toml":
             return tomllib.loads(text, parse_float=Decimal)
-    except (ValueError, csv.Error) as e:
-        raise InvalidRecordError("file", str(p), f"cannot parse: {e}") from e
+    except (ValueError, RecursionError) as e:
+        why = "nested too deep" if isinstance(e, RecursionError) else str(e).splitlines()[0][:200]
+        raise InvalidRecordError("file", str(p), f"cannot parse: {why}") from None
     raise InvalidRecordError("file", str(p), "use .csv, .json, .jsonl or .toml")
+
+
+def _records(data: Any, path: str, what: str) -> list[Mapping[str, Any]]:
+    """``data`` as a list of records, or a one-line error naming the first entry that is not one."""
+    if not isinstance(data, list):
+        raise InvalidRecordError(what, path, "expected a list of records")
+    for i, rec in enumerate(data, start=1):
+        if not isinstance(rec, Mapping):
+            raise InvalidRecordError(f"{Path(path).name} entry {i}", None, f"expected a record of fields, got {type(rec).__name__}")
+    return data
 
 
 def read_officers(path: str, encoding: str | None = None) -> list[Any]:
@@ -241,7 +274,7 @@ def read_officers(path: str, encoding: str | None = None) -> list[Any]:
     if not isinstance(data, list):
         raise InvalidRecordError("officers", path, "expected a list of officer records ([[officer]] in TOML)")
     out = []
-    for i, rec in enumerate(data, start=1):
+    for i, rec in enumerate(_records(data, path, "officers"), start=1):
         try:
             out.append(Officer.from_record(rec))
         except InvalidRecordError as e:
@@ -254,7 +287,7 @@ def read_posts(path: str, encoding: str | None = None) -> Any:
     data = _load(path, encoding)
     if isinstance(data, list):
         posts = {}
-        for row in data:
+        for row in _records(data, path, "posts"):
             code = row.get("code") or row.get("岗位") or row.get("岗位代码")
             seats = row.get("seats") or row.get("名额")
             if not code:
@@ -273,9 +306,12 @@ def read_preferences(path: str, encoding: str | None = None) -> dict[str, list[s
 
     data = _load(path, encoding)
     if isinstance(data, Mapping):
+        for k, v in data.items():
+            if not isinstance(v, (str, list, tuple)):
+                raise InvalidRecordError("preferences", None, f"the entry of {mask_id_number(str(k))} must be a list of post codes")
         return {str(k): split_list(v) if isinstance(v, str) else [str(x) for x in v] for k, v in data.items()}
     out: dict[str, list[str]] = {}
-    for row in data:
+    for row in _records(data, path, "preferences"):
         oid = row.get("id_number") or row.get("身份证号") or row.get("公民身份号码")
         if not oid:
             raise InvalidRecordError("preferences", path, "each row needs id_number (身份证号)")
@@ -283,7 +319,7 @@ def read_preferences(path: str, encoding: str | None = None) -> dict[str, list[s
             prefs = split_list(row.get("preferences") or row.get("志愿"))
         else:
             cols = sorted((k for k in row if k and (k.startswith("志愿") or k.startswith("choice"))),
-                          key=lambda k: int("".join(ch for ch in k if ch.isdigit()) or 0))
+                          key=lambda k: int("".join(ch for ch in k if ch.isdecimal()) or 0))
             prefs = [str(row[k]).strip() for k in cols if row[k] and str(row[k]).strip()]
         out[str(oid).strip()] = prefs
     return out

@@ -36,7 +36,7 @@ from typing import Any
 from attrs import evolve, field, frozen
 
 from .calc import Q, fmt_number
-from .errors import AdjustmentError, ParameterNotFoundError, ShuangyongError
+from .errors import AdjustmentError, ParameterNotFoundError, RuleEvaluationError, ShuangyongError
 from .facts import DATED_FACTS, compute_fact, fact_getter
 from .ids import fallback_chain
 from .model import Person
@@ -44,6 +44,7 @@ from .money import ZERO, to_decimal
 from .params import ParameterSet, Resolved, Source
 from .periods import Period, add_months
 from .plugins import PackInfo, Registry, RuleRegistration, discover, load_registry
+from .privacy import mask_text
 from .rules import BenefitRule, Facts, InKind, NotEligible, Params
 from .sharing import Recorder, TracedDate, compile_conditions, holds, plain
 from .standins import NeedConcrete
@@ -671,17 +672,27 @@ class Engine:
             return UnitResult(status, ZERO, None, "", zh, en, tuple(params.used), inputs, None)
         except ShuangyongError:
             raise
-        except (KeyError, ArithmeticError, TypeError, AttributeError) as e:
-            raise ShuangyongError(f"rule {rule.code!r} failed on {on.isoformat()}: {type(e).__name__}: {e}") from e
+        except (Exception, SystemExit) as e:
+            # Any failure of a formula is that rule's failure for this person, never the whole run's;
+            # the message may quote the person's data, so it is masked like every echoed value.
+            raise RuleEvaluationError(rule.code, f"raised {type(e).__name__} on {on.isoformat()}: {mask_text(e)}") from e
         used = tuple(params.used)
         if isinstance(result, NotEligible):
             return UnitResult("not_eligible", ZERO, None, "", result.reason, result.reason_en or result.reason, used, inputs, None)
         if isinstance(result, InKind):
             return UnitResult("in_kind", ZERO, None, "", "", "", used, inputs, result)
         if result is None:
-            raise ShuangyongError(f"rule {rule.code!r} returned None; return an amount or sy.NotEligible(reason)")
-        qv = result if isinstance(result, Q) else Q(to_decimal(result))
+            raise RuleEvaluationError(rule.code, "returned None; return an amount or sy.NotEligible(reason)")
+        if isinstance(result, Q):
+            qv = result
+        elif isinstance(result, (Decimal, int)) and not isinstance(result, bool):
+            qv = Q(to_decimal(result))
+        else:  # a float is not exact money; a bool, a text, a list are not money at all
+            raise RuleEvaluationError(rule.code, f"returned a {type(result).__name__}, not an amount of money "
+                                                 "(return a Decimal, an int, q(...) or sy.NotEligible(reason))")
         raw = qv.value
+        if not raw.is_finite():
+            raise RuleEvaluationError(rule.code, f"returned {raw}, not an amount of money")
         if raw < 0:
             return UnitResult("not_eligible", ZERO, raw, qv.text, f"计算结果为负（{fmt_number(raw)}），不予发放",
                            f"formula gives a negative amount ({fmt_number(raw)}); nothing is paid", used, inputs, None)

@@ -24,6 +24,10 @@ __all__ = [
     "SchemeError",
     "EvidenceError",
     "RosterError",
+    "RuleEvaluationError",
+    "OutputError",
+    "OutputPathError",
+    "OutputLockedError",
 ]
 
 
@@ -39,8 +43,13 @@ class InvalidRecordError(ShuangyongError, ValueError):
     """
 
     def __init__(self, field: str, value: object, reason: str) -> None:
+        from .privacy import mask_cell
+
         self.field = field
-        self.value = value
+        # Whatever the field, a value that is ID-, account- or name-shaped is masked here, once: a
+        # roster with swapped columns puts a 身份证号 under 伤残等级, and this message reaches users.
+        self.value = mask_cell(value) if isinstance(value, str) else value
+        value = self.value
         self.reason = reason
         shown = "" if value is None or value == "" else f" {value!r}"
         super().__init__(f"{field}{shown}: {reason}")
@@ -153,3 +162,41 @@ class EvidenceError(ShuangyongError, ValueError):
 
 class RosterError(ShuangyongError):
     """A roster file cannot be read at all (not one row of it)."""
+
+
+class RuleEvaluationError(ShuangyongError):
+    """A rule's formula raised or returned something that is not an amount of money.
+
+    In a roster run this rejects the one row (naming ``rule``) and the run goes on; ``reason`` is
+    already masked (see :mod:`shuangyong.privacy`).
+    """
+
+    def __init__(self, rule: str, reason: str) -> None:
+        self.rule = rule
+        self.field = rule
+        self.reason = reason
+        super().__init__(f"rule {rule!r} failed: {reason}")
+
+
+class OutputError(ShuangyongError):
+    """An output cannot be written (format, missing optional library, ...)."""
+
+
+class OutputPathError(OutputError):
+    """An output path is refused before anything is read: it is the input, another output, a folder."""
+
+    def __init__(self, option: str, path: str, reason: str) -> None:
+        self.option = option
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{option} {path}: {reason}")
+
+
+class OutputLockedError(OutputError):
+    """Another run is writing the same output path (its lock is held)."""
+
+    def __init__(self, path: str, waited: float) -> None:
+        self.path = path
+        self.waited = waited
+        how = f"still held after waiting {waited:g} s" if waited else "held (use --lock-wait SECONDS to wait)"
+        super().__init__(f"{path}: another run is writing this output; its lock is {how} (另一个任务正在写这个输出文件)")

@@ -13,16 +13,19 @@ the national rules; in the four municipalities (11 北京, 12 天津, 31 上海,
 50 重庆) the middle level (``1201`` 市辖区 …) is a statistical grouping, not
 a government, so the chain goes county → municipality → national.
 
-Masking (:func:`mask_id_number`, :func:`mask_name`) is used by every
-``repr``, log line and error message in the library.
+Masking (:func:`mask_id_number`, :func:`mask_name`) lives in :mod:`shuangyong.privacy`
+(re-exported here); it is used by every ``repr``, log line and error message in the library.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
+from decimal import Decimal
 
 from .errors import InvalidIdNumberError, InvalidRegionError
+from .privacy import mask_id_number, mask_name  # the one masking family; kept importable from here
 
 __all__ = [
     "NATIONAL",
@@ -32,6 +35,8 @@ __all__ = [
     "validate_id_number",
     "is_valid_id_number",
     "normalize_id_number",
+    "fold_digits",
+    "NUMERIC_ID_REASON",
     "id_birth_date",
     "id_sex_is_male",
     "mask_id_number",
@@ -61,9 +66,26 @@ MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _REGION_SHAPE = re.compile(r"^\d{6}(\d{3})?$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
+
+#: Why an ID given as a number (a JSON number, an XLSX number cell) is refused: a spreadsheet keeps 15
+#: significant digits, so the last three are already lost and a rounded number may pass the check
+#: character as another person's ID.
+NUMERIC_ID_REASON = ("stored as a number; Excel keeps 15 digits — format the column as text"
+                     "（以数字存储：Excel 只保留 15 位有效数字，请把该列设为文本格式）")
+
+
+def fold_digits(text: str) -> str:
+    """Every Unicode decimal digit as its ASCII digit (``٤٢`` → ``42``, ``４２`` → ``42``); other characters unchanged.
+
+    IDs are compared only after this fold, so one 身份证号 written with Arabic-Indic, Devanagari or
+    full-width digits is the same person as in ASCII (see ``docs/identifiers.md``).
+    """
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 # -- 公民身份号码 ------------------------------------------------------------
@@ -98,9 +120,11 @@ def validate_id_number(value: object, field: str = "id_number") -> str:
     length, characters, region, embedded birth date or check character is
     wrong.
     """
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        raise InvalidIdNumberError(None, NUMERIC_ID_REASON, field)
     if not isinstance(value, str):
         raise InvalidIdNumberError(None, f"expected a string, got {type(value).__name__}", field)
-    s = re.sub(r"\s+", "", value).translate(_FULLWIDTH).upper()
+    s = fold_digits(re.sub(r"\s+", "", value).translate(_FULLWIDTH)).upper()
     shown = mask_id_number(s)
     if len(s) != 18:
         raise InvalidIdNumberError(shown, f"must have 18 characters, has {len(s)}", field)
@@ -126,23 +150,6 @@ def id_birth_date(id_number: str) -> date:
 def id_sex_is_male(id_number: str) -> bool:
     """True when the sequence digit (17th character) is odd, i.e. male."""
     return int(id_number[16]) % 2 == 1
-
-
-def mask_id_number(value: object) -> str:
-    """Mask a 公民身份号码 as ``4228**********123X``: first four and last four kept.
-
-    Anything shorter than 9 characters is masked entirely.
-    """
-    s = "" if value is None else str(value).strip()
-    if len(s) < 9:
-        return "*" * len(s)
-    return s[:4] + "*" * (len(s) - 8) + s[-4:]
-
-
-def mask_name(value: object) -> str:
-    """Mask a name, keeping the first character: ``张三丰`` → ``张**``."""
-    s = "" if value is None else str(value).strip()
-    return s[:1] + "*" * (len(s) - 1) if s else ""
 
 
 # -- 行政区划代码 -------------------------------------------------------------

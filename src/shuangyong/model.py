@@ -23,7 +23,15 @@ from attrs import field, frozen
 from dateutil.relativedelta import relativedelta
 
 from .errors import InvalidRecordError
-from .ids import id_birth_date, id_sex_is_male, mask_id_number, mask_name, validate_id_number, validate_region
+from .ids import (
+    id_birth_date,
+    id_sex_is_male,
+    mask_id_number,
+    mask_name,
+    normalize_id_number,
+    validate_id_number,
+    validate_region,
+)
 
 __all__ = [
     "LabelledEnum",
@@ -357,6 +365,12 @@ def _check_id(instance: Any, attribute: Any, value: str) -> None:
     validate_id_number(value)
 
 
+def _canonical_id(value: Any) -> Any:
+    # One person, one ID: a valid ID is kept in its canonical form (ASCII digits, upper X); anything
+    # else is left for the validator to refuse with its reason.
+    return normalize_id_number(value) or value
+
+
 def _check_name(instance: Any, attribute: Any, value: str) -> None:
     if not isinstance(value, str):
         raise InvalidRecordError("name", None, "must be a string")
@@ -370,7 +384,7 @@ class Person:
     given one that disagrees with the ID is an error.
     """
 
-    id_number: str = field(validator=_check_id, repr=mask_id_number)
+    id_number: str = field(converter=_canonical_id, validator=_check_id, repr=mask_id_number)
     name: str = field(default="", validator=_check_name, repr=mask_name)
     region: str = field(converter=validate_region)
     hukou: Hukou | None = field(default=None, converter=_optional_enum(Hukou, "hukou"))

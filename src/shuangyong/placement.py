@@ -30,7 +30,7 @@ from typing import Any
 from attrs import field, frozen
 
 from .errors import InvalidRecordError, SchemeError
-from .ids import mask_id_number, mask_name, validate_id_number
+from .ids import mask_id_number, mask_name, normalize_id_number, validate_id_number
 from .model import AwardLevel, Hardship
 from .params import Source
 
@@ -135,6 +135,10 @@ def _awards(value: Any, key: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+
+def _canonical_id(value: str) -> str:
+    return normalize_id_number(value) or value
+
 @frozen(kw_only=True)
 class Officer:
     """A transferred officer's file (军队转业干部档案), as a placement scheme reads it.
@@ -145,7 +149,8 @@ class Officer:
     :meth:`from_record`.
     """
 
-    id_number: str = field(repr=mask_id_number)
+    # Canonical when valid (Unicode digits folded), so the repeat check in rank() compares one form.
+    id_number: str = field(converter=_canonical_id, repr=mask_id_number)
     name: str = field(default="", repr=mask_name)
     enlisted: date
     transferred: date | None = None
@@ -713,12 +718,13 @@ def _sort_key(s: PlacementScore, ties: Sequence[str]) -> tuple[Any, ...]:
 
 def rank(officers: Iterable[Officer], scheme: PlacementScheme, as_of: date | None = None) -> Ranking:
     """Score and order officers: by total, then the scheme's tie-breaks, then ID number (a total order)."""
-    scores = [score(o, scheme, as_of) for o in officers]
+    officers = list(officers)
     seen: set[str] = set()
-    for s in scores:
-        if s.officer.id_number in seen:
-            raise InvalidRecordError("id_number", s.officer.masked_id, "the same officer appears twice")
-        seen.add(s.officer.id_number)
+    for o in officers:  # before scoring: a repeat is the first thing to fix (IDs are canonical, digits folded)
+        if o.id_number in seen:
+            raise InvalidRecordError("id_number", o.masked_id, "the same officer appears twice")
+        seen.add(o.id_number)
+    scores = [score(o, scheme, as_of) for o in officers]
     ties = scheme.tie_breaks
     scores.sort(key=lambda s: _sort_key(s, ties))
     entries = []

@@ -193,6 +193,9 @@ def discover(only: Iterable[str] | None = None) -> list[tuple[str, object, str]]
         dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist is not None else ""
         try:
             obj = ep.load()
+        except SystemExit as e:
+            # A pack that calls sys.exit at import would otherwise end the whole program silently (exit 0).
+            raise RulePackLoadError(ep.name, "import", f"called sys.exit({e.code!r}) while being imported", dist) from e
         except Exception as e:
             raise RulePackLoadError(ep.name, "import", f"{type(e).__name__}: {e}", dist) from e
         found.append((ep.name, obj, dist))
@@ -268,7 +271,7 @@ def _call_one(pm: pluggy.PluginManager, hook: str, plugin: object, pack: str, di
             if isinstance(e, RulePackLoadError):
                 raise
             raise RulePackLoadError(pack, "register", f"{hook}: {type(e).__name__}: {e}", dist) from e
-        except Exception as e:
+        except (Exception, SystemExit) as e:
             raise RulePackLoadError(pack, "register", f"{hook}: {type(e).__name__}: {e}", dist) from e
     return result
 

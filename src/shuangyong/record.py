@@ -134,11 +134,25 @@ def normalise_record(record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[st
     return known, unknown
 
 
+#: Dates a record may hold: anything outside is a typing error (9999-12-31 as "never", 0202 for 2020),
+#: refused with the field rather than carried into date arithmetic.
+EARLIEST_DATE = date(1850, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
 def parse_date(value: Any, key: str = "date") -> date:
     """A date from ``2023-08-01``, ``2023.08.01``, ``2023/8/1``, ``2023年8月1日`` or ``20230801``.
 
-    A month alone (``2023-08``, ``2023年8月``) means its first day.
+    A month alone (``2023-08``, ``2023年8月``) means its first day.  A date outside
+    :data:`EARLIEST_DATE` … :data:`LATEST_DATE` is refused.
     """
+    d = _parse_date(value, key)
+    if not EARLIEST_DATE <= d <= LATEST_DATE:
+        raise InvalidRecordError(key, d.isoformat(), f"outside {EARLIEST_DATE.year}–{LATEST_DATE.year}: a typing error?（日期超出范围）")
+    return d
+
+
+def _parse_date(value: Any, key: str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -271,7 +285,8 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
 
     try:
         return Person(
-            id_number=str(f["id_number"]),
+            # Not str(): an ID given as a number is refused by the validator (Excel keeps 15 digits).
+            id_number=f["id_number"],
             name=str(f.get("name", "")),
             region=str(f["region"]),
             hukou=f.get("hukou"),

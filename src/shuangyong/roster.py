@@ -25,11 +25,12 @@ import csv
 import gc
 import io
 import json
+import re
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ FORMATS = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", 
 _SNIFF_BYTES = 1 << 20
 
 
-@define
+@define(repr=False)
 class Roster:
     """A roster held as columns: ``data[header][i]`` is the value of row ``i``.
 
@@ -64,6 +65,8 @@ class Roster:
     encoding: str = ""
     keys: dict[str, str | None] = field(factory=dict)
     problems: list[tuple[int, str, str]] = field(factory=list)
+    #: What the reader noticed and did on its own (another sheet with data, a 合计 row left out…), for the summary.
+    notes: list[str] = field(factory=list)
     #: What a roster run derived from these columns (the parse), kept for the next run; a roster is
     #: not meant to be changed once read.
     cache: dict[Any, Any] = field(factory=dict, init=False, repr=False, eq=False)
@@ -74,6 +77,11 @@ class Roster:
 
     def __len__(self) -> int:
         return len(self.row_numbers)
+
+    def __repr__(self) -> str:
+        # Counts only: a roster's cells (and its headers, which a swapped roster fills with data) are personal.
+        return (f"<Roster {self.format or 'records'} rows={len(self)} columns={len(self.headers)} "
+                f"unknown_columns={len(self.unknown_columns)} problems={len(self.problems)}>")
 
     @property
     def unknown_columns(self) -> list[str]:
@@ -110,16 +118,22 @@ def detect_encoding(head: bytes) -> str:
         return "gb18030"
 
 
-def read_roster(source: Any, *, encoding: str | None = None, format: str | None = None) -> Roster:
-    """Read a roster from a path (CSV, JSON Lines, XLSX), a list of mappings, or a :class:`Roster`.
+def read_roster(source: Any, *, encoding: str | None = None, format: str | None = None,
+                sheet: str | int | None = None, header_row: int | None = None) -> Roster:
+    """Read a roster from a path (CSV, JSON Lines, XLSX), ``"-"`` (standard input), a list of mappings, or a :class:`Roster`.
 
     ``encoding`` forces a text encoding (``gbk``, ``gb18030``, ``utf-8``…);
-    ``format`` forces ``csv``, ``jsonl`` or ``xlsx`` instead of the suffix.
+    ``format`` forces ``csv``, ``jsonl`` or ``xlsx`` instead of the suffix (standard input is
+    recognised by its first bytes when not given).  ``sheet`` (a name, or a 1-based index) and
+    ``header_row`` (1-based) choose where an XLSX roster is: see :mod:`shuangyong.workbooks`.
+    In records, ``None``, ``NaN`` and ``NaT`` (as ``df.to_dict("records")`` gives them) mean an empty cell.
     """
     if isinstance(source, Roster):
         return source
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
+        raise RosterError(f"header_row must be a row number from 1, got {header_row!r}")
     with _no_gc():
-        return _read(source, encoding, format)
+        return _read(source, encoding, format, sheet, header_row)
 
 
 @contextmanager
@@ -135,21 +149,27 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _read(source: Any, encoding: str | None, format: str | None) -> Roster:
+def _read(source: Any, encoding: str | None, format: str | None, sheet: str | int | None, header_row: int | None) -> Roster:
     if isinstance(source, (str, Path)):
+        if str(source) == "-":
+            return _read_stdin(encoding, format, sheet, header_row)
         path = Path(source)
         fmt = format or FORMATS.get(path.suffix.lower())
         if fmt is None:
             raise RosterError(f"{path}: unknown roster format {path.suffix!r}; use .csv, .jsonl or .xlsx (or format=)")
         if not path.is_file():
             raise RosterError(f"{path}: no such file")
-        if fmt == "csv":
-            return _read_csv(path, encoding)
-        if fmt == "jsonl":
-            return _read_jsonl(path, encoding)
         if fmt == "xlsx":
-            return _read_xlsx(path)
-        raise RosterError(f"{path}: unknown format {fmt!r}")
+            from .workbooks import read_workbook
+
+            return read_workbook(path, sheet=sheet, header_row=header_row)
+        if fmt not in ("csv", "jsonl"):
+            raise RosterError(f"{path}: unknown format {fmt!r}")
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            raise RosterError(f"{path}: cannot read: {e.strerror or e}") from e
+        return _read_bytes(str(path), raw, fmt, encoding)
     if isinstance(source, Mapping):
         raise RosterError("a roster is many records: give a list of mappings, not one mapping")
     try:
@@ -159,63 +179,251 @@ def _read(source: Any, encoding: str | None, format: str | None) -> Roster:
     return _from_mappings(it, "records", "records", first_row=1)
 
 
+def _read_bytes(name: str, raw: bytes, fmt: str, encoding: str | None) -> Roster:
+    if fmt == "csv":
+        return _read_csv_bytes(name, raw, encoding)
+    return _read_jsonl_bytes(name, raw, encoding)
+
+
+def _read_stdin(encoding: str | None, format: str | None, sheet: str | int | None, header_row: int | None) -> Roster:
+    """A roster piped in (``shuangyong entitle - --period 2024 < roster.csv``): the format from ``format`` or the first bytes."""
+    name = "<stdin>"
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise RosterError(f"{name}: standard input is not readable as bytes")
+    try:
+        raw = stream.read()
+    except OSError as e:
+        raise RosterError(f"{name}: cannot read: {e.strerror or e}") from e
+    fmt = format or sniff_format(raw)
+    if fmt == "xlsx":
+        from .workbooks import read_workbook
+
+        return read_workbook(raw, name=name, sheet=sheet, header_row=header_row)
+    if fmt not in ("csv", "jsonl"):
+        raise RosterError(f"{name}: unknown format {fmt!r}")
+    return _read_bytes(name, raw, fmt, encoding)
+
+
+def sniff_format(raw: bytes) -> str:
+    """``xlsx`` for a zip archive, ``jsonl`` when the first non-blank character is ``{``, else ``csv``."""
+    if raw.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    head = raw[:64].lstrip(codecs.BOM_UTF8).lstrip()
+    return "jsonl" if head.startswith(b"{") else "csv"
+
+
 # -- formats -----------------------------------------------------------------------
 
 
 def _read_csv(path: Path, encoding: str | None, arrays: bool = True) -> Roster:
     try:
-        if encoding is None:
-            with path.open("rb") as fh:
-                encoding = detect_encoding(fh.read(_SNIFF_BYTES))
-        elif encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
-            with path.open("rb") as fh:
-                if fh.read(3) == codecs.BOM_UTF8:
-                    encoding = "utf-8-sig"
-        fh = path.open("r", encoding=encoding, newline="")
-    except LookupError:
-        raise RosterError(f"{path}: unknown encoding {encoding!r}") from None
+        raw = path.read_bytes()
     except OSError as e:
         raise RosterError(f"{path}: cannot read: {e.strerror or e}") from e
-    fast = _read_csv_arrays(path, encoding) if arrays else None
-    if fast is not None:
-        fh.close()
-        return fast
-    with fh:
-        reader = csv.reader(fh)
+    return _read_csv_bytes(str(path), raw, encoding, arrays)
+
+
+def _csv_encoding(name: str, raw: bytes, encoding: str | None) -> str:
+    """The encoding to read ``raw`` with: the one given (a UTF-8 BOM noticed), else detected on the whole file."""
+    if encoding is not None:
         try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise RosterError(f"{name}: unknown encoding {encoding!r}") from None
+        if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
+            return "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+        return encoding
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    # The whole file, not only its head: a GBK name far down a file of ASCII lines must not make every
+    # later Chinese line unreadable.  When neither reads whole, the head decides and the lines that do
+    # not decode become rejects.
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as e:
+        if not raw[:e.start].isascii():
+            return "utf-8"  # valid UTF-8 Chinese before the first bad byte: a UTF-8 file with a bad line
+    try:
+        raw.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        return detect_encoding(raw[:_SNIFF_BYTES])
+
+
+def _read_csv_bytes(name: str, raw: bytes, encoding: str | None, arrays: bool = True) -> Roster:
+    encoding = _csv_encoding(name, raw, encoding)
+    fast = _read_csv_arrays(name, raw, encoding) if arrays else None
+    if fast is not None:
+        return fast
+    return _read_csv_lines(name, raw, encoding)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def _field_count_problem(count: int, width: int) -> str:
+    """The reject reason of a line whose field count differs from the header's (one text for both readers)."""
+    return f"has {count} fields, the header has {width}（该行 {count} 个字段，表头 {width} 列）"
+
+
+#: Reasons a CSV line is not read as a row (the line is a reject; every other line is still read).
+_NUL = "contains NUL bytes（含零字节）"
+_BOM = "contains a byte-order mark inside the file (two files joined?)（文件中间出现 BOM，疑为两个文件拼接）"
+_UNCLOSED = "a quote opens a cell and does not close on this line（引号未闭合）"
+_BAD_QUOTE = "a quoted cell is followed by text before the next comma（引号后紧跟字符，引号格式有误）"
+
+
+def _text_lines(name: str, raw: bytes, encoding: str) -> list[str | tuple[str]]:
+    """The file's physical lines as text; a line that does not decode is ``(reason,)``.
+
+    A line break is CR LF, LF or CR, exactly as the csv module and a spreadsheet see it.  Lines are
+    decoded one by one only when the whole file does not decode (and only in an encoding where a
+    line break byte is never part of another character).
+    """
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        if "\n,\r\"".encode(encoding, "ignore") != b'\n,\r"' or encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+            line = raw.count(b"\n", 0, e.start) + 1
+            raise RosterError(f"{name}: not readable as {encoding} near line {line} ({e.reason}); pass encoding= (--encoding gbk, utf-8, …)") from None
+        out: list[str | tuple[str]] = []
+        enc = "utf-8" if encoding == "utf-8-sig" else encoding
+        parts = _LINE_BREAK_BYTES.split(raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
+        for part in parts:
             try:
-                header = next(reader)
-            except StopIteration:
-                raise RosterError(f"{path}: empty file, no header row") from None
-            headers = [h.strip() for h in header]
-            if headers and headers[0].startswith("\ufeff"):
-                headers[0] = headers[0][1:]
-            _check_headers(path, headers)
-            width = len(headers)
-            rows = array("l")
-            problems: list[tuple[int, str, str]] = []
-            records: list[list[str]] = []
-            pad = [""] * width
-            # Values repeat a lot (regions, categories, dates): sys.intern shares one string object per
-            # value, at C speed; rows are transposed into columns at the end.
-            for fields in reader:
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                out.append(part.decode(enc))
+            except UnicodeDecodeError as e:
+                out.append((f"bytes at column {e.start + 1} are not {encoding} ({e.reason}); pass --encoding if the whole file is in another one（该行含无法按 {encoding} 解码的字节）",))
+        if out and out[-1] == "":
+            out.pop()
+        return out
+    except LookupError:
+        raise RosterError(f"{name}: unknown encoding {encoding!r}") from None
+    if "\r" not in text:
+        lines: list[str | tuple[str]] = text.split("\n")  # type: ignore[assignment]
+    elif text.count("\r") == text.count("\r\n"):
+        lines = text.replace("\r\n", "\n").split("\n")  # type: ignore[assignment]
+    else:
+        lines = list(_LINE_BREAK.split(text))
+    if lines and lines[-1] == "":
+        lines.pop()  # the last line's own line break
+    return lines
+
+
+def _split_line(line: str) -> list[str] | str:
+    """The fields of one CSV line, or the reason the line cannot be read as a row."""
+    if "\0" in line:
+        return _NUL
+    if "\ufeff" in line:
+        return _BOM
+    if '"' not in line:
+        return line.split(",")
+    try:
+        return next(csv.reader((line,), strict=True))
+    except csv.Error as e:
+        msg = str(e)
+        if "unexpected end of data" in msg:
+            return _UNCLOSED
+        if "expected after" in msg:
+            return _BAD_QUOTE
+        if "field larger" in msg:
+            return f"a cell longer than {csv.field_size_limit()} characters（单元格过长）"
+        return f"malformed CSV quoting（引号格式有误）: {msg}"
+
+
+def _split_all(lines: list[str | tuple[str]]) -> list[list[str]] | None:
+    """Every line after the header split at C speed, or ``None`` when some line needs :func:`_split_line`.
+
+    The csv module reads the lines as one stream; that gives the same fields as splitting each line
+    alone exactly when every record is one line and every quote is well formed (``strict``): any
+    record that runs over a line, a quoting error, a NUL or a byte-order mark sends the caller to
+    the line-by-line reading, which then names the line.
+    """
+    body = lines[1:]
+    for line in body:
+        if isinstance(line, tuple):
+            return None
+    text_lines: list[str] = body  # type: ignore[assignment]
+    if any("\0" in line or "\ufeff" in line for line in text_lines):
+        return None
+    try:
+        out = list(csv.reader(text_lines, strict=True))
+    except csv.Error:
+        return None
+    # Every line gives one record (a blank one gives []); a record that ran over a line consumed two.
+    return out if len(out) == len(text_lines) else None
+
+
+def _read_csv_lines(name: str, raw: bytes, encoding: str) -> Roster:
+    """The exact CSV reader: one physical line is one row or one reject, never part of another line.
+
+    A quote that does not close on its line is a reject of that line (a spreadsheet cell with a line
+    break inside is not supported in CSV: use .xlsx); a line with fewer fields than the header, or
+    more that are not blank, a NUL byte, a byte-order mark inside the file or bytes that do not decode
+    are rejects naming the line.  Every other line is still read.
+    """
+    lines = _text_lines(name, raw, encoding)
+    if not lines:
+        raise RosterError(f"{name}: empty file, no header row")
+    first = lines[0]
+    if isinstance(first, tuple):
+        raise RosterError(f"{name}: line 1 (the header): {first[0]}")
+    if first.startswith("\ufeff"):
+        first = first[1:]
+    head = _split_line(first)
+    if isinstance(head, str):
+        raise RosterError(f"{name}: line 1 (the header): {head}")
+    headers = [h.strip() for h in head]
+    if headers == [""]:
+        raise RosterError(f"{name}: empty file, no header row")
+    _check_headers(name, headers)
+    width = len(headers)
+    rows = array("l")
+    problems: list[tuple[int, str, str]] = []
+    records: list[list[str]] = []
+    pad = [""] * width
+    intern = sys.intern
+    split = _split_all(lines)
+    if split is not None:  # the usual file: every line one record, read at C speed
+        blank_rows = width == 1
+        for no, fields in enumerate(split, 2):
+            n = len(fields)
+            if n != width or blank_rows:
+                if n <= 1 and (n == 0 or not fields[0].strip()):
                     continue  # a blank line is not a person
-                if len(fields) != width:
-                    if len(fields) > width and any(f.strip() for f in fields[width:]):
-                        problems.append((len(records), "row", f"has {len(fields)} fields, the header has {width}"))
+                if n != width:
+                    if n < width or any(f.strip() for f in fields[width:]):
+                        problems.append((len(records), "row", _field_count_problem(n, width)))
                     fields = (fields + pad)[:width]
-                records.append(list(map(sys.intern, fields)))
-                rows.append(reader.line_num)
-            cols: list[list[Any]] = [list(c) for c in zip(*records)] if records else [[] for _ in headers]
-            del records
-        except UnicodeDecodeError as e:
-            raise RosterError(
-                f"{path}: not readable as {encoding} near line {reader.line_num + 1} ({e.reason}); pass encoding= (--encoding gbk, utf-8, …)"
-            ) from None
-        except csv.Error as e:
-            raise RosterError(f"{path}: malformed CSV at line {reader.line_num}: {e}") from None
-    return Roster(headers=headers, data=dict(zip(headers, cols)), row_numbers=rows, source=str(path), format="csv",
+            records.append(list(map(intern, fields)))
+            rows.append(no)
+        lines = []
+    for no, line in enumerate(lines[1:], 2):
+        if isinstance(line, tuple):
+            fields: list[str] | str = line[0]
+        else:
+            if not line.strip():
+                continue  # a blank line is not a person
+            fields = split[no - 2] if split is not None else _split_line(line)
+            if len(fields) == 1 and not isinstance(fields, str) and not fields[0].strip():
+                continue  # ("" alone)
+        if isinstance(fields, str):
+            problems.append((len(records), "row", fields))
+            fields = pad
+        elif len(fields) != width:
+            if len(fields) < width or any(f.strip() for f in fields[width:]):
+                problems.append((len(records), "row", _field_count_problem(len(fields), width)))
+            fields = (fields + pad)[:width]
+        # Values repeat a lot (regions, categories, dates): sys.intern shares one string object per
+        # value, at C speed; rows are transposed into columns at the end.
+        records.append(list(map(intern, fields)))
+        rows.append(no)
+    cols: list[list[Any]] = [list(c) for c in zip(*records)] if records else [[] for _ in headers]
+    del records
+    return Roster(headers=headers, data=dict(zip(headers, cols)), row_numbers=rows, source=name, format="csv",
                   encoding=encoding, problems=problems)
 
 
@@ -288,12 +496,14 @@ class _BytesColumn(_TextColumn):
         return (raw[a:b].decode(enc) for a, b in zip(self.starts.tolist(), self.ends.tolist()))
 
 
-def _read_csv_arrays(path: Path, encoding: str) -> Roster | None:
-    """A CSV without quotes (the usual export) read with numpy: ``None`` when the csv module must read it.
+def _read_csv_arrays(path: str, raw: bytes, encoding: str) -> Roster | None:
+    """A CSV without quotes (the usual export) read with numpy: ``None`` when the exact reader must read it.
 
     Lines and fields are found as byte positions; each column is keyed by a hash of its bytes
     (checked byte for byte against one cell per key, so equal keys mean equal text) and decoded
-    once per distinct value.  Lines with too few or too many fields are read one by one.
+    once per distinct value.  Lines with too few or too many fields are read one by one.  Anything
+    this reader does not handle exactly as :func:`_read_csv_lines` (quotes, NUL bytes, a lone CR, a
+    byte-order mark inside the file, bytes that do not decode) sends the whole file to that reader.
     """
     try:
         import numpy as np
@@ -302,10 +512,9 @@ def _read_csv_arrays(path: Path, encoding: str) -> Roster | None:
     try:
         if codecs.lookup(encoding).name not in _BYTE_SAFE:
             return None
-        raw = path.read_bytes()
-    except (LookupError, OSError):
+    except LookupError:
         return None
-    if b'"' in raw:
+    if b'"' in raw or b"\0" in raw:
         return None
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[3:]
@@ -316,10 +525,10 @@ def _read_csv_arrays(path: Path, encoding: str) -> Roster | None:
         raw += b"\n"
     enc = "utf-8" if encoding == "utf-8-sig" else encoding
     try:
-        raw.decode(enc)  # every byte must read: fail now, with the line, as the csv module would
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        raise RosterError(f"{path}: not readable as {encoding} near line {line} ({e.reason}); pass encoding= (--encoding gbk, utf-8, …)") from None
+        if "\ufeff" in raw.decode(enc):
+            return None
+    except UnicodeDecodeError:
+        return None  # the exact reader makes the lines that do not decode rejects
     b = np.frombuffer(raw, dtype=np.uint8)
     global _MASKS
     if _MASKS is None:
@@ -363,8 +572,8 @@ def _read_csv_arrays(path: Path, encoding: str) -> Roster | None:
         fields = raw[int(starts[i]):int(ends[i])].decode(enc).split(",")
         if len(fields) == 1 and not fields[0].strip():
             continue  # a blank line is not a person
-        if len(fields) > width and any(f.strip() for f in fields[width:]):
-            problems.append((i, "row", f"has {len(fields)} fields, the header has {width}"))
+        if len(fields) < width or any(f.strip() for f in fields[width:]):
+            problems.append((i, "row", _field_count_problem(len(fields), width)))
         extra[i] = (fields + pad)[:width]
     keep = uniform.copy()
     if extra:
@@ -389,7 +598,10 @@ def _read_csv_arrays(path: Path, encoding: str) -> Roster | None:
             # Every cell 18 characters (every one distinct): one decode, then cut.
             parts = _chunks(np, words, s, e - s, 24)
             text = np.stack(parts, axis=1).view(np.uint8).reshape(-1, 24)[:, :18].tobytes().decode(enc)
-            col = [text[k:k + 18] for k in range(0, len(text), 18)]
+            if len(text) == 18 * len(s):
+                col = [text[k:k + 18] for k in range(0, len(text), 18)]
+            else:  # some cell is 18 bytes of non-ASCII text (证件号码缺失): cutting by characters would shift IDs
+                col = _coded(np, words, raw, s, e, enc, at, len(lines), [])
         else:
             col = _coded(np, words, raw, s, e, enc, at, len(lines), [(int(position[i]), f[j]) for i, f in extra.items()])
         data[h] = col
@@ -498,71 +710,86 @@ def index_cells(np: Any, cells: Sequence[Any]) -> tuple[list[Any], Any]:
         return distinct, idx
 
 
-def _read_jsonl(path: Path, encoding: str | None) -> Roster:
+#: JSON Lines bounds: a record is flat (lists of plain values at most), so deeper nesting is refused
+#: before it can exhaust the stack, and a number is at most this many characters (a 身份证号 has 18).
+MAX_JSON_DEPTH = 32
+MAX_JSON_NUMBER_CHARS = 64
+
+
+class _JsonBound(ValueError):
+    pass
+
+
+def _json_number(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        if len(text) > MAX_JSON_NUMBER_CHARS:
+            raise _JsonBound(f"a number of {len(text)} characters (at most {MAX_JSON_NUMBER_CHARS})（数字过长）")
+        return kind(text)
+    return parse
+
+
+_JSON = json.JSONDecoder(parse_int=_json_number(int), parse_float=_json_number(float))
+_OPENERS = re.compile(r"[\[{]")
+
+
+def _json_depth_ok(line: str) -> bool:
+    """Whether brackets outside strings nest at most :data:`MAX_JSON_DEPTH` deep (checked only for lines with many)."""
+    if len(_OPENERS.findall(line, 0, 1 << 20)) <= MAX_JSON_DEPTH:
+        return True
+    depth = 0
+    in_str = esc = False
+    for ch in line:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def _parse_json_line(line: str) -> Any:
+    if not _json_depth_ok(line):
+        return _BadLine(f"JSON nested more than {MAX_JSON_DEPTH} deep（JSON 嵌套过深）")
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise RosterError(f"{path}: cannot read: {e.strerror or e}") from e
+        obj = _JSON.decode(line)
+    except json.JSONDecodeError as e:
+        return _BadLine(f"not valid JSON ({e.msg}, column {e.colno})（不是有效的 JSON）")
+    except _JsonBound as e:
+        return _BadLine(str(e))
+    except (ValueError, RecursionError) as e:
+        return _BadLine(f"not valid JSON ({type(e).__name__})（不是有效的 JSON）")
+    return obj if isinstance(obj, dict) else _BadLine("a line must be a JSON object（每行须为一个 JSON 对象）")
+
+
+def _read_jsonl_bytes(name: str, raw: bytes, encoding: str | None) -> Roster:
     enc = encoding or detect_encoding(raw[:_SNIFF_BYTES])
     try:
         text = raw.decode(enc)
-    except (UnicodeDecodeError, LookupError) as e:
-        raise RosterError(f"{path}: not readable as {enc}: {e}") from None
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise RosterError(f"{name}: not readable as {enc} near line {line} ({e.reason}); pass encoding= (--encoding gbk, utf-8, …)") from None
+    except LookupError:
+        raise RosterError(f"{name}: unknown encoding {enc!r}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
 
     def lines() -> Iterable[tuple[int, Any]]:
-        for no, line in enumerate(io.StringIO(text), 1):
+        for no, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield no, _BadLine(f"not valid JSON ({e.msg})")
-                continue
-            yield no, obj if isinstance(obj, dict) else _BadLine("a line must be a JSON object")
+            yield no, _parse_json_line(line)
 
-    return _from_mappings(lines(), str(path), "jsonl", numbered=True, encoding=enc)
-
-
-def _read_xlsx(path: Path) -> Roster:
-    try:
-        import openpyxl
-    except ImportError:
-        raise RosterError(f"{path}: reading .xlsx needs openpyxl (pip install 'shuangyong[xlsx]')") from None
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many types for a damaged file
-        raise RosterError(f"{path}: not a readable .xlsx workbook: {type(e).__name__}: {e}") from e
-    try:
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        try:
-            header = next(it)
-        except StopIteration:
-            raise RosterError(f"{path}: empty worksheet, no header row") from None
-        headers = ["" if h is None else str(h).strip() for h in header]
-        while headers and headers[-1] == "":
-            headers.pop()
-        _check_headers(path, headers)
-        cols: list[list[Any]] = [[] for _ in headers]
-        rows = array("l")
-        for no, values in enumerate(it, 2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            for j in range(len(headers)):
-                cols[j].append(_cell(values[j]) if j < len(values) else None)
-            rows.append(no)
-    finally:
-        wb.close()
-    return Roster(headers=headers, data=dict(zip(headers, cols)), row_numbers=rows, source=str(path), format="xlsx")
-
-
-def _cell(v: Any) -> Any:
-    # Excel stores numbers as floats; a whole number (a grade, a region typed as a number) becomes an int.
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
+    return _from_mappings(lines(), name, "jsonl", numbered=True, encoding=enc)
 
 
 class _BadLine:
@@ -588,6 +815,8 @@ def _from_mappings(items: Iterable[Any], source: str, fmt: str, *, first_row: in
         for key, v in rec.items():
             if key is None:
                 continue
+            if v is not None and type(v) is not str and _is_missing(v):
+                v = None
             h = str(key).strip()
             if h not in cols:
                 headers.append(h)
@@ -601,7 +830,22 @@ def _from_mappings(items: Iterable[Any], source: str, fmt: str, *, first_row: in
     return Roster(headers=headers, data=cols, row_numbers=rows, source=source, format=fmt, encoding=encoding, problems=problems)
 
 
-def _check_headers(path: Path, headers: list[str]) -> None:
+def _is_missing(v: Any) -> bool:
+    """``NaN``, ``NaT``, ``pd.NA`` and the like: what a DataFrame's records hold for an empty cell (duck-typed,
+    pandas is never imported)."""
+    if isinstance(v, (bool, int, str, date)) and not type(v).__name__.startswith("NaT"):
+        return False
+    if isinstance(v, float):
+        return v != v
+    if type(v).__name__ in ("NaTType", "NAType"):
+        return True
+    try:
+        return bool(v != v)
+    except Exception:  # an object whose comparison is not a truth value
+        return False
+
+
+def _check_headers(path: Any, headers: list[str]) -> None:
     seen: set[str] = set()
     for h in headers:
         if h in seen and h:
