@@ -123,7 +123,8 @@ def test_three_eligible_members_of_one_household_get_one_grant(engine: sy.Engine
     out = c.write_visit_list(vl, tmp_path / "名单.csv")
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert rows[0][:3] == ["序号", "户编号", "户代表姓名"]
-    assert rows[-1][0] == "合计" and rows[-1][6] == "3000.00"
+    assert rows[-1][0] == "合计（3户，6人）" and rows[-1][6] == "3000.00"
+    assert [r[6] for r in rows[1:-1]] == ["1000.00"] * 3
     text = out.read_text(encoding="utf-8-sig")
     assert people[0].id_number not in text and "王五" not in text  # masked by default
 
@@ -133,7 +134,9 @@ def test_visit_list_xlsx(engine: sy.Engine, tmp_path: Path) -> None:
     vl = c.visit_list(engine, [_person(1, "H1", "烈属")], "jinnan_spring_festival_visit", 2024)
     out = c.write_visit_list(vl, tmp_path / "名单.xlsx")
     ws = openpyxl.load_workbook(out).active
-    assert ws.cell(1, 1).value.startswith("2024年春节走访慰问名单") and ws.cell(4, 7).value == "1000.00"
+    assert ws.cell(1, 1).value == "序号" and ws.cell(1, 7).value == "慰问金（元）"
+    assert Decimal(str(ws.cell(2, 7).value)) == Decimal("1000")
+    assert str(ws.cell(3, 1).value).startswith("合计（1户，1人）")
 
 
 def test_dead_before_the_festival_is_not_visited(engine: sy.Engine) -> None:

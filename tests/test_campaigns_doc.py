@@ -51,4 +51,4 @@ def test_campaigns_doc_runs_end_to_end(tmp_path: Path) -> None:
             r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
             assert r.returncode == 0, f"docs/campaigns.md:{line}:\n{r.stdout}\n{r.stderr}"
     names = (tmp_path / "春节慰问名单.csv").read_text(encoding="utf-8-sig")
-    assert "合计,3户" in names and "3000.00" in names and "张一" not in names
+    assert "合计（3户，6人）" in names and "3000.00" in names and "张一" not in names

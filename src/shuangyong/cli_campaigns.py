@@ -329,11 +329,10 @@ def run_evidence(args: argparse.Namespace) -> int:
         doc = evidence(tz.plan, tz.records(), _as_of(args), unit=args.unit, scheme=scheme)
     text = json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
     if args.out:
-        # TODO(lead): use outputs.atomic_file once merged.
-        out = Path(args.out)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        from .outputs import atomic_file
+
+        with atomic_file(args.out, "w", encoding="utf-8") as fh:
+            fh.write(text)
     else:
         sys.stdout.write(text)
     return 0

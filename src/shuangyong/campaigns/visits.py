@@ -31,7 +31,8 @@ from attrs import field, frozen
 
 from .. import festivals
 from ..engine import Engine, Entitlement
-from ..ids import mask_id_number, mask_name, validate_region
+from ..ids import validate_region
+from ..privacy import mask_id_number, mask_name
 from ..model import Category, Person
 from ..params import Source
 from ..periods import Period
@@ -296,41 +297,17 @@ def _engine_with(engine: Engine, rule: BenefitRule, scheme: VisitScheme, pack: s
 
 
 def write_visit_list(vl: VisitList, path: str | os.PathLike[str], *, reveal: bool = False) -> Path:
-    """Write the list as CSV (UTF-8 with BOM, opens in Excel) or XLSX (by suffix), whole or not at all."""
-    # TODO(lead): use outputs (atomic_file and the table writer) once merged.
-    out = Path(path)
-    rows = [[_cell_safe(c) for c in r] for r in vl.rows(reveal)]
-    title = f"{vl.year}年{vl.scheme.title}名单（{vl.scheme.festival} {vl.on.isoformat()}）"
-    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
-    try:
-        if out.suffix.lower() == ".xlsx":
-            try:
-                from openpyxl import Workbook
-            except ImportError:
-                raise CampaignError("writing .xlsx needs openpyxl: pip install 'shuangyong[xlsx]'") from None
-            wb = Workbook()
-            ws = wb.active
-            ws.title = "走访慰问名单"
-            ws.append([title])
-            for r in rows:
-                ws.append(r)
-            wb.save(tmp)
-        else:
-            import csv
+    """Write the list as CSV (UTF-8 with BOM, opens in Excel) or XLSX (by suffix), whole or not at all.
 
-            with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-                w = csv.writer(fh)
-                for r in rows:
-                    w.writerow(r)
-        os.replace(tmp, out)
-    except OSError as e:
-        raise CampaignError(f"{out}: cannot write ({e.strerror or e})") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+    Chinese headers, one row per household, a 合计 row with the households, people and total.
+    """
+    from ..outputs import write_table
 
-
-def _cell_safe(v: str) -> str:
-    # A cell starting with = + - @ would be run as a formula by spreadsheet programs.
-    return "'" + v if v[:1] in ("=", "+", "-", "@") else v
+    keys = ("seq", "household", "name", "id_number", "categories", "members", "amount", "basis")
+    titles = dict(zip(keys, VisitList.HEADERS))
+    rows = [dict(zip(keys, r)) for r in vl.rows(reveal)[1:-1]]
+    for r in rows:
+        r["amount"] = Decimal(r["amount"])
+    write_table(path, keys, rows, titles=titles, money=("amount",), text=("household", "id_number"),
+                totals=f"合计（{len(vl.households)}户，{vl.people}人）", sheet="走访慰问名单")
+    return Path(path)
