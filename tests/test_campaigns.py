@@ -300,3 +300,18 @@ def test_visits_cli_refuses_to_record_a_list_with_unreadable_rows(tmp_path: Path
                "--unit", "县民政局"])
     err = capsys.readouterr().err
     assert rc == 1 and "nothing recorded" in err and "第3行" in err and "120112195001019999" not in err
+
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["烈士遗属", "在乡老复员军人", "退役士兵"])), min_size=1, max_size=12))
+def test_one_grant_per_household_with_an_eligible_member(engine: sy.Engine, members: list[tuple[int, str]]) -> None:
+    people = [_person(i, f"H{h}", cat, f"19{40 + i}-01-01") for i, (h, cat) in enumerate(members)]
+    vl = c.visit_list(engine, people, "jinnan_spring_festival_visit", 2025)
+    eligible_households = {f"户:H{h}" for h, cat in members if cat != "退役士兵"}
+    assert {h.key for h in vl.households} == eligible_households
+    assert vl.total == Decimal(1000) * len(eligible_households)
+    assert vl.people + vl.not_eligible == len(people)
