@@ -49,7 +49,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 SAMPLE_ROSTER = Path(__file__).parent / "data" / "sample_roster.csv"
 
 # Modules contributing subcommands; each has add_commands(subparsers).
-_COMMAND_MODULES = ("cli_roster", "cli_packs", "cli_scoring", "cli_fastpath", "cli_ledger", "cli_server")
+_COMMAND_MODULES = ("cli_roster", "cli_packs", "cli_scoring", "cli_fastpath", "cli_ledger", "cli_server", "cli_campaigns")
 
 
 def _engine(args: argparse.Namespace) -> Any:

@@ -93,6 +93,7 @@ def _parsers() -> dict[str, Callable[[Any], Any]]:
         "member_monthly_pay": lambda v: _parse_money(v, "member_monthly_pay"),
         "discharge_hukou": lambda v: Hukou.parse(v, "discharge_hukou"),
         "urban_pension": lambda v: _parse_bool(v, "urban_pension"),
+        "needy": lambda v: _parse_bool(v, "needy"),
         **{k: (lambda key: lambda v: _parse_money(v, key))(k)
            for k in ("disability_paid_monthly", "survivor_pension_paid_monthly", "allowance_paid_monthly")},
         **{k: d(k) for k in _DATE_KEYS},

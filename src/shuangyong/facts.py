@@ -174,6 +174,8 @@ CATALOGUE: dict[str, Fact] = {f.name: f for f in (
     _col("member_monthly_pay", "fixed", _tie("member_monthly_pay"), "member_monthly_pay", "survivor_of"),
     _day("survivor_confirmed", _tie("confirmed"), "survivor_confirmed", "survivor_of"),
     Fact("survivor_pension_paid_monthly", "fixed", ("survivor_of", "survivor_pension_paid_monthly"), _tie("pension_paid_monthly")),
+    # households (issue 17): the 困难 flag a visit list may require
+    _col("needy", "fixed", lambda p, on: p.needy, "needy", absent=False),
 )}
 
 #: Fact name → function(person, on) → value.

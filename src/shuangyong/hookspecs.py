@@ -8,7 +8,7 @@ pack, so it always knows who registered what and can refuse a clash at once.
 
 Load order: ``shuangyong_pack_info`` → ``shuangyong_parameters`` →
 ``shuangyong_rules`` → ``shuangyong_item_types`` → ``shuangyong_schemes`` →
-``shuangyong_placement_schemes`` → ``shuangyong_bank_formats``.  An implementation may accept any subset
+``shuangyong_placement_schemes`` → ``shuangyong_bank_formats`` → ``shuangyong_campaign_plans``.  An implementation may accept any subset
 of the arguments of its spec.
 """
 
@@ -113,4 +113,19 @@ def shuangyong_bank_formats(register: Callable[..., None]) -> None:
     and ``read_return(path)``).  The ledger ships a documented generic format;
     an office adds its agent bank's template here.  Two packs registering one
     name is a load error.
+    """
+
+
+# -- campaigns (issue 17) ------------------------------------------------------------
+
+
+@hookspec
+def shuangyong_campaign_plans(register: Callable[..., None]) -> None:
+    """Register campaign plans (活动实施方案) and festival visit schemes (走访慰问).
+
+    ``register(path_or_object)`` takes a TOML file, a folder of them (each
+    ``*.toml``), a ``CampaignPlan`` or a ``VisitScheme`` (see
+    ``docs/campaigns.md``).  A file with ``kind = "visits"`` is a visit
+    scheme; any other is a plan.  Plans and visit schemes share one code
+    space; two with one code is a load error naming both packs.
     """

@@ -410,6 +410,12 @@ class Person:
     #: 定期生活补助 actually paid per month (local increases included), where the roster records it.
     allowance_paid_monthly: Any = None
     extra: tuple[tuple[str, Any], ...] = field(factory=tuple, converter=lambda v: tuple(sorted(dict(v or {}).items())))
+    #: 户编号: people sharing it form one household (issue 17); see :meth:`household_key`.
+    household: str | None = None
+    #: 住址: the household key's fallback when no 户编号 is given.
+    address: str | None = field(default=None, repr=False)
+    #: 困难: flagged as in special difficulty (a visit list criterion).
+    needy: bool = False
 
     def __attrs_post_init__(self) -> None:
         from_id = id_birth_date(self.id_number)
@@ -483,6 +489,19 @@ class Person:
         """The highest honour held (lowest rank), or ``None``."""
         return min(self.awards, key=lambda a: a.rank, default=None)
 
+    def household_key(self) -> str:
+        """The key that groups this person with their household (documented in docs/record-format.md).
+
+        户编号 when given (``户:<户编号>``); else the 住址 with spaces and
+        full-width forms folded (``址:<住址>``); else the person alone
+        (``人:<身份证号>``), a household of one, so nobody is merged by guess.
+        """
+        if self.household:
+            return "户:" + _fold(self.household)
+        if self.address:
+            return "址:" + _fold(self.address)
+        return "人:" + self.id_number
+
     def alive_on(self, on: date) -> bool:
         """False from the death date on."""
         return self.death_date is None or on < self.death_date
@@ -490,3 +509,10 @@ class Person:
     def extra_value(self, key: str, default: Any = None) -> Any:
         """A value from the record's extra columns (kept for rule packs)."""
         return dict(self.extra).get(key, default)
+
+
+def _fold(text: str) -> str:
+    # Full-width forms and every kind of space folded, so one address typed twice is one household.
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", text).split())

@@ -42,6 +42,7 @@ _HOOK_ORDER = (
     "shuangyong_schemes",
     "shuangyong_placement_schemes",
     "shuangyong_bank_formats",
+    "shuangyong_campaign_plans",
 )
 
 
@@ -99,6 +100,8 @@ class Registry:
         self.schemes: dict[str, tuple[str, Any]] = {}
         self.placement_schemes: dict[str, tuple[str, Any]] = {}
         self.item_types: dict[str, tuple[str, Callable[..., Any]]] = {}
+        #: Campaign plans and visit schemes by code (issue 17; see ``shuangyong.campaigns``).
+        self.campaign_plans: dict[str, tuple[str, Any]] = {}
         self._rule_keys: dict[tuple[str, str], str] = {}
         self.bank_formats: dict[str, tuple[str, Any]] = {}
 
@@ -150,6 +153,11 @@ class Registry:
         from .placement import load_placement_scheme
 
         return _scheme_register(pack, self.placement_schemes, load_placement_scheme, "placement scheme")
+
+    def register_campaign_plans(self, pack: str) -> Callable[..., None]:
+        from .campaigns.registry import load_campaign_file
+
+        return _scheme_register(pack, self.campaign_plans, load_campaign_file, "campaign plan")
 
     def register_item_types(self, pack: str) -> Callable[..., None]:
         def register(name: str, scorer: Callable[..., Any]) -> None:

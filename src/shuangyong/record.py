@@ -65,6 +65,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "urban_pension": ("领取退休金或职工养老保险", "享受退休金", "城镇职工养老保险"),
     "allowance_paid_monthly": ("定期生活补助月发放额",),
     "death_date": ("死亡时间", "去世时间"),
+    # households (issue 17): grants and visits count once per household
+    "household": ("户编号", "户号"),
+    "address": ("住址", "家庭住址", "家庭地址"),
+    "needy": ("困难", "生活困难", "困难对象"),
 }
 
 #: Chinese header → key.
@@ -301,6 +305,9 @@ def person_from_record(record: Mapping[str, Any]) -> Person:
             urban_pension=_parse_bool(f["urban_pension"], "urban_pension") if "urban_pension" in f else None,
             allowance_paid_monthly=_money_or_none(f, "allowance_paid_monthly"),
             extra=unknown,
+            household=str(f["household"]) if "household" in f else None,
+            address=str(f["address"]) if "address" in f else None,
+            needy=_parse_bool(f["needy"], "needy") if "needy" in f else False,
         )
     except ShuangyongError:
         raise

@@ -14,6 +14,7 @@ from . import rules
 
 PARAMETERS = Path(__file__).parent / "parameters"
 SCHEMES = Path(__file__).parent / "schemes"
+CAMPAIGNS = Path(__file__).parent / "campaigns"
 
 
 @hookimpl
@@ -49,3 +50,9 @@ def shuangyong_schemes(register: Any) -> None:
     """The national 双拥模范城（县） skeleton and the grassroots checklists (五个一, 八有, 十有, 四落实)."""
     for path in sorted(SCHEMES.glob("*.toml")):
         register(path)
+
+
+@hookimpl
+def shuangyong_campaign_plans(register: Any) -> None:
+    """Seed 001's “双拥在基层” plan (2015–2016)."""
+    register(CAMPAIGNS)

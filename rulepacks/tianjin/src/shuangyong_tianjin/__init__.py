@@ -46,3 +46,9 @@ def shuangyong_rules(register: Any) -> None:
     """The district rule; towns differ only by parameter."""
     for rule in rules.ALL:
         register(rule, jurisdiction=rules.BEICHEN)
+
+
+@sy.hookimpl
+def shuangyong_campaign_plans(register: Any) -> None:
+    """津南区 (120112) 春节走访慰问 visit scheme (seed 003 篇四)."""
+    register(_HERE / "campaigns")
