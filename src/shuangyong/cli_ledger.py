@@ -167,10 +167,11 @@ def _period(text: str) -> Any:
 
 
 def _write_json(path: str, data: Any) -> None:
-    from .ledger.store import _atomic_write
+    from .outputs import atomic_file
 
     body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    _atomic_write(Path(path), lambda fh: fh.write(body))
+    with atomic_file(Path(path), "wb") as fh:
+        fh.write(body)
 
 
 def _guard(name: str, args: argparse.Namespace, body: Any) -> int:

@@ -28,6 +28,7 @@ from functools import lru_cache
 
 __all__ = [
     "is_id_shaped",
+    "mask_account",
     "is_name_shaped",
     "mask_id_number",
     "mask_name",
@@ -161,6 +162,16 @@ def mask_text(text: object, secrets: Iterable[object] = (), reveal: bool = False
             s = s.replace(v, mask_id_number(v) if is_id_shaped(v) else mask_name(v))
     s = _ID_RUN.sub(lambda m: _mask_id_shape(m.group(0)), s)
     return _LONG_DIGITS.sub(lambda m: MASK * (len(m.group(0)) - 4) + _ascii_digits(m.group(0)[-4:]), s)
+
+
+def mask_account(value: object, reveal: bool = False) -> str:
+    """A bank account or card number with only its last four characters shown (``***************1234``)."""
+    s = "" if value is None else str(value).strip()
+    if reveal:
+        return s
+    if len(s) <= 4:
+        return MASK * len(s)
+    return MASK * (len(s) - 4) + s[-4:]
 
 
 def mask_cell(value: object, reveal: bool = False) -> str:

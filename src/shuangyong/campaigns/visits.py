@@ -305,7 +305,7 @@ def write_visit_list(vl: VisitList, path: str | os.PathLike[str], *, reveal: boo
 
     keys = ("seq", "household", "name", "id_number", "categories", "members", "amount", "basis")
     titles = dict(zip(keys, VisitList.HEADERS))
-    rows = [dict(zip(keys, r)) for r in vl.rows(reveal)[1:-1]]
+    rows: list[dict[str, Any]] = [dict(zip(keys, r)) for r in vl.rows(reveal)[1:-1]]
     for r in rows:
         r["amount"] = Decimal(r["amount"])
     write_table(path, keys, rows, titles=titles, money=("amount",), text=("household", "id_number"),

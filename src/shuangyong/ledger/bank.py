@@ -30,22 +30,15 @@ from attrs import field, frozen
 from ..ids import mask_id_number, mask_name
 from ..money import from_fen
 from .book import Book
-from .store import LedgerError, _atomic_write, now_text
+from ..outputs import atomic_file
+from ..privacy import mask_account
+from .store import LedgerError, now_text
 
 __all__ = ["BankItem", "BankBatch", "ReturnItem", "BankFormat", "GENERIC", "bank_formats", "write_bank_file", "import_bank_return",
            "mask_account", "ACCOUNT_HEADERS"]
 
 #: Roster headers read as the bank account number, in order of preference.
 ACCOUNT_HEADERS = ("银行账号", "银行卡号", "账号", "社保卡号", "bank_account", "account")
-
-
-def mask_account(value: object) -> str:
-    """An account number with only its last four characters shown."""
-    # TODO(lead): use privacy.mask_* once merged (one masking family).
-    s = str(value or "").strip()
-    if len(s) <= 4:
-        return "*" * len(s)
-    return "*" * (len(s) - 4) + s[-4:]
 
 
 @frozen(kw_only=True)
@@ -207,7 +200,8 @@ def write_bank_file(book: Book, run_id: int, roster: Any, path: str | Path, *, f
     total_fen = sum(f for _, f in items_fen)
     batch = BankBatch(batch=batch_no, run_id=run_id, period=run[1], count=len(items), total=from_fen(total_fen), payer=payer)
     p = Path(path)
-    _atomic_write(p, lambda fh: fmt.write(batch, items, fh))
+    with atomic_file(p, "wb") as fh:
+        fmt.write(batch, items, fh)
     with book._write():
         cur = book.connection.execute("INSERT INTO bank_file (run_id, format, batch, items, total_fen, written_at) VALUES (?,?,?,?,?,?)",
                                       (run_id, format, batch_no, len(items), total_fen, now_text()))

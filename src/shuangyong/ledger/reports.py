@@ -11,7 +11,8 @@ from ..ids import mask_id_number, mask_name
 from ..money import ZERO, format_amount, format_wan, from_fen
 from ..periods import Period
 from .book import Book, month_label, months_of
-from .store import LedgerError, _atomic_write
+from ..outputs import atomic_file
+from .store import LedgerError
 
 __all__ = ["write_run_roster", "county_totals", "ROSTER_HEADER"]
 
@@ -70,7 +71,8 @@ def write_run_roster(book: Book, run_id: int, path: str | Path, *, engine: Any =
         finally:
             side.unlink(missing_ok=True)
 
-    _atomic_write(p, write)
+    with atomic_file(p, "wb") as fh:
+        write(fh)
     return total
 
 

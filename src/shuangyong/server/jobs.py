@@ -23,20 +23,19 @@ import os
 import queue
 import re
 import shutil
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..errors import ShuangyongError
+from ..outputs import atomic_file
 from .masking import mask_text
 from .problems import log_unexpected, problem_for_error
 
-__all__ = ["JobStore", "JOB_STATES", "INPUT_FORMATS", "JobCancelled", "atomic_write"]
+__all__ = ["JobStore", "JOB_STATES", "INPUT_FORMATS", "JobCancelled"]
 
 JOB_STATES = ("queued", "running", "done", "failed")
 #: upload format → file suffix
@@ -55,27 +54,8 @@ class JobCancelled(Exception):
     """Raised inside a running job when the server is shutting down and its grace time is over."""
 
 
-@contextmanager
-def atomic_write(path: Path, mode: str = "w", **kw: Any) -> Iterator[IO[Any]]:
-    """Write ``path`` through a temporary file in the same folder, renamed into place only when whole."""
-    # TODO(lead): use outputs.atomic_file once i11-output is merged.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, **kw) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def _write_json(path: Path, data: Any) -> None:
-    with atomic_write(path, "w", encoding="utf-8") as fh:
+    with atomic_file(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=1)
 
 
@@ -309,7 +289,7 @@ class JobStore:
 
 def _csv_to_jsonl(src: Path, out: Path) -> None:
     """JSON Lines from a finished (already masked) CSV, row by row; numbers stay decimal strings, blanks → null."""
-    with open(src, encoding="utf-8-sig", newline="") as fh, atomic_write(out, "w", encoding="utf-8") as w:
+    with open(src, encoding="utf-8-sig", newline="") as fh, atomic_file(out, "w", encoding="utf-8") as w:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header is None:
