@@ -22,11 +22,12 @@ def _row(seq: int, **kw: Any) -> dict[str, Any]:
 
 
 ROWS = [
-    # 因战六级 since 2010: 46,170 ÷ 12 × 12 = 46,170.00 (periodic)
+    # 因战六级 since 2010 (national-standards §1): Jan–Jul at the 2023-08-01 table, 49,400 ÷ 12 = 4,116.67 × 7
+    # = 28,816.69; Aug–Dec at the 2024-08-01 table, 52,368 ÷ 12 = 4,364.00 × 5 = 21,820.00 → 50,636.69 (periodic)
     _row(1, 伤残等级="六级", 伤残性质="因战", 评残时间="2010-05-01", 类别="残疾军人"),
     # 因病八级: computed, paid nothing — must not be counted in the 残疾军人 line
     _row(3, 伤残等级="八级", 伤残性质="因病", 评残时间="2010-05-01", 类别="残疾军人"),
-    # 因战六级, died 2024-06-15: 6 × 3,847.50 = 23,085.00 periodic, plus the one-off funeral grant
+    # 因战六级, died 2024-06-15: 6 × 4,116.67 = 24,700.02 periodic, plus the one-off funeral grant
     _row(5, 伤残等级="6", 伤残性质="因战", 评残时间="2010-05-01", 死亡时间="2024-06-15", 类别="残疾军人"),
     # a bad row: grade 11 does not exist
     _row(7, 伤残等级="十一级", 伤残性质="因战", 评残时间="2010-05-01", 类别="残疾军人"),
@@ -41,10 +42,10 @@ def run() -> Any:
 def test_periodic_group_counts_only_people_paid(run: Any) -> None:
     groups = {g["group"]: g for g in run.summary()["report"]}
     periodic = groups["periodic"]
-    # 46,170.00 + 23,085.00 = 69,255.00 for two people (the 因病八级 row is paid nothing)
-    assert periodic["persons"] == 2 and periodic["amount"] == "69255.00"
+    # 50,636.69 + 24,700.02 = 75,336.71 for two people (the 因病八级 row is paid nothing)
+    assert periodic["persons"] == 2 and periodic["amount"] == "75336.71"
     cats = {c["category"]: c for c in periodic["categories"]}
-    assert cats["残疾军人"]["persons"] == 2 and cats["残疾军人"]["amount"] == "69255.00"
+    assert cats["残疾军人"]["persons"] == 2 and cats["残疾军人"]["amount"] == "75336.71"
     # the funeral grant is a one-off, never inside the 重点优抚对象 total
     one_off = groups["one_off"]
     assert one_off["persons"] == 1
@@ -54,8 +55,8 @@ def test_periodic_group_counts_only_people_paid(run: Any) -> None:
 
 def test_report_lines_in_chinese(run: Any) -> None:
     text = "\n".join(run.lines())
-    assert "重点优抚对象（定期抚恤补助） 2 人，发放金额 6.93万元（¥69,255.00）" in text
-    assert "  残疾军人 2 人，发放金额 6.93万元（¥69,255.00）" in text
+    assert "重点优抚对象（定期抚恤补助） 2 人，发放金额 7.53万元（¥75,336.71）" in text
+    assert "  残疾军人 2 人，发放金额 7.53万元（¥75,336.71）" in text
     assert "一次性抚恤补助 1 人" in text
     # the first reject lines, with the row number, the field and the reason in Chinese
     assert "退回 1 行（按字段：伤残等级 1），前 1 行：" in text
@@ -93,13 +94,35 @@ def test_rejects_file_in_chinese_and_english(tmp_path: Any, run: Any) -> None:
     assert "disability_grade,must be a grade from 1" in en.read_text(encoding="utf-8-sig")
 
 
-def test_what_if_failure_is_a_reject_of_the_scenario_and_counts_reconcile() -> None:
+_FRAGILE_TOML = """
+[limit]
+description = "test fixture: a limit the scenario raises"
+[[limit.values]]
+from = 2000-01-01
+value = 100
+source = { document = "test fixture", certainty = "assumption" }
+"""
+
+
+@sy.rule(code="t_fragile", period="monthly", title=("测试", "fragile"), inputs=("disability_cause",), params=("t.limit",),
+         basis=sy.Basis(document="test fixture", certainty="assumption"))
+def _fragile(facts: Any, p: Any) -> Any:
+    # Breaks (a bug in a pack's formula) for 因战 once the limit passes 1,000: a scenario that fails for one person.
+    if facts.disability_cause is not None and facts.disability_cause.value == "因战" and p.limit > 1000:
+        raise ValueError("limit out of range")
+    return sy.NotEligible("测试", "fixture")
+
+
+def test_what_if_failure_is_a_reject_of_the_scenario_and_counts_reconcile(tmp_path: Any) -> None:
+    from shuangyong.testing import FixturePack
+
+    (tmp_path / "t.toml").write_text(_FRAGILE_TOML, encoding="utf-8")
+    engine = sy.Engine(plugins=[FixturePack("fragile", [_fragile], [tmp_path / "t.toml"])])
     rows = [
         _row(1, 伤残等级="六级", 伤残性质="因战", 评残时间="2010-05-01", 类别="残疾军人"),
         _row(3, 伤残等级="六级", 伤残性质="因公", 评残时间="2010-05-01"),
     ]
-    # a standard that is not a number breaks the 因战六级 formula only
-    run = run_roster(sy.Engine(), rows, 2024, overrides=["disability_pension.annual_standard.6.因战=abc"])
+    run = run_roster(engine, rows, 2024, overrides=["t.limit=5000"])
     w = run.what_if
     assert w is not None
     assert w.compared == 1 and len(w.rejects) == 1 and w.rejects[0].row == 1

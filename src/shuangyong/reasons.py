@@ -97,17 +97,31 @@ def is_zh(locale: str | None) -> bool:
     return not str(locale or "zh_CN").lower().startswith("en")
 
 
+#: A reason that carries its own Chinese gloss at the end, ``English（中文）`` — the readers' convention
+#: for reasons whose variable parts read the same in both languages (counts, columns, encodings).
+_GLOSSED = re.compile(r"^(?P<en>.*?)（(?P<zh>[^（）]*[\u4e00-\u9fff][^（）]*)）$", re.S)
+
+
 def reason_text(reason: str, locale: str = "zh_CN") -> str:
-    """A reject reason in the locale: Chinese by the table, else as given (English)."""
-    if not is_zh(locale) or not reason:
+    """A reject reason in the locale: Chinese by the table (or the reason's own gloss), else as given (English)."""
+    if not reason:
         return reason
+    zh = is_zh(locale)
     value = ""
     if reason.endswith(")") and " (value " in reason:
         m = _VALUE.match(reason)
         if m:
             reason, value = m.group(1), m.group(2)
-    text = _translate(reason)
-    return f"{text}（值 {value}）" if value else text
+    glossed = _GLOSSED.match(reason)
+    if glossed is not None and "（" not in glossed.group("en"):
+        text = glossed.group("zh") if zh else glossed.group("en")
+    elif not zh:
+        text = reason
+    else:
+        text = _translate(reason)
+    if not value:
+        return text
+    return f"{text}（值 {value}）" if zh else f"{text} (value {value})"
 
 
 @lru_cache(maxsize=4096)
