@@ -37,6 +37,7 @@ from .errors import (
     ShuangyongError,
     UndeclaredInputError,
 )
+from .errors import OutputError, OutputLockedError, OutputPathError, RuleEvaluationError
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .calc import Q, q, qmax, qmin, qround, qsum
@@ -103,6 +104,7 @@ __all__ = [
     "run_roster", "RosterRun", "read_roster", "assess", "load_scheme", "load_evidence", "ScoreCard", "Scheme",
     "compare", "roll_up", "rank", "allocate", "load_placement_scheme", "Officer", "Explanation",
 ]
+__all__ += ["RuleEvaluationError", "OutputError", "OutputPathError", "OutputLockedError"]
 
 # name -> (module, attribute): imported on first use to keep `import shuangyong` fast.
 _LAZY = {
