@@ -105,3 +105,14 @@ def test_the_pairing_sees_rows_of_every_kind() -> None:
     store = columns.FactStore(parsed, rows)
     assert store.table("service_years").values[int(store.codes("service_years", date(2024, 8, 1))[0])] == 56
     assert store.table("age").values[int(store.codes("age", date(2024, 8, 1))[0])] == 74
+
+
+def test_service_months_at_a_month_end_counts_as_the_reference_road_does() -> None:
+    # Found by the pairing above: enlisted 30 March, priced 28 February — the per-person road
+    # (ServiceRecord.service_months, dateutil's count) says 695 whole months; the arrays said 694.
+    rec = {"id_number": make_id("422827", date(1949, 1, 1), 11), "region": "422827", "enlisted": "1967-03-30", "service_type": "义务兵"}
+    parsed = columns.Parsed(read_roster([rec]), None, np)
+    store = columns.FactStore(parsed, parsed.fast_rows(set()))
+    on = date(2025, 2, 28)
+    assert sy.Person.from_record(rec).service.service_months(on) == 695
+    assert store.table("service_months").values[int(store.codes("service_months", on)[0])] == 695

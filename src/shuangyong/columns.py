@@ -722,7 +722,12 @@ class FactStore:
         months = (ey - sy_) * 12 + em - sm - (ed < sd)
         positive = has & (end > start)
         if name == "service_months":
-            value = np.where(positive, np.maximum(months, 0), 0)
+            # ServiceRecord.service_months counts as dateutil's relativedelta does: a month is whole when the
+            # enlistment day, clipped to the end month's length, is reached (30 March → 28 February is whole).
+            from .pricing import _month_days
+
+            whole = (ey - sy_) * 12 + em - sm - (np.minimum(sd, _month_days(np, (ey - 1970) * 12 + em - 1)) > ed)
+            value = np.where(positive, np.maximum(whole, 0), 0)
         else:
             years, rest = np.divmod(np.maximum(months, 0), 12)
             rounding = {"service_years": "down", "service_years_half": "half"}.get(name, "up")
