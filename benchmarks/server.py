@@ -92,6 +92,26 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
+def cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of process ``root`` and its descendants so far (Linux /proc; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    procs: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").exists() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        procs[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += procs.get(pid, (0, 0.0))[1]
+        todo.extend(p for p, (ppid, _) in procs.items() if ppid == pid)
+    return total
+
+
 def request_bytes(path: str, body: dict[str, Any], key: str | None) -> bytes:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
@@ -142,14 +162,16 @@ async def _load(port: int, req: bytes, clients: int, seconds: float) -> tuple[li
     return lat, errors, time.perf_counter() - start
 
 
-def measure(port: int, req: bytes, clients: int, seconds: float) -> dict[str, float]:
+def measure(port: int, req: bytes, clients: int, seconds: float, pid: int) -> dict[str, float]:
     asyncio.run(_load(port, req, clients, min(1.0, seconds)))  # warm-up (caches, connections)
+    cpu0 = cpu_seconds(pid)
     lat, errors, elapsed = asyncio.run(_load(port, req, clients, seconds))
+    cpu = cpu_seconds(pid) - cpu0
     if errors:
         raise SystemExit(f"{len(errors)} non-200 answers, e.g. {errors[0]}")
     lat.sort()
     return {"n": len(lat), "rps": len(lat) / elapsed, "p50": statistics.median(lat) * 1000,
-            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000}
+            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, "cpu": cpu / len(lat) * 1000 if lat else 0.0}
 
 
 def one_call(port: int, req: bytes) -> Any:
@@ -239,7 +261,7 @@ def main() -> int:
         try:
             answer = one_call(port, sy_req)
             print(f"shuangyong /entitlements total {answer['total']} ({', '.join(x['rule'] + '=' + x['amount'] for x in answer['results'] if x['eligible'])})")
-            results["shuangyong"] = {n: measure(port, sy_req, n, args.seconds) for n in levels}
+            results["shuangyong"] = {n: measure(port, sy_req, n, args.seconds, proc.pid) for n in levels}
             if args.roster_rows:
                 path = roster_file(args.roster_rows, Path(tmp))
                 cli, server, st = roster_run(port, path, Path(tmp))
@@ -259,18 +281,22 @@ def main() -> int:
             try:
                 answer = one_call(port, of_req)
                 print(f"OpenFisca /calculate national_benefits {answer['persons']['p']['national_benefits'][str(args.year)]:.2f}")
-                results["openfisca"] = {n: measure(port, of_req, n, args.seconds) for n in levels}
+                results["openfisca"] = {n: measure(port, of_req, n, args.seconds, proc.pid) for n in levels}
             finally:
                 stop(proc)
 
-    print(f"\n{'clients':>8} {'server':>11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"\n{'clients':>8} {'server':>11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11}")
     for n in levels:
         for name, by in results.items():
             m = by[n]
-            print(f"{n:>8} {name:>11} {m['rps']:>9.0f} {m['p50']:>8.2f} {m['p99']:>8.2f}")
+            print(f"{n:>8} {name:>11} {m['rps']:>9.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['cpu']:>11.2f}")
         if "openfisca" in results:
             a, b = results["shuangyong"][n], results["openfisca"][n]
-            print(f"{n:>8} {'ratio':>11} {a['rps'] / b['rps']:>8.1f}× {b['p50'] / a['p50']:>7.1f}× {b['p99'] / a['p99']:>7.1f}×   (throughput; latency OpenFisca ÷ shuangyong)")
+            cpu = f"{b['cpu'] / a['cpu']:>10.1f}×" if a["cpu"] else ""
+            print(f"{n:>8} {'ratio':>11} {a['rps'] / b['rps']:>8.1f}× {b['p50'] / a['p50']:>7.1f}× {b['p99'] / a['p99']:>7.1f}× {cpu}"
+                  "   (throughput; latency and CPU OpenFisca ÷ shuangyong)")
+    print("CPU ms/req: the server processes' user + system CPU time per answered request — what a request costs,"
+          " whatever else the machine is doing")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (figures scale with what else the machine runs)")
     if 8 in results.get("shuangyong", {}):
         p99 = results["shuangyong"][8]["p99"]

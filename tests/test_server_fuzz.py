@@ -41,7 +41,7 @@ def test_fuzz_live_server_no_5xx_no_unmasked_id(tmp_path: Path) -> None:
             [*_schemathesis(), "run", server.url + "/openapi.json", "--checks", "not_a_server_error,no_unmasked_id",
              "--max-time", "45", "--max-examples", "40", "-H", f"Authorization: Bearer {KEY}",
              "--generation-database", "none", "-w", "1", "--seed", "20261203"],
-            env=env, capture_output=True, text=True, timeout=240)
+            env=env, capture_output=True, text=True, timeout=240, cwd=tmp_path)  # its cache stays out of the repository
         log = server.log()
     assert r.returncode == 0, r.stdout[-8000:] + r.stderr[-2000:]
     assert '"event": "error"' not in log, log[-3000:]

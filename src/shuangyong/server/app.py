@@ -199,8 +199,8 @@ def create_app(config: ServerConfig) -> Guard:
 
     problems: dict[int | str, dict[str, Any]] = {
         s: {"model": Problem, "description": d, "content": {PROBLEM_JSON: {}}}
-        for s, d in ((401, "no or invalid API key"), (413, "body too large"), (422, "invalid input: field and reason"),
-                     (429, "rate limit"))
+        for s, d in ((401, "no or invalid API key"), (403, "not allowed for this key (reveal)"), (404, "not found"),
+                     (413, "body too large"), (422, "invalid input: field and reason"), (429, "rate limit"))
     }
 
     # -- one person -------------------------------------------------------------------------
