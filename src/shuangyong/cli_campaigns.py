@@ -61,7 +61,8 @@ def add_commands(subparsers: Any) -> None:
     p.set_defaults(func=run_plan)
 
     p = subparsers.add_parser("taizhang", help="台帐：登记工作、导入、进度 / the 台帐: record work, import, status")
-    tsub = p.add_subparsers(dest="taizhang_action", metavar="ACTION")
+    tsub = p.add_subparsers(dest="taizhang_action", metavar="ACTION",
+                            help="record 登记 / import 导入 / status 进度 / list 列出记录")
     r = tsub.add_parser("record", help="登记一条工作记录 / append one record")
     store(r)
     r.add_argument("--task", required=True, help="任务代码 / task key")
