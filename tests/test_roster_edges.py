@@ -28,7 +28,8 @@ HEAD = "身份证号,姓名,行政区划代码,伤残等级,伤残性质,评残�
 A = make_id("422827", date(1960, 1, 1), 1)
 B = make_id("422827", date(1960, 1, 1), 3)
 C = make_id("422827", date(1960, 1, 1), 5)
-# 因战六级 assessed 2010: 46,170.00 for 2024 (3,847.50 a month).
+# 因战六级 assessed 2010, for 2024 (national-standards §1): Jan–Jul 49,400 ÷ 12 = 4,116.67 × 7 = 28,816.69,
+# Aug–Dec 52,368 ÷ 12 = 4,364.00 × 5 = 21,820.00 → 50,636.69.
 ROW_A = f"{A},测试甲,422827,六级,因战,2010-05-01,"
 ROW_B = f"{B},测试乙,422827,六级,因战,2010-05-01,"
 ROW_C = f"{C},测试丙,422827,六级,因战,2010-05-01,"
@@ -67,7 +68,7 @@ def test_a_stray_quote_rejects_its_line_and_swallows_nothing(tmp_path: Path) -> 
     for run in _runs(p):
         assert (run.rows_in, run.computed, run.rejected) == (3, 2, 1)
         assert run.rejects[0].row == 3 and "引号未闭合" in run.rejects[0].reason
-        assert run.total == Decimal("92340.00")  # 2 × 46,170.00: rows 2 and 4, nothing merged
+        assert run.total == Decimal("101273.38")  # 2 × 50,636.69: rows 2 and 4, nothing merged
 
 
 def test_quoted_wps_export_with_one_unclosed_quote(tmp_path: Path) -> None:
@@ -177,7 +178,7 @@ def test_the_same_id_in_other_digits_is_a_repeat_on_both_roads() -> None:
             {"身份证号": mixed, "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "2010-05-01"},
             {"身份证号": "４" + A[1:], "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "2010-05-01"}]
     for run in _runs(rows):
-        assert (run.computed, run.rejected) == (1, 3) and run.total == Decimal("46170.00")
+        assert (run.computed, run.rejected) == (1, 3) and run.total == Decimal("50636.69")
         assert all(r.field == "id_number" and "row 1" in r.reason for r in run.rejects)
 
 
@@ -265,7 +266,7 @@ def test_nan_nat_none_mean_empty() -> None:
             {"身份证号": B, "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "2010-05-01",
              "死亡时间": float("nan"), "户籍": None, "入伍时间": nat, "备注": "x"}]
     for run in _runs(rows):
-        assert (run.computed, run.rejected) == (2, 0) and run.total == Decimal("92340.00")
+        assert (run.computed, run.rejected) == (2, 0) and run.total == Decimal("101273.38")
 
 
 def test_a_numpy_number_as_id_is_refused_with_the_excel_reason() -> None:
@@ -282,7 +283,7 @@ def test_numpy_nan_and_nat_mean_empty() -> None:
     rows = [{"身份证号": A, "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "2010-05-01",
              "死亡时间": np.datetime64("NaT"), "户籍": np.float64("nan")}]
     for run in _runs(rows):
-        assert run.computed == 1 and run.total == Decimal("46170.00")
+        assert run.computed == 1 and run.total == Decimal("50636.69")
 
 
 # -- 6. standard input ---------------------------------------------------------------------------
@@ -301,12 +302,12 @@ def test_roster_from_stdin(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
     monkeypatch.setattr("sys.stdin", _In)
     run = run_roster(sy.Engine(), "-", 2024)
     assert run.roster.format == fmt and run.roster.source == "<stdin>"
-    assert run.computed == 2 and run.total == Decimal("92340.00")
+    assert run.computed == 2 and run.total == Decimal("101273.38")
 
 
 def test_repr_of_a_roster_shows_counts_not_data(tmp_path: Path) -> None:
     r = read_roster(_csv(tmp_path, [HEAD, ROW_A]))
-    assert A not in repr(r) and "测试甲" not in repr(r) and "1 rows" in repr(r)
+    assert A not in repr(r) and "测试甲" not in repr(r) and "rows=1" in repr(r)
 
 
 # -- rank: the same officer in other digits, and bad inputs -------------------------------------------
@@ -366,9 +367,9 @@ def test_what_if_values_of_the_wrong_kind_are_refused(value: str, word: str) -> 
     rows = [{"身份证号": A, "行政区划代码": "422827", "伤残等级": "六级", "伤残性质": "因战", "评残时间": "2010-05-01"}]
     with pytest.raises(InvalidRecordError, match=word):
         run_roster(sy.Engine(), rows, 2024, overrides=[f"disability_pension.annual_standard.6.因战={value}"])
-    # The right kind is taken: 120,000 a year for 因战六级 instead of 46,170.
+    # The right kind is taken: 120,000 a year for 因战六级 instead of 50,636.69 → 69,363.31 more.
     run = run_roster(sy.Engine(), rows, 2024, overrides=["disability_pension.annual_standard.6.因战=120000"])
-    assert run.what_if is not None and run.what_if.difference == Decimal("73830.00")
+    assert run.what_if is not None and run.what_if.difference == Decimal("69363.31")
 
 
 # -- the command line: stdin, --sheet, --header-row, in a real process ---------------------------------
@@ -387,7 +388,7 @@ def test_cli_reads_a_roster_from_stdin(tmp_path: Path) -> None:
     p = _cli(["entitle", "-", "--period", "2024", "--summary", str(out)], data)
     assert p.returncode == 0, p.stderr.decode()
     summary = json.loads(out.read_text(encoding="utf-8"))
-    assert summary["source"] == "<stdin>" and summary["computed"] == 2 and summary["total"] == "92340.00"
+    assert summary["source"] == "<stdin>" and summary["computed"] == 2 and summary["total"] == "101273.38"
 
 
 def test_cli_sheet_and_header_row(tmp_path: Path) -> None:
@@ -405,7 +406,7 @@ def test_cli_sheet_and_header_row(tmp_path: Path) -> None:
     out = tmp_path / "s.json"
     r = _cli(["entitle", str(p), "--period", "2024", "--sheet", "花名册", "--header-row", "2", "--summary", str(out)])
     assert r.returncode == 0, r.stderr.decode()
-    assert json.loads(out.read_text(encoding="utf-8"))["total"] == "46170.00"
+    assert json.loads(out.read_text(encoding="utf-8"))["total"] == "50636.69"
     bad = _cli(["entitle", str(p), "--period", "2024", "--sheet", "9"])
     assert bad.returncode == 1 and b"no sheet '9'" in bad.stderr and b"Traceback" not in bad.stderr
     assert _cli(["entitle", str(p), "--period", "2024", "--header-row", "0"]).returncode == 2

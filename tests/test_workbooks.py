@@ -55,16 +55,17 @@ def _book(path: Path, rows: list[list[Any]], *, title: bool = False, extra: dict
 def test_a_clerks_workbook_runs_end_to_end(tmp_path: Path) -> None:
     """Title row, text IDs, Excel dates, a 合计 row and a second sheet: the amounts are the hand-computed ones."""
     p = _book(tmp_path / "r.xlsx", [
-        # 因战六级 assessed long ago: 46,170.00 a year (2024 standard)
+        # 因战六级 assessed long ago, 2024: 7 × 4,116.67 (49,400 ÷ 12) + 5 × 4,364.00 (52,368 ÷ 12) = 50,636.69
         [A, "测试甲", "422827", "六级", "因战", datetime(2010, 5, 1)],
-        # 因战六级 assessed 2024-05-10: paid from June, 7 × 3,847.50 = 26,932.50
+        # 因战六级 assessed 2024-05-10 (no 批准时间: the assessment date stands in): paid from June,
+        # 2 × 4,116.67 + 5 × 4,364.00 = 30,053.34
         [B, "测试乙", "422827", "6", "因战", datetime(2024, 5, 10)],
         ["合计", None, None, None, None, None],
     ], title=True, extra={"说明": [["本表由乡镇填报"]]})
     run = run_roster(sy.Engine(), p, 2024)
     assert (run.rows_in, run.computed, run.rejected) == (2, 2, 0)
     got = {r["row"]: r["disability_pension"] for r in run.results()}
-    assert got == {3: Decimal("46170.00"), 4: Decimal("26932.50")}  # sheet row numbers (title row 1, header row 2)
+    assert got == {3: Decimal("50636.69"), 4: Decimal("30053.34")}  # sheet row numbers (title row 1, header row 2)
     notes = " ".join(run.summary()["notes"])
     assert "row 2" in notes and "合计" in notes and "'说明'" in notes
 

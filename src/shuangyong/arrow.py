@@ -330,7 +330,7 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
         return None
     body = memoryview(raw)[3:] if raw.startswith(codecs.BOM_UTF8) else memoryview(raw)
     if b'"' in raw or b"\0" in raw or b"\n\n" in raw or b"\n\r\n" in raw:
-        return None
+        return None  # quotes, NUL and blank lines are the exact reader's to judge
     if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
         return None
     if body[:1] in (b"\n", b"\r") or not raw.strip():
@@ -338,6 +338,12 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
     head_end = raw.find(b"\n", len(raw) - len(body))
     head = bytes(body[: (head_end - (len(raw) - len(body))) if head_end >= 0 else len(body)]).rstrip(b"\r")
     enc = "utf-8" if codecs.lookup(encoding).name == "utf-8-sig" else encoding
+    try:
+        inner_bom = "\ufeff".encode(enc)
+    except UnicodeEncodeError:
+        inner_bom = b""
+    if inner_bom and raw.find(inner_bom, len(raw) - len(body)) >= 0:
+        return None  # a byte-order mark inside the file (two files joined): the exact reader rejects that line
     try:
         headers = [h.strip() for h in head.decode(enc).split(",")]
     except UnicodeDecodeError:
