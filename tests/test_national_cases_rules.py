@@ -1,38 +1,23 @@
-"""Issue 13 §3–§5 worked examples (``cases/national/i13_rules.toml``), one by one and through ``run_roster``.
+"""Issue 13 §3–§5: checks beside the worked examples of ``cases/national/i13_rules.toml``.
 
-Each case was computed by hand from the national standards and the articles named in its ``name``.
-A case that ``needs`` a standard the loaded tables do not hold yet (the issue-13 tables) is skipped
-with that reason rather than compared with a carried-forward figure.
+The cases themselves (computed by hand from the national standards and the articles named in each
+``name``) are run one by one and through ``run_roster`` by the pytest plugin; here: every new rule has a
+case, and hypothesis properties of the 2024 条例's start and discharge-year rules.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import shuangyong as sy
-from shuangyong.batch import run_roster
-from shuangyong.testing import check_case, load_cases, synthetic_id
+from shuangyong.testing import load_cases
 
 CASES = Path(__file__).parent / "cases" / "national"
 # Only this issue's file: the folder also holds other branches' case files with their own runner.
 LOADED = [c for c in load_cases(CASES) if c[0].startswith("i13_rules-")]
-
-
-#: Cases that rely on standards the issue-13 tables add (name@from), by case name: skipped while they are missing.
-NEEDS: dict[str, tuple[str, ...]] = {
-    "approved 2024-09-20: October–December 2024, 3 × 4364.00 (52368/12) = 13092.00": ('disability_pension.annual_standard@2024-08-01',),
-    "approved 2024-10-20 (from 2024-10-01): paid for October itself, 52368/12 = 4364.00": ('disability_pension.annual_standard@2024-08-01',),
-    "approved 2024-11-05: November and December, 2 × 4364.00 = 8728.00 (the old rule would pay December only)": ('disability_pension.annual_standard@2024-08-01',),
-    "no 批准时间: 评残时间 2024-10-20 stands in (documented fallback), October 2024 = 4364.00": ('disability_pension.annual_standard@2024-08-01',),
-    "烈属, member died 2024-06-10, 认定时间 2024-11-20: November and December, 2 × 3488.00 (41856/12) = 6976.00": ('survivor_pension.martyr@2024-08-01',),
-    "confirmed 2022-03-15 (before 2024-10-01): the earlier rule, from the month after death (2021-12-10): 7 × 2821.67 + 5 × 3075.83 = 19751.69 + 15379.15 = 35130.84": ('survivor_pension.martyr@2022-08-01',),
-    "参战 veteran dies 2024-11-20: 6 × 882.00 (10584/12) = 5292.00": ('combat_veteran_allowance.annual_standard@2024-08-01',),
-    "2015, two conscript years (1975-03-01 to 1977-02-01, part year up): 9 × 30 (2 × 15) + 3 × 40 (2 × 20) = 270 + 120 = 390.00": ('rural_veteran_old_age_allowance.monthly_per_service_year@2014-10-01', 'rural_veteran_old_age_allowance.monthly_per_service_year@2015-10-01'),
-}
 
 
 @pytest.fixture(scope="module")
@@ -40,60 +25,10 @@ def engine() -> sy.Engine:
     return sy.Engine()
 
 
-def _missing_needs(engine: sy.Engine, case: dict[str, Any]) -> list[str]:
-    """The ``name@from`` values a case needs that no loaded parameter holds."""
-    missing = []
-    for need in NEEDS.get(case["name"], ()):
-        name, _, start = need.partition("@")
-        starts = {v.start.isoformat() for p in engine.parameters.parameters(name) for v in p.values}
-        if start not in starts:
-            missing.append(need)
-    return missing
-
-
-def _record(case: dict[str, Any], seq: int) -> dict[str, Any]:
-    """The case's record (``person``, or ``record`` as the brief names it) with a synthetic 身份证号.
-
-    A distinct ``seq`` per case lets one roster hold them all.
-    """
-    rec = dict(case.get("person") or case["record"])
-    born = str(rec.pop("born", rec.get("birth_date")))
-    rec["birth_date"] = born
-    rec.setdefault("id_number", synthetic_id(str(rec["region"]), born, seq))
-    return rec
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, id=cid) for cid, c in LOADED])
-def test_case_one_by_one(engine: sy.Engine, case: dict[str, Any]) -> None:
-    missing = _missing_needs(engine, case)
-    if missing:
-        pytest.skip(f"needs the issue-13 national tables: {', '.join(missing)}")
-    check_case(engine, {**case, "person": _record(case, 101)})
-
-
 def test_the_cases_are_loaded() -> None:
+    # Each case itself is checked one by one and through run_roster by shuangyong's pytest plugin
+    # (shuangyong.pytest_plugin), like every case file; this runner keeps the checks only it makes.
     assert len(LOADED) >= 30
-    names = {c["name"] for _, c in LOADED}
-    assert set(NEEDS) <= names, set(NEEDS) - names
-
-
-@pytest.mark.parametrize("fast", [None, False], ids=["default road", "reference road"])
-def test_cases_through_run_roster(engine: sy.Engine, fast: bool | None) -> None:
-    """The same cases as one roster per period: every row computed, each expected amount the same."""
-    by_period: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-    for i, (_, case) in enumerate(LOADED):
-        if _missing_needs(engine, case):
-            continue
-        by_period.setdefault(str(case["period"]), []).append((case, _record(case, 101 + 2 * i)))
-    assert by_period, "no runnable case"
-    for period, items in by_period.items():
-        run = run_roster(engine, [rec for _, rec in items], period, fast=fast)
-        assert run.rejected == 0, [r.reason for r in run.rejects]
-        results = list(run.results())
-        assert len(results) == len(items)
-        for (case, _), row in zip(items, results):
-            for code, amount in case["expect"].items():
-                assert row[code] == Decimal(amount), (case["name"], code, row[code])
 
 
 def test_every_new_rule_has_a_case() -> None:
