@@ -62,7 +62,7 @@ fen = np.arange(11, dtype=np.int64) * 100_00  # a stand-in amount per grade, in 
 print(len(nl) - 1, int(fen[grade].sum()))
 '''
 
-NO_ARROW = "import sys; sys.modules['pyarrow'] = None; from shuangyong.cli import main; raise SystemExit(main(sys.argv[1:]))"
+NO_ARROW = "import sys; sys.modules['pyarrow'] = None; from shuangyong.cli.main import main; raise SystemExit(main(sys.argv[1:]))"
 
 
 # A forked child starts with its parent's pages counted in its peak RSS: each command is started by this
@@ -142,7 +142,7 @@ def distributed(args: argparse.Namespace, folder: Path) -> None:
     import pyarrow.parquet as pq
 
     import shuangyong as sy
-    from shuangyong.batch import run_roster
+    from shuangyong.roster.run import run_roster
 
     n = args.dist_rows
     _, pq_path = make_roster(n, folder)

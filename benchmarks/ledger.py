@@ -38,8 +38,8 @@ from typing import Any
 
 import shuangyong as sy
 from shuangyong import ledger
-from shuangyong.batch import run_roster
-from shuangyong.roster import read_roster
+from shuangyong.roster.run import run_roster
+from shuangyong.roster.reading import read_roster
 from shuangyong.testing import FixturePack, synthetic_id
 
 RISE = Path(__file__).resolve().parents[1] / "tests" / "data" / "ledger" / "county_rise.toml"

@@ -11,7 +11,7 @@ rules plus every installed rule pack) and, when ``benchmarks/ofmodel`` and
 openfisca-core import, for the OpenFisca model of the five monthly national rules:
 
 * **compute** — roster already in memory, to per-person yearly amounts per rule, totals and
-  reconciliation (shuangyong: a :class:`shuangyong.roster.Roster` whose columns a first run has
+  reconciliation (shuangyong: a :class:`shuangyong.roster.reading.Roster` whose columns a first run has
   parsed — IDs checked, dates read, values indexed — and kept; OpenFisca: its numpy input columns);
   the first run, parse included, is printed too;
 * **end to end** (shuangyong) — the CSV file in, results CSV + rejects + summary JSON out;
@@ -43,9 +43,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import shuangyong as sy  # noqa: E402
-from shuangyong.batch import run_roster  # noqa: E402
+from shuangyong.roster.run import run_roster  # noqa: E402
 from shuangyong.ids import check_character  # noqa: E402
-from shuangyong.roster import Roster, read_roster  # noqa: E402
+from shuangyong.roster.reading import Roster, read_roster  # noqa: E402
 
 try:  # the OpenFisca model is written by another benchmark; use it when it is there
     import ofmodel  # type: ignore[import-not-found]

@@ -2,7 +2,7 @@
 
 CSV: the exact line reader (every line a row or a reject) and the numpy array reader, against the
 plain csv module reading the same file (the baseline: it reads rows, accounts for nothing).
-XLSX: shuangyong.workbooks' streaming reader against openpyxl's read-only mode (values only) on the
+XLSX: shuangyong.roster.workbooks' streaming reader against openpyxl's read-only mode (values only) on the
 same workbook, with peak memory (tracemalloc) for both.
 
     python benchmarks/roster_input.py [--rows 200000] [--xlsx-rows 50000]
@@ -60,7 +60,7 @@ def main() -> int:
     ap.add_argument("--xlsx-rows", type=int, default=50_000)
     ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
-    from shuangyong.roster import _read_csv
+    from shuangyong.roster.reading import _read_csv
 
     rows = _rows(a.rows)
     with tempfile.TemporaryDirectory() as d:
@@ -84,7 +84,7 @@ def main() -> int:
         except ImportError:
             print("XLSX: openpyxl not installed (needed here only to write the workbook and as the baseline)")
             return 0
-        from shuangyong.workbooks import read_workbook
+        from shuangyong.roster.workbooks import read_workbook
 
         book = Path(d) / "r.xlsx"
         wb = openpyxl.Workbook(write_only=True)
@@ -104,7 +104,7 @@ def main() -> int:
         assert len(r3) == a.xlsx_rows == n - 1
         print(f"XLSX, {a.xlsx_rows:,} rows ({book.stat().st_size / 2**20:.1f} MiB):")
         print(f"  baseline openpyxl read_only            {ob:7.3f} s  peak {_peak(with_openpyxl):6.1f} MiB")
-        print(f"  shuangyong.workbooks                   {ours:7.3f} s  peak {_peak(lambda: read_workbook(book)):6.1f} MiB  ({ours / ob:.2f}× baseline)")
+        print(f"  shuangyong.roster.workbooks                   {ours:7.3f} s  peak {_peak(lambda: read_workbook(book)):6.1f} MiB  ({ours / ob:.2f}× baseline)")
     return 0
 
 

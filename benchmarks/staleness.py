@@ -6,7 +6,7 @@ kept (as ``benchmarks/roster.py`` measures compute):
 * the run alone (baseline: results, totals, reconciliation);
 * the run plus ``stale_results`` — for a period whose figures are all current nothing more is
   priced; for a period reaching a carried-forward figure the roster is priced once more with
-  those figures marked (``shuangyong.staleness``);
+  those figures marked (``shuangyong.roster.staleness``);
 * the ratio, and the count itself.
 
 Run:  python benchmarks/staleness.py [N ...] [--periods 2024 2025 2025-09 2026-09] [--runs 3]

@@ -235,9 +235,9 @@ def _input_text(data: bytes, fmt: str) -> str:
 
 def check(data: bytes, fmt: str, engine: Any, tmp: Path, known_ids: set[str]) -> str:
     """Read and run one input; raise :class:`Failure` on a broken promise.  Returns what happened."""
-    from shuangyong.batch import run_roster
+    from shuangyong.roster.run import run_roster
     from shuangyong.errors import RosterError
-    from shuangyong.roster import _read_csv, read_roster
+    from shuangyong.roster.reading import _read_csv, read_roster
 
     p = tmp / f"in.{fmt}"
     p.write_bytes(data)

@@ -23,8 +23,8 @@ import pyarrow.parquet as pq  # noqa: E402
 
 import shuangyong as sy  # noqa: E402
 from shuangyong import arrow  # noqa: E402
-from shuangyong.batch import run_roster  # noqa: E402
-from shuangyong.roster import CodedColumn, read_roster  # noqa: E402
+from shuangyong.roster.run import run_roster  # noqa: E402
+from shuangyong.roster.reading import CodedColumn, read_roster  # noqa: E402
 
 from _arrow_roster import HEADERS, rows, write_csv  # noqa: E402
 
@@ -295,7 +295,7 @@ def test_damaged_parquet_is_a_clear_error(engine: sy.Engine, tmp_path: Path) -> 
 
 def test_without_pyarrow_clear_errors(csv_path: Path, tmp_path: Path) -> None:
     """pyarrow blocked: Parquet in or out is a one-line error naming the extra; CSV still works."""
-    block = "import sys; sys.modules['pyarrow'] = None; from shuangyong.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    block = "import sys; sys.modules['pyarrow'] = None; from shuangyong.cli.main import main; raise SystemExit(main(sys.argv[1:]))"
     base = [sys.executable, "-c", block, "entitle", "--period", "2024", "--quiet"]
     r = subprocess.run([*base, str(csv_path), "--out", str(tmp_path / "o.parquet")], capture_output=True, text=True)
     assert r.returncode == 1 and "shuangyong[arrow]" in r.stderr and "Traceback" not in r.stderr

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import shuangyong as sy
-from shuangyong.batch import Reject, load_overrides, parse_override, run_roster
+from shuangyong.roster.run import Reject, load_overrides, parse_override, run_roster
 from shuangyong.ids import check_character, normalize_id_number
 from shuangyong.testing import FixturePack
 
@@ -430,7 +430,7 @@ def test_summary_json(tmp_path: Path) -> None:
 
 
 def test_cli_entitle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from shuangyong.cli import main
+    from shuangyong.cli.main import main
 
     out, rej, summ = tmp_path / "r.csv", tmp_path / "j.csv", tmp_path / "s.json"
     rc = main(["entitle", str(SAMPLE), "--period", "2024", "--packs", "national", "--out", str(out), "--rejects", str(rej),
@@ -448,7 +448,7 @@ def test_cli_entitle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_progress_bar_only_on_a_terminal_after_a_second() -> None:
     import io
 
-    from shuangyong.cli_roster import ProgressBar
+    from shuangyong.cli.roster import ProgressBar
 
     s = io.StringIO()
     bar = ProgressBar(s, delay=0)
@@ -475,7 +475,7 @@ def test_reject_dataclass() -> None:
 
 
 def test_fen_text_matches_decimal_text() -> None:
-    from shuangyong.batch import _fen_text
+    from shuangyong.roster.run import _fen_text
     from shuangyong.money import from_fen
 
     for f in (0, 1, 5, 10, 99, 100, 101, 123450, 98187500, -1, -150, -123456):
@@ -483,7 +483,7 @@ def test_fen_text_matches_decimal_text() -> None:
 
 
 def test_csv_results_assembled_as_bytes_equal_the_csv_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shuangyong.batch import RosterRun
+    from shuangyong.roster.run import RosterRun
 
     run = run_roster(sy.Engine(), SAMPLE, 2024)
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"

@@ -270,7 +270,7 @@ def test_evidence_scores_with_assess(year_2015: c.Taizhang, tmp_path: Path) -> N
 
 
 def test_cli_rejects_with_reason_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from shuangyong.cli import main
+    from shuangyong.cli.main import main
 
     db = str(tmp_path / "t.sqlite")
     rc = main(["taizhang", "record", db, "--plan", "shuangyong_at_grassroots", "--task", "legal_aid", "--unit", "县双拥办",
@@ -290,7 +290,7 @@ def test_cli_rejects_with_reason_and_no_traceback(tmp_path: Path, capsys: pytest
 
 
 def test_visits_cli_refuses_to_record_a_list_with_unreadable_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from shuangyong.cli import main
+    from shuangyong.cli.main import main
 
     roster = tmp_path / "r.csv"
     roster.write_text("身份证号,行政区划代码,类别,户编号\n" + f"{synthetic_id('120112', '1950-01-01', 101)},120112,烈属,H1\n"

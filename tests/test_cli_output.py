@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import shuangyong as sy
-from shuangyong.cli import EXIT_CODES, main
+from shuangyong.cli.main import EXIT_CODES, main
 from shuangyong.outputs import OutputLock
 
 from conftest import make_id
@@ -136,7 +136,7 @@ def test_no_traceback_on_an_internal_error(monkeypatch: pytest.MonkeyPatch, caps
     def boom(*a: Any, **k: Any) -> Any:
         raise RuntimeError(f"bug near {make_id(seq=9)}")
 
-    monkeypatch.setattr("shuangyong.batch.run_roster", boom)
+    monkeypatch.setattr("shuangyong.roster.run.run_roster", boom)
     monkeypatch.delenv("SHUANGYONG_DEBUG", raising=False)
     assert main([*ENTITLE, str(SAMPLE)]) == 3
     err = capsys.readouterr().err
@@ -202,7 +202,7 @@ def test_every_option_of_every_subcommand_is_documented_with_chinese() -> None:
     import argparse
     import re
 
-    from shuangyong.cli import build_parser
+    from shuangyong.cli.main import build_parser
 
     parser = build_parser()
     subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -217,7 +217,7 @@ def test_every_option_of_every_subcommand_is_documented_with_chinese() -> None:
 
 @pytest.mark.parametrize("reveal", [False, True])
 def test_csv_with_kept_columns_equals_the_result_rows(tmp_path: Path, reveal: bool) -> None:
-    from shuangyong.batch import run_roster
+    from shuangyong.roster.run import run_roster
     from shuangyong.outputs import safe_cell
 
     run = run_roster(sy.Engine(), SAMPLE, 2024, reveal=reveal)

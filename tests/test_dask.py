@@ -14,7 +14,7 @@ dd = pytest.importorskip("dask.dataframe")
 import dask  # noqa: E402
 
 import shuangyong as sy  # noqa: E402
-from shuangyong.batch import run_roster  # noqa: E402
+from shuangyong.roster.run import run_roster  # noqa: E402
 from shuangyong.dask import entitle, reconcile  # noqa: E402
 
 from _arrow_roster import HEADERS, rows  # noqa: E402

@@ -14,8 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import shuangyong as sy
-from shuangyong import columns, facts, pricing, rules
-from shuangyong.roster import read_roster
+from shuangyong import facts, rules
+from shuangyong.roster import columns
+from shuangyong.roster import pricing
+from shuangyong.roster.reading import read_roster
 
 from conftest import make_id
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import shuangyong as sy
-from shuangyong.batch import run_roster
+from shuangyong.roster.run import run_roster
 from shuangyong.testing import FixturePack
 
 from conftest import make_id

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import shuangyong as sy
-from shuangyong.batch import run_roster
-from shuangyong.cli import main
+from shuangyong.roster.run import run_roster
+from shuangyong.cli.main import main
 from shuangyong.testing import FixturePack
 
 from conftest import make_id

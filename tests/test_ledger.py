@@ -339,7 +339,7 @@ def test_recovery_is_a_negative_line_and_never_more_than_stands_paid(book, engin
 
 
 def test_cli_refusals_exit_1_with_one_masked_line(tmp_path, capsys):
-    from shuangyong.cli import main
+    from shuangyong.cli.main import main
 
     missing = tmp_path / "missing.db"
     assert main(["arrears", "nope.csv", "--through", "2025-10", "--ledger", str(missing)]) == 1
@@ -366,7 +366,7 @@ def test_cli_refusals_exit_1_with_one_masked_line(tmp_path, capsys):
 def test_cli_pay_summary_json(tmp_path, capsys):
     import json
 
-    from shuangyong.cli import main
+    from shuangyong.cli.main import main
 
     roster = tmp_path / "r.csv"
     roster.write_text("身份证号,行政区划代码,户籍,类别,遗属类别,与军人关系\n" + f"{A},422827,城镇,烈士遗属,烈士,父母\n", encoding="utf-8")

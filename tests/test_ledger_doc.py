@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from shuangyong.cli import main
+from shuangyong.cli.main import main
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "ledger.md"
 _BLOCK = re.compile(r"^<!-- ledger: (file|run)(?: (\S+))? -->\n(`{3,})[\w-]*\n(.*?)^\3$", re.M | re.S)

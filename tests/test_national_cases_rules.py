@@ -111,7 +111,7 @@ def test_conscript_years_never_count_a_career_beyond_the_law(enlisted: date, day
     """conscripts.conscript_years_of: a 军士 gets at most the 2-year term from 1998-12-29, ``None`` before; never the career."""
     from datetime import timedelta
 
-    from shuangyong.conscripts import CONSCRIPT_TERM_2_YEARS_FROM, conscript_years_of
+    from shuangyong.national.conscripts import CONSCRIPT_TERM_2_YEARS_FROM, conscript_years_of
 
     service = sy.ServiceRecord(enlisted=enlisted, discharged=enlisted + timedelta(days=days), service_type=kind)
     whole = service.service_years("up")

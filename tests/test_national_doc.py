@@ -1,14 +1,14 @@
 from pathlib import Path
 
 import shuangyong as sy
-from shuangyong.ruledoc import render_rules
+from shuangyong.national.ruledoc import render_rules
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "national-rules.md"
 
 
 def test_national_rules_doc_is_current() -> None:
     expected = render_rules(sy.Engine(national=True))
-    assert DOC.read_text(encoding="utf-8") == expected, "regenerate: python -m shuangyong.ruledoc > docs/national-rules.md"
+    assert DOC.read_text(encoding="utf-8") == expected, "regenerate: python -m shuangyong.national.ruledoc > docs/national-rules.md"
 
 
 def test_every_national_rule_code_is_documented() -> None:

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shuangyong as sy
-from shuangyong import cli_packs
-from shuangyong.newpack import NewPackError, new_pack, render_pack, validate_pack_name
+from shuangyong.cli import packs as cli_packs
+from shuangyong.cli.newpack import NewPackError, new_pack, render_pack, validate_pack_name
 
 
 def _env(src: Path) -> dict[str, str]:
@@ -138,7 +138,7 @@ def test_installed_pack_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
         name = "taken"
         dist = None
 
-    monkeypatch.setattr("shuangyong.newpack.entry_points", lambda group: [FakeEP()])
+    monkeypatch.setattr("shuangyong.cli.newpack.entry_points", lambda group: [FakeEP()])
     with pytest.raises(NewPackError, match="already installed"):
         validate_pack_name("taken")
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import shuangyong as sy
 from shuangyong.ids import check_character
-from shuangyong.placement import Officer, allocate, load_placement_scheme, placement_scheme_from_dict, rank, score
+from shuangyong.placement.points import Officer, allocate, load_placement_scheme, placement_scheme_from_dict, rank, score
 
 ROOT = Path(__file__).resolve().parents[1]
 ZHANGQIU = ROOT / "rulepacks/shandong/src/shuangyong_shandong/placement/zhangqiu_2011.toml"
@@ -158,7 +158,7 @@ def test_allocation_records_why_posts_were_skipped(zq: Any) -> None:
     assert ("民政局", "lower_preference") in [(s.post, s.reason) for s in pa.skipped]
     assert next(p for p in al.placements if p.officer == d).note == "未填报志愿"
     assert al.seats_left == {"民政局": 0, "财政局": 0, "档案馆": 2}
-    assert "县财政局" in str(al) and al.to_dict()["format"].startswith("shuangyong.placement-allocation/")
+    assert "县财政局" in str(al) and al.to_dict()["format"].startswith("shuangyong.placement.points-allocation/")
 
 
 def test_allocation_refuses_unknown_posts_and_strangers(zq: Any) -> None:
@@ -186,7 +186,7 @@ def test_bad_officer_records() -> None:
 
 
 def test_cli_rank_with_allocation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from shuangyong.cli import main
+    from shuangyong.cli.main import main
 
     (tmp_path / "o.csv").write_text(
         "身份证号,姓名,入伍时间,转业时间,职务,立功受奖\n"

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import shuangyong as sy
-from shuangyong import pricing
-from shuangyong.batch import run_roster
+from shuangyong.roster import pricing
+from shuangyong.roster.run import run_roster
 from shuangyong.ids import check_character
 from shuangyong.testing import FixturePack
 

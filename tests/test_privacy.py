@@ -106,7 +106,7 @@ def test_masks_never_raise_and_never_grow_an_id(text: str) -> None:
 
 
 def test_repr_of_roster_and_run_shows_counts_not_data() -> None:
-    from shuangyong.batch import run_roster
+    from shuangyong.roster.run import run_roster
 
     rows = [{"身份证号": ID, "姓名": "张三丰", "类别": "残疾军人", "伤残等级": "五级", "伤残性质": "因战", "行政区划代码": "422827"},
             {"身份证号": "张三丰", "姓名": ID}]
@@ -131,7 +131,7 @@ def test_errors_mask_values_of_any_field() -> None:
 def test_a_roster_without_header_row_never_echoes_its_first_person(tmp_path: object) -> None:
     import pytest
 
-    from shuangyong.batch import run_roster
+    from shuangyong.roster.run import run_roster
 
     rows = [{ID: make_id(seq=31), "张三丰": "李四", "422827": "422827"}]  # the first person read as headers
     with pytest.raises(sy.RosterError) as e:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import shuangyong as sy
-from shuangyong.batch import _report_amount, run_roster
+from shuangyong.roster.run import _report_amount, run_roster
 from shuangyong.reasons import reason_text
 
 from conftest import make_id

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import shuangyong as sy
 from shuangyong.ids import check_character
-from shuangyong.roster import Roster, detect_encoding, read_roster
+from shuangyong.roster.reading import Roster, detect_encoding, read_roster
 
 
 def _id(first17: str) -> str:
@@ -171,7 +171,7 @@ _CELLS = st.sampled_from(["", " ", "422827", "农村", "城镇", "1", "六级", 
        crlf=st.booleans(), bom=st.booleans(), enc=st.sampled_from(["utf-8", "gbk"]), trailing=st.booleans())
 def test_array_reader_equals_csv_module(tmp_path_factory: pytest.TempPathFactory, header: list[str], rows: list[list[str]],
                                         crlf: bool, bom: bool, enc: str, trailing: bool) -> None:
-    from shuangyong.roster import _read_csv
+    from shuangyong.roster.reading import _read_csv
 
     nl = "\r\n" if crlf else "\n"
     text = nl.join([",".join(header)] + [",".join(r) for r in rows]) + (nl if trailing else "")

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 import shuangyong as sy
-from shuangyong.batch import run_roster
+from shuangyong.roster.run import run_roster
 from shuangyong.errors import RosterError
 from shuangyong.ids import NUMERIC_ID_REASON, fold_digits, normalize_id_number
-from shuangyong.roster import MAX_JSON_DEPTH, _read_csv, read_roster
+from shuangyong.roster.reading import MAX_JSON_DEPTH, _read_csv, read_roster
 
 from conftest import make_id
 
@@ -322,7 +322,7 @@ def _scheme() -> Any:
 
 def test_rank_refuses_one_officer_written_in_two_kinds_of_digits() -> None:
     from shuangyong.errors import InvalidRecordError
-    from shuangyong.placement import Officer, rank
+    from shuangyong.placement.points import Officer, rank
 
     arabic = A.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     officers = [Officer.from_record({"id_number": A, "enlisted": "1990-01-01"}),
@@ -343,7 +343,7 @@ def test_rank_refuses_one_officer_written_in_two_kinds_of_digits() -> None:
     ("dir.csv", None),
 ])
 def test_rank_bad_inputs_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | None) -> None:
-    from shuangyong.cli import main
+    from shuangyong.cli.main import main
 
     _scheme()
     p = tmp_path / name

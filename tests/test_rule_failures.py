@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import shuangyong as sy
-from shuangyong.batch import run_roster
+from shuangyong.roster.run import run_roster
 from shuangyong.errors import RuleEvaluationError
 from shuangyong.testing import FixturePack
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import shuangyong as sy
-from shuangyong.scoring import assess, compare, load_scheme
+from shuangyong.assessment.schemes import assess, compare, load_scheme
 
 DATA = Path(__file__).parent / "data" / "scoring"
 SCHEMES = Path(sy.__file__).parent / "national" / "schemes"
@@ -152,7 +152,7 @@ def test_grassroots_items_come_from_the_documents(engine: sy.Engine) -> None:
 
 
 def test_cli_assess_and_compare(capsys: pytest.CaptureFixture[str]) -> None:
-    from shuangyong.cli import main
+    from shuangyong.cli.main import main
 
     assert main(["assess", str(DATA / "national_lost.toml"), "--scheme", "national_model_city", "--compare",
                  str(DATA / "national_full.toml")]) == 0

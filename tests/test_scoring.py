@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shuangyong as sy
-from shuangyong.scoring import Outcome, assess, compare, load_scheme, roll_up, scheme_from_dict
+from shuangyong.assessment.schemes import Outcome, assess, compare, load_scheme, roll_up, scheme_from_dict
 
 SCHEME_TOML = """
 format = 1

@@ -20,7 +20,7 @@ httpx = pytest.importorskip("httpx")
 
 from server_harness import KEY, REVEAL_KEY, SMALL_KEY, LiveServer  # noqa: E402
 
-from shuangyong.cli import SAMPLE_ROSTER  # noqa: E402
+from shuangyong.cli.main import SAMPLE_ROSTER  # noqa: E402
 from shuangyong.server.masking import ID_SHAPED  # noqa: E402
 
 # A synthetic person (valid check character, not a real person): 八级 因战 disabled veteran, assessed 1989.

@@ -25,7 +25,7 @@ httpx = pytest.importorskip("httpx")
 
 from server_harness import KEY, LiveServer  # noqa: E402
 
-from shuangyong.cli import SAMPLE_ROSTER  # noqa: E402
+from shuangyong.cli.main import SAMPLE_ROSTER  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PERSON = {"身份证号": "422827196602070016", "行政区划代码": "422827", "户籍": "城镇", "类别": "残疾军人",

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from shuangyong.errors import ShuangyongError
 from shuangyong.ids import check_character
 from shuangyong.server.config import ApiKey, KeyRing, ServerConfig, load_api_keys
-from shuangyong.server.masking import ID_SHAPED, dumps_masked, mask_json, mask_text, may_hold_id
+from shuangyong.server.masking import ID_SHAPED, dumps_masked, mask_json, mask_text
 
 # -- keys -------------------------------------------------------------------------------------------
 
@@ -91,17 +91,9 @@ def test_mask_text_leaves_no_id_shaped_run(idn: str, before: str, after: str, fu
         idn = idn.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
     text = before + idn + after
     # Neighbouring digits make a longer run, which is not an ID; otherwise the ID must be found and masked.
-    if ID_SHAPED.search(text):
-        assert may_hold_id(text)
     out = mask_text(text)
     assert ID_SHAPED.search(out) is None
     assert idn not in out or not ID_SHAPED.search(text)
-
-
-@given(st.text(max_size=200))
-def test_the_fast_test_never_misses_what_the_regex_finds(text: str) -> None:
-    if ID_SHAPED.search(text):
-        assert may_hold_id(text)
 
 
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=25) | ids,
@@ -117,7 +109,8 @@ def test_mask_json_masks_keys_values_and_id_numbers() -> None:
     idn = "422827196602070016"
     assert mask_json({idn: [idn, int(idn), f"row 3: {idn} repeats"]}) == {
         "4228**********0016": ["4228**********0016", "4228**********0016", "row 3: 4228**********0016 repeats"]}
-    assert mask_text("4228271966020700161") == "4228271966020700161"  # 19 digits: not an ID
+    # 19 digits: not an ID shape, but a long digit run (an account, a phone) keeps only its last four
+    assert mask_text("4228271966020700161") == "***************0161"
 
 
 # -- the OpenAPI 3.0 copy ----------------------------------------------------------------------------------

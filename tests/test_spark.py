@@ -19,7 +19,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime (java not on PATH, JAVA_HOME unset): Spark cannot start", allow_module_level=True)
 
 import shuangyong as sy  # noqa: E402
-from shuangyong.batch import run_roster  # noqa: E402
+from shuangyong.roster.run import run_roster  # noqa: E402
 from shuangyong.spark import entitle, reconcile  # noqa: E402
 
 from _arrow_roster import HEADERS, rows  # noqa: E402

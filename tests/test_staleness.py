@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shuangyong as sy
-from shuangyong import batch
+from shuangyong.roster import run as batch
 from shuangyong.params import ParameterSet, load_parameter_file, parse_update, stale_parameters
 from shuangyong.testing import synthetic_id
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 import shuangyong as sy
-from shuangyong import workbooks
-from shuangyong.batch import run_roster
+from shuangyong.roster import workbooks
+from shuangyong.roster.run import run_roster
 from shuangyong.errors import RosterError
 from shuangyong.ids import NUMERIC_ID_REASON
-from shuangyong.roster import read_roster
+from shuangyong.roster.reading import read_roster
 
 from conftest import make_id
 

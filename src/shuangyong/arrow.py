@@ -3,8 +3,8 @@
 Input (:func:`roster_from_frame`, :func:`read_table_file`, :func:`read_csv_arrow`): a pandas or
 Polars DataFrame, an Arrow table or record batch, a ``.parquet`` / ``.arrow`` / ``.feather`` file,
 or a plain CSV read by pyarrow's multithreaded reader, all become the same
-:class:`~shuangyong.roster.Roster` the CSV reader gives: text columns dictionary-encoded by Arrow
-go straight into :class:`~shuangyong.roster.CodedColumn` (codes + distinct values), so the roster
+:class:`~shuangyong.roster.reading.Roster` the CSV reader gives: text columns dictionary-encoded by Arrow
+go straight into :class:`~shuangyong.roster.reading.CodedColumn` (codes + distinct values), so the roster
 run never indexes them a second time.  Table rows are numbered as in the CSV the table would be
 exported to: the header is row 1, the first person row 2.
 
@@ -21,6 +21,8 @@ Output (:func:`results_table`): results, rejects, or every roster row with its `
 on each partition.
 
 pyarrow is the optional extra ``arrow``; without it a pandas DataFrame is still read (row by row).
+
+A long module on purpose: both directions of the Arrow plane (frames, Parquet and CSV in; tables and Parquet out) and the batch function the Spark and Dask adapters share use one set of column conventions.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from attrs import frozen
 
 from .errors import RosterError
 from .record import canonical_key
-from .roster import CodedColumn, Roster, _BytesColumn
+from .roster.reading import CodedColumn, Roster, _BytesColumn
 
 __all__ = [
     "MONEY",
@@ -441,7 +443,7 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
     """
     import numpy as np
 
-    from .batch import np_array
+    from .roster.run import np_array
     from .ids import mask_id_number
 
     pa = _pa()
@@ -614,7 +616,7 @@ class BatchFunction:
         key = (self.packs, self.overrides)
         eng = _ENGINES.get(key)
         if eng is None:
-            from .batch import parse_override
+            from .roster.run import parse_override
             from .engine import Engine
 
             eng = Engine.from_plugins(list(self.packs) if self.packs is not None else None)
@@ -624,7 +626,7 @@ class BatchFunction:
         return eng
 
     def codes(self) -> list[str]:
-        from .batch import _ordered_codes
+        from .roster.run import _ordered_codes
 
         return _ordered_codes(self.engine())
 
@@ -647,7 +649,7 @@ class BatchFunction:
         number to the earlier row that has its 身份证号 (those rows are rejected, not computed)."""
         import numpy as np
 
-        from .batch import repeat_reason, run_roster
+        from .roster.run import repeat_reason, run_roster
         from .ids import mask_id_number
 
         pa = _pa()

@@ -24,6 +24,8 @@ Semantics (see ``docs/engine.md``):
   ``missing_parameter`` when no level defines it at all), never a silent 0.
 * In-kind entitlements are listed but never added to money totals; manual
   adjustments are kept apart and shown in every breakdown.
+
+A long module on purpose: the engine and, beside it, its result types (``Entitlement``, ``Segment``, ``Adjustment``, ``UnitResult``).
 """
 
 from __future__ import annotations
@@ -325,7 +327,7 @@ class Engine:
         self._columnar.clear()
 
     def columnar_memo(self) -> dict[Any, Any]:
-        """What roster runs learnt about the formulas (``shuangyong.pricing``), kept for the next run.
+        """What roster runs learnt about the formulas (``shuangyong.roster.pricing``), kept for the next run.
 
         Keyed by rule, parameter values in force and the facts a formula read: it never goes stale.
         """
@@ -362,7 +364,7 @@ class Engine:
 
     def assess(self, scheme: Any, evidence: Any) -> Any:
         """Score ``evidence`` against a scheme (an installed code or a ``Scheme``), with the packs' item types."""
-        from .scoring import assess
+        from .assessment.schemes import assess
 
         return assess(self.scheme(scheme) if isinstance(scheme, str) else scheme, evidence, item_types=self.item_types())
 

@@ -49,8 +49,8 @@ def _conscript_years(p: Person, on: date) -> int:
 
 
 def _conscript_service_years(p: Person, on: date) -> int | None:
-    # Imported here: shuangyong.conscripts imports the rules module, which imports this one.
-    from .conscripts import conscript_years_of
+    # Imported here: shuangyong.national.conscripts imports the rules module, which imports this one.
+    from .national.conscripts import conscript_years_of
 
     return conscript_years_of(p.service, on)
 
@@ -87,7 +87,7 @@ class Fact:
 
     ``columns``: the record keys it depends on (``@birth`` / ``@sex`` come from the ID number).
     ``scalar``: ``fn(person, on)`` — the value on the per-person road, and the reference for
-    every other road.  ``vector``: how the columnar road (``shuangyong.columns.FactStore``) computes it
+    every other road.  ``vector``: how the columnar road (``shuangyong.roster.columns.FactStore``) computes it
     over rows — ``column`` (one column's parsed value; ``column`` / ``gate`` / ``absent`` say which,
     which column must be present too, and the value when empty), ``date`` (a date column, same
     fields), ``count`` (whole service years or months, vectorised), ``age``, ``serving``, ``alive``

@@ -95,7 +95,7 @@ def shuangyong_item_types(register: Callable[..., None]) -> None:
 
     ``register(name, scorer)``: ``scorer(item, value)`` receives the scheme
     item and the evidence value under its key (``None`` when absent) and
-    returns plain points or a ``shuangyong.scoring_items.Outcome`` (points,
+    returns plain points or a ``shuangyong.assessment.items.Outcome`` (points,
     lost points with reasons, detail).  Schemes name the type with
     ``type = "<name>"``; two packs registering one name is a load error.
     """

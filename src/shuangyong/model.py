@@ -227,24 +227,14 @@ def parse_grade(value: object) -> int:
     return grade
 
 
-def _whole_months(start: date, end: date) -> int:
-    """Whole months from ``start`` to ``end``: a month is whole when its day of the month is reached again.
-
-    29 January to 28 February is not a whole month (unlike dateutil's relativedelta, which counts a month
-    ending on the last day of a shorter month as whole).  The one definition both roads use: the columnar
-    road's vector twin is ``shuangyong.columns.FactStore._count_values``.
-    """
-    if end <= start:
-        return 0
-    return (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
-
-
 def _whole_years(start: date, end: date, rounding: str) -> int:
     if rounding not in YEAR_ROUNDINGS:
         raise ValueError(f"rounding must be one of {YEAR_ROUNDINGS}, not {rounding!r}")
     if end <= start:
         return 0
-    years, rest = divmod(_whole_months(start, end), 12)
+    # Whole months as dateutil's relativedelta counts them, without its cost (this runs per month priced).
+    months = (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+    years, rest = divmod(months, 12)
     has_part = bool(rest) or end.day != start.day
     if rounding == "up" and has_part:
         years += 1
@@ -291,7 +281,7 @@ class ServiceRecord:
     hardship: frozenset[Hardship] = field(factory=frozenset, converter=_enum_set(Hardship, "hardship"))
     education: Education | None = field(default=None, converter=_optional_enum(Education, "education"))
     #: Years of 义务兵役 when the record states them (e.g. a 军士 who first served as a conscript);
-    #: otherwise see :func:`shuangyong.conscripts.conscript_years_of` (a 军士's career never counts whole).
+    #: otherwise see :func:`shuangyong.national.conscripts.conscript_years_of` (a 军士's career never counts whole).
     conscript_years: int | None = None
     #: 户籍 at discharge (农村籍退役士兵 is decided on it); ``None`` when the roster does not record it.
     hukou_at_discharge: Hukou | None = field(default=None, converter=_optional_enum(Hukou, "discharge_hukou"))
@@ -325,7 +315,8 @@ class ServiceRecord:
         end = self.discharged or as_of
         if end is None:
             raise ValueError("service_months of a serving member needs as_of")
-        return _whole_months(self.enlisted, end)
+        d = relativedelta(end, self.enlisted)
+        return max(0, d.years * 12 + d.months)
 
 
 @frozen(kw_only=True)

@@ -40,6 +40,8 @@ registering pack does not.
 Lookup by (name, region, date) walks :func:`~shuangyong.ids.fallback_chain`
 and the first jurisdiction with a value in force answers; the answer
 (:class:`Resolved`) says which level that was and where the value came from.
+
+A long module on purpose: loading, lookup along the fallback chain, overrides, announcement dates and revision schedules are the behaviour of one data type, and their invariants are checked together.
 """
 
 from __future__ import annotations

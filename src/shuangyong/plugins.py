@@ -145,12 +145,12 @@ class Registry:
         return register
 
     def register_schemes(self, pack: str) -> Callable[..., None]:
-        from .scoring import load_scheme
+        from .assessment.schemes import load_scheme
 
         return _scheme_register(pack, self.schemes, load_scheme, "scheme")
 
     def register_placement_schemes(self, pack: str) -> Callable[..., None]:
-        from .placement import load_placement_scheme
+        from .placement.points import load_placement_scheme
 
         return _scheme_register(pack, self.placement_schemes, load_placement_scheme, "placement scheme")
 

@@ -3,7 +3,7 @@
 Any ``*.toml`` below a ``cases`` folder inside a ``tests`` folder is a *case file* (its format, key by
 key: docs/writing-a-rule-pack.md, "Case files").  Each ``[[case]]`` becomes one test that runs the
 case one person at a time (:func:`shuangyong.testing.check_case`) **and** through
-:func:`shuangyong.batch.run_roster` (:func:`shuangyong.testing.check_case_roster`), so a case checks
+:func:`shuangyong.roster.run.run_roster` (:func:`shuangyong.testing.check_case_roster`), so a case checks
 both roads.  Unknown keys, and cases that state no expectation, fail at collection.
 
 The engine of a case file is the national rules plus: the packs named by its top-level ``packs``

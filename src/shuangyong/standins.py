@@ -6,7 +6,7 @@ instead of the value itself, and learns from what the formula does with it:
 * on the per-person road (:mod:`shuangyong.engine`) a date fact is a :class:`TracedDate`, which
   knows the real date, answers comparisons with it and records each comparison, so that the
   result can be reused for the next person whose dates compare the same way;
-* on the columnar road (:mod:`shuangyong.pricing`) a date fact is a :class:`DateColumn`,
+* on the columnar road (:mod:`shuangyong.roster.pricing`) a date fact is a :class:`DateColumn`,
   ``facts.on`` an :class:`OnColumn` and ``facts.age`` an :class:`AgeColumn`; a comparison gives a
   :class:`Cond` whose two outcomes are both explored, and evaluated later as arrays over rows.
 

@@ -218,9 +218,9 @@ def check_case(engine: Engine, case: dict[str, Any]) -> None:
 
 
 def check_case_roster(engine: Engine, case: dict[str, Any]) -> None:
-    """Run one case through :func:`shuangyong.batch.run_roster` (the columnar road when numpy is there)
+    """Run one case through :func:`shuangyong.roster.run.run_roster` (the columnar road when numpy is there)
     and assert the amounts, totals and absent rules it states, as :func:`check_case` does one by one."""
-    from .batch import run_roster
+    from .roster.run import run_roster
 
     period = parse_period(str(case["period"]))
     run = run_roster(engine, [record_from_case(case["person"])], period)

@@ -113,7 +113,7 @@ def test_education_addon_is_paid_once(hardship: set[str], awards: list[str], edu
 
 def test_a_mixed_roster_pays_one_conscript_once() -> None:
     """The conscript's own record (现役军人) and his family's record (义务兵家属) on one roster: one payment."""
-    from shuangyong.batch import run_roster
+    from shuangyong.roster.run import run_roster
 
     own = {"id_number": conscript().id_number, "region": "370830", "categories": "现役军人", "service_type": "义务兵",
            "enlisted": "2017-09-10"}

@@ -183,7 +183,7 @@ def _net_paid(book: Book, month: str) -> dict[str, tuple[list[int], list[int], d
 
 def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, since: Period | None = None,
                     region: str | None = None, fast: bool | None = None) -> Arrears:
-    from ..roster import read_roster
+    from ..roster.reading import read_roster
 
     np = numpy_or_none(fast)
     roster = read_roster(roster)

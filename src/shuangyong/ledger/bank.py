@@ -164,7 +164,7 @@ def write_bank_file(book: Book, run_id: int, roster: Any, path: str | Path, *, f
     equal the run's.  Returns the batch header (count, total) — recorded in the ledger.
     """
     from ..ids import normalize_id_number
-    from ..roster import read_roster
+    from ..roster.reading import read_roster
 
     fmts = bank_formats(engine)
     if format not in fmts:

@@ -255,7 +255,7 @@ class Book:
     def due(self, engine: Any, roster: Any, month: Period, *, region: str | None = None,
             events: dict[str, list[LifeEvent]] | None = None, fast: bool | None = None) -> MonthDue:
         """What the rules give for ``month`` per (person, rule), split into payable and withheld by a life event."""
-        from ..batch import run_roster
+        from ..roster.run import run_roster
 
         np = numpy_or_none(fast)
         run = run_roster(engine, roster, month, region=region, fast=fast)
@@ -299,7 +299,7 @@ class Book:
         ``known_on`` (default today) is the day whose parameter knowledge prices the run:
         values announced later are not used, and the run records the day.
         """
-        from ..roster import read_roster
+        from ..roster.reading import read_roster
 
         if not isinstance(period, Period):
             raise TypeError("pay() takes a Period, e.g. sy.Period.month(2025, 8)")

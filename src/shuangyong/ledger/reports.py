@@ -30,14 +30,14 @@ def write_run_roster(book: Book, run_id: int, path: str | Path, *, engine: Any =
 
     Returns the total of its standing lines, which equals the ledger's.
     """
-    from ..batch import write_table
+    from ..roster.run import write_table
 
     if book.connection.execute("SELECT 1 FROM run WHERE id = ?", (run_id,)).fetchone() is None:
         raise LedgerError(f"no run #{run_id} in the ledger")
     names: dict[str, str] = {}
     if roster is not None:
         from ..ids import normalize_id_number
-        from ..roster import read_roster
+        from ..roster.reading import read_roster
 
         r = read_roster(roster)
         id_col = next((h for h in r.headers if r.keys.get(h) == "id_number"), None)

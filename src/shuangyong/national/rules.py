@@ -18,6 +18,8 @@ Conventions shared by the rules here:
 * Figures that only a province or county can know (the local average wage,
   the national previous-year income) are read from parameters this pack does
   not ship; without them the result is "missing_parameter".
+
+A long module on purpose: it is the national rule set, one short formula per rule with its articles and assumptions, read like the circulars it encodes.
 """
 
 from __future__ import annotations

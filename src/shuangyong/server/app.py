@@ -250,7 +250,7 @@ def create_app(config: ServerConfig) -> Guard:
              tags=["parameters"], summary="A parameter's value on a date for a region: value, level and source")
     async def get_parameter(name: str, region: str | None = Query(default=None, max_length=9, description="行政区划代码; default national"),
                             date_: str | None = Query(default=None, alias="date", max_length=10, description="YYYY-MM-DD; default today")) -> Response:
-        from ..cli import _national
+        from ..cli.main import _national
         from ..ids import NATIONAL, validate_region
         from ..record import parse_date
 
@@ -293,7 +293,7 @@ def create_app(config: ServerConfig) -> Guard:
     @app.post("/assess", operation_id="assessEvidence", response_model=AssessResponse, responses=problems,
               tags=["scoring"], summary="Score evidence against an assessment scheme (双拥考评)")
     async def assess_(body: AssessRequest) -> Response:
-        from ..scoring import compare
+        from ..assessment.schemes import compare
 
         card = engine.assess(body.scheme, _decimals(body.evidence))
         cmp = None
@@ -305,7 +305,7 @@ def create_app(config: ServerConfig) -> Guard:
               summary="Rank 军转干部 by a placement scheme; with posts and preferences, allocate posts")
     async def rank_(body: RankRequest) -> Response:
         from ..errors import InvalidRecordError, SchemeError
-        from ..placement import Officer, allocate, rank
+        from ..placement.points import Officer, allocate, rank
         from ..record import parse_date
 
         if (body.posts is None) != (body.preferences is None):
@@ -356,7 +356,7 @@ def create_app(config: ServerConfig) -> Guard:
                          region: str | None = Query(default=None, max_length=9, description="行政区划代码 for rows that give none"),
                          set_: list[str] = Query(default=[], alias="set", max_length=100,
                                                  description="what-if override NAME=VALUE[@DATE] (repeatable)")) -> Response:
-        from ..batch import parse_override
+        from ..roster.run import parse_override
         from ..ids import validate_region
         from ..periods import parse_period
 

@@ -44,7 +44,7 @@ INPUT_FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": "
 
 def readable_formats() -> set[str]:
     """The upload formats the installed roster reader takes (Parquet only where the reader has it)."""
-    from ..roster import FORMATS
+    from ..roster.reading import FORMATS
 
     return {f for f, suffix in INPUT_FORMATS.items() if suffix in FORMATS}
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -248,7 +248,7 @@ class JobStore:
                 self._current = None
 
     def _run(self, job_id: str) -> None:
-        from ..batch import run_roster
+        from ..roster.run import run_roster
 
         d = self.root / job_id
         st = self._update(job_id, state="running", started=time.time(), pid=os.getpid())

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import highest_award_uplift, instalment_amount, instalments_due
+from shuangyong.national.conscripts import highest_award_uplift, instalment_amount, instalments_due
 
 __all__ = ["conscript_family_allowance", "ALL"]
 

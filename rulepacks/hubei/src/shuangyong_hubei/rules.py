@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import instalments_due, self_employed_discharged_soldier
+from shuangyong.national.conscripts import instalments_due, self_employed_discharged_soldier
 
 __all__ = ["old_demobilised_allowance", "conscript_family_allowance", "award_bonus", "discharge_grant", "ALL"]
 

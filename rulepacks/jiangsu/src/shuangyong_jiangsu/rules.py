@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import instalment_amount, instalments_due, self_employed_discharged_soldier
+from shuangyong.national.conscripts import instalment_amount, instalments_due, self_employed_discharged_soldier
 
 __all__ = ["conscript_family_allowance", "discharge_grant", "ALL"]
 

@@ -13,7 +13,7 @@ in its ``assumptions`` (shown in every explanation):
    the first yearly payment only, because the report calls it 一次性.
 
 The record is the conscript's family, as in every other pack
-(``shuangyong.conscripts``): category 义务兵家属 (or 现役军人家属) with the
+(``shuangyong.national.conscripts``): category 义务兵家属 (or 现役军人家属) with the
 conscript's service record (入伍时间, 退役时间, 服役类型 义务兵) and his awards
 as ``awards`` or ``member_awards``.  The conscript's own record (category
 现役军人) is never paid, so a roster holding both does not pay one conscript
@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import family_of_serving_conscript
+from shuangyong.national.conscripts import family_of_serving_conscript
 
 __all__ = ["WENSHANG", "ALL", "conscript_family_allowance", "award_bonus"]
 

@@ -12,7 +12,7 @@ anyone else in the district the district's.  The record is the household
 category 义务兵家属; a roster that lists several members of one household
 marks all but one with ``household_head = 否`` (or ``户主 = 否``).  The record
 carries the conscript's service record (入伍时间, 退役时间, 服役类型 义务兵), as
-every pack's 优待金 does (``shuangyong.conscripts``): a year is paid only while
+every pack's 优待金 does (``shuangyong.national.conscripts``): a year is paid only while
 the conscript serves in it.
 """
 
@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 import shuangyong as sy
-from shuangyong.conscripts import family_of_serving_conscript
+from shuangyong.national.conscripts import family_of_serving_conscript
 
 __all__ = ["BEICHEN", "TOWNS", "ALL", "conscript_family_allowance", "household_head"]
 

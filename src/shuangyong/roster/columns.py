@@ -5,7 +5,9 @@ checks every row exactly as :meth:`Person.from_record` would; a row is taken her
 check passes (anything else takes the reference road, which then names the exact field and reason).
 :class:`FactStore` gives each declared fact of the rows taken as an array: codes into a table of
 values, or days since 1970 for a date.  :func:`run_columnar` prices every rule over those arrays
-(:mod:`shuangyong.pricing`) and hands the results to the roster run.
+(:mod:`shuangyong.roster.pricing`) and hands the results to the roster run.
+
+A long module on purpose: the parse (rows to typed columns) and the fact arrays derived from it share one row index and one set of code tables.
 """
 
 from __future__ import annotations
@@ -15,15 +17,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .errors import ShuangyongError
-from .facts import CATALOGUE, DATED_FACTS, EVENT_FACTS, age_on
-from .ids import normalize_id_number
-from .model import Category
-from .money import to_fen
-from .periods import Period
+from ..errors import ShuangyongError
+from ..facts import CATALOGUE, DATED_FACTS, EVENT_FACTS, age_on
+from ..ids import normalize_id_number
+from ..model import Category
+from ..money import to_fen
+from ..periods import Period
 from .pricing import ABSENT as _ABSENT
 from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
-from .roster import CodedColumn, Roster, index_cells
+from .reading import CodedColumn, Roster, index_cells
 from .fastpath import rule_support
 
 # == the columnar road ====================================================================
@@ -49,8 +51,8 @@ _DATE_KEYS = ("birth_date", "enlisted", "discharged", "disability_date", "member
 
 
 def _parsers() -> dict[str, Callable[[Any], Any]]:
-    from .ids import validate_region
-    from .model import (
+    from ..ids import validate_region
+    from ..model import (
         DisabilityCause,
         Education,
         Hardship,
@@ -61,7 +63,7 @@ def _parsers() -> dict[str, Callable[[Any], Any]]:
         Sex,
         parse_grade,
     )
-    from .record import (
+    from ..record import (
         _parse_awards,
         _parse_bool,
         _parse_int,
@@ -265,7 +267,7 @@ class Parsed:
         last[lower_x] = 88
         ok = shape & ((d >= 0) & (d <= 9)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
         d = np.where(ok[:, None], d, 0).astype(np.int16)
-        from .ids import PROVINCES
+        from ..ids import PROVINCES
 
         prov = np.zeros(100, dtype=bool)
         prov[[int(p) for p in PROVINCES]] = True
@@ -357,7 +359,7 @@ class Parsed:
         if "birth_date" in self.cols:
             ok &= ~(present("birth_date") & (self.days("birth_date") != self.birth))
         if "sex" in self.cols:
-            from .model import Sex
+            from ..model import Sex
 
             sc = self.cols["sex"]
             male = np.array([v is Sex.MALE for v in sc.values], dtype=bool)[sc.codes]
@@ -402,7 +404,7 @@ class _ServiceView:
 
     __slots__ = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years", "hukou_at_discharge")
 
-    from .model import ServiceRecord as _SR
+    from ..model import ServiceRecord as _SR
 
     serving_on = _SR.serving_on
     service_years = _SR.service_years
@@ -416,7 +418,7 @@ class _PersonView:
     __slots__ = ("region", "hukou", "sex", "birth_date", "categories", "death_date", "service", "awards", "disability",
                  "family_tie", "extra", "urban_pension", "allowance_paid_monthly")
 
-    from .model import Person as _P
+    from ..model import Person as _P
 
     alive_on = _P.alive_on
     highest_award = _P.highest_award
@@ -541,7 +543,7 @@ class FactStore:
         v = _PersonView()
         v.region = p.value("region", i) if "region" in deps else None
         v.hukou = p.value("hukou", i) if "hukou" in deps else None
-        from .model import Sex
+        from ..model import Sex
 
         v.sex = (Sex.MALE if p.male[i] else Sex.FEMALE) if "@sex" in deps else None
         v.birth_date = date.fromordinal(int(p.birth[i]) + _EPOCH) if "@birth" in deps else None
@@ -589,7 +591,7 @@ class FactStore:
         return v
 
     def _compute(self, name: str, combo: int, k: int, on: date) -> int:
-        from .facts import compute_fact
+        from ..facts import compute_fact
 
         fixed = name not in _VARYING or (name in _FIXED_WHEN_DISCHARGED and self.p.value("discharged", int(self.rows[k])) is not None)
         key = (name, combo, None if fixed else on)
@@ -819,7 +821,7 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
                  stats: Any = None) -> list[int]:
     """Price the columnar rows; return the rows that must take the reference road after all.
 
-    ``stats`` (a :class:`shuangyong.fastpath.FastPathStats`) is told, per rule, how many rows were
+    ``stats`` (a :class:`shuangyong.roster.fastpath.FastPathStats`) is told, per rule, how many rows were
     priced here and why the others were not.
     """
     np = parsed.np

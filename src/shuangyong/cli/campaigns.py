@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ShuangyongError
+from ..errors import ShuangyongError
 
 __all__ = ["add_commands"]
 
@@ -109,20 +109,20 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Any:
-    from .engine import Engine
+    from ..engine import Engine
 
     only = [s for s in (getattr(args, "packs", None) or "").split(",") if s] or None
     return Engine.from_plugins(only)
 
 
 def _plan(args: argparse.Namespace, engine: Any = None) -> Any:
-    from .campaigns import plan
+    from ..campaigns import plan
 
     return plan(engine if engine is not None else _engine(args), args.plan)
 
 
 def _as_of(args: argparse.Namespace) -> date:
-    from .record import parse_date
+    from ..record import parse_date
 
     return parse_date(args.as_of, "as_of") if getattr(args, "as_of", None) else date.today()
 
@@ -132,7 +132,7 @@ def _print_json(data: Any) -> None:
 
 
 def _counts(items: list[str]) -> dict[str, str]:
-    from .campaigns import CampaignError
+    from ..campaigns import CampaignError
 
     out = {}
     for item in items:
@@ -147,7 +147,7 @@ def _counts(items: list[str]) -> dict[str, str]:
 
 
 def run_festivals(args: argparse.Namespace) -> int:
-    from . import festivals
+    from .. import festivals
 
     days = {name: festivals.date(name, args.year).isoformat() for name in festivals.FESTIVALS
             if not (name == "烈士纪念日" and args.year < 2014)}
@@ -160,9 +160,9 @@ def run_festivals(args: argparse.Namespace) -> int:
 
 
 def run_visits(args: argparse.Namespace) -> int:
-    from .campaigns import CampaignError, Taizhang, load_visit_scheme, visit_list, write_visit_list
-    from .model import Person
-    from .roster import read_roster
+    from ..campaigns import CampaignError, Taizhang, load_visit_scheme, visit_list, write_visit_list
+    from ..model import Person
+    from ..roster.reading import read_roster
 
     engine = _engine(args)
     scheme: Any = load_visit_scheme(args.scheme) if args.scheme.endswith(".toml") else args.scheme
@@ -203,7 +203,7 @@ def run_visits(args: argparse.Namespace) -> int:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from .campaigns import CampaignError, campaign_registry, plan
+    from ..campaigns import CampaignError, campaign_registry, plan
 
     engine = _engine(args)
     if args.action == "list":
@@ -238,7 +238,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    from .campaigns import Taizhang
+    from ..campaigns import Taizhang
 
     with Taizhang(args.db, _plan(args)) as tz:
         rec = tz.record(args.task, args.unit, args.date, args.what, counts=_counts(args.count), amount=args.amount,
@@ -253,8 +253,8 @@ _IMPORT_COLUMNS = {"任务": "task", "单位": "unit", "日期": "date", "工作
 
 def run_import(args: argparse.Namespace) -> int:
     """Append each CSV row as its own record; a bad row is listed with its reason and the rest go on."""
-    from .campaigns import CampaignError, Taizhang
-    from .record import _parse_bool  # one home for 是/否
+    from ..campaigns import CampaignError, Taizhang
+    from ..record import _parse_bool  # one home for 是/否
 
     path = Path(args.csv)
     try:
@@ -283,7 +283,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from .campaigns import Taizhang
+    from ..campaigns import Taizhang
 
     with Taizhang(args.db, _plan(args)) as tz:
         statuses = [s for s in tz.status(_as_of(args)) if args.unit is None or s.unit == args.unit]
@@ -296,7 +296,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from .campaigns import Taizhang
+    from ..campaigns import Taizhang
 
     with Taizhang(args.db, _plan(args)) as tz:
         recs = [r for r in tz.records(as_of=_as_of(args)) if args.unit is None or r.unit == args.unit]
@@ -310,7 +310,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from .campaigns import Taizhang, briefing, tally
+    from ..campaigns import Taizhang, briefing, tally
 
     with Taizhang(args.db, _plan(args)) as tz:
         recs = tz.records()
@@ -322,7 +322,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_evidence(args: argparse.Namespace) -> int:
-    from .campaigns import Taizhang, evidence
+    from ..campaigns import Taizhang, evidence
 
     engine = _engine(args)
     scheme = engine.scheme(args.scheme) if args.scheme else None
@@ -330,7 +330,7 @@ def run_evidence(args: argparse.Namespace) -> int:
         doc = evidence(tz.plan, tz.records(), _as_of(args), unit=args.unit, scheme=scheme)
     text = json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
     if args.out:
-        from .outputs import atomic_file
+        from ..outputs import atomic_file
 
         with atomic_file(args.out, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -15,6 +15,8 @@ tie-breaks, ending with the ID number so the order is total.
 :func:`allocate` lets officers choose in rank order and records, for each,
 why every other post was not theirs (full, not in their preferences, or a
 lower preference).  Every point carries its arithmetic in Chinese.
+
+A long module on purpose: loading a placement scheme, scoring officers and allocating posts share the officer record and the tie rules.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from typing import Any
 
 from attrs import field, frozen
 
-from .errors import InvalidRecordError, SchemeError
-from .ids import mask_id_number, mask_name, normalize_id_number, validate_id_number
-from .model import AwardLevel, Hardship
-from .params import Source
+from ..errors import InvalidRecordError, SchemeError
+from ..ids import mask_id_number, mask_name, normalize_id_number, validate_id_number
+from ..model import AwardLevel, Hardship
+from ..params import Source
 
 __all__ = [
     "FORMAT", "COMPONENT_TYPES", "TIE_BREAKS", "RANKING_FORMAT", "ALLOCATION_FORMAT",
@@ -42,8 +44,8 @@ __all__ = [
 ]
 
 FORMAT = 1
-RANKING_FORMAT = "shuangyong.placement-ranking/1"
-ALLOCATION_FORMAT = "shuangyong.placement-allocation/1"
+RANKING_FORMAT = "shuangyong.placement.points-ranking/1"
+ALLOCATION_FORMAT = "shuangyong.placement.points-allocation/1"
 
 COMPONENT_TYPES = ("service", "post", "rank", "awards", "hardship", "education", "exam", "given")
 
@@ -95,7 +97,7 @@ def _dec(value: Any, key: str, shown: Any = None) -> Decimal:
 
 def _pairs(value: Any, key: str) -> tuple[tuple[str, Decimal], ...]:
     """``{"西藏": 4}`` or ``"西藏:4;高原:2.5"`` → (("西藏", 4), ("高原", 2.5))."""
-    from .record import split_list
+    from ..record import split_list
 
     if value is None or value == "":
         return ()
@@ -119,7 +121,7 @@ def _pairs(value: Any, key: str) -> tuple[tuple[str, Decimal], ...]:
 
 def _awards(value: Any, key: str) -> tuple[str, ...]:
     """``"一等功;三等功×2"`` or a list → ("一等功", "三等功", "三等功")."""
-    from .record import split_list
+    from ..record import split_list
 
     out: list[str] = []
     for part in split_list(value) if value not in (None, "") else []:
@@ -187,7 +189,7 @@ class Officer:
 
         Columns ``given.<component>`` (or ``考核分.<component>``) add office-assessed points.
         """
-        from .record import _norm_text, parse_date
+        from ..record import _norm_text, parse_date
 
         f: dict[str, Any] = {}
         given: dict[str, Any] = {}

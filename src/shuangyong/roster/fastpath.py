@@ -90,7 +90,7 @@ def synthetic_roster(regions: Iterable[str], per_region: int = 200, seed: int = 
     """A synthetic roster for each region: people of every kind the record format knows (no real persons)."""
     import random
 
-    from .ids import check_character
+    from ..ids import check_character
 
     rnd = random.Random(seed)
     cats = ["", "残疾军人", "参战退役人员", "带病回乡退伍军人", "在乡老复员军人", "农村籍退役士兵", "烈士遗属", "病故军人遗属",
@@ -124,7 +124,7 @@ def check_packs(engine: Any, period: Any, names: Iterable[str] | None = None, ro
     Returns one entry per (pack, rule, jurisdiction): ``{"pack", "rule", "jurisdiction", "static", "rows",
     "other_rows", "why"}`` where ``static`` is a reason the rule can never be fast (or ``None``).
     """
-    from .batch import run_roster
+    from .run import run_roster
 
     wanted = set(names) if names else {p.name for p in engine.packs if p.name != "national"}
     out: list[dict[str, Any]] = []

@@ -1,6 +1,6 @@
 """Rules priced over roster columns: each formula runs once per distinct combination of its inputs.
 
-This is the engine of the columnar road of :func:`shuangyong.batch.run_roster`.  For one rule, one
+This is the engine of the columnar road of :func:`shuangyong.roster.run.run_roster`.  For one rule, one
 class of regions whose parameters move together, and one run of months in which none of the rule's
 parameters changes (a *segment*), the rows are keyed by the codes of the rule's declared facts —
 grade, cause, 户籍, categories…; for a date fact only whether the date is present.  The formula then
@@ -32,6 +32,8 @@ formed over profiles, not rows; what a formula read (for a set fact, the members
 decides which keys share an exploration, and explorations are kept on the engine; a rule's answers
 come back as :class:`RulePrices` per profile plus the rows priced one by one, and are handed on as
 :class:`EncodedColumn` s.  ``docs/columnar.md`` tells the whole story.
+
+A long module on purpose: the columnar road's exploration, decision replay and array evaluation are one algorithm (``docs/columnar.md``).
 """
 
 from __future__ import annotations
@@ -41,10 +43,10 @@ from collections.abc import Set as AbstractSet
 from datetime import date
 from typing import Any
 
-from .errors import ShuangyongError
-from .facts import DATE_FACTS, DATED_FACTS, STAND_IN_FACTS
-from .money import to_fen
-from .standins import EPOCH, AgeColumn, Cond, DateColumn, Explorer, NeedConcrete, OnColumn
+from ..errors import ShuangyongError
+from ..facts import DATE_FACTS, DATED_FACTS, STAND_IN_FACTS
+from ..money import to_fen
+from ..standins import EPOCH, AgeColumn, Cond, DateColumn, Explorer, NeedConcrete, OnColumn
 
 __all__ = ["NeedConcrete", "DateColumn", "OnColumn", "AgeColumn", "Cond", "Leaf", "FAILED", "explore", "apply_steps", "ymd", "combine",
            "Grouping", "profiles", "Segment", "RulePrices", "EncodedColumn", "price_rule", "ABSENT", "DATE_FACTS"]
@@ -398,7 +400,7 @@ class Grouping:
         return np.flatnonzero(groups[self.of_row])
 
     def sizes(self, np: Any) -> Any:
-        """The number of rows of every group (for the fast-path counts of ``shuangyong.fastpath``)."""
+        """The number of rows of every group (for the fast-path counts of ``shuangyong.roster.fastpath``)."""
         got = getattr(self, "_sizes", None)
         if got is None:
             got = self._sizes = np.bincount(self.of_row, minlength=self.size)
@@ -438,7 +440,7 @@ class RulePrices:
         self.failed = np.zeros(grouping.size, dtype=bool)
         #: (rows, fen, counts, in_kind, failed) for rows whose answer depends on their own dates.
         self.by_row: list[tuple[Any, Any, Any, Any, Any]] = []
-        #: Rows not priced per profile, by reason (``shuangyong.fastpath.REASONS``).
+        #: Rows not priced per profile, by reason (``shuangyong.roster.fastpath.REASONS``).
         self.other: dict[str, int] = {}
 
     def columns(self, np: Any) -> tuple[EncodedColumn, EncodedColumn, Any, Any]:

@@ -24,8 +24,8 @@ from typing import Any
 
 import attrs
 
-from .params import OVERRIDE, DatedValue, Parameter, ParameterSet
-from .periods import Period
+from ..params import OVERRIDE, DatedValue, Parameter, ParameterSet
+from ..periods import Period
 
 __all__ = ["marked_parameter_set", "count_stale_results"]
 
@@ -103,9 +103,9 @@ def _roster_regions(roster: Any, region: str | None) -> set[str] | None:
 
 def count_stale_results(engine: Any, roster: Any, period: Period, region: str | None, base: Any, fast: bool) -> int:
     """How many paying (person, rule) results of ``base`` (a roster outcome) rest on a carried-forward figure."""
-    from .batch import _as_list, _compute, _numpy, np_array
-    from .engine import Engine
-    from .ids import fallback_chain
+    from .run import _as_list, _compute, _numpy, np_array
+    from ..engine import Engine
+    from ..ids import fallback_chain
 
     # Only what can move a payment: the parameters of rules that pay someone, for the roster's regions.
     paying = {c for c in base.codes if any(f > 0 for f in _as_list(np_array(base.fen[c])))} if _numpy() is None else \

@@ -20,8 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidRecordError, SchemeError
-from .ids import mask_id_number
+from ..errors import InvalidRecordError, SchemeError
+from ..ids import mask_id_number
 
 __all__ = ["add_commands", "run_assess", "run_schemes", "run_rank", "read_officers", "read_posts", "read_preferences"]
 
@@ -58,7 +58,7 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Any:
-    from .engine import Engine
+    from ..engine import Engine
 
     only = [s for s in (getattr(args, "packs", None) or "").split(",") if s] or None
     return Engine.from_plugins(only)
@@ -81,7 +81,7 @@ def _print_json(data: Any) -> None:
 
 def run_assess(args: argparse.Namespace) -> int:
     """Score EVIDENCE; with --compare also the old evidence, and show where points moved."""
-    from .scoring import assess, compare, load_scheme
+    from ..assessment.schemes import assess, compare, load_scheme
 
     engine = _engine(args)
     types = engine.item_types()
@@ -174,8 +174,8 @@ def run_schemes(args: argparse.Namespace) -> int:
 
 def run_rank(args: argparse.Namespace) -> int:
     """Rank OFFICERS under a placement scheme; with --posts and --preferences, allocate posts."""
-    from .placement import allocate, load_placement_scheme, rank
-    from .record import parse_date
+    from ..placement.points import allocate, load_placement_scheme, rank
+    from ..record import parse_date
 
     if bool(args.posts) != bool(args.preferences):
         raise SchemeError("give --posts and --preferences together")
@@ -233,7 +233,7 @@ def _load(path: str, encoding: str | None) -> Any:
         raise InvalidRecordError("file", str(p), "no such file")
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        from .roster import _read_csv_bytes
+        from ..roster.reading import _read_csv_bytes
 
         roster = _read_csv_bytes(str(p), _read_bytes(path), encoding, arrays=False)
         if roster.problems:
@@ -266,7 +266,7 @@ def _records(data: Any, path: str, what: str) -> list[Mapping[str, Any]]:
 
 def read_officers(path: str, encoding: str | None = None) -> list[Any]:
     """Officers from a file: CSV rows, a JSON list (or {"officers": [...]}), JSON Lines, or TOML ``[[officer]]``."""
-    from .placement import Officer
+    from ..placement.points import Officer
 
     data = _load(path, encoding)
     if isinstance(data, Mapping):
@@ -302,7 +302,7 @@ def read_posts(path: str, encoding: str | None = None) -> Any:
 def read_preferences(path: str, encoding: str | None = None) -> dict[str, list[str]]:
     """Preferences: CSV with ``id_number``/``身份证号`` and ``preferences``/``志愿`` (``A;B``) or ``志愿1``, ``志愿2`` …;
     or a TOML/JSON mapping ``{id_number = ["A", "B"]}``."""
-    from .record import split_list
+    from ..record import split_list
 
     data = _load(path, encoding)
     if isinstance(data, Mapping):

@@ -20,6 +20,8 @@ What a county workbook holds, and what the reader does with it:
   an ID stored as a number is then refused by the ID check ("Excel keeps 15 digits").
 
 Row numbers are the sheet's own (what the clerk sees at the left of the sheet).
+
+A long module on purpose: it is a self-contained streaming XLSX reader (zip limits before anything expands, shared strings, date styles, sheet choice, header search, 合计 rows); nothing else reads XLSX.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ from xml.etree.ElementTree import ParseError, XMLParser, iterparse
 
 from attrs import frozen
 
-from .errors import RosterError
-from .record import canonical_key
+from ..errors import RosterError
+from ..record import canonical_key
 
 __all__ = [
     "read_workbook",
@@ -98,7 +100,7 @@ class _Bad:
 
 def read_workbook(source: str | Path | bytes, *, name: str | None = None, sheet: str | int | None = None,
                   header_row: int | None = None) -> Any:
-    """Read one sheet of an .xlsx roster as a :class:`~shuangyong.roster.Roster` (see the module docstring).
+    """Read one sheet of an .xlsx roster as a :class:`~shuangyong.roster.reading.Roster` (see the module docstring).
 
     ``source`` is a path or the file's bytes; ``name`` is what messages call it.  Notes (other sheets
     with data, a 合计 row left out, where the header was found) are in ``Roster.notes``.
@@ -286,7 +288,7 @@ class _Reader:
         return chosen
 
     def _read_sheet(self, sh: _Sheet, strings: list[str], dates: set[int], date1904: bool, header_row: int | None) -> Any:
-        from .roster import Roster, _check_headers
+        from .reading import Roster, _check_headers
 
         label = f"{self.label} [sheet {sh.name!r}]"
         pending: list[tuple[int, dict[int, Any]]] = []  # rows before the header is known

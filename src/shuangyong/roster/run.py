@@ -1,6 +1,6 @@
 """Roster runs: every row of a roster ends as a result or a reject, with a reconciled summary.
 
-``run_roster(engine, source, period)`` reads a roster (:mod:`shuangyong.roster`),
+``run_roster(engine, source, period)`` reads a roster (:mod:`shuangyong.roster.reading`),
 validates each row exactly as :meth:`Person.from_record` does, computes every
 applicable rule exactly as :meth:`Engine.entitlements` does, and returns a
 :class:`RosterRun`: one result row per computed person (``row``, masked
@@ -15,11 +15,11 @@ Two roads give the same answers (the test suite checks it with hypothesis):
   ``engine.entitlements`` — exact by definition, used without numpy and for
   any row the other road is not sure of;
 * the **columnar** road (numpy, the optional extra ``fast``) parses each
-  column once per distinct value (:mod:`shuangyong.columns`), groups the rows
+  column once per distinct value (:mod:`shuangyong.roster.columns`), groups the rows
   by every fact the rules read, and prices each rule once per distinct
   combination of the facts its formula actually reads, with dates and months
   as stand-ins whose comparisons are then evaluated as arrays
-  (:mod:`shuangyong.pricing`; ``docs/columnar.md``).  Amounts are integer 分
+  (:mod:`shuangyong.roster.pricing`; ``docs/columnar.md``).  Amounts are integer 分
   throughout.  A row the columnar parser is not sure of (any field it would
   not accept, a rule it cannot price this way) takes the reference road, so
   rejects carry exactly ``from_record``'s field and reason.
@@ -31,6 +31,8 @@ What-if: ``overrides=["disability_pension.annual_standard.1.因战=120000@2024-0
 (or ``(name, value, date)`` tuples) runs the roster under the engine and
 under ``engine.with_overrides(...)`` and reports the difference per rule and
 per category and how many people gain or lose.
+
+A long module on purpose: ``run_roster``, ``RosterRun`` (rows, summary, report form, writers), what-if and the collector all work on one encoded outcome; moving the writers to their own module is the next split.
 """
 
 from __future__ import annotations
@@ -51,25 +53,25 @@ from typing import Any
 
 from attrs import define, field
 
-from .errors import (
+from ..errors import (
     InvalidRecordError,
     ParameterFileError,
     RosterError,
     ShuangyongError,
 )
-from .ids import normalize_id_number
-from .outputs import FORMATS, OutputLock, OutputSet, atomic_file, check_output_paths, format_of, safe_cell
-from .outputs import write_table as _write_table
-from .privacy import mask_cell, mask_id_number, mask_text
-from .reasons import field_title, is_zh, reason_text
-from .model import Category
-from .money import format_amount, format_wan, from_fen, to_fen
-from .periods import Period
-from .record import normalise_record
+from ..ids import normalize_id_number
+from ..outputs import FORMATS, OutputLock, OutputSet, atomic_file, check_output_paths, format_of, safe_cell
+from ..outputs import write_table as _write_table
+from ..privacy import mask_cell, mask_id_number, mask_text
+from ..reasons import field_title, is_zh, reason_text
+from ..model import Category
+from ..money import format_amount, format_wan, from_fen, to_fen
+from ..periods import Period
+from ..record import normalise_record
 from .columns import Parsed, run_columnar
 from .fastpath import FastPathStats
 from .pricing import EncodedColumn, _distinct
-from .roster import Roster, read_roster
+from .reading import Roster, read_roster
 
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
 
@@ -131,7 +133,7 @@ class _Outcome:
     cat_sets: list[frozenset[Category]]
     rejects: list[Reject]
     _keys: list[str] | None = field(default=None, init=False)
-    #: Per rule, rows priced on the fast path and the others by reason (shuangyong.fastpath).
+    #: Per rule, rows priced on the fast path and the others by reason (shuangyong.roster.fastpath).
     fast_path: Any = field(default=None, init=False)
 
     @property
@@ -525,13 +527,13 @@ class RosterRun:
         ``id_number``, ``field``, ``reason``.  All: every roster row in order, the results columns then
         ``status`` (``computed``/``rejected``), ``field``, ``reason``.  See ``shuangyong.arrow.results_table``.
         """
-        from .arrow import results_table
+        from ..arrow import results_table
 
         return results_table(self, which)
 
     def to_pandas(self, which: str = "results") -> Any:
         """:meth:`to_arrow` as a pandas DataFrame; amounts keep ``pd.ArrowDtype(decimal128(18, 2))`` (exact)."""
-        from .arrow import to_pandas
+        from ..arrow import to_pandas
 
         return to_pandas(self.to_arrow(which))
 
@@ -550,7 +552,7 @@ class RosterRun:
         fmt = format_of(path, format)
         money = [*o.codes, "total"]
         if fmt == "parquet" and not (kept or self.reveal or titles):
-            from .arrow import results_pieces, write_parquet
+            from ..arrow import results_pieces, write_parquet
 
             with contextlib.ExitStack() as stack:
                 fh = file if file is not None else stack.enter_context(atomic_file(path, "wb"))
@@ -852,11 +854,11 @@ def run_roster(
     ``progress(done, total)`` is called as rows are processed.  ``fast``:
     ``None`` uses the columnar road when numpy is installed, ``False`` forces
     the reference road.  ``sheet`` and ``header_row``: where an XLSX roster is
-    (see :func:`shuangyong.roster.read_roster`).  ``reveal``: full 身份证号 in results, rejects and reasons (masked by
+    (see :func:`shuangyong.roster.reading.read_roster`).  ``reveal``: full 身份证号 in results, rejects and reasons (masked by
     default); the summary records it.
     """
-    from .engine import Adjustment
-    from .periods import parse_period
+    from ..engine import Adjustment
+    from ..periods import parse_period
 
     started = time.perf_counter()
     if isinstance(period, int):
@@ -866,7 +868,7 @@ def run_roster(
     if not isinstance(period, Period):
         raise TypeError("period must be a Period, a year or a period string")
     if region is not None:
-        from .ids import validate_region
+        from ..ids import validate_region
 
         region = validate_region(region, "--region")
     roster = read_roster(source, encoding=encoding, sheet=sheet, header_row=header_row)
@@ -1202,7 +1204,7 @@ class _Collector:
         self.blocks.append((rows, fen, elig, total, lut[cat_codes] if len(lut) else np.zeros(len(rows), dtype=np.int64)))
 
     def reference_row(self, i: int, region: str | None) -> None:
-        from .model import Person
+        from ..model import Person
 
         rec = self.roster.record(i)
         if region is not None:

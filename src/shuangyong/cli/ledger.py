@@ -137,13 +137,13 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Any:
-    from .engine import Engine
+    from ..engine import Engine
 
     only = [s for s in (getattr(args, "packs", None) or "").split(",") if s] or None
     engine = Engine.from_plugins(only)
     extra = getattr(args, "parameters", None) or []
     if extra:
-        from .params import ParameterSet, load_parameters
+        from ..params import ParameterSet, load_parameters
 
         added = [p for path in extra for p in load_parameters(path, pack="--parameters")]
         engine = Engine(_registry=engine.registry, _params=ParameterSet([*engine.parameters.parameters(), *added]))
@@ -151,7 +151,7 @@ def _engine(args: argparse.Namespace) -> Any:
 
 
 def _date(text: str | None, what: str) -> date | None:
-    from .errors import ShuangyongError
+    from ..errors import ShuangyongError
 
     if text is None:
         return None
@@ -162,13 +162,13 @@ def _date(text: str | None, what: str) -> date | None:
 
 
 def _period(text: str) -> Any:
-    from .periods import parse_period
+    from ..periods import parse_period
 
     return parse_period(text)
 
 
 def _write_json(path: str, data: Any) -> None:
-    from .outputs import atomic_file
+    from ..outputs import atomic_file
 
     body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     with atomic_file(Path(path), "wb") as fh:
@@ -177,8 +177,8 @@ def _write_json(path: str, data: Any) -> None:
 
 def _guard(name: str, args: argparse.Namespace, body: Any) -> int:
     """Run a command body; refusals print one line (no traceback) and exit 1."""
-    from .errors import ShuangyongError
-    from .ids import mask_id_number
+    from ..errors import ShuangyongError
+    from ..ids import mask_id_number
 
     try:
         return int(body() or 0)
@@ -209,7 +209,7 @@ def _print(args: argparse.Namespace, lines: list[str], data: Any) -> None:
 
 
 def run_pay(args: argparse.Namespace) -> int:
-    from . import ledger
+    from .. import ledger
 
     def body() -> int:
         engine = _engine(args)
@@ -226,7 +226,7 @@ def run_pay(args: argparse.Namespace) -> int:
 
 
 def run_arrears(args: argparse.Namespace) -> int:
-    from . import ledger
+    from .. import ledger
 
     def body() -> int:
         engine = _engine(args)
@@ -249,8 +249,8 @@ def run_arrears(args: argparse.Namespace) -> int:
 
 
 def run_audit(args: argparse.Namespace) -> int:
-    from . import ledger
-    from .ledger.audit import audit
+    from .. import ledger
+    from ..ledger.audit import audit
 
     def body() -> int:
         engine = _engine(args)
@@ -272,8 +272,8 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 def run_bank_file(args: argparse.Namespace) -> int:
-    from . import ledger
-    from .ledger.bank import write_bank_file
+    from .. import ledger
+    from ..ledger.bank import write_bank_file
 
     def body() -> int:
         engine = _engine(args)
@@ -287,8 +287,8 @@ def run_bank_file(args: argparse.Namespace) -> int:
 
 
 def run_bank_return(args: argparse.Namespace) -> int:
-    from . import ledger
-    from .ledger.bank import import_bank_return
+    from .. import ledger
+    from ..ledger.bank import import_bank_return
 
     def body() -> int:
         engine = _engine(args)
@@ -307,9 +307,9 @@ def run_bank_return(args: argparse.Namespace) -> int:
 
 
 def run_event(args: argparse.Namespace) -> int:
-    from . import ledger
-    from .ids import mask_id_number
-    from .ledger.events import EVENT_WORDS
+    from .. import ledger
+    from ..ids import mask_id_number
+    from ..ledger.events import EVENT_WORDS
 
     def body() -> int:
         on = _date(args.date, "--date")
@@ -331,7 +331,7 @@ def run_event(args: argparse.Namespace) -> int:
 
 
 def run_reverse(args: argparse.Namespace) -> int:
-    from . import ledger
+    from .. import ledger
 
     def body() -> int:
         with ledger.open(args.ledger, create=False) as book:
@@ -346,7 +346,7 @@ def run_reverse(args: argparse.Namespace) -> int:
 def run_recover(args: argparse.Namespace) -> int:
     from decimal import Decimal, InvalidOperation
 
-    from . import ledger
+    from .. import ledger
 
     def body() -> int:
         try:
@@ -362,7 +362,7 @@ def run_recover(args: argparse.Namespace) -> int:
 
 
 def run_runs(args: argparse.Namespace) -> int:
-    from . import ledger
+    from .. import ledger
 
     def body() -> int:
         with ledger.open(args.ledger, create=False) as book:
@@ -376,8 +376,8 @@ def run_runs(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from . import ledger
-    from .ledger.reports import write_run_roster
+    from .. import ledger
+    from ..ledger.reports import write_run_roster
 
     def body() -> int:
         engine = _engine(args)
@@ -390,8 +390,8 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_totals(args: argparse.Namespace) -> int:
-    from . import ledger
-    from .ledger.reports import county_totals
+    from .. import ledger
+    from ..ledger.reports import county_totals
 
     def body() -> int:
         engine = _engine(args)

@@ -4,7 +4,7 @@ Output is Chinese by default (``--locale en`` for English).  Exit codes (:data:`
 ``--help`` and docs/errors.md): 0 success, 1 the input or an option was refused (a one-line message
 says what and where, personal data masked), 2 usage error (that subcommand's usage is shown), 3 an
 internal error (a bug: a one-line message, never a traceback), 130 interrupted.  Subcommands other
-than the ones defined here come from ``cli_*`` modules, each with ``add_commands``.
+than the ones defined here come from the modules of this package, each with ``add_commands``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from .errors import ShuangyongError
+from ..errors import ShuangyongError
 
 __all__ = ["main", "build_parser", "SAMPLE_ROSTER", "EXIT_CODES", "HelpFormatter", "error_text"]
 
@@ -46,14 +46,14 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text}（默认 default: %(default)s）"
 
 #: The bundled synthetic county roster used by ``shuangyong demo``.
-SAMPLE_ROSTER = Path(__file__).parent / "data" / "sample_roster.csv"
+SAMPLE_ROSTER = Path(__file__).parent.parent / "data" / "sample_roster.csv"
 
 # Modules contributing subcommands; each has add_commands(subparsers).
-_COMMAND_MODULES = ("cli_roster", "cli_packs", "cli_scoring", "cli_fastpath", "cli_ledger", "cli_server", "cli_campaigns")
+_COMMAND_MODULES = ("roster", "packs", "assessment", "fastpath", "ledger", "server", "campaigns")
 
 
 def _engine(args: argparse.Namespace) -> Any:
-    from .engine import Engine
+    from ..engine import Engine
 
     only = [s for s in (getattr(args, "packs", None) or "").split(",") if s] or None
     return Engine.from_plugins(only)
@@ -92,8 +92,8 @@ def run_packs(args: argparse.Namespace) -> int:
 
 
 def run_params(args: argparse.Namespace) -> int:
-    from .ids import NATIONAL
-    from .record import parse_date
+    from ..ids import NATIONAL
+    from ..record import parse_date
 
     engine = _engine(args)
     ps = engine.parameters
@@ -119,14 +119,14 @@ def run_params(args: argparse.Namespace) -> int:
     if r.source.note:
         print(("  说明: " if zh else "  note: ") + r.source.note)
     if r.carried_forward:
-        from .explain import stale_note
+        from ..explain import stale_note
 
         print("  " + stale_note(r, zh).strip(" （）()"))
     return 0
 
 
 def _print_stale(ps: Any, on: date, args: argparse.Namespace) -> int:
-    from .params import stale_parameters
+    from ..params import stale_parameters
 
     stale = stale_parameters(ps, on)
     if args.name:
@@ -149,8 +149,8 @@ def _print_stale(ps: Any, on: date, args: argparse.Namespace) -> int:
 
 
 def _national(ps: Any, name: str, on: date) -> Any:
-    from .errors import ParameterNotFoundError
-    from .ids import NATIONAL
+    from ..errors import ParameterNotFoundError
+    from ..ids import NATIONAL
 
     for p in ps.parameters(name):
         if p.jurisdiction == NATIONAL and p.value_on(on) is not None:
@@ -159,7 +159,7 @@ def _national(ps: Any, name: str, on: date) -> Any:
 
 
 def _resolve_national(p: Any, on: date) -> Any:
-    from .params import Resolved
+    from ..params import Resolved
 
     dv = p.value_on(on)
     due = p.expected_update(dv)
@@ -171,13 +171,13 @@ def _resolve_national(p: Any, on: date) -> Any:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from .periods import parse_period
-    from .record import person_from_record
+    from ..periods import parse_period
+    from ..record import person_from_record
 
     engine = _engine(args)
     record: dict[str, str] = {}
     if args.roster:
-        from .roster import read_roster
+        from ..roster.reading import read_roster
 
         roster = read_roster(args.roster, encoding=args.encoding, sheet=getattr(args, "sheet", None),
                              header_row=getattr(args, "header_row", None))
@@ -222,7 +222,7 @@ def run_demo(args: argparse.Namespace) -> int:
     engine = _engine(args)
     print(("已加载规则包：" if zh else "Rule packs loaded: ") + ", ".join(f"{p.name} {p.version}" for p in engine.packs))
     try:
-        cmd = import_module(".cli_roster", __package__)
+        cmd = import_module("shuangyong.cli.roster", __package__)
     except ImportError:
         cmd = None
     if cmd is None or not SAMPLE_ROSTER.exists():
@@ -314,22 +314,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _sheet_options(p: argparse.ArgumentParser) -> None:
     try:
-        from .cli_roster import add_sheet_options
+        from .roster import add_sheet_options
     except ImportError:  # a build without roster runs
         return
     add_sheet_options(p)
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
 
 def error_text(e: BaseException, reveal: bool = False) -> str:
     """An error as one line for a user: what and where, personal data masked (unless ``reveal``)."""
-    from .errors import InvalidRecordError
-    from .privacy import mask_cell, mask_text
+    from ..errors import InvalidRecordError
+    from ..privacy import mask_cell, mask_text
 
     if isinstance(e, InvalidRecordError) and not reveal:
         shown = "" if e.value is None or e.value == "" else f" {mask_cell(e.value)!r}"

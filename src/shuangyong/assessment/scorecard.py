@@ -1,6 +1,6 @@
 """Scorecards: what an assessment gave, how two compare, and a county roll-up.
 
-:class:`ScoreCard` is the result of :func:`shuangyong.scoring.assess`: points
+:class:`ScoreCard` is the result of :func:`shuangyong.assessment.schemes.assess`: points
 per node, every lost point with its reason and evidence key, bonus kept apart
 from the base, vetoes (一票否决), missing checklist items, total and grade.
 ``str(card)`` is Chinese; ``card.to_text("en")`` English; ``card.to_dict()``
@@ -17,7 +17,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from .errors import SchemeError
+from ..errors import SchemeError
 
 __all__ = [
     "CARD_FORMAT", "COMPARISON_FORMAT", "COUNTY_FORMAT",

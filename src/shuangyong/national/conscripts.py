@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .calc import q, qround, qsum
-from .model import Award, Category, ServiceRecord, ServiceType
-from .periods import add_months
-from .rules import NotEligible
+from ..calc import q, qround, qsum
+from ..model import Award, Category, ServiceRecord, ServiceType
+from ..periods import add_months
+from ..rules import NotEligible
 
 __all__ = ["CONSCRIPT_TERM_2_YEARS_FROM", "conscript_years_of", "INSTALMENT_MONTHS", "instalments_in_year", "instalments_due", "family_of_serving_conscript", "awards_of_year",
            "highest_award_uplift", "instalment_amount", "self_employed_discharged_soldier"]

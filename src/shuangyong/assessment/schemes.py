@@ -4,7 +4,7 @@ A :class:`Scheme` is a tree of criteria with maximum points, written as TOML
 (``docs/writing-a-scheme.md`` is the exact format) and registered by a rule
 pack through ``shuangyong_schemes(register)``.  Leaves are items of a type
 (checklist, threshold, ratio, per_count, deduction, bonus, veto — see
-:mod:`shuangyong.scoring_items` — or one a pack registered).
+:mod:`shuangyong.assessment.items` — or one a pack registered).
 
 Evidence is a TOML/JSON file or a dict with the sections ``metrics``,
 ``checklists``, ``counts``, ``defects``, ``bonus`` and ``vetoes``; each item
@@ -30,9 +30,9 @@ from typing import Any
 
 from attrs import field, frozen
 
-from .errors import EvidenceError, SchemeError
-from .params import Source
-from .scoring_card import (
+from ..errors import EvidenceError, SchemeError
+from ..params import Source
+from .scorecard import (
     Comparison,
     CountyView,
     Lost,
@@ -45,7 +45,7 @@ from .scoring_card import (
     compare,
     roll_up,
 )
-from .scoring_items import BUILTIN_TYPES, SECTIONS, CustomType, ItemType, Outcome, fmt, to_points
+from .items import BUILTIN_TYPES, SECTIONS, CustomType, ItemType, Outcome, fmt, to_points
 
 __all__ = [
     "FORMAT",

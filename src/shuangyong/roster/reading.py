@@ -12,12 +12,14 @@ rest UTF-8 with or without a byte-order mark.  Without ``encoding=`` the
 reader takes UTF-8 (BOM stripped) when the whole file decodes as UTF-8 (or a
 run of UTF-8 Chinese comes before the first bad byte) and GB18030 otherwise
 (a superset of GBK and GB2312).  Every CSV line is one row or one reject
-(:func:`_read_csv_lines`); XLSX is read by :mod:`shuangyong.workbooks`; ``"-"``
+(:func:`_read_csv_lines`); XLSX is read by :mod:`shuangyong.roster.workbooks`; ``"-"``
 reads standard input.  Columns the record format does not know are kept
 (rule packs may read them as ``extra.<column>``) and reported once in
 :attr:`Roster.unknown_columns`, never fatal.  A file that cannot be read at
 all raises :class:`~shuangyong.errors.RosterError`; a bad row is not an
-error here, it becomes a reject in :func:`shuangyong.batch.run_roster`.
+error here, it becomes a reject in :func:`shuangyong.roster.run.run_roster`.
+
+A long module on purpose: the exact CSV line reader, the numpy byte reader that must agree with it on every file, JSON Lines and the ``Roster`` they fill live together so that their agreement is pinned in one place (tests and the fuzzer drive them side by side).
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from typing import Any
 
 from attrs import define, field
 
-from .errors import RosterError
-from .record import canonical_key
+from ..errors import RosterError
+from ..record import canonical_key
 
 __all__ = ["Roster", "read_roster", "detect_encoding", "sniff_format", "FORMATS", "MAX_JSON_DEPTH", "MAX_JSON_NUMBER_CHARS",
            "HEADER_SEARCH_LINES"]
@@ -129,7 +131,7 @@ def read_roster(source: Any, *, encoding: str | None = None, format: str | None 
     ``encoding`` forces a text encoding (``gbk``, ``gb18030``, ``utf-8``…);
     ``format`` forces ``csv``, ``jsonl`` or ``xlsx`` instead of the suffix (standard input is
     recognised by its first bytes when not given).  ``sheet`` (a name, or a 1-based index) and
-    ``header_row`` (1-based) choose where an XLSX roster is: see :mod:`shuangyong.workbooks`.
+    ``header_row`` (1-based) choose where an XLSX roster is: see :mod:`shuangyong.roster.workbooks`.
     In records, ``None``, ``NaN`` and ``NaT`` (as ``df.to_dict("records")`` gives them) mean an empty cell.
     """
     if isinstance(source, Roster):
@@ -154,7 +156,7 @@ def _no_gc() -> Iterator[None]:
 
 
 def _read(source: Any, encoding: str | None, format: str | None, sheet: str | int | None, header_row: int | None) -> Roster:
-    from . import arrow
+    from .. import arrow
 
     if arrow.is_frame(source):  # pandas / Polars DataFrame, Arrow table (shuangyong.arrow)
         return arrow.roster_from_frame(source)
@@ -271,7 +273,7 @@ def _read_csv_bytes(name: str, raw: bytes, encoding: str | None, arrays: bool = 
     body = raw[offset:] if titles else raw
     roster = None
     if arrays and not titles:
-        from .arrow import read_csv_arrow_bytes
+        from ..arrow import read_csv_arrow_bytes
 
         # pyarrow's reader when the file is plain and the extra is installed (it numbers rows from the top:
         # not with title lines); else numpy's; else the exact line reader.

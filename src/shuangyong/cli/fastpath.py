@@ -3,7 +3,7 @@
 Adds ``--check`` (and ``--period``, ``--roster``) to the ``packs`` command that ``cli.py`` defines;
 without ``--check`` the command lists packs as before.  The counts come from pricing a roster — the
 author's own (``--roster``) or a synthetic one of the packs' jurisdictions — exactly as a county run
-would (:mod:`shuangyong.fastpath`).
+would (:mod:`shuangyong.roster.fastpath`).
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ def add_commands(subparsers: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .engine import Engine
-    from .fastpath import REASONS, check_packs
-    from .periods import parse_period
+    from ..engine import Engine
+    from ..roster.fastpath import REASONS, check_packs
+    from ..periods import parse_period
 
     only = [s for s in (getattr(args, "packs", None) or "").split(",") if s] or None
     engine = Engine.from_plugins(only)

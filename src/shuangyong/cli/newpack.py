@@ -21,8 +21,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from string import Template
 
-from .errors import ShuangyongError
-from .ids import NATIONAL, PROVINCES, region_level, validate_region
+from ..errors import ShuangyongError
+from ..ids import NATIONAL, PROVINCES, region_level, validate_region
 
 __all__ = ["NewPackError", "new_pack", "validate_pack_name", "render_pack"]
 
@@ -72,7 +72,7 @@ def render_pack(name: str, region: str) -> dict[str, str]:
     region = validate_region(region, field="region")
     module = f"shuangyong_{name}"
     rule = f"{name}_allowance"
-    from . import __version__
+    from .. import __version__
 
     # A region outside the pack's province, for the "does not apply elsewhere" test.
     other = "310101" if region.startswith("11") else "110101"

@@ -56,7 +56,7 @@ def _default_job_dir() -> str:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Start uvicorn with the application; returns the exit status."""
-    from .errors import ShuangyongError
+    from ..errors import ShuangyongError
 
     try:
         import uvicorn  # noqa: F401
@@ -64,7 +64,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except ImportError:
         print("shuangyong serve: 需要 server 扩展 the server extra is not installed: pip install 'shuangyong[server]'", file=sys.stderr)
         return 1
-    from .server.config import ENV_CONFIG, ServerConfig, load_api_keys
+    from ..server.config import ENV_CONFIG, ServerConfig, load_api_keys
 
     if args.workers < 1 or not (0 < args.port < 65536):
         print("shuangyong serve: --workers must be ≥ 1 and --port 1..65535", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Render the rules and parameters an engine has loaded as a Markdown reference.
 
 ``docs/national-rules.md`` is generated from the national pack with
-``python -m shuangyong.ruledoc > docs/national-rules.md``; a test checks it is
+``python -m shuangyong.national.ruledoc > docs/national-rules.md``; a test checks it is
 current, so the document can never drift from the figures the engine uses.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .calc import fmt_number
-from .engine import Engine
-from .ids import NATIONAL
+from ..calc import fmt_number
+from ..engine import Engine
+from ..ids import NATIONAL
 
 __all__ = ["render_rules"]
 
@@ -38,7 +38,7 @@ def _plain(v: Any) -> Any:
 def render_rules(engine: Engine, pack: str = "national", title: str = "National rules (国家标准)") -> str:
     """Markdown describing every rule and parameter that ``pack`` registered."""
     out = [f"# {title}", "",
-           "Generated from the rules and parameter files by `python -m shuangyong.ruledoc`; do not edit by hand.",
+           "Generated from the rules and parameter files by `python -m shuangyong.national.ruledoc`; do not edit by hand.",
            "Certainty: `primary` legal text read, `secondary` news/government/reposted page, `inferred` deduced,",
            "`assumption` the sources are silent and the library chose (a parameter a pack can change).", ""]
     regs = [r for r in engine.registry.rules if r.pack == pack]

@@ -1,7 +1,7 @@
 """``shuangyong new-pack``: the pack generator on the command line.
 
 ``cli.py`` calls :func:`add_commands` with its sub-parsers; the command
-writes a working skeleton rule pack (see :mod:`shuangyong.newpack`).
+writes a working skeleton rule pack (see :mod:`shuangyong.cli.newpack`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import ShuangyongError
+from ..errors import ShuangyongError
 
 __all__ = ["add_commands", "run_new_pack"]
 

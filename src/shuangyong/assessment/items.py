@@ -23,7 +23,7 @@ veto       ``vetoes``     no points; ``true`` fails the whole assessment
 
 A rule pack adds a type through ``shuangyong_item_types(register)`` with
 ``register(name, scorer)``; ``scorer(item, value)`` receives the
-:class:`~shuangyong.scoring.Item` and its evidence value (``None`` when
+:class:`~shuangyong.assessment.schemes.Item` and its evidence value (``None`` when
 absent) and returns an :class:`Outcome` (or plain points).  It may raise
 ``ValueError`` / ``TypeError`` for bad evidence: that becomes one line of the
 :class:`~shuangyong.errors.EvidenceError`.  All points are ``Decimal``.
@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from .errors import SchemeError
+from ..errors import SchemeError
 
 if TYPE_CHECKING:
-    from .scoring import Item
+    from .schemes import Item
 
 __all__ = ["SECTIONS", "Outcome", "ItemType", "BUILTIN_TYPES", "CustomType", "to_points", "to_metric", "fmt"]
 

@@ -24,7 +24,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from .privacy import mask_text
+from ..privacy import mask_text
 
 __all__ = ["add_commands", "add_sheet_options", "run", "ProgressBar"]
 
@@ -49,7 +49,7 @@ def _row_number(text: str) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Add the ``entitle`` subcommand to ``shuangyong``'s subparsers."""
-    from .cli import EPILOG, HelpFormatter
+    from .main import EPILOG, HelpFormatter
 
     p = subparsers.add_parser(
         "entitle",
@@ -97,11 +97,11 @@ def add_commands(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``entitle`` with parsed arguments; returns the exit status."""
-    from .batch import load_overrides, parse_override, run_roster
-    from .cli import error_text
-    from .engine import Engine
-    from .errors import ShuangyongError
-    from .outputs import STDOUT, OutputLock, check_output_paths
+    from ..roster.run import load_overrides, parse_override, run_roster
+    from .main import error_text
+    from ..engine import Engine
+    from ..errors import ShuangyongError
+    from ..outputs import STDOUT, OutputLock, check_output_paths
 
     out_path = getattr(args, "out", None)
     as_json = bool(getattr(args, "json", False))
