@@ -65,17 +65,23 @@ def assert_no_full_id(text: str) -> None:
     assert not ID_SHAPED.search(text), ID_SHAPED.search(text)
 
 
+def paid(server: LiveServer, period: str) -> str:
+    r = httpx.get(f"{server.url}/payments/{period}", headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return str(r.json()["total_paid"])
+
+
 def test_paying_needs_an_idempotency_key_and_the_pay_permission(server: LiveServer) -> None:
-    r = pay(server, "2025-08")
+    before = paid(server, "2025-07")
+    r = pay(server, "2025-07")
     assert r.status_code == 400, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["field"] == "Idempotency-Key"
-    r = pay(server, "2025-08", key=KEY, idem="no-permission-1")
+    r = pay(server, "2025-07", key=KEY, idem="no-permission-1")
     assert r.status_code == 403, r.text
     assert r.json()["field"] == "pay"
     # Neither paid anything.
-    r = httpx.get(f"{server.url}/payments/2025-08", headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
-    assert r.status_code == 200 and r.json()["total_paid"] == "0.00"
+    assert paid(server, "2025-07") == before == "0.00"
 
 
 def test_pay_replay_and_reuse(server: LiveServer, tmp_path: Path) -> None:
@@ -105,8 +111,7 @@ def test_pay_replay_and_reuse(server: LiveServer, tmp_path: Path) -> None:
     assert fresh.status_code == 201, fresh.text
     assert (fresh.json()["lines_paid"], fresh.json()["lines_already_paid"], fresh.json()["total"]) == (0, 1, "0.00")
 
-    r = httpx.get(f"{server.url}/payments/2025-08", headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
-    assert r.status_code == 200 and r.json()["total_paid"] == str(AUGUST)
+    assert paid(server, "2025-08") == str(AUGUST)
 
 
 def test_arrears_through_a_month_not_paid(server: LiveServer) -> None:
@@ -151,3 +156,27 @@ def test_without_a_ledger_the_endpoints_answer_404_and_are_documented(tmp_path: 
         r = c.post("/arrears?through=2025-08", content=ROSTER, headers=h | {"Content-Type": "text/csv"})
         assert r.status_code == 404
         assert json.dumps(r.json()).find(FULL_ID) < 0
+
+
+def test_the_ledger_curl_examples_in_the_docs_run(server: LiveServer, tmp_path: Path) -> None:
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "http-api.md").read_text("utf-8")
+    blocks = re.findall(r"^<!-- check: curl-ledger -->\n```sh\n(.*?)^```$", text, re.M | re.S)
+    assert len(blocks) >= 2
+    (tmp_path / "src").symlink_to(root / "src")
+    env = {**os.environ, "SY": server.url, "KEY": PAY_KEY,
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    for block in blocks:
+        r = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, block + r.stdout[-2000:] + r.stderr[-2000:]
+        assert_no_full_id(r.stdout)
+        assert '"total' in r.stdout or "underpaid_total" in r.stdout
