@@ -34,6 +34,9 @@ __all__ = ["add_ledger_routes", "IDEMPOTENCY_TABLE"]
 IDEMPOTENCY_TABLE = "api_idempotency"
 
 _MAX_KEY_LENGTH = 200
+#: A key left ``pending`` this long is from a payment that was cut off (process killed): it may be tried again.
+#: Trying again is safe — the ledger's unique index pays each (person, rule, month) once.
+_STALE_PENDING_SECONDS = 600.0
 
 _SCHEMA = f"""CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} (
     owner TEXT NOT NULL,
@@ -47,12 +50,20 @@ _SCHEMA = f"""CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} (
 
 
 
-def add_ledger_routes(app: FastAPI, *, ledger: str | None, engine: Any, answer: Callable[..., Response],
+def add_ledger_routes(app: FastAPI, *, ledger: str | None, make_engine: Callable[[], Any], answer: Callable[..., Response],
                       key_of: Callable[[Request], Any], refused: Callable[..., Exception], auth: bool,
                       problems: Mapping[int | str, Any], upload_body: Mapping[str, Any], content_types: Mapping[str, str],
                       formats: Callable[[], set[str]], tmp_root: str) -> None:
     """Mount the ledger endpoints on ``app`` (``refused(status, detail, **fields)`` builds the problem exception)."""
-    lock = threading.Lock()  # one payment at a time in this process; the ledger's transactions guard across processes
+    # One ledger computation at a time in this process, on an engine of its own (the event loop's engine is not
+    # shared with worker threads); the ledger's transactions guard across processes.
+    lock = threading.Lock()
+    engines: list[Any] = []
+
+    def engine() -> Any:
+        if not engines:
+            engines.append(make_engine())
+        return engines[0]
     errs = dict(problems) | {404: {"description": "no ledger configured", "content": {PROBLEM_JSON: {}}}}
 
     def need_ledger() -> str:
@@ -107,9 +118,12 @@ def add_ledger_routes(app: FastAPI, *, ledger: str | None, engine: Any, answer: 
             conn.execute(_SCHEMA)
             conn.execute("BEGIN IMMEDIATE")
             try:
-                row = conn.execute(f"SELECT request_sha256, state, response FROM {IDEMPOTENCY_TABLE} WHERE owner = ? AND key = ?",
+                row = conn.execute(f"SELECT request_sha256, state, response, created FROM {IDEMPOTENCY_TABLE} WHERE owner = ? AND key = ?",
                                    (owner, idem)).fetchone()
-                if row is None:
+                if row is not None and row[1] == "pending" and time.time() - row[3] > _STALE_PENDING_SECONDS and row[0] == digest:
+                    conn.execute(f"UPDATE {IDEMPOTENCY_TABLE} SET created = ? WHERE owner = ? AND key = ?", (time.time(), owner, idem))
+                    row = None
+                elif row is None:
                     conn.execute(f"INSERT INTO {IDEMPOTENCY_TABLE} (owner, key, request_sha256, state, created) VALUES (?, ?, ?, 'pending', ?)",
                                  (owner, idem, digest, time.time()))
                 conn.execute("COMMIT")
@@ -125,7 +139,7 @@ def add_ledger_routes(app: FastAPI, *, ledger: str | None, engine: Any, answer: 
                                        "ask again shortly or check GET /payments/{period}", field="Idempotency-Key", reason="in progress")
                 return 200, json.loads(row[2]) | {"replayed": True}
             try:
-                run = book.pay(engine, read_roster(path, format=fmt), parse_period(period), region=region,
+                run = book.pay(engine(), read_roster(path, format=fmt), parse_period(period), region=region,
                                operator=owner, note=f"POST /payments Idempotency-Key digest {hashlib.sha256(idem.encode()).hexdigest()[:12]}")
             except BaseException:
                 with conn:
@@ -229,8 +243,8 @@ def add_ledger_routes(app: FastAPI, *, ledger: str | None, engine: Any, answer: 
         path, fmt, _ = await upload(request, format)
 
         def compute() -> dict[str, Any]:
-            with open_ledger(lp) as book:
-                arr = book.arrears(engine, read_roster(path, format=fmt), t, since=s, region=region or None)
+            with lock, open_ledger(lp) as book:
+                arr = book.arrears(engine(), read_roster(path, format=fmt), t, since=s, region=region or None)
                 return {"through": t.label, "underpaid_total": str(arr.underpaid_total), "overpaid_total": str(arr.overpaid_total),
                         "lines": [x.to_dict() for x in arr]}
 
