@@ -180,3 +180,23 @@ def test_the_ledger_curl_examples_in_the_docs_run(server: LiveServer, tmp_path: 
         assert r.returncode == 0, block + r.stdout[-2000:] + r.stderr[-2000:]
         assert_no_full_id(r.stdout)
         assert '"total' in r.stdout or "underpaid_total" in r.stdout
+
+
+def test_pay_permission_and_ledger_setting_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shuangyong.cli_server import _ledger_path
+    from shuangyong.errors import ShuangyongError
+    from shuangyong.server.config import ENV_LEDGER, ServerConfig, load_api_keys
+
+    f = tmp_path / "keys.toml"
+    f.write_text(f'[[key]]\nkey = "{PAY_KEY}"\npay = true\n[[key]]\nkey = "{KEY}"\n', encoding="utf-8")
+    assert [k.pay for k in load_api_keys(f, env={})] == [True, False]
+    f.write_text(f'[[key]]\nkey = "{PAY_KEY}"\npay = "yes"\n', encoding="utf-8")
+    with pytest.raises(ShuangyongError, match="pay must be true or false"):
+        load_api_keys(f, env={})
+    c = ServerConfig(job_dir=str(tmp_path), ledger=str(tmp_path / "county.db"))
+    assert ServerConfig.from_env({"SHUANGYONG_SERVER_CONFIG": c.to_env()}).ledger == c.ledger
+    monkeypatch.setenv(ENV_LEDGER, "from-env.db")
+    assert _ledger_path(None) == str(Path("from-env.db").resolve())
+    assert _ledger_path("given.db") == str(Path("given.db").resolve())
+    monkeypatch.delenv(ENV_LEDGER)
+    assert _ledger_path(None) is None
