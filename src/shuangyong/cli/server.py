@@ -35,6 +35,9 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--job-grace", type=float, default=30.0,
                    help="停止时等待作业的秒数 seconds a running job may finish at shutdown before it is marked failed")
     p.add_argument("--packs", default=None, help="只加载这些规则包 comma-separated pack names (default: all installed)")
+    p.add_argument("--ledger", default=None, metavar="FILE",
+                   help="发放台账文件 the ledger file for POST /payments, GET /payments/{period}, POST /arrears "
+                        "(default: $SHUANGYONG_LEDGER; none: those answer 404)")
     p.add_argument("--no-access-log", action="store_true", help="不写访问日志 no access log lines")
     p.add_argument("--http", choices=("h11", "httptools"), default="h11",
                    help="HTTP 解析器 HTTP parser: h11 (default) or httptools (faster, but drops the body of requests that "
@@ -72,7 +75,8 @@ def run_serve(args: argparse.Namespace) -> int:
     packs = tuple(s for s in (args.packs or "").split(",") if s) or None
     config = ServerConfig(job_dir=os.path.abspath(args.job_dir or _default_job_dir()),
                           api_keys_file=os.path.abspath(args.api_keys) if args.api_keys else None, packs=packs,
-                          auth=not args.insecure_no_auth, job_grace_seconds=args.job_grace, access_log=not args.no_access_log)
+                          auth=not args.insecure_no_auth, job_grace_seconds=args.job_grace, access_log=not args.no_access_log,
+                          ledger=_ledger_path(args.ledger))
     try:
         keys = load_api_keys(config.api_keys_file)  # checked here so a bad key file fails before uvicorn starts
         if config.auth and not keys:
@@ -84,6 +88,14 @@ def run_serve(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"shuangyong serve: --job-dir {config.job_dir}: {e.strerror or e}", file=sys.stderr)
         return 1
+    if config.ledger is not None:
+        try:
+            from .ledger import open as open_ledger
+
+            open_ledger(config.ledger).close()  # created or migrated here, so a bad path fails before uvicorn starts
+        except (ShuangyongError, OSError) as e:
+            print(f"shuangyong serve: --ledger {config.ledger}: {e}", file=sys.stderr)
+            return 1
     os.environ[ENV_CONFIG] = config.to_env()
     import uvicorn
 
@@ -92,3 +104,10 @@ def run_serve(args: argparse.Namespace) -> int:
                 log_level="info", access_log=False, http=args.http, timeout_graceful_shutdown=max(1, int(args.job_grace) + 5),
                 server_header=False)
     return 0
+
+
+def _ledger_path(given: str | None) -> str | None:
+    from .server.config import ENV_LEDGER
+
+    path = given or os.environ.get(ENV_LEDGER) or None
+    return os.path.abspath(path) if path else None

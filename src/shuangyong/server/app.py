@@ -461,6 +461,12 @@ def create_app(config: ServerConfig) -> Guard:
             raise _Refused(503, "the roster job worker is not running or the job folder is not writable")
         return answer({"status": "ready"})
 
+    from .ledger_api import add_ledger_routes
+
+    add_ledger_routes(app, ledger=config.ledger, make_engine=lambda: Engine.from_plugins(only), answer=answer, key_of=key_of, refused=_Refused, auth=config.auth,
+                      problems=problems, upload_body=upload_body, content_types=_CONTENT_TYPES, formats=readable_formats,
+                      tmp_root=config.job_dir)
+
     spec = _spec(app)
     spec30 = downgrade(spec)
 

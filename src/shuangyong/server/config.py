@@ -6,6 +6,7 @@ keys, default limits, no reveal permission) and/or a file given with
 
 * a ``.toml`` file with ``[[key]]`` tables: ``key`` (required), ``name``,
   ``reveal`` (may this key see IDs and names in full when a request asks),
+  ``pay`` (may this key record payments in the ledger: ``POST /payments``),
   ``rate_per_minute``, ``burst``, ``max_body_bytes`` (JSON requests),
   ``max_upload_bytes`` (roster uploads);
 * any other file: one key per line, ``#`` starts a comment.
@@ -28,12 +29,14 @@ from attrs import evolve, field, frozen
 
 from ..errors import ShuangyongError
 
-__all__ = ["ApiKey", "ServerConfig", "load_api_keys", "KeyRing", "ENV_KEYS", "ENV_CONFIG"]
+__all__ = ["ApiKey", "ServerConfig", "load_api_keys", "KeyRing", "ENV_KEYS", "ENV_CONFIG", "ENV_LEDGER"]
 
 #: Environment variable holding comma-separated API keys.
 ENV_KEYS = "SHUANGYONG_API_KEYS"
 #: Environment variable the ``serve`` command uses to hand its settings to uvicorn worker processes.
 ENV_CONFIG = "SHUANGYONG_SERVER_CONFIG"
+#: Environment variable naming the ledger file the payment endpoints use (``serve --ledger`` overrides it).
+ENV_LEDGER = "SHUANGYONG_LEDGER"
 
 _MIN_KEY_LENGTH = 16
 
@@ -45,6 +48,7 @@ class ApiKey:
     key: str = field(repr=False)
     name: str
     reveal: bool = False
+    pay: bool = False  # may record payments in the ledger (POST /payments)
     rate_per_minute: int = 6000
     burst: int = 200
     max_body_bytes: int = 1 << 20
@@ -111,7 +115,7 @@ def _keys_from_file(path: Path) -> list[ApiKey]:
     if not isinstance(tables, list):
         raise ShuangyongError(f"--api-keys {path.name}: expected [[key]] tables")
     out = []
-    allowed = {"key", "name", "reveal", "rate_per_minute", "burst", "max_body_bytes", "max_upload_bytes"}
+    allowed = {"key", "name", "reveal", "pay", "rate_per_minute", "burst", "max_body_bytes", "max_upload_bytes"}
     for i, t in enumerate(tables, start=1):
         where = f"{path.name} [[key]] #{i}"
         if not isinstance(t, dict) or not isinstance(t.get("key"), str):
@@ -121,10 +125,11 @@ def _keys_from_file(path: Path) -> list[ApiKey]:
             raise ShuangyongError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
         k = _check_key(t["key"], where)
         kw: dict[str, Any] = {"key": k, "name": str(t.get("name") or _short_name(k))}
-        if "reveal" in t:
-            if not isinstance(t["reveal"], bool):
-                raise ShuangyongError(f"{where}: reveal must be true or false")
-            kw["reveal"] = t["reveal"]
+        for flag in ("reveal", "pay"):
+            if flag in t:
+                if not isinstance(t[flag], bool):
+                    raise ShuangyongError(f"{where}: {flag} must be true or false")
+                kw[flag] = t[flag]
         for setting in ("rate_per_minute", "burst", "max_body_bytes", "max_upload_bytes"):
             if setting in t:
                 v = t[setting]
@@ -166,6 +171,7 @@ class ServerConfig:
     auth: bool = True
     job_grace_seconds: float = 30.0
     access_log: bool = True
+    ledger: str | None = None  # the ledger file for /payments and /arrears; None: those answer 404
     keys: tuple[ApiKey, ...] | None = field(default=None, repr=False)  # given directly (tests); else loaded
 
     def load_keys(self) -> list[ApiKey]:
@@ -177,7 +183,8 @@ class ServerConfig:
         """JSON for ``SHUANGYONG_SERVER_CONFIG`` (never the keys themselves: workers read them again)."""
         return json.dumps({"job_dir": self.job_dir, "api_keys_file": self.api_keys_file,
                            "packs": list(self.packs) if self.packs is not None else None, "auth": self.auth,
-                           "job_grace_seconds": self.job_grace_seconds, "access_log": self.access_log})
+                           "job_grace_seconds": self.job_grace_seconds, "access_log": self.access_log,
+                           "ledger": self.ledger})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerConfig:
@@ -189,7 +196,7 @@ class ServerConfig:
         packs = d.get("packs")
         return cls(job_dir=d["job_dir"], api_keys_file=d.get("api_keys_file"), packs=tuple(packs) if packs is not None else None,
                    auth=bool(d.get("auth", True)), job_grace_seconds=float(d.get("job_grace_seconds", 30.0)),
-                   access_log=bool(d.get("access_log", True)))
+                   access_log=bool(d.get("access_log", True)), ledger=d.get("ledger") or None)
 
     def with_keys(self, keys: Iterable[ApiKey]) -> ServerConfig:
         return evolve(self, keys=tuple(keys))

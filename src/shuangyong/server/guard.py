@@ -36,7 +36,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PUBLIC_PATHS = frozenset({"/openapi.json", "/openapi-3.0.json", "/healthz", "/readyz"})
 #: Paths whose body is a roster file (the key's ``max_upload_bytes`` applies instead of ``max_body_bytes``).
-UPLOAD_PATHS = frozenset({"/rosters"})
+UPLOAD_PATHS = frozenset({"/rosters", "/payments", "/arrears"})
 
 access_log = logging.getLogger("shuangyong.server.access")
 
