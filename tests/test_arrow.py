@@ -298,10 +298,10 @@ def test_without_pyarrow_clear_errors(csv_path: Path, tmp_path: Path) -> None:
     block = "import sys; sys.modules['pyarrow'] = None; from shuangyong.cli.main import main; raise SystemExit(main(sys.argv[1:]))"
     base = [sys.executable, "-c", block, "entitle", "--period", "2024", "--quiet"]
     r = subprocess.run([*base, str(csv_path), "--out", str(tmp_path / "o.parquet")], capture_output=True, text=True)
-    assert r.returncode == 1 and "shuangyong[arrow]" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 1 and "[arrow]" in r.stderr and "Traceback" not in r.stderr
     (tmp_path / "in.parquet").write_bytes(b"PAR1")
     r = subprocess.run([*base, str(tmp_path / "in.parquet")], capture_output=True, text=True)
-    assert r.returncode == 1 and "shuangyong[arrow]" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 1 and "[arrow]" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run([*base, str(csv_path), "--out", str(tmp_path / "o.csv")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
 

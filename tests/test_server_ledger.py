@@ -183,7 +183,7 @@ def test_the_ledger_curl_examples_in_the_docs_run(server: LiveServer, tmp_path: 
 
 
 def test_pay_permission_and_ledger_setting_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shuangyong.cli_server import _ledger_path
+    from shuangyong.cli.server import _ledger_path
     from shuangyong.errors import ShuangyongError
     from shuangyong.server.config import ENV_LEDGER, ServerConfig, load_api_keys
 

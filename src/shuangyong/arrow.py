@@ -70,7 +70,9 @@ def _pa() -> Any:
     try:
         import pyarrow
     except ImportError:
-        raise RosterError("this needs pyarrow (pip install 'shuangyong[arrow]')") from None
+        from .extras import install_hint
+
+        raise RosterError(f"this needs pyarrow: {install_hint('arrow')}") from None
     return pyarrow
 
 

@@ -105,7 +105,9 @@ def _lunar():  # type: ignore[no-untyped-def]
     try:
         import lunar_python
     except ImportError:
+        from .extras import install_hint
+
         raise FestivalError(
-            "the lunar festivals (春节, 中秋, 清明) need the lunar-python library: pip install 'shuangyong[campaigns]'"
+            f"the lunar festivals (春节, 中秋, 清明) need the lunar-python library: {install_hint('campaigns')}"
         ) from None
     return lunar_python

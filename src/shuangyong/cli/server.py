@@ -65,7 +65,9 @@ def run_serve(args: argparse.Namespace) -> int:
         import uvicorn  # noqa: F401
         import fastapi  # noqa: F401
     except ImportError:
-        print("shuangyong serve: 需要 server 扩展 the server extra is not installed: pip install 'shuangyong[server]'", file=sys.stderr)
+        from ..extras import install_hint
+
+        print(f"shuangyong serve: 需要 server 扩展 the server extra is not installed: {install_hint('server')}", file=sys.stderr)
         return 1
     from ..server.config import ENV_CONFIG, ServerConfig, load_api_keys
 
@@ -90,7 +92,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     if config.ledger is not None:
         try:
-            from .ledger import open as open_ledger
+            from ..ledger import open as open_ledger
 
             open_ledger(config.ledger).close()  # created or migrated here, so a bad path fails before uvicorn starts
         except (ShuangyongError, OSError) as e:
@@ -107,7 +109,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def _ledger_path(given: str | None) -> str | None:
-    from .server.config import ENV_LEDGER
+    from ..server.config import ENV_LEDGER
 
     path = given or os.environ.get(ENV_LEDGER) or None
     return os.path.abspath(path) if path else None
