@@ -333,6 +333,16 @@ def test_roster_job_round_trip_equals_the_library(server: LiveServer) -> None:
     assert not list(folder.glob("input.*"))
     for f in folder.iterdir():
         assert_no_full_id(f.read_text("utf-8-sig"))
+    # Parquet (the arrow extra): amounts exact decimal128(18, 2), the same rows and total.
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa = pytest.importorskip("pyarrow")
+    res = httpx.get(f"{server.url}/rosters/{job['id']}/results", params={"format": "parquet"}, headers=auth())
+    assert res.status_code == 200 and res.headers["content-type"] == "application/vnd.apache.parquet", res.text
+    table = pq.read_table(io.BytesIO(res.content))
+    assert table.num_rows == want.computed and table.schema.field("total").type == pa.decimal128(18, 2)
+    assert table.schema.field("row").type == pa.int64()
+    assert sum(table.column("total").to_pylist()) == want.total
+    assert_no_full_id(" ".join(map(str, table.column("id_number").to_pylist())))
     assert httpx.delete(f"{server.url}/rosters/{job['id']}", headers=auth()).status_code == 204
     assert not folder.exists()
     assert httpx.get(f"{server.url}/rosters/{job['id']}", headers=auth()).status_code == 404

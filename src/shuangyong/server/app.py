@@ -415,27 +415,35 @@ def create_app(config: ServerConfig) -> Guard:
         return st
 
     table_content = {"text/csv": {"schema": {"type": "string", "format": "binary"}},
-                     "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}}}
+                     "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
+                     "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}}}
+    media_types = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
 
     def table(kind: str) -> Any:
         async def get_table(job_id: str, request: Request,
-                            format: str = Query(default="csv", pattern="^(csv|jsonl)$", description="csv or jsonl")) -> Response:
+                            format: str = Query(default="csv", pattern="^(csv|jsonl|parquet)$",
+                                                description="csv, jsonl or parquet (Parquet needs the arrow extra; amounts decimal128(18, 2))"),
+                            ) -> Response:
             finished(request, job_id)
+            if format == "parquet":
+                from ..arrow import have_arrow
+
+                if not have_arrow():
+                    raise _Refused(415, "Parquet needs the arrow extra on the server", field="format", reason="format not installed")
             path = await anyio.to_thread.run_sync(store.result_file, job_id, kind, format)
             if path is None:
                 raise _Refused(404, f"no {kind} file", field="format", reason="missing")
-            media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
-            return FileResponse(path, media_type=media, filename=f"{kind}-{job_id}.{format}")
+            return FileResponse(path, media_type=media_types[format], filename=f"{kind}-{job_id}.{format}")
         return get_table
 
     app.get("/rosters/{job_id}/results", operation_id="getRosterResults", tags=["rosters"], response_class=Response,
             responses=problems | {200: {"description": "result rows (IDs masked; amounts as decimal text)", "content": table_content},
                                   409: {"model": Problem, "description": "not done", "content": {PROBLEM_JSON: {}}}},
-            summary="Result rows of a finished job (CSV or JSON Lines)")(table("results"))
+            summary="Result rows of a finished job (CSV, JSON Lines or Parquet)")(table("results"))
     app.get("/rosters/{job_id}/rejects", operation_id="getRosterRejects", tags=["rosters"], response_class=Response,
             responses=problems | {200: {"description": "rejected rows with field and reason (IDs masked)", "content": table_content},
                                   409: {"model": Problem, "description": "not done", "content": {PROBLEM_JSON: {}}}},
-            summary="Rejected rows of a finished job (CSV or JSON Lines)")(table("rejects"))
+            summary="Rejected rows of a finished job (CSV, JSON Lines or Parquet)")(table("rejects"))
 
     @app.get("/rosters/{job_id}/summary", operation_id="getRosterSummary", tags=["rosters"],
              responses=problems | {200: {"description": "the run summary JSON (as `shuangyong entitle --summary` writes)",

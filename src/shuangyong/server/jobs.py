@@ -26,7 +26,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -213,14 +213,14 @@ class JobStore:
 
     # -- files ------------------------------------------------------------------------
     def result_file(self, job_id: str, kind: str, fmt: str) -> Path | None:
-        """The finished file ``kind`` (results / rejects) in ``fmt`` (csv / jsonl), made on first request."""
+        """The finished file ``kind`` (results / rejects) in ``fmt`` (csv / jsonl / parquet), made on first request."""
         d = self.path(job_id)
         csv_path = d / f"{kind}.csv"
         if fmt == "csv":
             return csv_path if csv_path.exists() else None
-        out = d / f"{kind}.jsonl"
+        out = d / f"{kind}.{fmt}"
         if not out.exists() and csv_path.exists():
-            _csv_to_jsonl(csv_path, out)
+            (_csv_to_parquet if fmt == "parquet" else _csv_to_jsonl)(csv_path, out, kind)
         return out if out.exists() else None
 
     # -- the worker -----------------------------------------------------------------------
@@ -287,16 +287,33 @@ class JobStore:
         self._drop_upload(job_id)
 
 
-def _csv_to_jsonl(src: Path, out: Path) -> None:
-    """JSON Lines from a finished (already masked) CSV, row by row; numbers stay decimal strings, blanks → null."""
-    with open(src, encoding="utf-8-sig", newline="") as fh, atomic_file(out, "w", encoding="utf-8") as w:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
-            return
-        for row in reader:
-            rec: dict[str, Any] = {}
-            for k, v in zip(header, row):
-                rec[k] = int(v) if k == "row" and v.isdigit() else (v if v != "" else None)
+def _csv_records(src: Path) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    """The header and the rows of a finished (already masked) CSV: ``row`` a number, blanks ``None``, the rest text."""
+    fh = open(src, encoding="utf-8-sig", newline="")
+    reader = csv.reader(fh)
+    header = next(reader, None) or []
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with fh:
+            for row in reader:
+                yield {k: int(v) if k == "row" and v.isdigit() else (v if v != "" else None) for k, v in zip(header, row)}
+
+    return header, rows()
+
+
+def _csv_to_jsonl(src: Path, out: Path, kind: str = "results") -> None:
+    """JSON Lines from a finished CSV, row by row; amounts stay decimal strings, blanks → null."""
+    header, rows = _csv_records(src)
+    with atomic_file(out, "w", encoding="utf-8") as w:
+        for rec in rows:
             w.write(json.dumps(rec, ensure_ascii=False))
             w.write("\n")
+
+
+def _csv_to_parquet(src: Path, out: Path, kind: str = "results") -> None:
+    """Parquet (extra ``arrow``) from a finished CSV: amounts exact ``decimal128(18, 2)``, ``row`` int64, text as text."""
+    from ..arrow import rows_table, write_parquet
+
+    header, rows = _csv_records(src)
+    money = [h for h in header if h not in ("row", "id_number")] if kind == "results" else []
+    write_parquet(rows_table(header, rows, money=money), out)
