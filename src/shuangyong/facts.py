@@ -12,6 +12,7 @@ facts are equal and price each group once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -49,10 +50,18 @@ def _conscript_years(p: Person, on: date) -> int:
 
 
 def _conscript_service_years(p: Person, on: date) -> int | None:
-    # Imported here: shuangyong.national.conscripts imports the rules module, which imports this one.
+    if p.service is None:
+        return 0
+    return _conscript_years_of()(p.service, on)
+
+
+@functools.cache
+def _conscript_years_of() -> Callable[[Any, date], int | None]:
+    # Imported on first use, once: shuangyong.national.conscripts imports the rules module, which imports this one
+    # (an import statement in the getter itself would run on every month priced).
     from .national.conscripts import conscript_years_of
 
-    return conscript_years_of(p.service, on)
+    return conscript_years_of
 
 
 def _tie(attr: str) -> Callable[[Person, date], Any]:
