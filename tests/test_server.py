@@ -46,7 +46,9 @@ def post(server: LiveServer, path: str, body: Any, key: str = KEY) -> Any:
 def wait_job(server: LiveServer, job_id: str, key: str = KEY, timeout: float = 120) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        st = httpx.get(f"{server.url}/rosters/{job_id}", headers=auth(key), timeout=10).json()
+        r = httpx.get(f"{server.url}/rosters/{job_id}", headers=auth(key), timeout=10)
+        st = r.json()
+        assert r.status_code == 200 and "state" in st, (r.status_code, st, server.log()[-2000:])
         if st["state"] in ("done", "failed"):
             return st
         time.sleep(0.2)

@@ -32,8 +32,14 @@ def mask_json(value: Any) -> Any:
     """
     if isinstance(value, str):
         return mask_text(value)
-    if isinstance(value, int) and not isinstance(value, bool) and ID_SHAPED.fullmatch(str(value)):
-        return mask_id_number(str(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        # A whole number that reads as an ID becomes its masked text; any other long digit run (a negative
+        # number, an account) is masked as text too — never passed through as a number.
+        text = str(value)
+        if ID_SHAPED.fullmatch(text):
+            return mask_id_number(text)
+        masked = _mask_text(text)
+        return value if masked == text else masked
     if isinstance(value, dict):
         return {mask_text(k) if isinstance(k, str) else k: mask_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
