@@ -162,3 +162,12 @@ def test_serve_refuses_without_keys_or_with_a_bad_key_file(tmp_path: Path) -> No
     assert r.returncode == 1 and "line 1" in r.stderr and "Traceback" not in r.stderr
     r = _serve("--api-keys", str(tmp_path / "missing.toml"))
     assert r.returncode == 1 and "missing.toml" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_job_ids_survive_the_masking_sweep() -> None:
+    # Every response is swept by privacy.mask_text, which masks runs of 11+ digits; a job id must never hold one.
+    from shuangyong.server.jobs import new_job_id
+
+    for _ in range(2000):
+        job_id = new_job_id()
+        assert mask_text(job_id) == job_id and len(job_id) == 32
