@@ -60,3 +60,31 @@ def test_packs_check_reports_every_rule_of_a_pack(capsys: pytest.CaptureFixture[
     assert rows[0]["rows"] > 0 and rows[0]["other_rows"] == 0
     assert main(["packs", "--packs", "guangxi"]) == 0  # the listing is unchanged
     assert "guangxi" in capsys.readouterr().out
+
+
+def _benchmark_roster(n: int) -> Any:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        import roster as bench  # benchmarks/roster.py: the population the speed figures are measured on
+    finally:
+        sys.path.pop(0)
+    return bench.to_roster(bench.population(n, 7, 2024), 7)
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_every_shipped_rule_stays_on_the_fast_path_for_the_benchmark_population(year: int) -> None:
+    # A national rule that leaves the stand-ins' vocabulary is still right (it is priced with real values),
+    # but a million-row run then takes minutes instead of seconds: in 2026-12 the 残疾抚恤金 rule read
+    # ``facts.on.year`` and ``discharged.year`` and priced every disabled veteran one by one (369 s at 10⁶).
+    # Nothing here is timed: the summary says which road each row took.
+    from shuangyong.cli.main import SAMPLE_ROSTER
+
+    engine = sy.Engine.from_plugins()
+    for source in (_benchmark_roster(3000), SAMPLE_ROSTER):
+        run = run_roster(engine, source, year)
+        # "changes" (a fact changing inside the period: that row is priced month by month) is expected;
+        # "outside_vocabulary" means a formula used a date in a way the stand-ins do not understand.
+        slow = {r["code"]: r["fast_path"]["why"] for r in run.summary()["rules"] if "outside_vocabulary" in r["fast_path"]["why"]}
+        assert slow == {}, (source if isinstance(source, Path) else "benchmark population", slow)

@@ -337,7 +337,7 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
         return None  # quotes, NUL and blank lines are the exact reader's to judge
     if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
         return None
-    if body[:1] in (b"\n", b"\r") or not raw.strip():
+    if body[:1] in (b"\n", b"\r") or not raw or raw.isspace():  # (isspace stops at the first other byte; strip would copy)
         return None
     head_end = raw.find(b"\n", len(raw) - len(body))
     head = bytes(body[: (head_end - (len(raw) - len(body))) if head_end >= 0 else len(body)]).rstrip(b"\r")
@@ -356,15 +356,18 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
         headers[0] = headers[0][1:]
     if len(headers) < 2 or len(set(headers)) != len(headers) or "" in headers:
         return None  # one column, a repeated or blank header: the exact reader's rules apply
+    utf8 = codecs.lookup(enc).name == "utf-8"
     try:
         # Every byte must read (the exact reader names the line that does not); ',' and newlines are never
-        # part of a character in these encodings, so each cell then decodes on its own too.  In pieces:
-        # the whole file as text would double the memory a run needs.
-        dec = codecs.getincrementaldecoder(enc)()
-        step = 1 << 22
-        for k in range(0, len(body), step):
-            dec.decode(body[k:k + step])
-        dec.decode(b"", final=True)
+        # part of a character in these encodings, so each cell then decodes on its own too.  UTF-8 is
+        # checked by Arrow as it reads (cells typed as strings); other encodings here, in pieces: the
+        # whole file as text would double the memory a run needs.
+        if not utf8 and not raw.isascii():
+            dec = codecs.getincrementaldecoder(enc)()
+            step = 1 << 22
+            for k in range(0, len(body), step):
+                dec.decode(body[k:k + step])
+            dec.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
     names = [f"c{j}" for j in range(len(headers))]
@@ -374,7 +377,8 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(quote_char=False, escape_char=False, newlines_in_values=False,
                                              ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.binary() for c in names}, strings_can_be_null=False,
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() if utf8 else pa.binary() for c in names},
+                                                 strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowException):

@@ -99,7 +99,7 @@ class Fact:
     every other road.  ``vector``: how the columnar road (``shuangyong.roster.columns.FactStore``) computes it
     over rows — ``column`` (one column's parsed value; ``column`` / ``gate`` / ``absent`` say which,
     which column must be present too, and the value when empty), ``date`` (a date column, same
-    fields), ``count`` (whole service years or months, vectorised), ``age``, ``serving``, ``alive``
+    fields), ``count`` (whole service years or months, and the conscript years they bound, vectorised), ``age``, ``serving``, ``alive``
     (vectorised), or ``derived`` (``scalar`` once per distinct combination of ``columns``).
     ``event``: the fact's date can be the event of a one-off rule.  ``stand_in``: handed to
     columnar formulas as a stand-in (``shuangyong.standins``) rather than by value.
@@ -159,7 +159,7 @@ CATALOGUE: dict[str, Fact] = {f.name: f for f in (
     Fact("service_months", "dated", _SERVICE, lambda p, on: p.service.service_months(on) if p.service is not None else 0, "count"),
     Fact("conscript_years", "dated", (*_SERVICE, "conscript_years"), _conscript_years, "count"),
     Fact("conscript_service_years", "dated", (*_SERVICE, "service_type", "conscript_years"), _conscript_service_years,
-         settles=True),
+         "count"),
     Fact("hukou_at_discharge", "fixed", ("enlisted", "discharge_hukou"), _svc("hukou_at_discharge")),
     Fact("urban_pension", "fixed", ("urban_pension",), lambda p, on: p.urban_pension),
     Fact("allowance_paid_monthly", "fixed", ("allowance_paid_monthly",), lambda p, on: p.allowance_paid_monthly),

@@ -20,7 +20,7 @@ from ..model import Award, Category, ServiceRecord, ServiceType
 from ..periods import add_months
 from ..rules import NotEligible
 
-__all__ = ["CONSCRIPT_TERM_2_YEARS_FROM", "conscript_years_of", "INSTALMENT_MONTHS", "instalments_in_year", "instalments_due", "family_of_serving_conscript", "awards_of_year",
+__all__ = ["CONSCRIPT_TERM_2_YEARS_FROM", "CONSCRIPT_TERM_YEARS_FROM_1998", "conscript_years_of", "INSTALMENT_MONTHS", "instalments_in_year", "instalments_due", "family_of_serving_conscript", "awards_of_year",
            "highest_award_uplift", "instalment_amount", "self_employed_discharged_soldier"]
 
 #: One instalment per half year served; a part of a half year counts as a whole one.
@@ -133,7 +133,8 @@ def instalment_amount(raw: Any, rounding: Any, multiple: Any, uplifts: list[Any]
 #: read here).  Before it the term was 3 to 5 years by arm (1955 兵役法 第14条; 1984 兵役法 第17条: 陆军3年,
 #: 海军、空军4年), and rosters do not record the arm.
 CONSCRIPT_TERM_2_YEARS_FROM = date(1998, 12, 29)
-_TERM_FROM_1998 = 2
+#: The conscript term, in years, of the 兵役法 in force from 1998-12-29.
+CONSCRIPT_TERM_YEARS_FROM_1998 = 2
 
 
 def conscript_years_of(service: ServiceRecord | None, on: date) -> int | None:
@@ -157,5 +158,5 @@ def conscript_years_of(service: ServiceRecord | None, on: date) -> int | None:
     if kind is None or kind is ServiceType.CONSCRIPT:
         return whole
     if kind is ServiceType.NCO and service.enlisted >= CONSCRIPT_TERM_2_YEARS_FROM:
-        return min(whole, _TERM_FROM_1998)
+        return min(whole, CONSCRIPT_TERM_YEARS_FROM_1998)
     return None

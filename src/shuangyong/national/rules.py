@@ -246,10 +246,11 @@ def _paid_by_unit(facts: Any) -> NotEligible | None:
     approved = facts.disability_approved or facts.disability_assessed
     if approved is not None and approved > discharged:
         return None
-    if facts.on.year == discharged.year:
+    # The calendar year of discharge, as two comparisons the fast path understands (reading ``on.year`` is not).
+    if facts.on >= discharged.replace(month=1, day=1) and facts.on <= discharged.replace(month=12, day=31):
         return NotEligible(
-            f"退役当年（{discharged.year}年）的残疾抚恤金由原部队发给，次年1月起由县级退役军人工作主管部门发给（条例2024第30条，2019年条例第26条）",
-            f"in the year of discharge ({discharged.year}) the unit pays; the county pays from the next January (Regulations 2024 art. 30; 2019 art. 26)",
+            "退役当年的残疾抚恤金由原部队发给，次年1月起由县级退役军人工作主管部门发给（条例2024第30条，2019年条例第26条）",
+            "in the year of discharge the unit pays; the county pays from the next January (Regulations 2024 art. 30; 2019 art. 26)",
         )
     return None
 
@@ -815,8 +816,8 @@ def old_demobilised_subsidy(facts: Any, p: Any) -> Any:
     enlisted = facts.enlisted
     if enlisted is not None and enlisted > DEMOBILISED_ENLISTED_BY:
         return NotEligible(
-            f"入伍时间 {enlisted.isoformat()} 晚于1954年10月31日：不属于在乡复员军人（条例2024第62条）",
-            f"enlisted {enlisted.isoformat()}, after 1954-10-31: not a demobilised veteran (Regulations 2024 art. 62)",
+            "入伍时间晚于1954年10月31日：不属于在乡复员军人（条例2024第62条；入伍时间见输入）",
+            "enlisted after 1954-10-31: not a demobilised veteran (Regulations 2024 art. 62; the date is among the inputs)",
         )
     level = p.annual_level
     if isinstance(level, Q):

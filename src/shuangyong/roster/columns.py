@@ -690,6 +690,8 @@ class FactStore:
         enl, dis = self.take(self.p.days("enlisted")), self.take(self.p.days("discharged"))
         if sub is not None:
             enl, dis = enl[sub], dis[sub]
+        if name == "conscript_service_years":
+            return self._conscript_service_codes(on, enl, dis, sub)
         if name == "conscript_years" and "conscript_years" in self.p.cols:
             # A record that states its 义务兵役年限 is taken at its word: count only the others.
             col = self.p.cols["conscript_years"]
@@ -704,6 +706,39 @@ class FactStore:
                 codes[rest] = self._value_codes(name, self._count_values(name, on, enl[rest], dis[rest]))
             return codes
         return self._value_codes(name, self._count_values(name, on, enl, dis))
+
+    def _conscript_service_codes(self, on: date, enl: Any, dis: Any, sub: Any) -> Any:
+        """Codes of ``conscript_service_years``: ``national.conscripts.conscript_years_of`` over rows.
+
+        Stated 义务兵役年限 as they are; an 义务兵 or a record without a type, the whole service
+        (part-years up); a 军士 who enlisted from 1998-12-29, at most two years; anyone else unknown.
+        """
+        from ..model import ServiceType
+        from ..national.conscripts import CONSCRIPT_TERM_2_YEARS_FROM, CONSCRIPT_TERM_YEARS_FROM_1998
+
+        np = self.np
+        rows = self.rows if sub is None else self.rows[sub]
+
+        def per_row(column: str, of: Callable[[Any], int]) -> Any:
+            col = self.p.cols.get(column)
+            if col is None:
+                return np.full(len(rows), of(None), dtype=np.int64)
+            return np.array([of(v) for v in col.values], dtype=np.int64)[col.codes[rows]]
+
+        unknown = -1
+        whole = self._count_values("service_years_up", on, enl, dis)
+        kind = per_row("service_type", lambda v: 0 if v is None or v is ServiceType.CONSCRIPT else 1 if v is ServiceType.NCO else 2)
+        bounded = np.minimum(whole, CONSCRIPT_TERM_YEARS_FROM_1998)
+        nco = np.where(enl >= CONSCRIPT_TERM_2_YEARS_FROM.toordinal() - _EPOCH, bounded, unknown)
+        value = np.select([kind == 0, kind == 1], [whole, nco], unknown)
+        stated = per_row("conscript_years", lambda v: unknown if v is None else int(v))
+        value = np.where(stated != unknown, stated, value)
+        value = np.where(enl == _ABSENT, 0, value)  # no service record: no years
+        out = np.empty(len(value), dtype=np.int64)
+        known = value != unknown
+        out[~known] = self.table("conscript_service_years").code(None)
+        out[known] = self._value_codes("conscript_service_years", value[known])
+        return out
 
     def _value_codes(self, name: str, value: Any) -> Any:
         np = self.np

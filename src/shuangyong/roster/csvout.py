@@ -5,6 +5,10 @@ with the same grade, 户籍 and months), so a column is given as the bytes of it
 text of each row, and every row's line is put together in one buffer without a Python string per
 cell.  Only for ASCII texts that need no CSV quoting (digits, ``.``, ``-``, ``*``, ``X``); anything
 else is written with the ``csv`` module.
+
+With the ``arrow`` extra the lines are put together by Arrow's C++ kernels (``take`` of each
+column's texts, then ``binary_join_element_wise``), several times faster than the numpy word
+matrix; without it, numpy.  The bytes are the same (tested side by side).
 """
 
 from __future__ import annotations
@@ -65,6 +69,16 @@ def join_rows(np: Any, columns: Sequence[Column], n: int, write: Any, chunk: int
     """
     if n == 0:
         return
+    columns = _collapse(np, columns, n)
+    from ..arrow import have_arrow
+
+    if have_arrow():
+        _join_rows_arrow(np, columns, n, write, chunk)
+        return
+    _join_rows_numpy(np, columns, n, write, chunk)
+
+
+def _join_rows_numpy(np: Any, columns: Sequence[Column], n: int, write: Any, chunk: int) -> None:
     slots = [_slot(np, tab, lengths, b"\r\n" if j == len(columns) - 1 else b",") for j, (tab, lengths, _) in enumerate(columns)]
     total = sum(t.shape[1] for t, _ in slots)
     for a in range(0, n, chunk):
@@ -92,3 +106,85 @@ def _slot(np: Any, tab: Any, lengths: Any, sep: bytes) -> tuple[Any, Any]:
         t[at, lengths + i] = ch
     keep = (np.arange(width) < (lengths + len(sep))[:, None]).astype(np.uint8)
     return t.view(np.uint64), keep.view(np.uint64)
+
+
+def _join_rows_arrow(np: Any, columns: Sequence[Column], n: int, write: Any, chunk: int) -> None:
+    """:func:`join_rows` with Arrow: each chunk of lines is one joined binary array whose data buffer is the text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    last = len(columns) - 1
+    texts = [_binary_array(np, pa, tab, lengths, b"\r\n" if j == last else b"") for j, (tab, lengths, _) in enumerate(columns)]
+    comma = pa.scalar(b",", pa.large_binary())
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        parts = [t.slice(a, b - a) if codes is None else pc.take(t, pa.array(np.ascontiguousarray(codes[a:b])))
+                 for t, (_, _, codes) in zip(texts, columns)]
+        lines = pc.binary_join_element_wise(*parts, comma)
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+        write(memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])])
+
+
+def _binary_array(np: Any, pa: Any, tab: Any, lengths: Any, suffix: bytes) -> Any:
+    """The texts of a (K, width) byte table (each followed by ``suffix``) as an Arrow ``large_binary`` array."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    k_rows, w = tab.shape
+    if suffix:
+        wide = np.zeros((k_rows, w + len(suffix)), dtype=np.uint8)
+        wide[:, :w] = tab
+        at = np.arange(k_rows)
+        for i, ch in enumerate(suffix):
+            wide[at, lengths + i] = ch
+        tab, lengths, w = wide, lengths + len(suffix), w + len(suffix)
+    data = np.ascontiguousarray(tab[np.arange(w) < lengths[:, None]])
+    offsets = np.zeros(k_rows + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.Array.from_buffers(pa.large_binary(), k_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+def _collapse(np: Any, columns: Sequence[Column], n: int) -> list[Column]:
+    """Each run of neighbouring coded columns as one column of the texts their rows actually combine.
+
+    Results have a score of amount columns but a few thousand distinct combinations of amounts: the
+    lines are then put together from three columns (row, ID, the rest) instead of twenty.  A run
+    whose combinations are too many to be worth it is left as it is.
+    """
+    out: list[Column] = []
+    run: list[Column] = []
+    for col in [*columns, (None, None, None)]:
+        if col[2] is not None:
+            run.append(col)
+            continue
+        if len(run) > 1:
+            merged = _merge_run(np, run, n)
+            out.extend([merged] if merged is not None else run)
+        else:
+            out.extend(run)
+        run = []
+        if col[0] is not None:
+            out.append(col)
+    return out
+
+
+def _merge_run(np: Any, run: Sequence[Column], n: int) -> Column | None:
+    key = np.zeros(n, dtype=np.int64)
+    card = 1
+    for _, lengths, codes in run:
+        k = max(len(lengths), 1)
+        if card * k >= 1 << 62:
+            _, key = np.unique(key, return_inverse=True)  # renumber densely before the key would overflow
+            key = key.reshape(-1).astype(np.int64)
+            card = int(key.max()) + 1
+        key = key * k + codes
+        card *= k
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if len(first) > max(4096, n // 16):
+        return None
+    texts = [[bytes(tab[c, : int(lengths[c])]) for c in range(len(lengths))] for tab, lengths, _ in run]
+    picks = [codes[first].tolist() for _, _, codes in run]
+    joined = [b",".join(t[c] for t, c in zip(texts, combo)) for combo in zip(*picks)]
+    lens = np.array([len(j) for j in joined], dtype=np.int64)
+    tab = np.zeros((len(joined), max(int(lens.max()) if len(joined) else 0, 1)), dtype=np.uint8)
+    for i, j in enumerate(joined):
+        tab[i, : len(j)] = np.frombuffer(j, dtype=np.uint8)
+    return tab, lens, inverse.reshape(-1)

@@ -1,0 +1,73 @@
+"""The results CSV assembler (shuangyong.roster.csvout): numpy words, Arrow kernels and the csv module agree byte for byte."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shuangyong.roster import csvout
+
+np = pytest.importorskip("numpy")
+
+_TEXT = st.text(alphabet="0123456789.-*X", max_size=12)
+
+
+@st.composite
+def _columns(draw: Any) -> tuple[int, list[list[str]], list[Any]]:
+    n = draw(st.integers(1, 60))
+    texts, codes = [], []
+    for _ in range(draw(st.integers(2, 7))):  # results have at least row, ID and total
+        if draw(st.booleans()):  # a column with a text per row
+            texts.append(draw(st.lists(_TEXT, min_size=n, max_size=n)))
+            codes.append(None)
+        else:  # a coded column: few distinct texts, a code per row
+            distinct = draw(st.lists(_TEXT, min_size=1, max_size=5))
+            texts.append(distinct)
+            codes.append(np.array(draw(st.lists(st.integers(0, len(distinct) - 1), min_size=n, max_size=n)), dtype=np.int64))
+    return n, texts, codes
+
+
+def _reference(n: int, texts: list[list[str]], codes: list[Any]) -> bytes:
+    out = io.StringIO(newline="")
+    w = csv.writer(out)
+    for i in range(n):
+        w.writerow([t[i] if c is None else t[int(c[i])] for t, c in zip(texts, codes)])
+    return out.getvalue().encode("ascii")
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=_columns(), chunk=st.sampled_from([1, 3, 1 << 17]))
+def test_every_assembler_writes_what_the_csv_module_writes(data: tuple[int, list[list[str]], list[Any]], chunk: int) -> None:
+    n, texts, codes = data
+    columns = [(*csvout.text_table(np, t), c) for t, c in zip(texts, codes)]
+    want = _reference(n, texts, codes)
+    assemblers = [csvout._join_rows_numpy]
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        assemblers.append(csvout._join_rows_arrow)
+    for assemble in assemblers:
+        for cols in (columns, csvout._collapse(np, columns, n)):
+            buf = io.BytesIO()
+            assemble(np, cols, n, buf.write, chunk)
+            assert buf.getvalue() == want, assemble.__name__
+
+
+def test_neighbouring_coded_columns_become_one_column_of_their_combinations() -> None:
+    n = 1000
+    a = np.arange(n, dtype=np.int64) % 2
+    b = (np.arange(n, dtype=np.int64) // 2) % 3
+    columns = [(*csvout.number_table(np, np.arange(n)), None), (*csvout.text_table(np, ["0.00", "12.50"]), a),
+               (*csvout.text_table(np, ["", "1", "22"]), b)]
+    merged = csvout._collapse(np, columns, n)
+    assert len(merged) == 2 and len(merged[1][1]) == 6  # 2 × 3 combinations actually present
+    buf = io.BytesIO()
+    csvout.join_rows(np, columns, n, buf.write)
+    assert buf.getvalue().split(b"\r\n")[:4] == [b"0,0.00,", b"1,12.50,", b"2,0.00,1", b"3,12.50,1"]
