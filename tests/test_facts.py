@@ -38,6 +38,9 @@ def _record(draw: Any, i: int) -> dict[str, Any]:
             rec["discharged"] = draw(st.dates(enl + timedelta(days=1), enl + timedelta(days=365 * 20))).isoformat()
         if draw(st.booleans()):
             rec["conscript_years"] = str(draw(st.integers(0, 5)))
+        rec["discharge_hukou"] = draw(st.sampled_from(["", "农村", "城镇"]))
+    if "discharge_hukou" not in rec and draw(st.booleans()):
+        rec["discharge_hukou"] = "农村"  # without a service record: the gate leaves the fact empty
     if draw(st.booleans()):
         rec.update(disability_grade=str(draw(st.integers(1, 10))), disability_cause=draw(st.sampled_from(["因战", "因公", "因病"])),
                    mental_disorder=draw(st.sampled_from(["", "是", "否"])))

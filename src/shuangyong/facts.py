@@ -160,7 +160,7 @@ CATALOGUE: dict[str, Fact] = {f.name: f for f in (
     Fact("conscript_years", "dated", (*_SERVICE, "conscript_years"), _conscript_years, "count"),
     Fact("conscript_service_years", "dated", (*_SERVICE, "service_type", "conscript_years"), _conscript_service_years,
          "count"),
-    Fact("hukou_at_discharge", "fixed", ("enlisted", "discharge_hukou"), _svc("hukou_at_discharge")),
+    _col("hukou_at_discharge", "fixed", _svc("hukou_at_discharge"), "discharge_hukou", "enlisted"),
     Fact("urban_pension", "fixed", ("urban_pension",), lambda p, on: p.urban_pension),
     Fact("allowance_paid_monthly", "fixed", ("allowance_paid_monthly",), lambda p, on: p.allowance_paid_monthly),
     # awards
