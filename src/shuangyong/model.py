@@ -86,12 +86,26 @@ class LabelledEnum(enum.Enum):
             return text
         s = str(text).strip()
         key = s.lower().replace(" ", "_").replace("-", "_")
-        for m in cls:
-            names = {m.label, m.name.lower(), m.en.lower().replace(" ", "_").replace("-", "_"), *m.aliases}  # type: ignore[attr-defined]
-            if s in names or key in names:
-                return m
+        table = _NAMES.get(cls)
+        if table is None:
+            table = _NAMES[cls] = _names_of(cls)
+        found = [hit for hit in (table.get(s), table.get(key)) if hit is not None]
+        if found:
+            return min(found, key=lambda hit: hit[0])[1]  # the first member, in declaration order, that either spelling names
         choices = "、".join(m.label for m in cls)
         raise InvalidRecordError(field_name or cls.__name__, s, f"not a known {cls.__name__}; expected one of {choices}")
+
+
+#: Per enum class: every name a member answers to → (its position, the member); built on first use.
+_NAMES: dict[type, dict[str, tuple[int, Any]]] = {}
+
+
+def _names_of(cls: type[LabelledEnum]) -> dict[str, tuple[int, Any]]:
+    table: dict[str, tuple[int, Any]] = {}
+    for i, m in enumerate(cls):
+        for name in (m.label, m.name.lower(), m.en.lower().replace(" ", "_").replace("-", "_"), *m.aliases):
+            table.setdefault(name, (i, m))
+    return table
 
 
 class Sex(LabelledEnum):
