@@ -8,7 +8,8 @@ classes, vectorised formulas, dated YAML parameters under ``parameters/``.
 Rules modelled (each one month at a time, summed over the year with ``ADD``):
 
 * ``disability_pension`` — grade × cause yearly standard ÷ 12 per month, from
-  the month after assessment; 因病 grades 7–10 get nothing;
+  the month after assessment (from the month of assessment for assessments
+  from 2024-10-01, 条例 2024 第27条); 因病 grades 7–10 get nothing;
 * ``survivor_pension`` — yearly standard by the deceased member's status
   (烈士 / 因公牺牲 / 病故) and the survivor's 户籍 ÷ 12;
 * ``sick_returnee_allowance`` and ``combat_veteran_allowance`` — yearly

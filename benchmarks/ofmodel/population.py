@@ -213,7 +213,7 @@ def exact_population_fen(system: Any, columns: Mapping[str, np.ndarray], year: i
     """The same five benefits in exact integer 分 (int64): each month priced on its first day,
     rounded half up to the 分, summed over the year.  Reads the same parameter tree as the
     OpenFisca model, so a difference from :func:`run_population` is float32 and nothing else."""
-    from .system import BENEFITS, ENLISTED_BEFORE, ENLISTED_FROM
+    from .system import BENEFITS, ENLISTED_BEFORE, ENLISTED_FROM, started_by
 
     n = len(columns["birth_date"])
     grade = np.asarray(columns["disability_grade"]).astype(np.int64)
@@ -235,7 +235,7 @@ def exact_population_fen(system: Any, columns: Mapping[str, np.ndarray], year: i
         for g in range(1, 11):
             node = p.disability_pension.annual_standard[f"grade_{g}"]
             table[g, 1:] = [_fen(node.war), _fen(node.duty), _fen(node.illness)]
-        started = assessed < np.datetime64(on, "D")
+        started = started_by(assessed, on)
         out["disability_pension"] += np.where(started, _half_up_div(table[grade, cause], 12), 0)
         s = p.survivor_pension.annual_standard
         surv = np.zeros(n, dtype=np.int64)

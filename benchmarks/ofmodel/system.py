@@ -159,6 +159,18 @@ class conscript_years(Variable):
 # -- the five monthly national benefits ---------------------------------------------------
 
 
+#: Assessments (approvals) from this day are paid from their own month (条例 2024 第27条).
+APPROVED_SAME_MONTH_FROM = np.datetime64("2024-10-01", "D")
+
+
+def started_by(assessed: np.ndarray, month_start: Any) -> np.ndarray:
+    """Whether the pension is paid for the month starting ``month_start``: from the month after assessment,
+    or from the month of assessment for assessments from 2024-10-01."""
+    start = np.datetime64(month_start, "D")
+    next_start = (np.datetime64(month_start, "M") + 1).astype("datetime64[D]")
+    return (assessed < start) | ((assessed >= APPROVED_SAME_MONTH_FROM) & (assessed < next_start))
+
+
 def _disability_table(node: Any) -> np.ndarray:
     """The grade × cause table in force as an (11, 4) array; row 0 and column 0 are 'none'."""
     table = np.zeros((11, 4), dtype=np.float64)
@@ -178,7 +190,9 @@ class disability_pension(Variable):
     reference = "《军人抚恤优待条例》第25–34条"
 
     def formula(person: Any, period: Any, parameters: Any) -> Any:
-        """Yearly standard of the grade and cause ÷ 12, from the month after assessment.
+        """Yearly standard of the grade and cause ÷ 12, from the month after assessment — from the month of
+        assessment itself when it is on or after 2024-10-01 (条例 2024 第27条; the roster's 评残时间 stands for
+        the approval, as in shuangyong).
 
         因病 grades 7–10 have 0 in the table: they get no pension.
         """
@@ -187,7 +201,7 @@ class disability_pension(Variable):
         assessed = person("disability_assessed", period)
         table = _disability_table(parameters(period).disability_pension.annual_standard)
         annual = table[np.clip(grade, 0, 10), cause.astype(np.int64)]
-        started = assessed < np.datetime64(period.start.date, "D")
+        started = started_by(assessed, period.start.date)
         return where(started, round_(annual / 12, 2), 0)
 
 
