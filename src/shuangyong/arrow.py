@@ -282,7 +282,10 @@ def read_table_file(path: str | Path, format: str | None = None) -> Roster:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            table = pq.read_table(p)
+            # ParquetFile, not read_table: read_table goes through pyarrow.dataset, whose import pulls in pandas
+            # (about a second) when it is installed.
+            with pq.ParquetFile(p) as pf:
+                table = pf.read()
         elif fmt == "ipc":
             import pyarrow.feather as feather
 

@@ -113,16 +113,24 @@ def _join_rows_arrow(np: Any, columns: Sequence[Column], n: int, write: Any, chu
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    # Arrays are made from buffers, never with pa.array / pa.scalar: those ask pyarrow's pandas shim about their
+    # argument, which imports pandas (half a second) when it is installed.
     last = len(columns) - 1
     texts = [_binary_array(np, pa, tab, lengths, b"\r\n" if j == last else b"") for j, (tab, lengths, _) in enumerate(columns)]
-    comma = pa.scalar(b",", pa.large_binary())
+    step = min(n, chunk)
+    commas = _binary_array(np, pa, np.full((step, 1), ord(","), dtype=np.uint8), np.ones(step, dtype=np.int64), b"")
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        parts = [t.slice(a, b - a) if codes is None else pc.take(t, pa.array(np.ascontiguousarray(codes[a:b])))
+        parts = [t.slice(a, b - a) if codes is None else pc.take(t, _int64_array(np, pa, codes[a:b]))
                  for t, (_, _, codes) in zip(texts, columns)]
-        lines = pc.binary_join_element_wise(*parts, comma)
+        lines = pc.binary_join_element_wise(*parts, commas.slice(0, b - a))
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
         write(memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])])
+
+
+def _int64_array(np: Any, pa: Any, values: Any) -> Any:
+    v = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(v), [None, pa.py_buffer(v)])
 
 
 def _binary_array(np: Any, pa: Any, tab: Any, lengths: Any, suffix: bytes) -> Any:
