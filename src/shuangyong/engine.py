@@ -39,7 +39,7 @@ from attrs import evolve, field, frozen
 
 from .calc import Q, fmt_number
 from .errors import AdjustmentError, ParameterNotFoundError, RuleEvaluationError, ShuangyongError
-from .facts import DATED_FACTS, compute_fact, fact_getter
+from .facts import CATALOGUE, DATED_FACTS, compute_fact, fact_getter
 from .ids import fallback_chain
 from .model import Person
 from .money import ZERO, to_decimal
@@ -486,12 +486,12 @@ class Engine:
         (``shuangyong.sharing``).
         """
         rule = reg.rule
-        static_names, dated, getters, dated_getters = self._plan(reg)
+        static_names, dated, getters, dated_getters, settles = self._plan(reg)
         static_values = tuple([g(person, date.min) for g in getters])
         date_pos = tuple([i for i, v in enumerate(static_values) if type(v) is date])
         shape = tuple([_DATE if type(v) is date else v for v in static_values]) if date_pos else static_values
         key = (
-            id(reg), period, person.region, shape, self._dated_signature(rule, dated_getters, person, period),
+            id(reg), period, person.region, shape, self._dated_signature(rule, dated_getters, settles, person, period),
             person.death_date if rule.period == "monthly" else None,
             id(base[1]) if base is not None else None,  # the base's units live in this same cache
             tuple((d, _hashable(x)) for d, x in rule.events(person)) if rule.period == "one_off" else None,
@@ -543,17 +543,24 @@ class Engine:
         self._results[key] = entry
 
     @staticmethod
-    def _dated_signature(rule: BenefitRule, dated: tuple[Any, ...], person: Person, period: Period) -> tuple[Any, ...]:
-        """The values of the rule's date-dependent facts (given by their getters) on every date it prices."""
+    def _dated_signature(rule: BenefitRule, dated: tuple[Any, ...], settles: tuple[bool, ...], person: Person,
+                         period: Period) -> tuple[Any, ...]:
+        """The values of the rule's date-dependent facts (given by their getters) on every date it prices.
+
+        A fact that stops depending on the date once a discharge date is recorded (service counts) is
+        read once for a discharged person: it is the same on every date (``facts.Fact.settles``).
+        """
         if not dated:
             return ()
+        discharged = person.service is not None and person.service.discharged is not None
         if rule.period == "monthly":
             days = [m.start for m in period.months()]
         elif rule.period == "yearly":
             days = [d for y in period.years() if (d := _pay_day(rule, y)) in period]
         else:
             days = [d for d, _ in rule.events(person) if d in period]
-        return tuple([tuple([g(person, d) for d in days]) for g in dated])
+        return tuple([("settled", g(person, days[0])) if discharged and settled and days else tuple([g(person, d) for d in days])
+                      for g, settled in zip(dated, settles)])
 
     def _units(self, reg: RuleRegistration, person: Person, period: Period, base_units: list[_Unit] | None,
                raw: tuple[Any, ...], traced: tuple[Any, ...], recorder: Recorder | None) -> list[_Unit]:
@@ -726,13 +733,14 @@ def _month_on_or_after(d: date) -> date:
 
 
 #: (fixed fact names, date-dependent fact names, their getters) of one rule.
-_InputPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]
+_InputPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...], tuple[bool, ...]]
 
 
 def _input_plan(rule: BenefitRule) -> _InputPlan:
     static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
     dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
-    return (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)))
+    settles = tuple(CATALOGUE[n].vector == "count" or CATALOGUE[n].settles for n in dated)
+    return (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)), settles)
 
 
 def _own_inputs(entry: tuple[Entitlement, list[_Unit]], names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[Entitlement, list[_Unit]]:
