@@ -96,3 +96,31 @@ class LiveServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+def run_doc_curl_blocks(url: str, key: str, marker: str, folder: Path) -> list[str]:
+    """Run each ``<!-- check: {marker} -->`` sh block of docs/http-api.md against a live server; their stdouts.
+
+    A block runs in ``folder`` (with ``src`` linked there, as the docs' commands expect) under
+    ``bash -e -o pipefail``, with ``$SY`` the server's URL and ``$KEY`` the key; a failing block fails the test.
+    Skips when curl is not installed.
+    """
+    import re
+    import shutil
+
+    import pytest
+
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "http-api.md").read_text("utf-8")
+    blocks = re.findall(rf"^<!-- check: {re.escape(marker)} -->\n```sh\n(.*?)^```$", text, re.M | re.S)
+    (folder / "src").symlink_to(root / "src")
+    env = {**os.environ, "SY": url, "KEY": key, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    out = []
+    for block in blocks:
+        r = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block], cwd=folder, env=env, capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 0, block + r.stdout[-2000:] + r.stderr[-2000:]
+        out.append(r.stdout)
+    return out

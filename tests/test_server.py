@@ -18,7 +18,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from server_harness import KEY, REVEAL_KEY, SMALL_KEY, LiveServer  # noqa: E402
+from server_harness import KEY, REVEAL_KEY, SMALL_KEY, LiveServer, run_doc_curl_blocks  # noqa: E402
 
 from shuangyong.cli.main import SAMPLE_ROSTER  # noqa: E402
 from shuangyong.server.masking import ID_SHAPED  # noqa: E402
@@ -400,26 +400,10 @@ def test_a_job_survives_the_client_going_away(server: LiveServer) -> None:
 
 
 def test_docs_curl_examples_run(server: LiveServer, tmp_path: Path) -> None:
-    import os
-    import re
-    import shutil
-    import subprocess
-    import sys
-
-    if shutil.which("curl") is None:
-        pytest.skip("curl is not installed")
-    root = Path(__file__).resolve().parents[1]
-    text = (root / "docs" / "http-api.md").read_text("utf-8")
-    blocks = re.findall(r"^<!-- check: curl -->\n```sh\n(.*?)^```$", text, re.M | re.S)
-    assert len(blocks) >= 4
-    (tmp_path / "src").symlink_to(root / "src")
-    env = {**os.environ, "SY": server.url, "KEY": KEY,
-           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    for block in blocks:
-        r = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, block + r.stdout[-2000:] + r.stderr[-2000:]
-        assert_no_full_id(r.stdout)
+    outputs = run_doc_curl_blocks(server.url, KEY, "curl", tmp_path)
+    assert len(outputs) >= 4
+    for out in outputs:
+        assert_no_full_id(out)
     assert (tmp_path / "results.csv").stat().st_size > 0
 
 

@@ -16,7 +16,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from server_harness import KEY, LiveServer  # noqa: E402
+from server_harness import KEY, LiveServer, run_doc_curl_blocks  # noqa: E402
 
 import shuangyong as sy  # noqa: E402
 from shuangyong import ledger  # noqa: E402
@@ -159,27 +159,11 @@ def test_without_a_ledger_the_endpoints_answer_404_and_are_documented(tmp_path: 
 
 
 def test_the_ledger_curl_examples_in_the_docs_run(server: LiveServer, tmp_path: Path) -> None:
-    import os
-    import re
-    import shutil
-    import subprocess
-    import sys
-
-    if shutil.which("curl") is None:
-        pytest.skip("curl is not installed")
-    root = Path(__file__).resolve().parents[1]
-    text = (root / "docs" / "http-api.md").read_text("utf-8")
-    blocks = re.findall(r"^<!-- check: curl-ledger -->\n```sh\n(.*?)^```$", text, re.M | re.S)
-    assert len(blocks) >= 2
-    (tmp_path / "src").symlink_to(root / "src")
-    env = {**os.environ, "SY": server.url, "KEY": PAY_KEY,
-           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    for block in blocks:
-        r = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, block + r.stdout[-2000:] + r.stderr[-2000:]
-        assert_no_full_id(r.stdout)
-        assert '"total' in r.stdout or "underpaid_total" in r.stdout
+    outputs = run_doc_curl_blocks(server.url, PAY_KEY, "curl-ledger", tmp_path)
+    assert len(outputs) >= 2
+    for out in outputs:
+        assert_no_full_id(out)
+        assert '"total' in out or "underpaid_total" in out
 
 
 def test_pay_permission_and_ledger_setting_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
