@@ -39,7 +39,7 @@ from attrs import evolve, field, frozen
 
 from .calc import Q, fmt_number
 from .errors import AdjustmentError, ParameterNotFoundError, RuleEvaluationError, ShuangyongError
-from .facts import CATALOGUE, DATED_FACTS, compute_fact, fact_getter
+from .facts import DATED_FACTS, SETTLING_FACTS, compute_fact, fact_getter
 from .ids import fallback_chain
 from .model import Person
 from .money import ZERO, to_decimal
@@ -739,7 +739,7 @@ _InputPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any,
 def _input_plan(rule: BenefitRule) -> _InputPlan:
     static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
     dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
-    settles = tuple(CATALOGUE[n].vector == "count" or CATALOGUE[n].settles for n in dated)
+    settles = tuple(n in SETTLING_FACTS for n in dated)
     return (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)), settles)
 
 

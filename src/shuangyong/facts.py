@@ -195,6 +195,9 @@ DATED_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.kind == "dated")
 DATE_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.kind == "date")
 #: Facts whose date can be a one-off rule's event.
 EVENT_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.event)
+#: Date-dependent facts that stop depending on the date once a discharge date is recorded (service counts):
+#: both roads read them once for a discharged person.
+SETTLING_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.vector == "count" or f.settles)
 #: Date-dependent facts handed to columnar formulas as stand-ins rather than keyed by their value.
 STAND_IN_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.stand_in)
 

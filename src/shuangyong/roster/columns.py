@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import ShuangyongError
-from ..facts import CATALOGUE, DATED_FACTS, EVENT_FACTS, age_on
+from ..facts import CATALOGUE, DATED_FACTS, EVENT_FACTS, SETTLING_FACTS, age_on
 from ..ids import normalize_id_number
 from ..model import Category
 from ..money import to_fen
@@ -392,7 +392,6 @@ _COLUMN_FACTS: dict[str, tuple[str, str, Any]] = {n: (f.column, f.gate, f.absent
 _SERVICE_COUNT_FACTS = frozenset(n for n, f in CATALOGUE.items() if f.vector == "count")
 #: Facts whose value depends on the date priced.
 _VARYING = DATED_FACTS
-_FIXED_WHEN_DISCHARGED = frozenset(n for n, f in CATALOGUE.items() if f.vector == "count" or f.settles)
 
 
 def _fact_known(name: str) -> bool:
@@ -593,7 +592,7 @@ class FactStore:
     def _compute(self, name: str, combo: int, k: int, on: date) -> int:
         from ..facts import compute_fact
 
-        fixed = name not in _VARYING or (name in _FIXED_WHEN_DISCHARGED and self.p.value("discharged", int(self.rows[k])) is not None)
+        fixed = name not in _VARYING or (name in SETTLING_FACTS and self.p.value("discharged", int(self.rows[k])) is not None)
         key = (name, combo, None if fixed else on)
         c = self._combo_cache.get(key)
         if c is None:

@@ -30,13 +30,28 @@ def plain(text: str) -> bool:
 
 def text_table(np: Any, texts: Sequence[str]) -> tuple[Any, Any]:
     """The texts as a (K, width) byte table (zero-padded) and their lengths."""
-    lens = np.array([len(t) for t in texts], dtype=np.int64)
-    width = int(lens.max()) if len(texts) else 0
-    tab = np.zeros((len(texts), max(width, 1)), dtype=np.uint8)
-    for i, t in enumerate(texts):
-        if t:
-            tab[i, : len(t)] = np.frombuffer(t.encode("ascii"), dtype=np.uint8)
+    return _bytes_table(np, [t.encode("ascii") for t in texts])
+
+
+def _bytes_table(np: Any, items: Sequence[bytes]) -> tuple[Any, Any]:
+    lens = np.array([len(b) for b in items], dtype=np.int64)
+    width = int(lens.max()) if len(items) else 0
+    tab = np.zeros((len(items), max(width, 1)), dtype=np.uint8)
+    for i, b in enumerate(items):
+        if b:
+            tab[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
     return tab, lens
+
+
+def _with_suffix(np: Any, tab: Any, lengths: Any, suffix: bytes, width: int) -> tuple[Any, Any]:
+    """The table widened to ``width`` columns with ``suffix`` after each text, and the new lengths."""
+    k_rows, w = tab.shape
+    out = np.zeros((k_rows, width), dtype=np.uint8)
+    out[:, :w] = tab
+    at = np.arange(k_rows)
+    for i, ch in enumerate(suffix):
+        out[at, lengths + i] = ch
+    return out, lengths + len(suffix)
 
 
 def number_table(np: Any, values: Any) -> tuple[Any, Any]:
@@ -97,14 +112,9 @@ def _join_rows_numpy(np: Any, columns: Sequence[Column], n: int, write: Any, chu
 
 def _slot(np: Any, tab: Any, lengths: Any, sep: bytes) -> tuple[Any, Any]:
     """A table with ``sep`` after each text, padded to whole words: (text words, keep-byte words)."""
-    k_rows, w = tab.shape
-    width = -(-(w + len(sep)) // 8) * 8
-    t = np.zeros((k_rows, width), dtype=np.uint8)
-    t[:, :w] = tab
-    at = np.arange(k_rows)
-    for i, ch in enumerate(sep):
-        t[at, lengths + i] = ch
-    keep = (np.arange(width) < (lengths + len(sep))[:, None]).astype(np.uint8)
+    width = -(-(tab.shape[1] + len(sep)) // 8) * 8
+    t, ends = _with_suffix(np, tab, lengths, sep, width)
+    keep = (np.arange(width) < ends[:, None]).astype(np.uint8)
     return t.view(np.uint64), keep.view(np.uint64)
 
 
@@ -112,6 +122,8 @@ def _join_rows_arrow(np: Any, columns: Sequence[Column], n: int, write: Any, chu
     """:func:`join_rows` with Arrow: each chunk of lines is one joined binary array whose data buffer is the text."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    from ..arrow import _int64_array
 
     # Arrays are made from buffers, never with pa.array / pa.scalar: those ask pyarrow's pandas shim about their
     # argument, which imports pandas (half a second) when it is installed.
@@ -121,29 +133,19 @@ def _join_rows_arrow(np: Any, columns: Sequence[Column], n: int, write: Any, chu
     commas = _binary_array(np, pa, np.full((step, 1), ord(","), dtype=np.uint8), np.ones(step, dtype=np.int64), b"")
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        parts = [t.slice(a, b - a) if codes is None else pc.take(t, _int64_array(np, pa, codes[a:b]))
+        parts = [t.slice(a, b - a) if codes is None else pc.take(t, _int64_array(np, codes[a:b]))
                  for t, (_, _, codes) in zip(texts, columns)]
         lines = pc.binary_join_element_wise(*parts, commas.slice(0, b - a))
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
         write(memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])])
 
 
-def _int64_array(np: Any, pa: Any, values: Any) -> Any:
-    v = np.ascontiguousarray(values, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(v), [None, pa.py_buffer(v)])
-
-
 def _binary_array(np: Any, pa: Any, tab: Any, lengths: Any, suffix: bytes) -> Any:
     """The texts of a (K, width) byte table (each followed by ``suffix``) as an Arrow ``large_binary`` array."""
     lengths = np.asarray(lengths, dtype=np.int64)
-    k_rows, w = tab.shape
     if suffix:
-        wide = np.zeros((k_rows, w + len(suffix)), dtype=np.uint8)
-        wide[:, :w] = tab
-        at = np.arange(k_rows)
-        for i, ch in enumerate(suffix):
-            wide[at, lengths + i] = ch
-        tab, lengths, w = wide, lengths + len(suffix), w + len(suffix)
+        tab, lengths = _with_suffix(np, tab, lengths, suffix, tab.shape[1] + len(suffix))
+    k_rows, w = tab.shape
     data = np.ascontiguousarray(tab[np.arange(w) < lengths[:, None]])
     offsets = np.zeros(k_rows + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
@@ -190,9 +192,5 @@ def _merge_run(np: Any, run: Sequence[Column], n: int) -> Column | None:
         return None
     texts = [[bytes(tab[c, : int(lengths[c])]) for c in range(len(lengths))] for tab, lengths, _ in run]
     picks = [codes[first].tolist() for _, _, codes in run]
-    joined = [b",".join(t[c] for t, c in zip(texts, combo)) for combo in zip(*picks)]
-    lens = np.array([len(j) for j in joined], dtype=np.int64)
-    tab = np.zeros((len(joined), max(int(lens.max()) if len(joined) else 0, 1)), dtype=np.uint8)
-    for i, j in enumerate(joined):
-        tab[i, : len(j)] = np.frombuffer(j, dtype=np.uint8)
+    tab, lens = _bytes_table(np, [b",".join(t[c] for t, c in zip(texts, combo)) for combo in zip(*picks)])
     return tab, lens, inverse.reshape(-1)
