@@ -85,7 +85,7 @@ class LabelledEnum(enum.Enum):
         if isinstance(text, cls):
             return text
         s = str(text).strip()
-        key = s.lower().replace(" ", "_").replace("-", "_")
+        key = _spelling(s)
         table = _NAMES.get(cls)
         if table is None:
             table = _NAMES[cls] = _names_of(cls)
@@ -100,10 +100,15 @@ class LabelledEnum(enum.Enum):
 _NAMES: dict[type, dict[str, tuple[int, Any]]] = {}
 
 
+def _spelling(text: str) -> str:
+    """A name as typed loosely: lower case, spaces and hyphens as underscores (``Died on duty`` → ``died_on_duty``)."""
+    return text.lower().replace(" ", "_").replace("-", "_")
+
+
 def _names_of(cls: type[LabelledEnum]) -> dict[str, tuple[int, Any]]:
     table: dict[str, tuple[int, Any]] = {}
     for i, m in enumerate(cls):
-        for name in (m.label, m.name.lower(), m.en.lower().replace(" ", "_").replace("-", "_"), *m.aliases):
+        for name in (m.label, m.name.lower(), _spelling(m.en), *m.aliases):
             table.setdefault(name, (i, m))
     return table
 
