@@ -9,4 +9,7 @@ for pack in rulepacks/*/; do
     if [ -f "$pack/pyproject.toml" ]; then args+=(-e "$pack"); fi
 done
 $PY -m pip install --quiet --disable-pip-version-check "${args[@]}"
+# An editable install leaves the sources uncompiled, and a machine with PYTHONDONTWRITEBYTECODE=1 would
+# compile every module again in every command (about 0.35 s of CPU each): compile them once here.
+$PY -m compileall -q src rulepacks >/dev/null
 $PY -m shuangyong demo "$@"

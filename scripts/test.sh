@@ -9,6 +9,9 @@ for pack in rulepacks/*/; do
     if [ -f "$pack/pyproject.toml" ]; then args+=(-e "$pack"); fi
 done
 $PY -m pip install --quiet --disable-pip-version-check "${args[@]}"
+# An editable install leaves the sources uncompiled, and a machine with PYTHONDONTWRITEBYTECODE=1 would
+# compile every module again in every command (about 0.35 s of CPU each): compile them once here.
+$PY -m compileall -q src rulepacks >/dev/null
 # The package promises py.typed: types are checked first (configuration and exceptions: [tool.mypy] in pyproject.toml).
 $PY -m mypy
 exec $PY -m pytest -q tests rulepacks "$@"

@@ -152,7 +152,7 @@ def test_polars(engine: sy.Engine, data: list, exact: tuple, tmp_path: Path) -> 
     assert outputs(run_roster(engine, df, PERIOD), tmp_path, "polars") == exact
 
 
-@pytest.mark.parametrize("mutation", ["quote", "ragged", "blank", "bad-byte", "lone-cr", "short"])
+@pytest.mark.parametrize("mutation", ["quote", "ragged", "blank", "blank-end", "blank-lf", "bad-byte", "lone-cr", "short"])
 def test_unusual_csv_falls_back_to_the_exact_reader(engine: sy.Engine, csv_path: Path, tmp_path: Path, mutation: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     raw = csv_path.read_bytes()
@@ -163,6 +163,10 @@ def test_unusual_csv_falls_back_to_the_exact_reader(engine: sy.Engine, csv_path:
         lines[4] += b",extra"
     elif mutation == "blank":
         lines.insert(6, b"")
+    elif mutation == "blank-end":
+        lines += [b"", b""]
+    elif mutation == "blank-lf":
+        lines[5] += b"\n"  # an LF-only blank line inside a CRLF file
     elif mutation == "bad-byte":
         lines[7] = lines[7].replace("测试".encode(), b"\xff\xfe")
     elif mutation == "lone-cr":
@@ -182,6 +186,20 @@ def test_unusual_csv_falls_back_to_the_exact_reader(engine: sy.Engine, csv_path:
     except sy.ShuangyongError as e:
         want = ("error", str(e))  # type: ignore[assignment]
     assert got == want
+
+
+def test_empty_first_cells_stay_on_the_arrow_reader(engine: sy.Engine, csv_path: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row whose first cell is empty is not a blank line: pyarrow still reads the file, as the exact reader does."""
+    lines = csv_path.read_bytes().split(b"\r\n")
+    lines[3] = b"," + lines[3].split(b",", 1)[1]
+    lines[7] = b"," * lines[7].count(b",")  # every cell empty, but not a blank line
+    p = tmp_path / "empty-first.csv"
+    p.write_bytes(b"\r\n".join(lines))
+    assert arrow.read_csv_arrow(p, "utf-8-sig") is not None
+    got = outputs(run_roster(engine, p, PERIOD), tmp_path, "got")
+    monkeypatch.setattr(arrow, "read_csv_arrow_bytes", lambda name, raw, encoding: None)
+    assert got == outputs(run_roster(engine, p, PERIOD), tmp_path, "want")
 
 
 def test_to_arrow_and_pandas(engine: sy.Engine, csv_path: Path, tmp_path: Path) -> None:

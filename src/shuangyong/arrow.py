@@ -199,6 +199,20 @@ def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
     return CodedColumn(np.asarray(codes, dtype=np.int32), [sys.intern(v) if type(v) is str else v for v in values])
 
 
+def _has_empty_cell(col: Any) -> bool:
+    """Whether a string or binary column (chunked or not) has an empty cell: its offsets, no cell copied."""
+    import numpy as np
+
+    for chunk in getattr(col, "chunks", [col]):
+        if not len(chunk):
+            continue
+        large = _pa().types.is_large_binary(chunk.type) or _pa().types.is_large_string(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32)
+        if not np.diff(offsets[chunk.offset:chunk.offset + len(chunk) + 1]).all():
+            return True
+    return False
+
+
 def _numbers(np: Any, arr: Any) -> Any:
     """An Arrow integer array's values as a numpy view (``to_numpy`` would import pandas, a second or so)."""
     unsigned = _pa().types.is_unsigned_integer(arr.type)
@@ -336,8 +350,8 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
     except LookupError:
         return None
     body = memoryview(raw)[3:] if raw.startswith(codecs.BOM_UTF8) else memoryview(raw)
-    if b'"' in raw or b"\0" in raw or b"\n\n" in raw or b"\n\r\n" in raw:
-        return None  # quotes, NUL and blank lines are the exact reader's to judge
+    if b'"' in raw or b"\0" in raw:
+        return None  # quotes and NUL are the exact reader's to judge (blank lines too: see below)
     if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
         return None
     if body[:1] in (b"\n", b"\r") or not raw or raw.isspace():  # (isspace stops at the first other byte; strip would copy)
@@ -386,6 +400,10 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None  # a ragged line (or anything else pyarrow would not read as the exact reader does)
+    if table.num_rows and _has_empty_cell(table.column(0)) and (b"\n\n" in raw or b"\n\r\n" in raw):
+        # pyarrow reads a blank line as a row of empty cells; the exact reader skips it.  A blank line
+        # has an empty first cell, so the (slow, two-byte) search only runs when some first cell is empty.
+        return None
     del body, raw  # the table holds its own copy of the cells
     table = table.rename_columns(headers)
     try:
