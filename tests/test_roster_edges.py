@@ -6,6 +6,7 @@ no one is paid twice or under another ID, and bad input gives a clear reject or 
 
 from __future__ import annotations
 
+from array import array
 import io
 import json
 import math
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import shuangyong as sy
 from shuangyong.roster.run import run_roster
@@ -422,3 +425,44 @@ def test_title_lines_above_a_csv_header_are_skipped_on_both_readers(tmp_path: Pa
     # A header on line 1 is read as before, even with lines like titles below it.
     q = _csv(tmp_path, [HEAD, ROW_A], name="plain.csv")
     assert read_roster(q).notes == [] and list(read_roster(q).row_numbers) == [2]
+
+
+# -- repeated IDs: the array road and the one-by-one comparison --------------------------------------------------------
+
+def _id_pool() -> list[object]:
+    from shuangyong.testing import synthetic_id
+
+    valid = [synthetic_id("422827", "1950-03-04", s) for s in range(1, 40)]
+    with_x = [v for v in valid if v.endswith("X")]
+    return [*valid[:6], *(v.lower() for v in with_x[:2]), *with_x[:2],
+            valid[1][:6] + " " + valid[1][6:],  # a space inside: valid[1] to the one-by-one check, not judged by arrays
+            "422827500304011",             # an old 15-digit number: not valid
+            "４２２８２７" + valid[0][6:],  # full-width digits (NFKC makes them the same person as valid[0])
+            valid[0][:17] + "0" if not valid[0].endswith("0") else valid[0][:17] + "1",  # wrong check character
+            "not an id", "", None]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(range(17)), min_size=0, max_size=40), st.sets(st.integers(0, 39), max_size=5),
+       st.booleans())
+def test_repeats_arrays_match_one_by_one(picks: list[int], problem_rows: set[int], plain_only: bool) -> None:
+    """``Parsed.repeats`` (int64 keys, a stable sort) finds the same repeated rows, and the same first rows, as
+    ``_repeats`` over the canonical strings, or declines (``None``) where it could not judge an ID."""
+    import numpy as np
+
+    from shuangyong.roster.columns import Parsed
+    from shuangyong.roster.reading import Roster
+    from shuangyong.roster.run import _repeats
+
+    pool = _id_pool()
+    ids = [pool[p % (6 if plain_only else len(pool))] for p in picks]
+    roster = Roster(headers=["身份证号", "类别"], data={"身份证号": ids, "类别": ["烈士遗属"] * len(ids)},
+                    row_numbers=array("l", range(2, len(ids) + 2)))
+    parsed = Parsed(roster, None, np)
+    canon = parsed.canonical_ids()
+    problem = {i: ("x", "y") for i in problem_rows if i < len(ids)}
+    fast = parsed.repeats(canon, problem)
+    if plain_only:
+        assert fast is not None
+    if fast is not None:
+        assert fast == _repeats(canon, problem)

@@ -12,7 +12,7 @@ A long module on purpose: the parse (rows to typed columns) and the fact arrays 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -288,6 +288,11 @@ class Parsed:
         ys = np.where(ok, y, 1970)
         born = (ys - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.where(ok, m, 1) - 1).astype("timedelta64[M]")
         born_days = (born.astype("datetime64[D]").astype(np.int64) + np.where(ok, dd, 1) - 1).astype(np.int32)
+        # A valid ID's check character follows from its 17 digits: the digits as one integer are its identity.
+        key = np.zeros(len(d), dtype=np.int64)
+        for j in range(17):
+            key = key * 10 + d[:, j]
+        self._id_key = key
         canon = [v if o else None for v, o in zip(vals, ok.tolist())]
         for c in np.flatnonzero(ok & lower_x).tolist():
             canon[c] = vals[c].upper()
@@ -312,6 +317,35 @@ class Parsed:
             out[i] = normalize_id_number(v) if isinstance(v, str) else None
         self._canon = out
         return out
+
+    def repeats(self, canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, int] | None:
+        """``roster.run._repeats`` with arrays: each row whose 身份证号 an earlier row has → that earlier row.
+
+        ``None`` when some valid ID was not judged by this road (an old 15-digit number, full-width
+        digits, ...): the caller then compares the canonical strings one by one.
+        """
+        np = self.np
+        if "id_number" not in self.cols:
+            return {}
+        if any(canon[i] is not None for i in np.flatnonzero(~self.id_ok).tolist()):
+            return None
+        use = self.id_ok.copy()
+        if problem:
+            use[np.fromiter(problem, dtype=np.int64, count=len(problem))] = False
+        rows = np.flatnonzero(use)
+        keys = self._id_key[self.id_codes[rows]]
+        ordered = np.sort(keys)
+        if not (ordered[1:] == ordered[:-1]).any():
+            return {}  # the usual roster: an unstable sort answers it, the stable one below is for repeats
+        order = np.argsort(keys, kind="stable")  # equal keys stay in row order: the first of a run is the earliest row
+        ordered = keys[order]
+        same = ordered[1:] == ordered[:-1]
+        if not same.any():
+            return {}
+        starts = np.concatenate(([True], ~same))
+        first = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+        later = np.flatnonzero(~starts)
+        return dict(zip(rows[order[later]].tolist(), rows[first[later]].tolist()))
 
     def value(self, key: str, i: int) -> Any:
         col = self.cols.get(key)

@@ -1101,7 +1101,8 @@ def _compute(engine: Any, roster: Roster, period: Period, region: str | None, ad
     checked = roster.cache.get(("checked", region, parsed is not None))
     if checked is None:
         canon = parsed.canonical_ids() if parsed is not None else _canonical_ids(roster)
-        dup = _repeats(canon, problem)
+        fast_dup = parsed.repeats(canon, problem) if parsed is not None else None
+        dup = fast_dup if fast_dup is not None else _repeats(canon, problem)
         excluded = set(problem) | set(dup)
         checked = roster.cache[("checked", region, parsed is not None)] = (
             canon, dup, excluded, parsed.fast_rows(excluded) if parsed is not None else None)
