@@ -41,7 +41,7 @@ from attrs import frozen
 
 from .errors import RosterError
 from .record import canonical_key
-from .roster.reading import CodedColumn, Roster, _BytesColumn
+from .roster.reading import CodedColumn, Roster, _BytesColumn, contains_bytes, lone_carriage_return
 
 __all__ = [
     "MONEY",
@@ -352,7 +352,7 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
     body = memoryview(raw)[3:] if raw.startswith(codecs.BOM_UTF8) else memoryview(raw)
     if b'"' in raw or b"\0" in raw:
         return None  # quotes and NUL are the exact reader's to judge (blank lines too: see below)
-    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+    if lone_carriage_return(raw):
         return None
     if body[:1] in (b"\n", b"\r") or not raw or raw.isspace():  # (isspace stops at the first other byte; strip would copy)
         return None
@@ -363,7 +363,7 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
         inner_bom = "\ufeff".encode(enc)
     except UnicodeEncodeError:
         inner_bom = b""
-    if inner_bom and raw.find(inner_bom, len(raw) - len(body)) >= 0:
+    if inner_bom and contains_bytes(raw, inner_bom, len(raw) - len(body)):
         return None  # a byte-order mark inside the file (two files joined): the exact reader rejects that line
     try:
         headers = [h.strip() for h in head.decode(enc).split(",")]
@@ -400,7 +400,7 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None  # a ragged line (or anything else pyarrow would not read as the exact reader does)
-    if table.num_rows and _has_empty_cell(table.column(0)) and (b"\n\n" in raw or b"\n\r\n" in raw):
+    if table.num_rows and _has_empty_cell(table.column(0)) and (contains_bytes(raw, b"\n\n") or contains_bytes(raw, b"\n\r\n")):
         # pyarrow reads a blank line as a row of empty cells; the exact reader skips it.  A blank line
         # has an empty first cell, so the (slow, two-byte) search only runs when some first cell is empty.
         return None

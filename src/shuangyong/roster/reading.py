@@ -566,6 +566,42 @@ class _BytesColumn(_TextColumn):
         return (raw[a:b].decode(enc) for a, b in zip(self.starts.tolist(), self.ends.tolist()))
 
 
+def contains_bytes(raw: bytes | memoryview, pattern: bytes, start: int = 0) -> bool:
+    """``pattern in raw[start:]``, for a pattern of two or more bytes in a file of many megabytes.
+
+    CPython's search for a multi-byte pattern is several times slower than for one byte; numpy finds
+    the pattern's first byte everywhere at once and then checks the bytes after each hit.
+    """
+    try:
+        import numpy as np
+    except ImportError:
+        return bytes(raw).find(pattern, start) >= 0
+    b = np.frombuffer(raw, dtype=np.uint8)[start:]
+    k = len(pattern)
+    if len(b) < k:
+        return False
+    at = np.flatnonzero(b[:len(b) - k + 1] == pattern[0])
+    for j in range(1, k):
+        if not len(at):
+            break
+        at = at[b[at + j] == pattern[j]]
+    return bool(len(at))
+
+
+def lone_carriage_return(raw: bytes | memoryview) -> bool:
+    """Whether some carriage return is not followed by a line feed (a CR inside a line, or an old Mac file)."""
+    if isinstance(raw, bytes) and b"\r" not in raw:  # (a memoryview's ``in`` compares integers, not bytes)
+        return False
+    try:
+        import numpy as np
+    except ImportError:
+        data = bytes(raw)
+        return data.count(b"\r") != data.count(b"\r\n")
+    b = np.frombuffer(raw, dtype=np.uint8)
+    at = np.flatnonzero(b == 13) + 1
+    return bool(len(at)) and (int(at[-1]) >= len(b) or not (b[at] == 10).all())
+
+
 def _read_csv_arrays(path: str, raw: bytes, encoding: str, first: int = 0) -> Roster | None:
     """A CSV without quotes (the usual export) read with numpy: ``None`` when the exact reader must read it.
 
@@ -589,7 +625,7 @@ def _read_csv_arrays(path: str, raw: bytes, encoding: str, first: int = 0) -> Ro
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[3:]
     crlf = b"\r" in raw
-    if crlf and raw.count(b"\r") != raw.count(b"\r\n"):
+    if crlf and lone_carriage_return(raw):
         return None  # a carriage return inside a line
     if not raw.endswith(b"\n"):
         raw += b"\n"
