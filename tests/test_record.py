@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shuangyong as sy
@@ -187,3 +187,23 @@ def test_whole_years_agree_with_relativedelta(start: date, end: date, rounding: 
     d = relativedelta(end, start)
     expected = d.years + (1 if (rounding == "up" and (d.months or d.days)) or (rounding == "half" and d.months >= 6) else 0)
     assert _whole_years(start, end, rounding) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True)
+       | st.from_regex(r"[0-9０-９]{4}[-.][0-9]{1,2}-[0-9]{1,2} ?", fullmatch=True))
+def test_iso_date_shortcut_agrees_with_the_forms(text: str) -> None:
+    """The C-parser shortcut for ``YYYY-MM-DD`` gives the date the written forms give, or the same refusal."""
+    from shuangyong.record import _DATE_FORMS, _norm_text, _parse_date
+
+    s = _norm_text(text)
+    m = next((f.match(s) for f in _DATE_FORMS if f.match(s)), None)
+    try:
+        want: object = date(int(m[1]), int(m[2]), int(m[3])) if m else "refused"
+    except ValueError:
+        want = "refused"
+    try:
+        got: object = _parse_date(text, "date")
+    except sy.InvalidRecordError:
+        got = "refused"
+    assert got == want

@@ -153,6 +153,13 @@ def parse_date(value: Any, key: str = "date") -> date:
 
 
 def _parse_date(value: Any, key: str) -> date:
+    if (type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii()
+            and value[:4].isdigit() and value[5:7].isdigit() and value[8:].isdigit()):
+        # The usual cell, 2023-08-01: read by the C parser; an impossible day goes on to the message below.
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
