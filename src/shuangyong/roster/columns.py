@@ -293,7 +293,8 @@ class Parsed:
         for j in range(17):
             key = key * 10 + d[:, j]
         self._id_key = key
-        canon = [v if o else None for v, o in zip(vals, ok.tolist())]
+        canon = list(vals) if ok[1:].all() else [v if o else None for v, o in zip(vals, ok.tolist())]
+        canon[0] = None
         for c in np.flatnonzero(ok & lower_x).tolist():
             canon[c] = vals[c].upper()
         self.canon_values = canon
@@ -310,7 +311,11 @@ class Parsed:
         if "id_number" not in self.cols:
             return [None] * self.n
         cv = self.canon_values
-        out = [cv[c] for c in self.id_codes.tolist()]
+        codes = self.id_codes
+        if len(cv) == self.n + 1 and (not self.n or (int(codes[0]) == 1 and bool((codes[1:] - codes[:-1] == 1).all()))):
+            out = cv[1:]  # the usual ID column: row i is code i + 1 (see _plain_ids)
+        else:
+            out = [cv[c] for c in codes.tolist()]
         raw = self.cols["id_number"].raw
         for i in self.np.flatnonzero(~self.id_ok).tolist():
             v = raw[int(self.id_codes[i])]
