@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("numpy")
@@ -104,18 +106,26 @@ def test_parquet_and_ipc_of_text(engine: sy.Engine, csv_path: Path, exact: tuple
     table = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in HEADERS},
                                                                           strings_can_be_null=False))
     pq.write_table(table, tmp_path / "r.parquet")
+    pq.write_table(table, tmp_path / "groups.parquet", row_group_size=7)  # a dictionary per row group, unified on reading
     feather.write_feather(table, tmp_path / "r.arrow")
-    for name in ("r.parquet", "r.arrow"):
+    for name in ("r.parquet", "groups.parquet", "r.arrow"):
         assert outputs(run_roster(engine, tmp_path / name, PERIOD), tmp_path, name) == exact
     assert outputs(run_roster(engine, table, PERIOD), tmp_path, "table") == exact
+    # empty cells as nulls: null dictionary indices in the Parquet read, nulls before encoding in the table
+    nulls = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in HEADERS},
+                                                                          strings_can_be_null=True))
+    assert sum(c.null_count for c in nulls.columns) > 0
+    pq.write_table(nulls, tmp_path / "nulls.parquet", row_group_size=7)
+    assert outputs(run_roster(engine, tmp_path / "nulls.parquet", PERIOD), tmp_path, "nulls") == exact
+    assert outputs(run_roster(engine, nulls, PERIOD), tmp_path, "nulls-table") == exact
     assert outputs(run_roster(engine, table.to_batches()[0], PERIOD), tmp_path, "batch") == exact
 
 
 def test_parquet_of_typed_columns(engine: sy.Engine, csv_path: Path, exact: tuple, tmp_path: Path) -> None:
     """Types pyarrow infers (integers, dates, nulls for empty cells) read as the same values as the text."""
-    table = pacsv.read_csv(csv_path)  # 伤残等级 int64 with nulls, 行政区划代码 int64, dates date32
+    table = pacsv.read_csv(csv_path)  # 伤残等级 int64 with nulls, 行政区划代码 int64, dates date32, text with nulls
     assert pa.types.is_integer(table.schema.field("伤残等级").type)
-    pq.write_table(table, tmp_path / "typed.parquet")
+    pq.write_table(table, tmp_path / "typed.parquet", row_group_size=5)
     run = run_roster(engine, tmp_path / "typed.parquet", PERIOD)
     res, rej, summ = outputs(run, tmp_path, "typed")
     assert res == exact[0] and summ == exact[2]
@@ -333,3 +343,38 @@ def test_results_in_pieces(engine: sy.Engine, csv_path: Path, tmp_path: Path) ->
     assert pq.read_table(tmp_path / "p.parquet").equals(run.to_arrow())
     empty = run_roster(engine, [], PERIOD)
     assert [t.num_rows for t in arrow.results_pieces(empty)] == [0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.none() | st.text(max_size=8), max_size=30),
+       st.lists(st.none() | st.decimals(min_value=-10**12, max_value=10**12, places=2, allow_nan=False), max_size=30))
+def test_arrays_from_buffers_equal_pa_array(texts: list, amounts: list) -> None:
+    """The buffer-built arrays (no pandas import) hold exactly what ``pa.array`` would build."""
+    pa = pytest.importorskip("pyarrow")
+    import numpy as np
+
+    assert arrow._text_array(np, texts).equals(pa.array(texts, pa.string()))
+    assert arrow._decimal_money_array(np, amounts).equals(pa.array(amounts, pa.decimal128(18, 2)))
+    assert arrow._bool_array(np, [t is None for t in texts]).equals(pa.array([t is None for t in texts], pa.bool_()))
+
+
+def test_finer_amount_is_refused_not_rounded() -> None:
+    import numpy as np
+
+    with pytest.raises(ValueError, match="more than two decimal places"):
+        arrow._decimal_money_array(np, [Decimal("1.005")])
+
+
+def test_parquet_outputs_do_not_import_pandas(csv_path: Path, tmp_path: Path) -> None:
+    """Writing results and rejects as Parquet builds Arrow arrays from buffers: pandas (a second to import) stays out."""
+    pytest.importorskip("pandas")
+    code = ("import sys, shuangyong as sy\n"
+            "from shuangyong.roster.run import run_roster\n"
+            f"run = run_roster(sy.Engine.from_plugins(), {str(csv_path)!r}, 2024)\n"
+            f"run.write_outputs({str(tmp_path / 'r.parquet')!r}, {str(tmp_path / 'j.parquet')!r})\n"
+            "print('pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "r.parquet").num_rows > 0

@@ -230,6 +230,49 @@ def _validity(np: Any, valid: Any) -> Any:
     return _pa().py_buffer(np.packbits(np.asarray(valid, dtype=bool), bitorder="little"))
 
 
+# Arrays from Python values are built from their buffers here, never with ``pa.array``: that call looks
+# for pandas types first and so imports pandas wherever it is installed (about a second per command).
+
+def _bool_array(np: Any, values: Any) -> Any:
+    v = np.asarray(values, dtype=bool)
+    return _pa().Array.from_buffers(_pa().bool_(), len(v), [None, _validity(np, v)])
+
+
+def _text_array(np: Any, values: Sequence[str | None]) -> Any:
+    """Text cells (``None`` → null) as an Arrow string array."""
+    pa = _pa()
+    encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    large = bool(offsets[-1] >= 2**31)
+    kind = pa.large_string() if large else pa.string()
+    nulls = [v is None for v in values]
+    null_count = sum(nulls)
+    validity = _validity(np, ~np.asarray(nulls, dtype=bool)) if null_count else None
+    buffers = [validity, pa.py_buffer(offsets if large else offsets.astype(np.int32)), pa.py_buffer(b"".join(encoded))]
+    arr = pa.Array.from_buffers(kind, len(encoded), buffers, null_count=null_count)
+    return arr.cast(pa.string()) if large else arr
+
+
+def _decimal_money_array(np: Any, values: Sequence[Any]) -> Any:
+    """Amounts (``Decimal``, ``int`` or ``None`` → null) as exact ``decimal128(18, 2)``; a finer amount is refused."""
+    fen = np.zeros(len(values), dtype=np.int64)
+    valid = np.ones(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        if v is None:
+            valid[i] = False
+            continue
+        cents = Decimal(v) * 100
+        if cents != cents.to_integral_value():
+            raise ValueError(f"amount {v} has more than two decimal places: not written as decimal128(18, 2)")
+        fen[i] = int(cents)
+    arr = _money_array(np, fen, False)
+    if valid.all():
+        return arr
+    return _pa().Array.from_buffers(money_type(), len(fen), [_validity(np, valid), arr.buffers()[1]],
+                                    null_count=int(len(fen) - valid.sum()))
+
+
 def plain_value(v: Any, key: str | None = None) -> Any:
     """A cell of a DataFrame or Arrow table as the roster reads it (the same with and without pyarrow).
 
@@ -299,6 +342,11 @@ def read_table_file(path: str | Path, format: str | None = None) -> Roster:
             # ParquetFile, not read_table: read_table goes through pyarrow.dataset, whose import pulls in pandas
             # (about a second) when it is installed.
             with pq.ParquetFile(p) as pf:
+                # Text columns come back dictionary-encoded as Parquet stores them: the roster's codes without a
+                # second indexing pass (IDs and names, one value a row, are read as plain text).
+                coded = [f.name for f in pf.schema_arrow if (_pa().types.is_string(f.type) or _pa().types.is_large_string(f.type))
+                         and canonical_key(str(f.name).strip()) not in ("id_number", "name")]
+            with pq.ParquetFile(p, read_dictionary=coded) as pf:
                 table = pf.read()
         elif fmt == "ipc":
             import pyarrow.feather as feather
@@ -478,9 +526,9 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
     codes = list(o.codes) if codes is None else list(codes)
     if which == "rejects":
         rj = o.rejects
-        return pa.table({"row": pa.array([r.row for r in rj], pa.int64()), "id_number": pa.array([r.id_number for r in rj], pa.string()),
-                         "field": pa.array([r.field for r in rj], pa.string()), "reason": pa.array([r.reason for r in rj], pa.string())},
-                        schema=results_schema(codes, "rejects"))
+        return pa.Table.from_arrays([_int64_array(np, [r.row for r in rj]), _text_array(np, [r.id_number for r in rj]),
+                                     _text_array(np, [r.field for r in rj]), _text_array(np, [r.reason for r in rj])],
+                                    schema=results_schema(codes, "rejects"))
     if which not in ("results", "all"):
         raise ValueError(f"which must be 'results', 'rejects' or 'all', not {which!r}")
     n = len(o.rows)
@@ -521,7 +569,7 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
         return out
 
     totals = spread(total)
-    cols = [pa.array(numbers, pa.int64()), pa.array(id_col, pa.string())]
+    cols = [_int64_array(np, numbers), _text_array(np, id_col)]
     cols += [_money_array(np, spread(fen[c]), True) for c in codes]
     tot = _money_array(np, np.maximum(totals, 0), False)
     if size != n:
@@ -529,7 +577,7 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
         valid[index] = True
         tot = pa.Array.from_buffers(money_type(), size, [_validity(np, valid), tot.buffers()[1]], null_count=size - n)
     cols.append(tot)
-    cols += [pa.array(status.tolist(), pa.string()), pa.array(field_col, pa.string()), pa.array(reason_col, pa.string())]
+    cols += [_text_array(np, status.tolist()), _text_array(np, field_col), _text_array(np, reason_col)]
     return pa.Table.from_arrays(cols, schema=results_schema(codes, "all"))
 
 
@@ -546,7 +594,7 @@ def _masked_ids(np: Any, keys: Sequence[str | None]) -> Any:
             buf[:, 4:14] = 42  # mask_id_number's shape: 4 characters, 10 × '*', 4 characters
             offsets = np.arange(0, 18 * (n + 1), 18, dtype=np.int32)
             return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
-    return pa.array([mask_id_number(k or "") for k in keys], pa.string())
+    return _text_array(np, [mask_id_number(k or "") for k in keys])
 
 
 def results_pieces(run: Any, size: int = 1 << 17) -> Iterable[Any]:
@@ -600,6 +648,8 @@ def rows_table(header: Sequence[str], rows: Iterable[Mapping[str, Any]], titles:
     """Rows (mappings keyed by ``header``) as an Arrow table: ``money`` columns exact ``decimal128(18, 2)``,
     whole-number columns (row numbers) int64, every other column text (``None`` → null); column names from
     ``titles`` where given."""
+    import numpy as np
+
     pa = _pa()
     money = set(money)
     rows = list(rows)
@@ -607,12 +657,12 @@ def rows_table(header: Sequence[str], rows: Iterable[Mapping[str, Any]], titles:
     for h in header:
         vals = [r.get(h) for r in rows]
         if h in money:
-            cols[str((titles or {}).get(h, h))] = pa.array([None if v is None else Decimal(v) for v in vals], pa.decimal128(18, 2))
+            cols[str((titles or {}).get(h, h))] = _decimal_money_array(np, vals)
         elif vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-            cols[str((titles or {}).get(h, h))] = pa.array(vals, pa.int64())  # row numbers, counts
+            cols[str((titles or {}).get(h, h))] = _int64_array(np, vals)  # row numbers, counts
         else:
-            cols[str((titles or {}).get(h, h))] = pa.array([None if v is None else str(v) for v in vals], pa.string())
-    return pa.table(cols)
+            cols[str((titles or {}).get(h, h))] = _text_array(np, [None if v is None else str(v) for v in vals])
+    return pa.Table.from_arrays(list(cols.values()), names=list(cols))
 
 
 # == a batch function for distributed engines =================================================
@@ -687,7 +737,7 @@ class BatchFunction:
         hit = np.zeros(n, dtype=bool)
         if repeats:
             hit = np.fromiter((int(r) in repeats for r in numbers.tolist()), dtype=bool, count=n)
-        sub = table.filter(pa.array(~hit)) if hit.any() else table
+        sub = table.filter(_bool_array(np, ~hit)) if hit.any() else table
         roster = roster_from_table(sub, source="batch", format="arrow", rows=numbers[~hit].tolist())
         if n and not any(k == "id_number" for k in roster.keys.values()):
             raise RosterError(f"no 身份证号 (id_number) column; columns are {', '.join(roster.headers)}")
@@ -695,15 +745,15 @@ class BatchFunction:
         out = results_table(run, "all", self.codes())
         if hit.any():
             col = id_column(table.column_names)
-            ids = table.column(col).filter(pa.array(hit)).to_pylist() if col else [None] * int(hit.sum())
+            ids = table.column(col).filter(_bool_array(np, hit)).to_pylist() if col else [None] * int(hit.sum())
             rows = numbers[hit].tolist()
             rejected = {name: pa.nulls(len(rows), out.schema.field(name).type) for name in out.column_names}
-            rejected["row"] = pa.array(rows, pa.int64())
-            rejected["id_number"] = pa.array([mask_id_number(str(plain_value(v, "id_number") or "").strip()) for v in ids], pa.string())
-            rejected["status"] = pa.array(["rejected"] * len(rows), pa.string())
-            rejected["field"] = pa.array(["id_number"] * len(rows), pa.string())
-            rejected["reason"] = pa.array([repeat_reason(repeats[r]) for r in rows], pa.string())  # type: ignore[index]
-            out = pa.concat_tables([out, pa.table(rejected, schema=out.schema)]).sort_by("row")
+            rejected["row"] = _int64_array(np, rows)
+            rejected["id_number"] = _text_array(np, [mask_id_number(str(plain_value(v, "id_number") or "").strip()) for v in ids])
+            rejected["status"] = _text_array(np, ["rejected"] * len(rows))
+            rejected["field"] = _text_array(np, ["id_number"] * len(rows))
+            rejected["reason"] = _text_array(np, [repeat_reason(repeats[r]) for r in rows])  # type: ignore[index]
+            out = pa.concat_tables([out, pa.Table.from_arrays(list(rejected.values()), schema=out.schema)]).sort_by("row")
         arrays = [table.column(k).combine_chunks() for k in self.keep] + [c.combine_chunks() for c in out.columns]
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
@@ -738,12 +788,13 @@ def canonical_ids(batch: Any, column: str) -> Any:
     """The canonical 身份证号 of each row of ``column`` (null when empty or invalid), as a string array."""
     from .ids import normalize_id_number
 
-    pa = _pa()
+    import numpy as np
+
     out = []
     for v in batch.column(column).to_pylist():
         v = plain_value(v, "id_number")
         out.append(normalize_id_number(v) if isinstance(v, str) and v.strip() else None)
-    return pa.array(out, pa.string())
+    return _text_array(np, out)
 
 
 def find_repeats(rows: Iterable[int], keys: Iterable[str | None]) -> dict[int, int]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from attrs import frozen
 
-from .arrow import BatchFunction, batch_function, canonical_ids, id_column
+from .arrow import BatchFunction, _int64_array, batch_function, canonical_ids, id_column
 from .errors import RosterError
 
 __all__ = ["entitle", "reconcile"]
@@ -70,11 +70,12 @@ class _Keys:
     offsets: Mapping[int, int]
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
+        import numpy as np
         import pyarrow as pa
 
         at = self.offsets[_partition_id()]
         for b in batches:
-            yield pa.RecordBatch.from_arrays([pa.array(range(at, at + b.num_rows), pa.int64()), canonical_ids(b, self.column)],
+            yield pa.RecordBatch.from_arrays([_int64_array(np, np.arange(at, at + b.num_rows)), canonical_ids(b, self.column)],
                                              names=["row", "k"])
             at += b.num_rows
 
