@@ -587,8 +587,11 @@ def _masked_ids(np: Any, keys: Sequence[str | None]) -> Any:
 
     pa = _pa()
     n = len(keys)
-    if n and all(type(k) is str for k in keys):
+    try:
         joined = "".join(keys)  # type: ignore[arg-type]
+    except TypeError:  # a None among them (no valid ID)
+        joined = ""
+    if n:
         if len(joined) == 18 * n and joined.isascii():
             buf = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(n, 18).copy()
             buf[:, 4:14] = 42  # mask_id_number's shape: 4 characters, 10 × '*', 4 characters
