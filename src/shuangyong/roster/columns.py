@@ -288,11 +288,8 @@ class Parsed:
         ys = np.where(ok, y, 1970)
         born = (ys - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.where(ok, m, 1) - 1).astype("timedelta64[M]")
         born_days = (born.astype("datetime64[D]").astype(np.int64) + np.where(ok, dd, 1) - 1).astype(np.int32)
-        # A valid ID's check character follows from its 17 digits: the digits as one integer are its identity.
-        key = np.zeros(len(d), dtype=np.int64)
-        for j in range(17):
-            key = key * 10 + d[:, j]
-        self._id_key = key
+        self._id_bytes = buf  # kept for repeats(): 18 bytes a code
+        self._id_lower_x = bool((ok & lower_x).any())
         canon = list(vals) if ok[1:].all() else [v if o else None for v, o in zip(vals, ok.tolist())]
         canon[0] = None
         for c in np.flatnonzero(ok & lower_x).tolist():
@@ -324,33 +321,26 @@ class Parsed:
         return out
 
     def repeats(self, canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, int] | None:
-        """``roster.run._repeats`` with arrays: each row whose 身份证号 an earlier row has → that earlier row.
-
-        ``None`` when some valid ID was not judged by this road (an old 15-digit number, full-width
-        digits, ...): the caller then compares the canonical strings one by one.
-        """
+        """``{}`` when no 身份证号 repeats (the usual roster), found with arrays; ``None`` when the caller must
+        compare the canonical strings one by one: some ID repeats (or two hash alike), or some valid ID was
+        not judged by this road (a space inside, a lower-case x, other digits)."""
         np = self.np
         if "id_number" not in self.cols:
             return {}
-        if any(canon[i] is not None for i in np.flatnonzero(~self.id_ok).tolist()):
+        if self._id_lower_x or any(canon[i] is not None for i in np.flatnonzero(~self.id_ok).tolist()):
             return None
         use = self.id_ok.copy()
         if problem:
             use[np.fromiter(problem, dtype=np.int64, count=len(problem))] = False
-        rows = np.flatnonzero(use)
-        keys = self._id_key[self.id_codes[rows]]
-        ordered = np.sort(keys)
-        if not (ordered[1:] == ordered[:-1]).any():
-            return {}  # the usual roster: an unstable sort answers it, the stable one below is for repeats
-        order = np.argsort(keys, kind="stable")  # equal keys stay in row order: the first of a run is the earliest row
-        ordered = keys[order]
-        same = ordered[1:] == ordered[:-1]
-        if not same.any():
-            return {}
-        starts = np.concatenate(([True], ~same))
-        first = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
-        later = np.flatnonzero(~starts)
-        return dict(zip(rows[order[later]].tolist(), rows[first[later]].tolist()))
+        cells = self._id_bytes[self.id_codes[np.flatnonzero(use)]]
+        # The 18 bytes hashed to one integer (three 8-byte words, multiplied and folded): equal IDs hash alike,
+        # so no two equal neighbours after a sort means no repeat.  Any equal pair goes to the exact comparison.
+        words = np.zeros((len(cells), 24), dtype=np.uint8)
+        words[:, :18] = cells
+        w = words.view(np.uint64)
+        h = (w[:, 0] * np.uint64(0x9E3779B97F4A7C15)) ^ (w[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)) ^ w[:, 2]
+        h.sort()
+        return None if bool((h[1:] == h[:-1]).any()) else {}
 
     def value(self, key: str, i: int) -> Any:
         col = self.cols.get(key)
