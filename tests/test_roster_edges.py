@@ -480,3 +480,47 @@ def test_byte_scans_match_the_plain_definitions(raw: bytes, pattern: bytes, star
     data = memoryview(raw) if view else raw
     assert contains_bytes(data, pattern, start) == (raw.find(pattern, start) >= 0)
     assert lone_carriage_return(data) == (raw.count(b"\r") != raw.count(b"\r\n"))
+
+
+@st.composite
+def _id_like(draw: Any) -> str:
+    """18 characters of digits and x/X: valid IDs, and ones with one character, the date or the check changed."""
+    from shuangyong.ids import PROVINCES
+    from shuangyong.testing import synthetic_id
+
+    region = draw(st.sampled_from(sorted(PROVINCES))) + draw(st.from_regex(r"[0-9]{4}", fullmatch=True))
+    born = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 12, 31)))
+    text = synthetic_id(region, born, draw(st.integers(0, 999)))
+    how = draw(st.sampled_from(["valid", "valid", "char", "lower", "date"]))
+    if how == "char":
+        k = draw(st.integers(0, 17))
+        text = text[:k] + draw(st.sampled_from("0123456789Xx")) + text[k + 1:]
+    elif how == "lower":
+        text = text.lower()
+    elif how == "date":  # any eight digits as the date (2023-02-30, month 13 ...), with a check character that fits
+        from shuangyong.ids import check_character
+
+        first17 = text[:6] + draw(st.from_regex(r"[0-9]{4}(0[0-9]|1[0-3])[0-3][0-9]", fullmatch=True)) + text[14:17]
+        text = first17 + check_character(first17)
+    return text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_id_like(), min_size=1, max_size=30))
+def test_array_id_check_matches_the_validator(ids: list[str]) -> None:
+    """Validity, birth date and sex read from the ID with arrays agree with ``normalize_id_number`` one by one."""
+    import numpy as np
+
+    from shuangyong.roster.columns import Parsed
+    from shuangyong.roster.reading import Roster
+
+    roster = Roster(headers=["身份证号"], data={"身份证号": ids}, row_numbers=array("l", range(2, len(ids) + 2)))
+    parsed = Parsed(roster, None, np)
+    for i, v in enumerate(ids):
+        canon = normalize_id_number(v)
+        assert bool(parsed.id_ok[i]) == (canon is not None), v
+        if canon is not None:
+            born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+            assert int(parsed.birth[i]) == (born - date(1970, 1, 1)).days
+            assert bool(parsed.male[i]) == (int(v[16]) % 2 == 1)
+            assert parsed.canonical_ids()[i] == canon

@@ -259,31 +259,33 @@ class Parsed:
             is18 = [c > 0 and isinstance(v, str) and len(v) == 18 for c, v in enumerate(vals)]
             shape = np.array(is18, dtype=bool)
             text = "".join([v if k else blank for v, k in zip(vals, is18)])
-        # Small integer types: at 10⁶ IDs an int64 copy of the digits alone would take 144 MB.
+        # Bytes and small integers: at 10⁶ IDs an int64 copy of the digits alone would take 144 MB.
         buf = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18)
-        d = buf[:, :17].astype(np.int16) - 48
-        last = buf[:, 17].astype(np.int16)
+        d = buf[:, :17] - np.uint8(48)  # a byte that is not a digit wraps above 9
+        last = buf[:, 17].copy()
         lower_x = last == 120  # a lower-case x is the check character X
         last[lower_x] = 88
-        ok = shape & ((d >= 0) & (d <= 9)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
-        d = np.where(ok[:, None], d, 0).astype(np.int16)
+        ok = shape & (d.max(axis=1) <= 9) & (((last >= 48) & (last <= 57)) | (last == 88))
+        d = d * ok[:, None].astype(np.uint8)  # rows that are not ID-shaped read as zeros from here on
         from ..ids import PROVINCES
+
+        def number(a: int, b: int) -> Any:  # the digits a..b-1 as one int32
+            v = d[:, a].astype(np.int32)
+            for j in range(a + 1, b):
+                v = v * 10 + d[:, j]
+            return v
 
         prov = np.zeros(100, dtype=bool)
         prov[[int(p) for p in PROVINCES]] = True
-        ok &= prov[d[:, 0] * 10 + d[:, 1]]
-        def digit(j: int) -> Any:
-            return d[:, j].astype(np.int64)
-
-        y = digit(6) * 1000 + digit(7) * 100 + digit(8) * 10 + digit(9)
-        m = digit(10) * 10 + digit(11)
-        dd = digit(12) * 10 + digit(13)
+        ok &= prov[number(0, 2)]
+        y, m, dd = number(6, 10), number(10, 12), number(12, 14)
         leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-        mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 87)[m] + (leap & (m == 2))
+        mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 87, dtype=np.int32)[m] + (leap & (m == 2))
         ok &= (y >= 1) & (m >= 1) & (m <= 12) & (dd >= 1) & (dd <= mdays)
-        weights = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int16)
-        check = np.frombuffer(b"10X98765432", dtype=np.uint8).astype(np.int16)
-        ok &= check[(d * weights).sum(axis=1, dtype=np.int64) % 11] == last
+        weighted = np.zeros(len(d), dtype=np.int32)
+        for j in range(17):
+            weighted += d[:, j] * np.int32(pow(2, 17 - j, 11))
+        ok &= np.frombuffer(b"10X98765432", dtype=np.uint8)[weighted % 11] == last
         # Birth date as days since 1970 (datetime64 arithmetic is exact for the proleptic calendar).
         ys = np.where(ok, y, 1970)
         born = (ys - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.where(ok, m, 1) - 1).astype("timedelta64[M]")
