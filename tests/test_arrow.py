@@ -26,7 +26,7 @@ import pyarrow.parquet as pq  # noqa: E402
 import shuangyong as sy  # noqa: E402
 from shuangyong import arrow  # noqa: E402
 from shuangyong.roster.run import run_roster  # noqa: E402
-from shuangyong.roster.reading import CodedColumn, read_roster  # noqa: E402
+from shuangyong.roster.reading import CodedColumn, FixedTextColumn, read_roster  # noqa: E402
 
 from _arrow_roster import HEADERS, rows, write_csv  # noqa: E402
 
@@ -378,3 +378,46 @@ def test_parquet_outputs_do_not_import_pandas(csv_path: Path, tmp_path: Path) ->
     import pyarrow.parquet as pq
 
     assert pq.read_table(tmp_path / "r.parquet").num_rows > 0
+
+
+def test_id_cells_kept_as_one_string(engine: sy.Engine, data: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ID valid and 18 characters: the Arrow reader keeps the column as one string, and a run with rows
+    rejected for other reasons (so the computed persons' IDs are a selection of it) writes what the exact reader's
+    run writes, in every format that shows IDs."""
+    ids = {r[HEADERS.index("身份证号")] for r in data}
+    good = [r for r in data if sy.normalize_id_number(r[HEADERS.index("身份证号")]) == r[HEADERS.index("身份证号")]]
+    seen: set[str] = set()
+    plain = [r for r in good if not (r[0] in seen or seen.add(r[0]))]  # type: ignore[func-returns-value]
+    assert len(plain) > 20 and len(ids) > 20
+    for k in (3, 11, 17):  # rejected for their category, not their ID
+        plain[k] = list(plain[k])
+        plain[k][HEADERS.index("类别")] = "不是类别"
+    p = write_csv(tmp_path / "plain.csv", plain)
+    roster = read_roster(p)
+    assert isinstance(roster.data["身份证号"], FixedTextColumn)
+    got = run_roster(engine, roster, PERIOD)
+    assert got.rejected >= 3
+    assert isinstance(got._o.keys, FixedTextColumn)  # the computed persons' IDs: a selection, still one string
+    monkeypatch.setattr(arrow, "read_csv_arrow_bytes", lambda name, raw, encoding: None)
+    want = run_roster(engine, p, PERIOD)
+    assert outputs(got, tmp_path, "got") == outputs(want, tmp_path, "want")
+    assert got.to_arrow("all").equals(want.to_arrow("all"))
+    assert got.to_arrow().equals(want.to_arrow())
+    assert list(got.results(keep=["身份证号"], reveal=True)) == list(want.results(keep=["身份证号"], reveal=True))
+    assert list(got.results()) == list(want.results())
+
+
+def test_fixed_text_column_reads_like_a_list() -> None:
+    import numpy as np
+
+    cells = ["ab", "cd", "ef", "gh"]
+    col = FixedTextColumn("".join(cells), 2)
+    assert col == cells and list(col) == cells and len(col) == 4
+    assert col[-1] == "gh" and col[np.int64(1)] == "cd"
+    assert col[1:3] == cells[1:3] and isinstance(col[1:3], FixedTextColumn) and col[::2] == cells[::2]
+    assert col.take(np, np.array([3, 0, 0])) == ["gh", "ab", "ab"]
+    assert pickle.loads(pickle.dumps(col)) == cells
+    with pytest.raises(IndexError):
+        col[4]
+    with pytest.raises(ValueError):
+        FixedTextColumn("abc", 2)

@@ -41,7 +41,7 @@ from attrs import frozen
 
 from .errors import RosterError
 from .record import canonical_key
-from .roster.reading import CodedColumn, Roster, _BytesColumn, contains_bytes, lone_carriage_return
+from .roster.reading import CodedColumn, FixedTextColumn, Roster, _BytesColumn, contains_bytes, lone_carriage_return
 
 __all__ = [
     "MONEY",
@@ -178,8 +178,7 @@ def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
                 # The usual 身份证号 column: every cell 18 bytes; one decode, then cut.
                 data = col.buffers()[2].to_pybytes()[int(offsets[0]):int(offsets[-1])]
                 if data.isascii():
-                    text = data.decode("ascii")
-                    return [text[k:k + 18] for k in range(0, len(text), 18)]
+                    return FixedTextColumn(data.decode("ascii"), 18)
         cells = col.to_pylist()
         return [c.decode(encoding) if isinstance(c, bytes) else c for c in cells] if binary else cells
     if pa.types.is_dictionary(t):
@@ -588,7 +587,7 @@ def _masked_ids(np: Any, keys: Sequence[str | None]) -> Any:
     pa = _pa()
     n = len(keys)
     try:
-        joined = "".join(keys)  # type: ignore[arg-type]
+        joined = keys.text if isinstance(keys, FixedTextColumn) else "".join(keys)  # type: ignore[arg-type]
     except TypeError:  # a None among them (no valid ID)
         joined = ""
     if n:

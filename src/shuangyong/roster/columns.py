@@ -25,7 +25,7 @@ from ..money import to_fen
 from ..periods import Period
 from .pricing import ABSENT as _ABSENT
 from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
-from .reading import CodedColumn, Roster, index_cells
+from .reading import CodedColumn, FixedTextColumn, Roster, index_cells
 from .fastpath import rule_support
 
 # == the columnar road ====================================================================
@@ -123,6 +123,27 @@ def _norm(v: Any) -> Any:
     return v
 
 
+class _ByCode(Sequence[Any]):
+    """The usual ID column's values by code: code 0 is absent (``None``), code ``c`` is cell ``c - 1``."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self, cells: FixedTextColumn) -> None:
+        self.cells = cells
+
+    def __len__(self) -> int:
+        return len(self.cells) + 1
+
+    def __getitem__(self, c: Any) -> Any:
+        if isinstance(c, slice):
+            return [self[k] for k in range(*c.indices(len(self)))]
+        return None if c == 0 else self.cells[c - 1]
+
+    def __iter__(self) -> Any:
+        yield None
+        yield from self.cells
+
+
 class _Column:
     """One record key over the rows: ``codes`` (0 = absent) into ``values`` (parsed) and ``bad`` (unparseable)."""
 
@@ -139,7 +160,7 @@ class _Column:
                 except (ShuangyongError, TypeError, ValueError, ArithmeticError):
                     bad[c] = True
         else:
-            self.values = list(raw)
+            self.values = raw if isinstance(raw, _ByCode) else list(raw)  # (the ID cells stay one string)
         self.bad = np.array(bad, dtype=bool)
 
     def present(self) -> Any:
@@ -170,7 +191,7 @@ class Parsed:
         self.cols: dict[str, _Column] = {}
         self._days: dict[str, Any] = {}
         self.conflict = np.zeros(n, dtype=bool)
-        self._canon: list[str | None] | None = None
+        self._canon: Sequence[str | None] | None = None
         self.unhandled = np.zeros(n, dtype=bool)
         for key, headers in by_key.items():
             if key == "name":
@@ -200,6 +221,9 @@ class Parsed:
         if len(headers) != 1:
             return None
         col = self.roster.data[headers[0]]
+        if isinstance(col, FixedTextColumn) and col.width == 18 and col.text.isascii():
+            self._joined_ids = col.text  # as the Arrow reader gives it: no string per cell
+            return self.np.arange(1, len(col) + 1), _ByCode(col)
         try:
             joined = "".join(col)
         except TypeError:
@@ -245,7 +269,7 @@ class Parsed:
         self.id_ok = np.zeros(self.n, dtype=bool)
         self.birth = np.zeros(self.n, dtype=np.int32)
         self.male = np.zeros(self.n, dtype=bool)
-        self.canon_values: list[str | None] = [None]
+        self.canon_values: Sequence[str | None] = [None]
         if col is None:
             return
         vals = col.raw
@@ -292,18 +316,21 @@ class Parsed:
         born_days = (born.astype("datetime64[D]").astype(np.int64) + np.where(ok, dd, 1) - 1).astype(np.int32)
         self._id_bytes = buf  # kept for repeats(): 18 bytes a code
         self._id_lower_x = bool((ok & lower_x).any())
-        canon = list(vals) if ok[1:].all() else [v if o else None for v, o in zip(vals, ok.tolist())]
-        canon[0] = None
-        for c in np.flatnonzero(ok & lower_x).tolist():
-            canon[c] = vals[c].upper()
-        self.canon_values = canon
+        if isinstance(vals, _ByCode) and ok[1:].all() and not lower_x[1:].any():
+            self.canon_values = vals  # every cell is its own canonical form
+        else:
+            canon = list(vals) if ok[1:].all() else [v if o else None for v, o in zip(vals, ok.tolist())]
+            canon[0] = None
+            for c in np.flatnonzero(ok & lower_x).tolist():
+                canon[c] = vals[c].upper()
+            self.canon_values = canon
         codes = col.codes
         self.id_ok = ok[codes]
         self.birth = born_days[codes]
         self.male = (d[:, 16] % 2 == 1)[codes]
         self.id_codes = codes
 
-    def canonical_ids(self) -> list[str | None]:
+    def canonical_ids(self) -> Sequence[str | None]:
         """Canonical 身份证号 per row (``None`` when not valid); rows this road cannot judge are checked one by one."""
         if self._canon is not None:
             return self._canon
@@ -311,6 +338,9 @@ class Parsed:
             return [None] * self.n
         cv = self.canon_values
         codes = self.id_codes
+        if isinstance(cv, _ByCode):  # the usual ID column, every ID valid as written (see _ids)
+            self._canon = cv.cells
+            return cv.cells
         if len(cv) == self.n + 1 and (not self.n or (int(codes[0]) == 1 and bool((codes[1:] - codes[:-1] == 1).all()))):
             out = cv[1:]  # the usual ID column: row i is code i + 1 (see _plain_ids)
         else:
@@ -322,7 +352,7 @@ class Parsed:
         self._canon = out
         return out
 
-    def repeats(self, canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, int] | None:
+    def repeats(self, canon: Sequence[str | None], problem: Mapping[int, Any]) -> dict[int, int] | None:
         """``{}`` when no 身份证号 repeats (the usual roster), found with arrays; ``None`` when the caller must
         compare the canonical strings one by one: some ID repeats (or two hash alike), or some valid ID was
         not judged by this road (a space inside, a lower-case x, other digits)."""

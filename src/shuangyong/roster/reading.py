@@ -545,6 +545,46 @@ class CodedColumn(_TextColumn):
         return map(self.values.__getitem__, self.codes.tolist())
 
 
+class FixedTextColumn(_TextColumn):
+    """Cells of one width kept as one string: the usual 身份证号 column, 18 ASCII characters a cell.
+
+    Reads like a list of its cells, each cut out only when read; a run that never shows the cells one
+    by one (the CSV and Parquet writers mask the whole string at once) never makes a string per row.
+    """
+
+    __slots__ = ("text", "width")
+
+    def __init__(self, text: str, width: int) -> None:
+        if width < 1 or len(text) % width:
+            raise ValueError("the text must be whole cells of the width")
+        self.text, self.width = text, width
+
+    def __len__(self) -> int:
+        return len(self.text) // self.width
+
+    def __getitem__(self, i: Any) -> Any:
+        w = self.width
+        if isinstance(i, slice):
+            a, b, step = i.indices(len(self))
+            if step == 1:
+                return FixedTextColumn(self.text[a * w:max(a, b) * w], w)
+            return [self[j] for j in range(a, b, step)]
+        n = len(self)
+        j = int(i) + n if int(i) < 0 else int(i)
+        if not 0 <= j < n:
+            raise IndexError("cell index out of range")
+        return self.text[j * w:(j + 1) * w]
+
+    def __iter__(self) -> Iterator[str]:
+        t, w = self.text, self.width
+        return (t[k:k + w] for k in range(0, len(t), w))
+
+    def take(self, np: Any, index: Any) -> FixedTextColumn:
+        """The cells at ``index`` (an integer array), in that order (ASCII text only)."""
+        cells = np.frombuffer(self.text.encode("ascii"), dtype=np.uint8).reshape(-1, self.width)
+        return FixedTextColumn(cells[np.asarray(index, dtype=np.int64)].tobytes().decode("ascii"), self.width)
+
+
 class _BytesColumn(_TextColumn):
     """A column of free text (names) decoded cell by cell only when read: no rule reads it."""
 

@@ -71,7 +71,7 @@ from ..record import normalise_record
 from .columns import Parsed, run_columnar
 from .fastpath import FastPathStats
 from .pricing import EncodedColumn, _distinct
-from .reading import Roster, read_roster
+from .reading import FixedTextColumn, Roster, read_roster
 
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
 
@@ -125,25 +125,27 @@ class _Outcome:
     titles: dict[str, tuple[str, str]]
     rows: Any  # spreadsheet row number per computed person
     index: Any
-    canon: list[str | None]
+    canon: Sequence[str | None]
     fen: dict[str, Any]
     eligible: dict[str, Any]
     total: Any
     cat_codes: Any
     cat_sets: list[frozenset[Category]]
     rejects: list[Reject]
-    _keys: list[str] | None = field(default=None, init=False)
+    _keys: Sequence[str] | None = field(default=None, init=False)
     #: Per rule, rows priced on the fast path and the others by reason (shuangyong.roster.fastpath).
     fast_path: Any = field(default=None, init=False)
 
     @property
-    def keys(self) -> list[str]:
-        """Canonical 身份证号 per computed person."""
+    def keys(self) -> Sequence[str]:
+        """Canonical 身份证号 per computed person (a list, or the ID cells kept as one string)."""
         if self._keys is None:
             canon = self.canon
             np = _arrays(self.index)
             if np is not None and len(self.index) == len(canon) and (not len(canon) or int(self.index[-1]) == len(canon) - 1):
                 self._keys = canon  # type: ignore[assignment]  # every row computed, in order: the parse's own list
+            elif np is not None and isinstance(canon, FixedTextColumn):
+                self._keys = canon.take(np, self.index)
             else:
                 self._keys = [canon[i] for i in _as_list(self.index)]  # type: ignore[misc]
         return self._keys
@@ -641,10 +643,13 @@ class RosterRun:
         o = self._o
         keys = o.keys
         n = len(keys)
-        if n == 0 or set(map(len, keys)) != {18}:
+        if isinstance(keys, FixedTextColumn) and keys.width == 18:
+            ids = keys.text  # read as one string, kept as one
+        elif n == 0 or set(map(len, keys)) != {18}:
             return None
-        ids = "".join(keys)
-        if not ids.isascii():
+        else:
+            ids = "".join(keys)
+        if n == 0 or not ids.isascii():
             return None
         masked = np.frombuffer(ids.encode("ascii"), dtype=np.uint8).reshape(n, 18).copy()
         masked[:, 4:14] = 42  # the same mask as mask_id_number: 4 + 10 × '*' + 4
@@ -1059,9 +1064,9 @@ def _fen_texts(values: Sequence[int], blank_negative: bool) -> list[str]:
 
 def _value_codes(np: Any, values: Any) -> tuple[Any, Any]:
     """Distinct values of a column and the index of each row's value (an encoded column: from its tables)."""
-    if isinstance(values, EncodedColumn):
-        return values.coded()
-    return _distinct(np, np.asarray(values, dtype=np.int64))
+    uniq, codes = values.coded() if isinstance(values, EncodedColumn) else _distinct(np, np.asarray(values, dtype=np.int64))
+    # A score of amount columns are coded at once for the writer: two bytes a row each, not eight.
+    return uniq, codes.astype(np.uint16 if len(uniq) <= 1 << 16 else np.int32)
 
 
 
@@ -1139,7 +1144,7 @@ def repeat_reason(first_row: int) -> str:
     return f"repeats the 身份证号 of row {first_row} (重复的身份证号: only the first row is computed)"
 
 
-def _repeats(canon: list[str | None], problem: Mapping[int, Any]) -> dict[int, int]:
+def _repeats(canon: Sequence[str | None], problem: Mapping[int, Any]) -> dict[int, int]:
     """Rows whose 身份证号 an earlier row already has → that earlier row: they are rejected, never paid twice."""
     present = [c for c in canon if c is not None]
     if not problem and len(set(present)) == len(present):
@@ -1168,7 +1173,7 @@ def _canonical_ids(roster: Roster) -> list[str | None]:
 class _Collector:
     """Gathers per-row answers from both roads (columnar blocks and single rows), then orders them by row."""
 
-    def __init__(self, engine: Any, roster: Roster, period: Period, adj: Mapping[str, list[Any]], canon: list[str | None],
+    def __init__(self, engine: Any, roster: Roster, period: Period, adj: Mapping[str, list[Any]], canon: Sequence[str | None],
                  reveal: bool = False) -> None:
         self.engine = engine
         self.reveal = reveal
