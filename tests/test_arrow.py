@@ -162,7 +162,17 @@ def test_polars(engine: sy.Engine, data: list, exact: tuple, tmp_path: Path) -> 
     assert outputs(run_roster(engine, df, PERIOD), tmp_path, "polars") == exact
 
 
-@pytest.mark.parametrize("mutation", ["quote", "ragged", "blank", "blank-end", "blank-lf", "bad-byte", "lone-cr", "short"])
+def _coded_first(lines: list[bytes]) -> list[bytes]:
+    """The CSV lines with 户籍 (a column read as dictionary codes) moved to the front (the BOM stays first)."""
+    bom = "\ufeff".encode()
+    body = [lines[0].removeprefix(bom), *lines[1:]]
+    j = HEADERS.index("户籍")
+    out = [b",".join([c[j], *c[:j], *c[j + 1:]]) if line else line for line in body for c in [line.split(b",")]]
+    return [bom + out[0], *out[1:]]
+
+
+@pytest.mark.parametrize("mutation", ["quote", "ragged", "blank", "blank-end", "blank-lf", "blank-coded-first", "bad-byte",
+                                      "bad-byte-coded", "lone-cr", "short"])
 def test_unusual_csv_falls_back_to_the_exact_reader(engine: sy.Engine, csv_path: Path, tmp_path: Path, mutation: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     raw = csv_path.read_bytes()
@@ -177,8 +187,13 @@ def test_unusual_csv_falls_back_to_the_exact_reader(engine: sy.Engine, csv_path:
         lines += [b"", b""]
     elif mutation == "blank-lf":
         lines[5] += b"\n"  # an LF-only blank line inside a CRLF file
+    elif mutation == "blank-coded-first":  # 户籍 (read as dictionary codes) first, then a blank line
+        lines = _coded_first(lines)
+        lines.insert(6, b"")
     elif mutation == "bad-byte":
         lines[7] = lines[7].replace("测试".encode(), b"\xff\xfe")
+    elif mutation == "bad-byte-coded":  # in a column read as dictionary codes
+        lines[7] = lines[7].replace("镇".encode(), b"\xff\xfe").replace("村".encode(), b"\xff\xfe")
     elif mutation == "lone-cr":
         lines[8] = lines[8].replace("测试".encode(), b"\r")
     else:
@@ -198,12 +213,15 @@ def test_unusual_csv_falls_back_to_the_exact_reader(engine: sy.Engine, csv_path:
     assert got == want
 
 
+@pytest.mark.parametrize("coded_first", [False, True])
 def test_empty_first_cells_stay_on_the_arrow_reader(engine: sy.Engine, csv_path: Path, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                                    monkeypatch: pytest.MonkeyPatch, coded_first: bool) -> None:
     """A row whose first cell is empty is not a blank line: pyarrow still reads the file, as the exact reader does."""
     lines = csv_path.read_bytes().split(b"\r\n")
     lines[3] = b"," + lines[3].split(b",", 1)[1]
     lines[7] = b"," * lines[7].count(b",")  # every cell empty, but not a blank line
+    if coded_first:
+        lines = _coded_first(lines)
     p = tmp_path / "empty-first.csv"
     p.write_bytes(b"\r\n".join(lines))
     assert arrow.read_csv_arrow(p, "utf-8-sig") is not None

@@ -205,6 +205,14 @@ def _has_empty_cell(col: Any) -> bool:
     for chunk in getattr(col, "chunks", [col]):
         if not len(chunk):
             continue
+        if _pa().types.is_dictionary(chunk.type):  # an empty cell is a code of the empty value
+            values = chunk.dictionary
+            large = _pa().types.is_large_binary(values.type) or _pa().types.is_large_string(values.type)
+            offsets = np.frombuffer(values.buffers()[1], dtype=np.int64 if large else np.int32)
+            empty = np.flatnonzero(np.diff(offsets[values.offset:values.offset + len(values) + 1]) == 0)
+            if len(empty) and np.isin(_numbers(np, chunk.indices), empty).any():
+                return True
+            continue
         large = _pa().types.is_large_binary(chunk.type) or _pa().types.is_large_string(chunk.type)
         offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32)
         if not np.diff(offsets[chunk.offset:chunk.offset + len(chunk) + 1]).all():
@@ -435,13 +443,19 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
     except UnicodeDecodeError:
         return None
     names = [f"c{j}" for j in range(len(headers))]
+    cell = pa.string() if utf8 else pa.binary()
+    # Columns of few values (category, 户籍, dates ...) are dictionary-encoded as they are parsed: their
+    # codes feed the roster directly, and the text of every cell is never held (≈ 80 MB at 10⁶ rows).
+    # IDs and names (a value a row) stay plain text.
+    kinds = {c: cell if canonical_key(h) in ("id_number", "name") else pa.dictionary(pa.int32(), cell)
+             for c, h in zip(names, headers)}
     try:
         table = pacsv.read_csv(
             pa.py_buffer(body),
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(quote_char=False, escape_char=False, newlines_in_values=False,
                                              ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() if utf8 else pa.binary() for c in names},
+            convert_options=pacsv.ConvertOptions(column_types=kinds,
                                                  strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False),
         )
