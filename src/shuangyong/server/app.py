@@ -27,9 +27,10 @@ from starlette.requests import ClientDisconnect
 
 from ..errors import ShuangyongError
 from .config import ApiKey, KeyRing, ServerConfig
+from .fast import EntitlementsWriter, LeanEntitlements
 from .guard import BodyTooLarge, Guard
 from .jobs import JobStore, readable_formats
-from .masking import dumps_masked, mask_id_number, mask_name
+from .masking import dumps_masked
 from .models import (
     AssessRequest,
     AssessResponse,
@@ -204,23 +205,30 @@ def create_app(config: ServerConfig) -> Guard:
     }
 
     # -- one person -------------------------------------------------------------------------
+    # The answer's text is written by one writer for both roads: this route, and the lean layer
+    # (server/fast.py) that takes plain requests before FastAPI sees them.
+    writer = EntitlementsWriter(versions, _default)
+    rule_codes = frozenset(engine.rule_codes())
+
     @app.post("/entitlements", operation_id="computeEntitlements", response_model=EntitlementsResponse,
               responses=problems, tags=["entitlements"], summary="One person's entitlements for a period (every rule)")
     async def entitlements(body: EntitlementsRequest, request: Request) -> Response:
         reveal = may_reveal(request, body.reveal)
         person, period = person_and_period(body.record, body.period)
         if body.rules is not None:
-            unknown = sorted(set(body.rules) - set(engine.rule_codes()))
+            unknown = sorted(set(body.rules) - rule_codes)
             if unknown:
                 raise _Refused(422, f"unknown rule code(s) {', '.join(unknown)}; GET /rules lists them",
                                field="rules", reason="unknown rule code")
         res = engine.entitlements(person, period, rules=body.rules)
-        results = [{k: v for k, v in e.to_dict().items() if k != "period"} for e in res]
-        return answer({
-            "person": {"id_number": person.id_number if reveal else mask_id_number(person.id_number),
-                       "name": person.name if reveal else mask_name(person.name), "region": person.region},
-            "period": period.label, "total": str(res.total), "results": results,
-        }, reveal)
+        return Response(writer.answer(person, period, res, reveal), media_type="application/json")
+
+    def lean_entitlements(record: dict[str, Any], period_text: str, rules: list[str] | None, reveal: bool,
+                          key: ApiKey | None) -> bytes | None:
+        if reveal and (key is None or not key.reveal):
+            return None  # FastAPI answers the 403
+        person, period = person_and_period(record, period_text)
+        return writer.answer(person, period, engine.entitlements(person, period, rules=rules), reveal)
 
     @app.post("/explain", operation_id="explainEntitlements", response_model=ExplainResponse, responses=problems,
               tags=["entitlements"], summary="Explanations (versioned JSON and zh/en prose) of one person's results")
@@ -487,7 +495,8 @@ def create_app(config: ServerConfig) -> Guard:
         return JSON(spec30)
 
     packs_header = ",".join(f"{n}={v}" for n, v in pack_versions.items())
-    return Guard(app, keys, (engine.version, packs_header), auth=config.auth, log_access=config.access_log)
+    lean = LeanEntitlements(app, lean_entitlements, rule_codes)
+    return Guard(lean, keys, (engine.version, packs_header), auth=config.auth, log_access=config.access_log)
 
 
 _PUBLIC_OPS = {"health", "ready"}
