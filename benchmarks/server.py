@@ -164,14 +164,15 @@ async def _load(port: int, req: bytes, clients: int, seconds: float) -> tuple[li
 
 def measure(port: int, req: bytes, clients: int, seconds: float, pid: int) -> dict[str, float]:
     asyncio.run(_load(port, req, clients, min(1.0, seconds)))  # warm-up (caches, connections)
-    cpu0 = cpu_seconds(pid)
+    cpu0, client0 = cpu_seconds(pid), time.process_time()
     lat, errors, elapsed = asyncio.run(_load(port, req, clients, seconds))
-    cpu = cpu_seconds(pid) - cpu0
+    cpu, client = cpu_seconds(pid) - cpu0, time.process_time() - client0
     if errors:
         raise SystemExit(f"{len(errors)} non-200 answers, e.g. {errors[0]}")
     lat.sort()
     return {"n": len(lat), "rps": len(lat) / elapsed, "p50": statistics.median(lat) * 1000,
-            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, "cpu": cpu / len(lat) * 1000 if lat else 0.0}
+            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, "cpu": cpu / len(lat) * 1000 if lat else 0.0,
+            "client": client / len(lat) * 1000 if lat else 0.0}
 
 
 def one_call(port: int, req: bytes) -> Any:
@@ -285,18 +286,18 @@ def main() -> int:
             finally:
                 stop(proc)
 
-    print(f"\n{'clients':>8} {'server':>11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11}")
+    print(f"\n{'clients':>8} {'server':>11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11} {'client CPU':>11}")
     for n in levels:
         for name, by in results.items():
             m = by[n]
-            print(f"{n:>8} {name:>11} {m['rps']:>9.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['cpu']:>11.2f}")
+            print(f"{n:>8} {name:>11} {m['rps']:>9.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['cpu']:>11.2f} {m['client']:>11.2f}")
         if "openfisca" in results:
             a, b = results["shuangyong"][n], results["openfisca"][n]
             cpu = f"{b['cpu'] / a['cpu']:>10.1f}×" if a["cpu"] else ""
             print(f"{n:>8} {'ratio':>11} {a['rps'] / b['rps']:>8.1f}× {b['p50'] / a['p50']:>7.1f}× {b['p99'] / a['p99']:>7.1f}× {cpu}"
                   "   (throughput; latency and CPU OpenFisca ÷ shuangyong)")
     print("CPU ms/req: the server processes' user + system CPU time per answered request — what a request costs,"
-          " whatever else the machine is doing")
+          " whatever else the machine is doing; client CPU: the load generator's (this process), on the same cores")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (figures scale with what else the machine runs)")
     if 8 in results.get("shuangyong", {}):
         p99 = results["shuangyong"][8]["p99"]

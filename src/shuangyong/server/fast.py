@@ -55,21 +55,24 @@ class EntitlementsWriter:
     def __init__(self, versions: Mapping[str, Any], default: Callable[[Any], Any]) -> None:
         self.versions = versions
         self.default = default
-        self._versions = json.dumps(versions, ensure_ascii=False)
-        self._versions_clean = mask_text(self._versions) == self._versions
+        versions_text = json.dumps(versions, ensure_ascii=False)
+        self._versions_clean = mask_text(versions_text) == versions_text
+        self._versions = b'], "versions": ' + versions_text.encode("utf-8") + b"}"
         # (rule, title, title_en) → '{"rule": …, "title": …, "title_en": …, "amount": '
         self._heads: dict[tuple[str, str, str], tuple[str, bool]] = {}
         # id(basis) → (basis, jurisdiction, pack, '}, "basis": {…}, "jurisdiction": …, "pack": …, "in_kind": ', clean)
         self._tails: dict[int, tuple[Any, str, str, str, bool]] = {}
         # id(entitlement) → (entitlement, its JSON, clean)
-        self._results: dict[int, tuple[Any, str, bool]] = {}
+        self._results: dict[int, tuple[Any, bytes, bool]] = {}
 
     def answer(self, person: Any, period: Any, res: Any, reveal: bool) -> bytes:
         """The JSON answer for ``res`` (the person's entitlements over ``period``)."""
-        text = self._compose(person, period, res, reveal)
-        if text is None:  # something would be masked (or is unusual): the generic path
-            data = self.answer_dict(person, period, res, reveal)
-            text = json.dumps(data, ensure_ascii=False, default=self.default) if reveal else dumps_masked(data, self.default)
+        composed = self._compose(person, period, res, reveal)
+        if composed is not None:
+            return composed
+        # Something would be masked (or is unusual): the generic path.
+        data = self.answer_dict(person, period, res, reveal)
+        text = json.dumps(data, ensure_ascii=False, default=self.default) if reveal else dumps_masked(data, self.default)
         return text.encode("utf-8")
 
     def answer_dict(self, person: Any, period: Any, res: Any, reveal: bool) -> dict[str, Any]:
@@ -81,7 +84,7 @@ class EntitlementsWriter:
             "period": period.label, "total": str(res.total), "results": results, "versions": self.versions,
         }
 
-    def _compose(self, person: Any, period: Any, res: Any, reveal: bool) -> str | None:
+    def _compose(self, person: Any, period: Any, res: Any, reveal: bool) -> bytes | None:
         if not (reveal or self._versions_clean):
             return None
         # The person's values, JSON-encoded, are swept for masking together (joined by a non-digit).
@@ -94,8 +97,9 @@ class EntitlementsWriter:
             swept = "\n".join(person_values)
             if mask_text(swept) != swept:
                 return None
-        parts = ['{"person": {"id_number": ', person_values[0], ', "name": ', person_values[1], ', "region": ',
-                 person_values[2], '}, "period": ', person_values[3], ', "total": ', person_values[4], ', "results": [']
+        parts = ["".join(['{"person": {"id_number": ', person_values[0], ', "name": ', person_values[1], ', "region": ',
+                          person_values[2], '}, "period": ', person_values[3], ', "total": ', person_values[4],
+                          ', "results": [']).encode("utf-8")]
         results = self._results
         for e in res:
             # An Entitlement is immutable and the engine hands out the same object for the same answer.
@@ -107,15 +111,13 @@ class EntitlementsWriter:
             if not (reveal or hit[2]):
                 return None
             parts.append(hit[1])
-            parts.append(", ")
-        if parts[-1] == ", ":
+            parts.append(b", ")
+        if parts[-1] == b", ":
             parts.pop()
-        parts.append('], "versions": ')
         parts.append(self._versions)
-        parts.append("}")
-        return "".join(parts)
+        return b"".join(parts)
 
-    def _result(self, e: Any) -> tuple[Any, str, bool] | None:
+    def _result(self, e: Any) -> tuple[Any, bytes, bool] | None:
         """One rule result's JSON and whether the masking sweep leaves it as it is; None if unusual."""
         hk = (e.rule, e.title, e.title_en)
         head = self._heads.get(hk)
@@ -134,7 +136,7 @@ class EntitlementsWriter:
         swept = "\n".join(vals)
         clean = head[1] and tail[4] and mask_text(swept) == swept
         text = "".join([head[0], vals[0], ', "eligible": true, "status": ' if eligible else ', "eligible": false, "status": ',
-                        vals[1], ', "reason": ', vals[2], ', "reason_en": ', vals[3], tail[3], vals[4], "}"])
+                        vals[1], ', "reason": ', vals[2], ', "reason_en": ', vals[3], tail[3], vals[4], "}"]).encode("utf-8")
         if len(self._results) >= _CACHE_LIMIT:
             self._results.clear()
         # The entry holds the result itself, so its id cannot be reused by another object while cached.
