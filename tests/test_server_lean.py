@@ -273,3 +273,58 @@ def test_writer_masks_what_a_rule_lets_slip(tmp_path: Path) -> None:
         revealed = writer.answer(person, period, res, True)
         assert revealed == json.dumps(writer.answer_dict(person, period, res, True), ensure_ascii=False,
                                       default=_default).encode("utf-8")
+
+
+def test_access_log_lines_alike(apps: tuple[Any, Any], caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    lean, plain = apps
+    lines = []
+    for app in (lean, plain):
+        logged = copy.copy(app)
+        logged.log_access = True
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="shuangyong.server.access"):
+            for body in (j({"record": PERSON, "period": "2024"}), j({"record": PERSON, "period": "2024-13"})):
+                call(logged, body, headers_for(body))
+        got = [json.loads(r.getMessage()) for r in caplog.records if r.name == "shuangyong.server.access"]
+        lines.append([{k: v for k, v in x.items() if k not in ("ts", "ms")} for x in got])
+    assert lines[0] == lines[1] and [x["status"] for x in lines[0]] == [200, 422]
+    assert all(x["key"] == "county" and x["bytes_in"] > 0 for x in lines[0])
+
+
+_FIELD_NAMES = ["身份证号", "姓名", "行政区划代码", "户籍", "类别", "伤残等级", "伤残性质", "评残时间", "入伍时间", "退役时间",
+                "服役类型", "义务兵役年限", "遗属类别", "死亡时间", "id_number", "region", "categories", "备注"]
+
+
+def _records() -> Any:
+    from hypothesis import strategies as st
+
+    values = (st.none() | st.booleans() | st.integers(-10, 10**20) | st.floats(allow_nan=False, width=32)
+              | st.sampled_from(["8", "八级", "因战", "因公", "城镇", "农村", "残疾军人", "1989-05-21", "2024-13-01", "422827",
+                                 "422827196602070016", "4228271966020700161", "", " ", "义务兵", "烈士", "测试庚四二"])
+              | st.text(max_size=12))
+    return st.dictionaries(st.sampled_from(_FIELD_NAMES) | st.text(max_size=6), values, max_size=10).map(
+        lambda extra: {**PERSON, **extra})
+
+
+def test_lean_and_fastapi_answer_alike_for_generated_requests(apps: tuple[Any, Any]) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    lean, plain = apps
+    periods = st.sampled_from(["2024", "2022-03", "2023-11-15..2024-02-10", "2024-13", "", "1900"]) | st.text(max_size=8)
+    rules = st.none() | st.lists(st.sampled_from(["disability_pension", "survivor_pension", "no_such_rule"]), max_size=3)
+
+    @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+    @given(_records(), periods, rules, st.sampled_from([None, False, True]), st.sampled_from([KEY, REVEAL_KEY]))
+    def check(record: dict[str, Any], period: str, rule_codes: list[str] | None, reveal: bool | None, key: str) -> None:
+        req: dict[str, Any] = {"record": record, "period": period}
+        if rule_codes is not None:
+            req["rules"] = rule_codes
+        if reveal is not None:
+            req["reveal"] = reveal
+        body = j(req)
+        assert call(lean, body, headers_for(body, key)) == call(plain, body, headers_for(body, key))
+
+    check()

