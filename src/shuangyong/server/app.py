@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
@@ -161,6 +161,16 @@ def create_app(config: ServerConfig) -> Guard:
         text = json.dumps(data, ensure_ascii=False, default=_default) if reveal else dumps_masked(data, _default)
         return Response(text.encode("utf-8"), status_code=status, media_type="application/json", headers=dict(headers or {}))
 
+    listings: dict[str, bytes] = {}
+
+    def answer_once(name: str, build: Callable[[], dict[str, Any]]) -> Response:
+        # A listing of what the engine has loaded (rules, packs, schemes, parameter names) cannot change
+        # while the process runs: its answer is written once.
+        body = listings.get(name)
+        if body is None:
+            body = listings[name] = bytes(answer(build()).body)
+        return Response(body, media_type="application/json")
+
     def person_and_period(record: Mapping[str, Any], period: str) -> tuple[Any, Any]:
         from ..periods import parse_period
         from ..record import person_from_record
@@ -251,8 +261,8 @@ def create_app(config: ServerConfig) -> Guard:
              tags=["parameters"], summary="Every parameter name with the jurisdictions that set it")
     async def list_parameters() -> Response:
         ps = engine.parameters
-        return answer({"parameters": [{"name": n, "jurisdictions": sorted(p.jurisdiction for p in ps.parameters(n))}
-                                      for n in ps.names()]})
+        return answer_once("parameters", lambda: {"parameters": [
+            {"name": n, "jurisdictions": sorted(p.jurisdiction for p in ps.parameters(n))} for n in ps.names()]})
 
     @app.get("/parameters/{name}", operation_id="getParameter", response_model=ParameterValue, responses=problems,
              tags=["parameters"], summary="A parameter's value on a date for a region: value, level and source")
@@ -272,30 +282,34 @@ def create_app(config: ServerConfig) -> Guard:
     @app.get("/rules", operation_id="listRules", response_model=RuleList, responses=problems, tags=["rules"],
              summary="Every registered rule: code, jurisdiction, pack, titles and basis")
     async def list_rules() -> Response:
-        rows = [{"code": r.code, "jurisdiction": r.jurisdiction, "pack": r.pack, "title": r.rule.title,
-                 "title_en": r.rule.title_en, "period": r.rule.period, "replaces": r.replaces, "extends": r.extends,
-                 "basis": r.rule.basis.to_dict(), "eligibility": r.rule.eligibility, "eligibility_en": r.rule.eligibility_en}
-                for r in engine.registry.rules]
-        return answer({"rules": rows})
+        return answer_once("rules", lambda: {"rules": [
+            {"code": r.code, "jurisdiction": r.jurisdiction, "pack": r.pack, "title": r.rule.title,
+             "title_en": r.rule.title_en, "period": r.rule.period, "replaces": r.replaces, "extends": r.extends,
+             "basis": r.rule.basis.to_dict(), "eligibility": r.rule.eligibility, "eligibility_en": r.rule.eligibility_en}
+            for r in engine.registry.rules]})
 
     @app.get("/packs", operation_id="listPacks", response_model=PackList, responses=problems, tags=["rules"],
              summary="Installed rule packs with their rules, schemes and sources")
     async def list_packs() -> Response:
-        rows = []
-        for p in engine.packs:
-            codes = sorted({(r.code, r.jurisdiction) for r in engine.registry.rules if r.pack == p.name})
-            rows.append(p.to_dict() | {"rules": [f"{c}@{j}" for c, j in codes]})
-        return answer({"packs": rows})
+        def build() -> dict[str, Any]:
+            rows = []
+            for p in engine.packs:
+                codes = sorted({(r.code, r.jurisdiction) for r in engine.registry.rules if r.pack == p.name})
+                rows.append(p.to_dict() | {"rules": [f"{c}@{j}" for c, j in codes]})
+            return {"packs": rows}
+        return answer_once("packs", build)
 
     @app.get("/schemes", operation_id="listSchemes", response_model=SchemeList, responses=problems, tags=["scoring"],
              summary="Installed assessment and placement schemes")
     async def list_schemes() -> Response:
-        reg = engine.registry
-        rows = [{"kind": "assessment", "code": c, "pack": pk, "title": s.title, "partial": s.partial}
-                for c, (pk, s) in sorted(reg.schemes.items())]
-        rows += [{"kind": "placement", "code": c, "pack": pk, "title": s.title, "partial": s.partial}
-                 for c, (pk, s) in sorted(reg.placement_schemes.items())]
-        return answer({"schemes": rows})
+        def build() -> dict[str, Any]:
+            reg = engine.registry
+            rows = [{"kind": "assessment", "code": c, "pack": pk, "title": s.title, "partial": s.partial}
+                    for c, (pk, s) in sorted(reg.schemes.items())]
+            rows += [{"kind": "placement", "code": c, "pack": pk, "title": s.title, "partial": s.partial}
+                     for c, (pk, s) in sorted(reg.placement_schemes.items())]
+            return {"schemes": rows}
+        return answer_once("schemes", build)
 
     # -- scoring -----------------------------------------------------------------------------
     @app.post("/assess", operation_id="assessEvidence", response_model=AssessResponse, responses=problems,
