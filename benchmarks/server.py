@@ -3,8 +3,8 @@
 * Starts ``shuangyong serve`` (uvicorn) on a free localhost port, and OpenFisca's web
   API on the benchmark model (``ofserve.py`` under gunicorn, as ``openfisca serve``
   does), each with ``--workers`` processes.
-* Drives each with a real HTTP/1.1 client — keep-alive connections over asyncio
-  sockets, one connection per client — at 1, 8 and 32 concurrent clients for
+* Drives each with a real HTTP/1.1 client — keep-alive connections, one per client, no pipelining (``--client sockets``: one ``selectors`` loop,
+  the default; ``--client asyncio``: asyncio streams) — at 1, 8 and 32 concurrent clients for
   ``--seconds`` each after a warm-up: one person's ``POST /entitlements`` (year) and
   the same person's ``POST /calculate`` (``national_benefits`` for the year).
 * Prints p50 / p99 latency and requests per second, and the ratio; then the same
@@ -15,7 +15,8 @@
 The load generator shares the machine's cores with the servers, so the figures are a
 lower bound of what a server alone would do.  Nothing here asserts a time.
 
-Run:  python benchmarks/server.py [--seconds 5] [--clients 1,8,32] [--workers 1] [--roster-rows 1000000] [--no-openfisca]
+Run:  python benchmarks/server.py [--seconds 5] [--clients 1,8,32] [--workers 1] [--http h11|httptools]
+      [--client sockets|asyncio] [--roster-rows 1000000] [--no-openfisca]
 """
 
 from __future__ import annotations
@@ -162,16 +163,110 @@ async def _load(port: int, req: bytes, clients: int, seconds: float) -> tuple[li
     return lat, errors, time.perf_counter() - start
 
 
+class _Conn:
+    """One client connection of the socket load generator: a request out, its answer read, again."""
+
+    __slots__ = ("sock", "buf", "t0", "need", "close")
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setblocking(False)
+        self.buf = b""
+        self.t0 = 0.0
+        self.need = -1  # bytes of the whole answer once its head is read; -1 while reading the head
+        self.close = False  # the server said Connection: close
+
+
+def _load_sockets(port: int, req: bytes, clients: int, seconds: float) -> tuple[list[float], list[int], float]:
+    """The load generator: non-blocking sockets and one ``selectors`` loop, keep-alive, no pipelining.
+
+    Cheaper per request than asyncio streams, so less of the shared cores goes to the client.  A
+    server that closes after each answer (gunicorn's sync workers) is reconnected, the connection
+    time counted in that request's latency — the same rules for both servers.
+    """
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    lat: list[float] = []
+    errors: list[int] = []
+    start = time.perf_counter()
+    stop_at = start + seconds
+
+    def begin(c: _Conn | None) -> None:
+        if c is None:
+            c = _Conn(port)
+            sel.register(c.sock, selectors.EVENT_READ, c)
+        c.t0 = time.perf_counter()
+        c.sock.sendall(req)  # a few hundred bytes: the socket buffer takes them at once
+
+    for _ in range(clients):
+        begin(None)
+    active = clients
+    while active:
+        for key, _ in sel.select(1.0):
+            c = key.data
+            chunk = c.sock.recv(262144)
+            if not chunk:
+                raise SystemExit("the server closed a connection before answering")
+            c.buf += chunk
+            if c.need < 0:
+                end = c.buf.find(b"\r\n\r\n")
+                if end < 0:
+                    continue
+                length = 0
+                for line in c.buf[:end].split(b"\r\n")[1:]:
+                    low = line.lower()
+                    if low.startswith(b"content-length:"):
+                        length = int(line[15:])
+                    elif low.startswith(b"connection:") and b"close" in low:
+                        c.close = True
+                c.need = end + 4 + length
+            need = c.need
+            if len(c.buf) < need:
+                continue
+            now = time.perf_counter()
+            lat.append(now - c.t0)
+            status = int(c.buf[9:12])
+            if status != 200:
+                errors.append(status)
+            c.buf, c.need = c.buf[need:], -1
+            if c.close:
+                sel.unregister(c.sock)
+                c.sock.close()
+                if now < stop_at:
+                    begin(None)
+                else:
+                    active -= 1
+            elif now < stop_at:
+                begin(c)
+            else:
+                sel.unregister(c.sock)
+                c.sock.close()
+                active -= 1
+    sel.close()
+    return lat, errors, time.perf_counter() - start
+
+
+CLIENT = "sockets"
+
+
 def measure(port: int, req: bytes, clients: int, seconds: float, pid: int) -> dict[str, float]:
-    asyncio.run(_load(port, req, clients, min(1.0, seconds)))  # warm-up (caches, connections)
-    cpu0 = cpu_seconds(pid)
-    lat, errors, elapsed = asyncio.run(_load(port, req, clients, seconds))
-    cpu = cpu_seconds(pid) - cpu0
+    def load(s: float) -> tuple[list[float], list[int], float]:
+        if CLIENT == "asyncio":
+            return asyncio.run(_load(port, req, clients, s))
+        return _load_sockets(port, req, clients, s)
+
+    load(min(1.0, seconds))  # warm-up (caches, connections)
+    cpu0, client0 = cpu_seconds(pid), time.process_time()
+    lat, errors, elapsed = load(seconds)
+    cpu, client = cpu_seconds(pid) - cpu0, time.process_time() - client0
     if errors:
         raise SystemExit(f"{len(errors)} non-200 answers, e.g. {errors[0]}")
     lat.sort()
     return {"n": len(lat), "rps": len(lat) / elapsed, "p50": statistics.median(lat) * 1000,
-            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, "cpu": cpu / len(lat) * 1000 if lat else 0.0}
+            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, "cpu": cpu / len(lat) * 1000 if lat else 0.0,
+            "client": client / len(lat) * 1000 if lat else 0.0}
 
 
 def one_call(port: int, req: bytes) -> Any:
@@ -237,7 +332,11 @@ def main() -> int:
     ap.add_argument("--roster-rows", type=int, default=0)
     ap.add_argument("--no-openfisca", action="store_true")
     ap.add_argument("--http", choices=("h11", "httptools"), default="h11", help="shuangyong serve --http (default h11)")
+    ap.add_argument("--client", choices=("sockets", "asyncio"), default="sockets",
+                    help="load generator: non-blocking sockets in one selectors loop (default, cheaper) or asyncio streams")
     args = ap.parse_args()
+    global CLIENT
+    CLIENT = args.client
     levels = [int(x) for x in args.clients.split(",")]
 
     import ofmodel
@@ -253,7 +352,7 @@ def main() -> int:
     sy_req = request_bytes("/entitlements", {"record": record, "period": str(args.year)}, KEY)
     of_req = request_bytes("/calculate", ofmodel.person_situation(cols, best, args.year), None)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; {args.workers} server worker(s), --http {args.http}; "
-          f"{args.seconds:.0f} s per level; client = asyncio keep-alive sockets in this process (shares the cores)")
+          f"{args.seconds:.0f} s per level; client = {args.client} keep-alive connections in this process (shares the cores)")
 
     results: dict[str, dict[int, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -285,18 +384,18 @@ def main() -> int:
             finally:
                 stop(proc)
 
-    print(f"\n{'clients':>8} {'server':>11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11}")
+    print(f"\n{'clients':>8} {'server':>11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11} {'client CPU':>11}")
     for n in levels:
         for name, by in results.items():
             m = by[n]
-            print(f"{n:>8} {name:>11} {m['rps']:>9.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['cpu']:>11.2f}")
+            print(f"{n:>8} {name:>11} {m['rps']:>9.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['cpu']:>11.2f} {m['client']:>11.2f}")
         if "openfisca" in results:
             a, b = results["shuangyong"][n], results["openfisca"][n]
             cpu = f"{b['cpu'] / a['cpu']:>10.1f}×" if a["cpu"] else ""
             print(f"{n:>8} {'ratio':>11} {a['rps'] / b['rps']:>8.1f}× {b['p50'] / a['p50']:>7.1f}× {b['p99'] / a['p99']:>7.1f}× {cpu}"
                   "   (throughput; latency and CPU OpenFisca ÷ shuangyong)")
     print("CPU ms/req: the server processes' user + system CPU time per answered request — what a request costs,"
-          " whatever else the machine is doing")
+          " whatever else the machine is doing; client CPU: the load generator's (this process), on the same cores")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (figures scale with what else the machine runs)")
     if 8 in results.get("shuangyong", {}):
         p99 = results["shuangyong"][8]["p99"]

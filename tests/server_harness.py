@@ -37,7 +37,8 @@ def write_keys(folder: Path, rate: int = 100000, burst: int = 100000) -> Path:
 class LiveServer:
     """``python -m shuangyong serve`` with a key file and a job folder; stderr (the access log) kept in a file."""
 
-    def __init__(self, folder: Path, *extra: str, port: int | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(self, folder: Path, *extra: str, port: int | None = None, env: dict[str, str] | None = None,
+                 uvicorn_http: str | None = None) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -50,6 +51,14 @@ class LiveServer:
                      "--job-dir", str(self.job_dir), *extra]
         self.env = {**os.environ, **(env or {})}
         self.env.pop("SHUANGYONG_API_KEYS", None)
+        if uvicorn_http is not None:
+            # uvicorn run directly with this HTTP protocol (``extra`` is ignored), the settings handed over as `serve` does.
+            from shuangyong.server.config import ENV_CONFIG, ServerConfig
+
+            self.job_dir.mkdir(parents=True, exist_ok=True)
+            self.env[ENV_CONFIG] = ServerConfig(job_dir=str(self.job_dir), api_keys_file=str(keys)).to_env()
+            self.args = [sys.executable, "-c", "import uvicorn; uvicorn.run('shuangyong.server.app:app_from_env', factory=True, "
+                         f"host='127.0.0.1', port={self.port}, http={uvicorn_http!r}, server_header=False, access_log=False)"]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> LiveServer:

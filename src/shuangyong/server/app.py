@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
@@ -27,9 +27,10 @@ from starlette.requests import ClientDisconnect
 
 from ..errors import ShuangyongError
 from .config import ApiKey, KeyRing, ServerConfig
+from .fast import EntitlementsWriter, LeanEntitlements
 from .guard import BodyTooLarge, Guard
 from .jobs import JobStore, readable_formats
-from .masking import dumps_masked, mask_id_number, mask_name
+from .masking import dumps_masked
 from .models import (
     AssessRequest,
     AssessResponse,
@@ -160,6 +161,16 @@ def create_app(config: ServerConfig) -> Guard:
         text = json.dumps(data, ensure_ascii=False, default=_default) if reveal else dumps_masked(data, _default)
         return Response(text.encode("utf-8"), status_code=status, media_type="application/json", headers=dict(headers or {}))
 
+    listings: dict[str, bytes] = {}
+
+    def answer_once(name: str, build: Callable[[], dict[str, Any]]) -> Response:
+        # A listing of what the engine has loaded (rules, packs, schemes, parameter names) cannot change
+        # while the process runs: its answer is written once.
+        body = listings.get(name)
+        if body is None:
+            body = listings[name] = bytes(answer(build()).body)
+        return Response(body, media_type="application/json")
+
     def person_and_period(record: Mapping[str, Any], period: str) -> tuple[Any, Any]:
         from ..periods import parse_period
         from ..record import person_from_record
@@ -204,23 +215,30 @@ def create_app(config: ServerConfig) -> Guard:
     }
 
     # -- one person -------------------------------------------------------------------------
+    # The answer's text is written by one writer for both roads: this route, and the lean layer
+    # (server/fast.py) that takes plain requests before FastAPI sees them.
+    writer = EntitlementsWriter(versions, _default)
+    rule_codes = frozenset(engine.rule_codes())
+
     @app.post("/entitlements", operation_id="computeEntitlements", response_model=EntitlementsResponse,
               responses=problems, tags=["entitlements"], summary="One person's entitlements for a period (every rule)")
     async def entitlements(body: EntitlementsRequest, request: Request) -> Response:
         reveal = may_reveal(request, body.reveal)
         person, period = person_and_period(body.record, body.period)
         if body.rules is not None:
-            unknown = sorted(set(body.rules) - set(engine.rule_codes()))
+            unknown = sorted(set(body.rules) - rule_codes)
             if unknown:
                 raise _Refused(422, f"unknown rule code(s) {', '.join(unknown)}; GET /rules lists them",
                                field="rules", reason="unknown rule code")
         res = engine.entitlements(person, period, rules=body.rules)
-        results = [{k: v for k, v in e.to_dict().items() if k != "period"} for e in res]
-        return answer({
-            "person": {"id_number": person.id_number if reveal else mask_id_number(person.id_number),
-                       "name": person.name if reveal else mask_name(person.name), "region": person.region},
-            "period": period.label, "total": str(res.total), "results": results,
-        }, reveal)
+        return Response(writer.answer(person, period, res, reveal), media_type="application/json")
+
+    def lean_entitlements(record: dict[str, Any], period_text: str, rules: list[str] | None, reveal: bool,
+                          key: ApiKey | None) -> bytes | None:
+        if reveal and (key is None or not key.reveal):
+            return None  # FastAPI answers the 403
+        person, period = person_and_period(record, period_text)
+        return writer.answer(person, period, engine.entitlements(person, period, rules=rules), reveal)
 
     @app.post("/explain", operation_id="explainEntitlements", response_model=ExplainResponse, responses=problems,
               tags=["entitlements"], summary="Explanations (versioned JSON and zh/en prose) of one person's results")
@@ -243,8 +261,8 @@ def create_app(config: ServerConfig) -> Guard:
              tags=["parameters"], summary="Every parameter name with the jurisdictions that set it")
     async def list_parameters() -> Response:
         ps = engine.parameters
-        return answer({"parameters": [{"name": n, "jurisdictions": sorted(p.jurisdiction for p in ps.parameters(n))}
-                                      for n in ps.names()]})
+        return answer_once("parameters", lambda: {"parameters": [
+            {"name": n, "jurisdictions": sorted(p.jurisdiction for p in ps.parameters(n))} for n in ps.names()]})
 
     @app.get("/parameters/{name}", operation_id="getParameter", response_model=ParameterValue, responses=problems,
              tags=["parameters"], summary="A parameter's value on a date for a region: value, level and source")
@@ -264,30 +282,34 @@ def create_app(config: ServerConfig) -> Guard:
     @app.get("/rules", operation_id="listRules", response_model=RuleList, responses=problems, tags=["rules"],
              summary="Every registered rule: code, jurisdiction, pack, titles and basis")
     async def list_rules() -> Response:
-        rows = [{"code": r.code, "jurisdiction": r.jurisdiction, "pack": r.pack, "title": r.rule.title,
-                 "title_en": r.rule.title_en, "period": r.rule.period, "replaces": r.replaces, "extends": r.extends,
-                 "basis": r.rule.basis.to_dict(), "eligibility": r.rule.eligibility, "eligibility_en": r.rule.eligibility_en}
-                for r in engine.registry.rules]
-        return answer({"rules": rows})
+        return answer_once("rules", lambda: {"rules": [
+            {"code": r.code, "jurisdiction": r.jurisdiction, "pack": r.pack, "title": r.rule.title,
+             "title_en": r.rule.title_en, "period": r.rule.period, "replaces": r.replaces, "extends": r.extends,
+             "basis": r.rule.basis.to_dict(), "eligibility": r.rule.eligibility, "eligibility_en": r.rule.eligibility_en}
+            for r in engine.registry.rules]})
 
     @app.get("/packs", operation_id="listPacks", response_model=PackList, responses=problems, tags=["rules"],
              summary="Installed rule packs with their rules, schemes and sources")
     async def list_packs() -> Response:
-        rows = []
-        for p in engine.packs:
-            codes = sorted({(r.code, r.jurisdiction) for r in engine.registry.rules if r.pack == p.name})
-            rows.append(p.to_dict() | {"rules": [f"{c}@{j}" for c, j in codes]})
-        return answer({"packs": rows})
+        def build() -> dict[str, Any]:
+            rows = []
+            for p in engine.packs:
+                codes = sorted({(r.code, r.jurisdiction) for r in engine.registry.rules if r.pack == p.name})
+                rows.append(p.to_dict() | {"rules": [f"{c}@{j}" for c, j in codes]})
+            return {"packs": rows}
+        return answer_once("packs", build)
 
     @app.get("/schemes", operation_id="listSchemes", response_model=SchemeList, responses=problems, tags=["scoring"],
              summary="Installed assessment and placement schemes")
     async def list_schemes() -> Response:
-        reg = engine.registry
-        rows = [{"kind": "assessment", "code": c, "pack": pk, "title": s.title, "partial": s.partial}
-                for c, (pk, s) in sorted(reg.schemes.items())]
-        rows += [{"kind": "placement", "code": c, "pack": pk, "title": s.title, "partial": s.partial}
-                 for c, (pk, s) in sorted(reg.placement_schemes.items())]
-        return answer({"schemes": rows})
+        def build() -> dict[str, Any]:
+            reg = engine.registry
+            rows = [{"kind": "assessment", "code": c, "pack": pk, "title": s.title, "partial": s.partial}
+                    for c, (pk, s) in sorted(reg.schemes.items())]
+            rows += [{"kind": "placement", "code": c, "pack": pk, "title": s.title, "partial": s.partial}
+                     for c, (pk, s) in sorted(reg.placement_schemes.items())]
+            return {"schemes": rows}
+        return answer_once("schemes", build)
 
     # -- scoring -----------------------------------------------------------------------------
     @app.post("/assess", operation_id="assessEvidence", response_model=AssessResponse, responses=problems,
@@ -487,7 +509,8 @@ def create_app(config: ServerConfig) -> Guard:
         return JSON(spec30)
 
     packs_header = ",".join(f"{n}={v}" for n, v in pack_versions.items())
-    return Guard(app, keys, (engine.version, packs_header), auth=config.auth, log_access=config.access_log)
+    lean = LeanEntitlements(app, lean_entitlements, rule_codes)
+    return Guard(lean, keys, (engine.version, packs_header), auth=config.auth, log_access=config.access_log)
 
 
 _PUBLIC_OPS = {"health", "ready"}
