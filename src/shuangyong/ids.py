@@ -127,23 +127,29 @@ def validate_id_number(value: object, field: str = "id_number") -> str:
     if not isinstance(value, str):
         raise InvalidIdNumberError(None, f"expected a string, got {type(value).__name__}", field)
     s = fold_digits(re.sub(r"\s+", "", value).translate(_FULLWIDTH)).upper()
-    shown = mask_id_number(s)
+    reason = _id_problem(s)
+    if reason is not None:
+        raise InvalidIdNumberError(mask_id_number(s), reason, field)  # masked only when shown
+    return s
+
+
+def _id_problem(s: str) -> str | None:
+    """Why ``s`` (spaces removed, digits folded, upper case) is not a valid 公民身份号码, or ``None``."""
     if _SCIENTIFIC.match(s):  # 4.22827E+17: an Excel number cell exported to CSV
-        raise InvalidIdNumberError(shown, NUMERIC_ID_REASON, field)
+        return NUMERIC_ID_REASON
     if len(s) != 18:
-        raise InvalidIdNumberError(shown, f"must have 18 characters, has {len(s)}", field)
+        return f"must have 18 characters, has {len(s)}"
     if not _ID_SHAPE.match(s):
-        raise InvalidIdNumberError(shown, "must be 17 digits followed by a digit or X", field)
+        return "must be 17 digits followed by a digit or X"
     if s[:2] not in PROVINCES:
-        raise InvalidIdNumberError(shown, f"region prefix {s[:2]} is not a province code", field)
+        return f"region prefix {s[:2]} is not a province code"
     try:
         date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError:
-        raise InvalidIdNumberError(shown, "embedded birth date is not a real date", field) from None
-    expected = check_character(s[:17])
-    if s[17] != expected:
-        raise InvalidIdNumberError(shown, "check character is wrong (GB 11643 / ISO 7064 MOD 11-2)", field)
-    return s
+        return "embedded birth date is not a real date"
+    if s[17] != check_character(s[:17]):
+        return "check character is wrong (GB 11643 / ISO 7064 MOD 11-2)"
+    return None
 
 
 def id_birth_date(id_number: str) -> date:

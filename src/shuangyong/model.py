@@ -28,7 +28,6 @@ from .ids import (
     id_sex_is_male,
     mask_id_number,
     mask_name,
-    normalize_id_number,
     validate_id_number,
     validate_region,
 )
@@ -89,9 +88,12 @@ class LabelledEnum(enum.Enum):
         table = _NAMES.get(cls)
         if table is None:
             table = _NAMES[cls] = _names_of(cls)
-        found = [hit for hit in (table.get(s), table.get(key)) if hit is not None]
-        if found:
-            return min(found, key=lambda hit: hit[0])[1]  # the first member, in declaration order, that either spelling names
+        exact, loose = table.get(s), table.get(key)
+        if exact is not None or loose is not None:
+            # the first member, in declaration order, that either spelling names
+            if exact is None or (loose is not None and loose[0] < exact[0]):
+                return loose[1]  # type: ignore[index]
+            return exact[1]
         choices = "、".join(m.label for m in cls)
         raise InvalidRecordError(field_name or cls.__name__, s, f"not a known {cls.__name__}; expected one of {choices}")
 
@@ -380,14 +382,10 @@ class FamilyTie:
     pension_paid_monthly: Any = None
 
 
-def _check_id(instance: Any, attribute: Any, value: str) -> None:
-    validate_id_number(value)
-
-
-def _canonical_id(value: Any) -> Any:
+def _canonical_id(value: Any) -> str:
     # One person, one ID: a valid ID is kept in its canonical form (ASCII digits, upper X); anything
-    # else is left for the validator to refuse with its reason.
-    return normalize_id_number(value) or value
+    # else is refused here with its reason (validated once: the converter is also the check).
+    return validate_id_number(value)
 
 
 def _check_name(instance: Any, attribute: Any, value: str) -> None:
@@ -403,7 +401,7 @@ class Person:
     given one that disagrees with the ID is an error.
     """
 
-    id_number: str = field(converter=_canonical_id, validator=_check_id, repr=mask_id_number)
+    id_number: str = field(converter=_canonical_id, repr=mask_id_number)
     name: str = field(default="", validator=_check_name, repr=mask_name)
     region: str = field(converter=validate_region)
     hukou: Hukou | None = field(default=None, converter=_optional_enum(Hukou, "hukou"))

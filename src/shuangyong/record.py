@@ -99,8 +99,8 @@ def canonical_key(header: str) -> str | None:
 
 
 def _norm_text(value: str) -> str:
-    # NFKC folds full-width digits, letters and punctuation (１２３ → 123, ：→ :).
-    return unicodedata.normalize("NFKC", value).strip()
+    # NFKC folds full-width digits, letters and punctuation (１２３ → 123, ：→ :); ASCII is already NFKC.
+    return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
 
 
 def _shown(key: str, value: Any) -> Any:
