@@ -52,6 +52,21 @@ def test_wrong_check_character_is_rejected_and_masked() -> None:
     assert sy.mask_id_number(wrong) in str(e.value)
 
 
+@pytest.mark.parametrize("bad, fragment", [("12345", "18 characters"), ("wrong-check", "check character"),
+                                            (4.22827196005201e17, "number")])
+def test_a_person_with_an_invalid_id_is_refused_with_the_reason(bad: object, fragment: str) -> None:
+    """The converter is the check: one validation, the same reason and masking as ``validate_id_number``."""
+    idn = make_id()
+    if bad == "wrong-check":
+        bad = idn[:17] + ("0" if idn[17] != "0" else "1")
+    with pytest.raises(sy.InvalidIdNumberError) as e:
+        sy.Person.from_record({"身份证号": bad, "行政区划代码": "422827", "类别": "烈士遗属"})
+    assert fragment in str(e.value) and e.value.field == "id_number"
+    assert str(bad) not in str(e.value) or len(str(bad)) < 11
+    person = sy.Person.from_record({"身份证号": f" {idn.lower()} ", "行政区划代码": "422827", "类别": "烈士遗属"})
+    assert person.id_number == idn
+
+
 def test_masking_style() -> None:
     assert sy.mask_id_number("42282719600520123X") == "4228**********123X"
     assert sy.mask_name("张三丰") == "张**"
