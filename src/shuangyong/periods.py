@@ -43,7 +43,7 @@ def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + (end.month - start.month)
 
 
-@frozen(order=True)
+@frozen(order=True, cache_hash=True)  # a key of the engine's caches: hashed many times per person
 class Period:
     """A half-open date range ``[start, end)``."""
 
