@@ -19,7 +19,7 @@ Overpayments are never netted against underpayments: both totals are reported.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -159,7 +159,7 @@ def _net_paid(book: Book, month: str) -> dict[str, _Paid]:
     """For one month, per rule: person ids (ascending), net 分 standing, the latest run of a standing
     non-recovery line (``None``: none), and the latest reversal reason of the persons with a reversed line.
 
-    Summed over the lines first (one query, split by rule), then corrected for the (few) persons with
+    Summed over the lines first (one query per rule, in person order), then corrected for the (few) persons with
     a reversed line.
     """
     touched: dict[tuple[str, int], list[tuple[int, str, int, str | None]]] = {}
@@ -168,16 +168,25 @@ def _net_paid(book: Book, month: str) -> dict[str, _Paid]:
             "WHERE l.period = ? AND (l.rule, l.person_id) IN (SELECT l2.rule, l2.person_id FROM reversal r2 "
             "JOIN line l2 ON l2.id = r2.line_id WHERE l2.period = ?)", (month, month)):
         touched.setdefault((rule, pid), []).append((fen, kind, run_id, reason))
-    rows = book.connection.execute(
-        "SELECT rule, person_id, sum(amount_fen), max(CASE WHEN kind != 'recovery' THEN run_id END) FROM line "
-        "WHERE period = ? GROUP BY rule, person_id ORDER BY rule, person_id", (month,)).fetchall()
     out: dict[str, _Paid] = {}
-    if not rows:
-        return out
-    rules, pids_all, nets_all, runs_all = zip(*rows)
-    for rule in sorted(set(rules)):
-        lo, hi = bisect_left(rules, rule), bisect_right(rules, rule)
-        pids, nets, runs = list(pids_all[lo:hi]), list(nets_all[lo:hi]), list(runs_all[lo:hi])
+    rules = sorted(r for (r,) in book.connection.execute("SELECT DISTINCT rule FROM line WHERE period = ?", (month,)))
+    for rule in rules:
+        # One row per line, in person order (the unique index's); a person with several lines is summed here.
+        rows = book.connection.execute(
+            "SELECT person_id, amount_fen, CASE WHEN kind != 'recovery' THEN run_id END FROM line WHERE period = ? AND rule = ? "
+            "ORDER BY person_id", (month, rule)).fetchall()
+        pids, nets, runs = (list(col) for col in zip(*rows))
+        if len(set(pids)) != len(pids):
+            pids, nets, runs = [], [], []
+            for pid, fen, run in rows:
+                if pids and pids[-1] == pid:
+                    nets[-1] += fen
+                    if run is not None and (runs[-1] is None or run > runs[-1]):
+                        runs[-1] = run
+                else:
+                    pids.append(pid)
+                    nets.append(fen)
+                    runs.append(run)
         revs: dict[int, str] = {}
         for (r, pid), lines in touched.items():
             if r != rule:
@@ -187,8 +196,11 @@ def _net_paid(book: Book, month: str) -> dict[str, _Paid]:
             nets[j] = sum(t[0] for t in standing_lines)
             runs[j] = max((t[2] for t in standing_lines if t[1] != "recovery"), default=None)
             revs[pid] = max(t[3] for t in lines if t[3] is not None)
-        out[rule] = (pids, [int(n) for n in nets], runs, revs)
+        out[rule] = (pids, nets, runs, revs)
     return out
+
+
+_UNSEEN: Any = object()
 
 
 def _mask(idn: str) -> str:
@@ -244,6 +256,7 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
                 then_due = _ThenDue(book, engine, roster, m, region, events, fast, row_pid)
             assert by_pid is not None
             run_of = dict(zip(pids, runs))
+            then_tables: dict[str, Any] = {}
             for pid, due_fen, net in diffs:
                 idn = by_pid[pid] if pid >= 0 else md.keys[-1 - pid]
                 if idn not in roster_keys:
@@ -255,7 +268,13 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
                         continue
                 last = run_of.get(pid)
                 known = known_of.get(last) if last is not None else None
-                due_then = then_due.get(known, rule, pid) if known is not None else None
+                due_then = None
+                if known is not None:
+                    table = then_tables.get(known, _UNSEEN)
+                    if table is _UNSEEN:
+                        table = then_tables[known] = then_due.table(known, rule)
+                    if table is not None:
+                        due_then = table.get(pid, 0)
                 cause, ck = checker.cause(idn, rule, md.month, due_fen, net, known, revs.get(pid), due_then)
                 person = masks.get(idn)
                 if person is None:
@@ -286,6 +305,12 @@ class _ThenDue:
         self.book, self.engine, self.roster, self.month, self.region = book, engine, roster, month, region
         self.events, self.fast, self.row_pid = events, fast, row_pid
         self._by_day: dict[str, dict[str, dict[int, int]] | None] = {}
+
+    def table(self, known: str, rule: str) -> dict[int, int] | None:
+        """Person id → 分 the rule gives as known on ``known`` (``None``: the standards then were today's)."""
+        self.get(known, rule, 0)
+        table = self._by_day[known]
+        return None if table is None else table.get(rule, {})
 
     def get(self, known: str, rule: str, pid: int) -> int | None:
         """分 the rule gives ``pid`` as known on ``known`` (``None``: the standards then were today's)."""
@@ -325,17 +350,17 @@ class _Causes:
         Only what a cause needs: a Person is built only when a column is missing or unreadable.
         Persons whose two cells read alike share the answer.
         """
-        if idn in self._facts:
-            return self._facts[idn]
+        out: tuple[str, date | None] | None = self._facts.get(idn, _UNSEEN)  # type: ignore[arg-type]
+        if out is not _UNSEEN:
+            return out
+        out = None
         pos = self.positions.get(idn)
-        out: tuple[str, date | None] | None = None
         if pos is not None:
             region = self._cell("region", pos) or self.region
             died = self._cell("death_date", pos)
             cells = (region, died)
-            if cells in self._by_cells:
-                out = self._by_cells[cells]
-            else:
+            out = self._by_cells.get(cells)
+            if out is None:
                 try:
                     out = (self._region(str(region)), self._parse_date(died) if died else None) if region else None
                 except (ValueError, ShuangyongError):
@@ -356,8 +381,13 @@ class _Causes:
     def _cell(self, key: str, pos: int) -> Any:
         col = self._columns.get(key, self)
         if col is self:
+            from ..roster.reading import CodedColumn
+
             h = next((h for h in self.roster.headers if self.roster.keys.get(h) == key), None)
-            col = self._columns[key] = self.roster.data[h] if h is not None else None
+            col = self.roster.data[h] if h is not None else None
+            if isinstance(col, CodedColumn):
+                col = list(col)  # listed at C speed, once: then a cell is one index, not a method call
+            self._columns[key] = col
         return col[pos] if col is not None else None
 
     def _region(self, text: str) -> str:
