@@ -245,7 +245,7 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
                 for stmt in _statements(MIGRATIONS[v]):
                     conn.execute(stmt)
                 conn.execute("INSERT INTO migration (version, applied_at, library) VALUES (?, ?, ?)", (v + 1, now_text(), __version__))
-            broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+            broken = conn.execute("PRAGMA foreign_key_check").fetchone() if current < SCHEMA_VERSION else None
             if broken is not None:
                 raise LedgerError(f"ledger: a row of table {broken[0]} refers to a missing row of {broken[2]}; nothing was migrated")
             conn.execute("COMMIT")
