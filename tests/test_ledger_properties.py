@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import shuangyong as sy
 from shuangyong import ledger
-from shuangyong.ledger.vectors import differences, not_in, positive
+from shuangyong.ledger.vectors import differences, new_lines, not_in, positive
 from shuangyong.testing import FixturePack, synthetic_id
 
 RISE = Path(__file__).parent / "data" / "ledger" / "county_rise.toml"
@@ -153,6 +153,19 @@ def test_not_in_and_positive_numpy_and_plain_agree(items: list[int], present: li
 
     assert not_in(items, present, np) == not_in(items, present, None) == [j for j, v in enumerate(items) if v not in present]
     assert positive(items, np) == positive(items, None) == [i for i, v in enumerate(items) if v > 0]
+
+
+@given(keys, st.lists(st.integers(-50, 200)), st.data())
+def test_new_lines_numpy_and_plain_agree(ks: list[int], present: list[int], data: st.DataObject) -> None:
+    import numpy as np
+
+    fen = data.draw(st.lists(st.integers(1, 10**9), min_size=len(ks), max_size=len(ks)))
+    counts = data.draw(st.dictionaries(st.sampled_from(ks) if ks else st.nothing(), st.integers(1, 5)))
+    plain = new_lines(ks, fen, present, counts, None)
+    assert new_lines(ks, fen, present, counts, np) == plain
+    want = sorted((k, counts.get(k, 0), f) for k, f in zip(ks, fen) if k not in present)
+    assert plain == ([k for k, _, _ in want], [s for _, s, _ in want], [f for _, _, f in want])
+    assert all(type(x) is int for part in plain for x in part)  # never numpy scalars: SQLite refuses them
 
 
 def test_pay_and_arrears_same_on_both_roads(tmp_path: Path) -> None:

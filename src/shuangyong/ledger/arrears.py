@@ -19,6 +19,7 @@ Overpayments are never netted against underpayments: both totals are reported.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -30,7 +31,8 @@ from ..errors import ShuangyongError
 from ..ids import mask_id_number
 from ..money import ZERO, from_fen
 from ..periods import Period, add_months
-from .book import Book, month_label, month_period, rule_kinds
+from ..privacy import MASK
+from .book import Book, _pick, month_label, month_period, rule_kinds
 from .events import LifeEvent, standing
 from .vectors import differences, numpy_or_none
 
@@ -150,35 +152,62 @@ class Arrears:
         return out
 
 
-def _net_paid(book: Book, month: str) -> dict[str, tuple[list[int], list[int], dict[int, tuple[str | None, str | None]]]]:
-    """For one month, per rule: person ids, net 分 standing, and per person (latest known_on standing, a reversal reason).
+_Paid = tuple[list[int], list[int], list["int | None"], dict[int, str]]
 
-    Summed over the lines first, then corrected for the (few) persons with a reversed line.
+
+def _net_paid(book: Book, month: str) -> dict[str, _Paid]:
+    """For one month, per rule: person ids (ascending), net 分 standing, the latest run of a standing
+    non-recovery line (``None``: none), and the latest reversal reason of the persons with a reversed line.
+
+    Summed over the lines first (one query per rule, in person order), then corrected for the (few) persons with
+    a reversed line.
     """
-    known_of = dict(book.connection.execute("SELECT id, known_on FROM run"))
     touched: dict[tuple[str, int], list[tuple[int, str, int, str | None]]] = {}
     for rule, pid, fen, kind, run_id, reason in book.connection.execute(
             "SELECT l.rule, l.person_id, l.amount_fen, l.kind, l.run_id, r.reason FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
             "WHERE l.period = ? AND (l.rule, l.person_id) IN (SELECT l2.rule, l2.person_id FROM reversal r2 "
             "JOIN line l2 ON l2.id = r2.line_id WHERE l2.period = ?)", (month, month)):
         touched.setdefault((rule, pid), []).append((fen, kind, run_id, reason))
-    out: dict[str, tuple[list[int], list[int], dict[int, tuple[str | None, str | None]]]] = {}
-    sql = ("SELECT rule, person_id, sum(amount_fen), max(CASE WHEN kind != 'recovery' THEN run_id END) FROM line "
-           "WHERE period = ? GROUP BY rule, person_id")
-    for rule, pid, net, last_run in book.connection.execute(sql, (month,)):
-        rev: str | None = None
-        lines = touched.get((rule, pid))
-        if lines is not None:
+    out: dict[str, _Paid] = {}
+    rules = sorted(r for (r,) in book.connection.execute("SELECT DISTINCT rule FROM line WHERE period = ?", (month,)))
+    for rule in rules:
+        # One row per line, in person order (the unique index's); a person with several lines is summed here.
+        rows = book.connection.execute(
+            "SELECT person_id, amount_fen, CASE WHEN kind != 'recovery' THEN run_id END FROM line WHERE period = ? AND rule = ? "
+            "ORDER BY person_id", (month, rule)).fetchall()
+        pids, nets, runs = (list(col) for col in zip(*rows))
+        if len(set(pids)) != len(pids):
+            pids, nets, runs = [], [], []
+            for pid, fen, run in rows:
+                if pids and pids[-1] == pid:
+                    nets[-1] += fen
+                    if run is not None and (runs[-1] is None or run > runs[-1]):
+                        runs[-1] = run
+                else:
+                    pids.append(pid)
+                    nets.append(fen)
+                    runs.append(run)
+        revs: dict[int, str] = {}
+        for (r, pid), lines in touched.items():
+            if r != rule:
+                continue
+            j = bisect_left(pids, pid)
             standing_lines = [t for t in lines if t[3] is None]
-            net = sum(t[0] for t in standing_lines)
-            last_run = max((t[2] for t in standing_lines if t[1] != "recovery"), default=None)
-            rev = max(t[3] for t in lines if t[3] is not None)
-        pids, nets, meta = out.setdefault(rule, ([], [], {}))
-        pids.append(pid)
-        nets.append(int(net))
-        if last_run is not None or rev is not None:
-            meta[pid] = (known_of.get(last_run) if last_run is not None else None, rev)
+            nets[j] = sum(t[0] for t in standing_lines)
+            runs[j] = max((t[2] for t in standing_lines if t[1] != "recovery"), default=None)
+            revs[pid] = max(t[3] for t in lines if t[3] is not None)
+        out[rule] = (pids, nets, runs, revs)
     return out
+
+
+_UNSEEN: Any = object()
+
+
+def _mask(idn: str) -> str:
+    """:func:`~shuangyong.ids.mask_id_number` of a canonical 身份证号 without its regular expressions (same text)."""
+    if len(idn) == 18 and idn.isascii() and idn[:17].isdigit() and (idn[17].isdigit() or idn[17] == "X"):
+        return idn[:4] + MASK * 10 + idn[-4:]
+    return mask_id_number(idn)
 
 
 def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, since: Period | None = None,
@@ -198,19 +227,24 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
     events = book.events()
     kinds = rule_kinds(engine)
     pid_of = book.person_map()
+    known_of: dict[int | None, str] = dict(book.connection.execute("SELECT id, known_on FROM run"))
     by_pid: dict[int, str] | None = None
     out: list[ArrearsLine] = []
+    order: list[tuple[str, str, str]] = []  # the sort key of each line of ``out``
+    masks: dict[str, str] = {}
+    yuan: dict[int, Decimal] = {}
     checker: _Causes | None = None
     not_checked: set[str] = set()
     for m in months:
         md = book.due(engine, roster, m, region=region, events=events, fast=fast)
         # Persons on the roster but not in the ledger get keys of their own below 0 (never paid).
-        row_pid = [pid_of.get(k, -1 - i) for i, k in enumerate(md.keys)]
+        row_pid = list(map(pid_of.get, md.keys, range(-1, -1 - len(md.keys), -1)))
         paid = _net_paid(book, md.month)
+        then_due: _ThenDue | None = None
         for rule in sorted(set(md.payable) | set(paid)):
             idx, vals = md.payable.get(rule, ([], []))
-            pids, nets, meta = paid.get(rule, ([], [], {}))
-            due_pids = [row_pid[i] for i in idx]
+            pids, nets, runs, revs = paid.get(rule, ([], [], [], {}))
+            due_pids = _pick(row_pid, idx)
             diffs = differences(due_pids, vals, pids, nets, np)
             if not diffs:
                 continue
@@ -218,8 +252,11 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
                 by_pid = {v: k for k, v in pid_of.items()}
                 roster_keys = set(md.keys)
                 checker = _Causes(book, engine, roster, events, kinds, dict(zip(md.keys, md.positions)), region)
+            if then_due is None:
+                then_due = _ThenDue(book, engine, roster, m, region, events, fast, row_pid)
             assert by_pid is not None
-            then_due = _ThenDue(book, engine, roster, m, region, events, fast, row_pid)
+            run_of = dict(zip(pids, runs))
+            then_tables: dict[str, Any] = {}
             for pid, due_fen, net in diffs:
                 idn = by_pid[pid] if pid >= 0 else md.keys[-1 - pid]
                 if idn not in roster_keys:
@@ -229,12 +266,29 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
                     if st is None or st.payable:
                         not_checked.add(idn)
                         continue
-                known, rev = meta.get(pid, (None, None))
-                due_then = then_due.get(known, rule, pid) if known is not None else None
-                cause, ck = checker.cause(idn, rule, md.month, due_fen, net, known, rev, due_then)
-                out.append(ArrearsLine(person=mask_id_number(idn), rule=rule, period=m, due=from_fen(due_fen), paid=from_fen(net),
-                                       cause=cause, cause_kind=ck, id_number=idn))
-    out.sort(key=lambda ln: (ln._id_number, ln.month, ln.rule))
+                last = run_of.get(pid)
+                known = known_of.get(last) if last is not None else None
+                due_then = None
+                if known is not None:
+                    table = then_tables.get(known, _UNSEEN)
+                    if table is _UNSEEN:
+                        table = then_tables[known] = then_due.table(known, rule)
+                    if table is not None:
+                        due_then = table.get(pid, 0)
+                cause, ck = checker.cause(idn, rule, md.month, due_fen, net, known, revs.get(pid), due_then)
+                person = masks.get(idn)
+                if person is None:
+                    person = masks[idn] = _mask(idn)
+                due_d = yuan.get(due_fen)
+                if due_d is None:
+                    due_d = yuan[due_fen] = from_fen(due_fen)
+                net_d = yuan.get(net)
+                if net_d is None:
+                    net_d = yuan[net] = from_fen(net)
+                out.append(ArrearsLine(person=person, rule=rule, period=m, due=due_d, paid=net_d, cause=cause, cause_kind=ck,
+                                       id_number=idn))
+                order.append((idn, md.month, rule))
+    out = [out[i] for i in sorted(range(len(out)), key=order.__getitem__)]
     offers = checker.offers(out) if checker is not None else []
     return Arrears(through, since, out, offers, len(not_checked), roster.source)
 
@@ -251,6 +305,12 @@ class _ThenDue:
         self.book, self.engine, self.roster, self.month, self.region = book, engine, roster, month, region
         self.events, self.fast, self.row_pid = events, fast, row_pid
         self._by_day: dict[str, dict[str, dict[int, int]] | None] = {}
+
+    def table(self, known: str, rule: str) -> dict[int, int] | None:
+        """Person id → 分 the rule gives as known on ``known`` (``None``: the standards then were today's)."""
+        self.get(known, rule, 0)
+        table = self._by_day[known]
+        return None if table is None else table.get(rule, {})
 
     def get(self, known: str, rule: str, pid: int) -> int | None:
         """分 the rule gives ``pid`` as known on ``known`` (``None``: the standards then were today's)."""
@@ -272,31 +332,41 @@ class _Causes:
 
     def __init__(self, book: Book, engine: Any, roster: Any, events: dict[str, list[LifeEvent]], kinds: dict[str, str],
                  positions: dict[str, int], region: str | None) -> None:
+        from ..record import parse_date
+
         self.book, self.engine, self.roster, self.events, self.kinds = book, engine, roster, events, kinds
         self.positions, self.region = positions, region
+        self._parse_date = parse_date
         self._facts: dict[str, tuple[str, date | None] | None] = {}
-        self._columns: dict[str, str | None] = {}
+        self._by_cells: dict[tuple[Any, Any], tuple[str, date | None] | None] = {}
+        self._columns: dict[str, Any] = {}
         self._regions: dict[str, str] = {}
         self._changes: dict[tuple[str, str, date, date, int, int], list[str]] = {}
+        self._said: dict[tuple[Any, ...], tuple[str, str]] = {}
 
     def facts(self, idn: str) -> tuple[str, date | None] | None:
         """(region, death date) of a person on the roster, read from its columns (``None``: not on the roster).
 
         Only what a cause needs: a Person is built only when a column is missing or unreadable.
+        Persons whose two cells read alike share the answer.
         """
-        if idn in self._facts:
-            return self._facts[idn]
+        out: tuple[str, date | None] | None = self._facts.get(idn, _UNSEEN)  # type: ignore[arg-type]
+        if out is not _UNSEEN:
+            return out
+        out = None
         pos = self.positions.get(idn)
-        out: tuple[str, date | None] | None = None
         if pos is not None:
-            from ..record import parse_date
-
             region = self._cell("region", pos) or self.region
             died = self._cell("death_date", pos)
-            try:
-                out = (self._region(str(region)), parse_date(died) if died else None) if region else None
-            except (ValueError, ShuangyongError):
-                out = None
+            cells = (region, died)
+            out = self._by_cells.get(cells)
+            if out is None:
+                try:
+                    out = (self._region(str(region)), self._parse_date(died) if died else None) if region else None
+                except (ValueError, ShuangyongError):
+                    out = None
+                if out is not None:
+                    self._by_cells[cells] = out
             if out is None:
                 from ..model import Person
 
@@ -309,10 +379,16 @@ class _Causes:
         return out
 
     def _cell(self, key: str, pos: int) -> Any:
-        if key not in self._columns:
-            self._columns[key] = next((h for h in self.roster.headers if self.roster.keys.get(h) == key), None)
-        h = self._columns[key]
-        return self.roster.data[h][pos] if h is not None else None
+        col = self._columns.get(key, self)
+        if col is self:
+            from ..roster.reading import CodedColumn
+
+            h = next((h for h in self.roster.headers if self.roster.keys.get(h) == key), None)
+            col = self.roster.data[h] if h is not None else None
+            if isinstance(col, CodedColumn):
+                col = list(col)  # listed at C speed, once: then a cell is one index, not a method call
+            self._columns[key] = col
+        return col[pos] if col is not None else None
 
     def _region(self, text: str) -> str:
         from ..ids import validate_region
@@ -323,6 +399,22 @@ class _Causes:
 
     def cause(self, idn: str, rule: str, m: str, due: int, net: int, known: str | None, rev: str | None,
               due_then: int | None = None) -> tuple[str, str]:
+        """The words and kind for one difference.
+
+        A person with no recorded event gets words that depend only on the rule, the month, the
+        amounts, the run's day, the reversal reason and the person's (region, death date): those
+        are said once and reused (the parameter sentences were already shared the same way).
+        """
+        if self.events.get(idn):
+            return self._cause(idn, rule, m, due, net, known, rev, due_then)
+        key = (rule, m, due, net, known, rev, due_then, self.facts(idn))
+        hit = self._said.get(key)
+        if hit is None:
+            hit = self._said[key] = self._cause(idn, rule, m, due, net, known, rev, due_then)
+        return hit
+
+    def _cause(self, idn: str, rule: str, m: str, due: int, net: int, known: str | None, rev: str | None,
+               due_then: int | None = None) -> tuple[str, str]:
         start = month_period(m).start
         evs = self.events.get(idn, [])
         st = standing(evs, start, self.kinds.get(rule, "monthly")) if evs else None

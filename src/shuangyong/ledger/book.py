@@ -15,10 +15,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import weakref
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,7 @@ from ..params import _jsonable
 from ..periods import Period, add_months
 from .events import EVENT_WORDS, LifeEvent, standing
 from .store import LedgerError, connect, now_text
-from .vectors import not_in, numpy_or_none, positive, take
+from .vectors import new_lines, numpy_or_none, positive, take
 
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
 
@@ -190,12 +193,19 @@ class Book:
         return self._pids
 
     def _person_ids(self, keys: Iterable[str]) -> dict[str, int]:
-        """ID number → person id, creating the missing ones (call inside a transaction)."""
+        """ID number → person id, creating the missing ones (call inside a write transaction).
+
+        New persons are inserted in sorted order with the ids SQLite would give them (one above
+        the largest, then on): written explicitly, they top up the map without reading it back.
+        """
         known = self.person_map()
-        missing = sorted({k for k in keys if k not in known})
+        missing = sorted(set(keys).difference(known))
         if missing:
-            self._conn.executemany("INSERT INTO person (id_number) VALUES (?)", ((k,) for k in missing))
-            known = self.person_map()
+            top = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0])
+            ids = range(top + 1, top + 1 + len(missing))
+            self._conn.executemany("INSERT INTO person (id, id_number) VALUES (?, ?)", zip(ids, missing))
+            known.update(zip(missing, ids))
+            self._pid_top = max(self._pid_top, ids[-1])
         return known
 
     def _record_event(self, kind: str, id_number: str, on: date, reported_on: date | None, document: str, reason: str,
@@ -320,30 +330,35 @@ class Book:
         common: dict[str, Any] = dict(period=period, known_on=day, rejected=tuple(dues[0].rejects if dues else ()), withheld=withheld,
                       withheld_total=from_fen(withheld_fen), withheld_reasons=reasons)
         with self._write():
-            pid_of = self._person_ids(md.keys[i] for md in dues for idx, _ in md.payable.values() for i in idx)
-            new: list[tuple[int, str, str, int, int]] = []
+            pid_of = self._person_ids(_payable_keys(dues))
+            # Per (month, rule), the lines not yet paid, sorted by person id: with the months in order
+            # and the rules sorted, this is the unique index's order (each insert lands next to the
+            # previous one in the B-tree) and the line ids come out as they always have.
+            batches: list[tuple[str, str, list[int], list[int], list[int]]] = []
             already = 0
-            for md in dues:
+            for md in sorted(dues, key=lambda d: d.month):
                 state = self._pay_state(md.month)
-                for code, (idx, vals) in md.payable.items():
-                    keys = md.keys
-                    pids = [pid_of[keys[i]] for i in idx]
+                get = pid_of.__getitem__
+                for code in sorted(md.payable):
+                    idx, vals = md.payable[code]
+                    pids = list(map(get, _pick(md.keys, idx)))
                     live, counts = state.get(code, ((), {}))
-                    keep = not_in(pids, live, np)
-                    already += len(pids) - len(keep)
-                    m = md.month
-                    new.extend((pids[j], code, m, counts.get(pids[j], 0), vals[j]) for j in keep)
-            if not new:
+                    keys, seqs, fen = new_lines(pids, vals, live, counts, np)
+                    already += len(pids) - len(keys)
+                    if keys:
+                        batches.append((md.month, code, keys, seqs, fen))
+            if not batches:
                 return PayRun(run_id=None, kind="pay", lines_paid=0, lines_already_paid=already, total=from_fen(0), **common)
-            # In the unique index's order: each insert lands next to the previous one in the B-tree.
-            new.sort(key=lambda t: (t[2], t[1], t[0]))
-            total = sum(t[4] for t in new)
-            run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, len(new), total, common["rejected"], note)
-            self._conn.executemany(
-                "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
-                ((run_id, pid, rule, m, seq, fen) for pid, rule, m, seq, fen in new))
-        return PayRun(run_id=run_id, kind="pay", lines_paid=len(new), lines_already_paid=already, total=from_fen(total),
-                      persons=len({t[0] for t in new}), **common)
+            lines = sum(len(b[2]) for b in batches)
+            total = sum(sum(b[4]) for b in batches)
+            persons = len(set().union(*(b[2] for b in batches)))
+            run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, lines, total, common["rejected"], note)
+            for m, code, keys, seqs, fen in batches:
+                self._conn.executemany(
+                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
+                    zip(repeat(run_id), keys, repeat(code), repeat(m), seqs, fen))
+        return PayRun(run_id=run_id, kind="pay", lines_paid=lines, lines_already_paid=already, total=from_fen(total),
+                      persons=persons, **common)
 
     def _pay_state(self, month: str) -> dict[str, tuple[list[int], dict[int, int]]]:
         """For one month, per rule: persons with a standing pay line, and the count of pay lines of the others."""
@@ -352,14 +367,24 @@ class Book:
         for rule, pid in self._conn.execute(
                 "SELECT l.rule, l.person_id FROM reversal r JOIN line l ON l.id = r.line_id WHERE l.period = ? AND l.kind = 'pay'", (month,)):
             reversed_n[(rule, pid)] = reversed_n.get((rule, pid), 0) + 1
+        rows = self._conn.execute("SELECT rule, person_id, count(*) FROM line WHERE period = ? AND kind = 'pay' "
+                                  "GROUP BY rule, person_id ORDER BY rule, person_id", (month,)).fetchall()
+        if not rows:
+            return {}
+        rules, pids, ns = zip(*rows)
         out: dict[str, tuple[list[int], dict[int, int]]] = {}
-        sql = "SELECT rule, person_id, count(*) FROM line WHERE period = ? AND kind = 'pay' GROUP BY rule, person_id"
-        for rule, pid, n in self._conn.execute(sql, (month,)):
-            live, counts = out.setdefault(rule, ([], {}))
-            if n > reversed_n.get((rule, pid), 0):
-                live.append(pid)
-            else:
-                counts[pid] = n
+        for rule in sorted(set(rules)):
+            lo, hi = bisect_left(rules, rule), bisect_right(rules, rule)
+            live = list(pids[lo:hi])
+            counts: dict[int, int] = {}
+            gone = {pid: n for (r, pid), n in reversed_n.items() if r == rule}
+            if gone:
+                # A person with as many reversed pay lines as pay lines has none standing.
+                at = dict(zip(live, ns[lo:hi]))
+                counts = {pid: at[pid] for pid, n in gone.items() if pid in at and at[pid] <= n}
+                if counts:
+                    live = [p for p in live if p not in counts]
+            out[rule] = (live, counts)
         return out
 
     def _insert_run(self, kind: str, period: Period, engine: Any, day: date, jurisdiction: str, operator: str, source: str,
@@ -571,6 +596,24 @@ def _parameters_used(engine: Any, period: Period) -> list[dict[str, Any]]:
                 if v.start < period.end and nxt > period.start:
                     out.append({"name": name, "jurisdiction": p.jurisdiction, "from": v.start.isoformat(), "value": _jsonable(v.value),
                                 "announced": v.announced.isoformat() if v.announced else None, "source": v.source.cite()})
+    return out
+
+
+def _pick(items: Sequence[Any], idx: Sequence[int]) -> list[Any]:
+    """``[items[i] for i in idx]`` at C speed."""
+    if not len(idx):
+        return []
+    if len(idx) == 1:
+        return [items[idx[0]]]
+    return list(itemgetter(*idx)(items))
+
+
+def _payable_keys(dues: Sequence[MonthDue]) -> set[str]:
+    """The ID numbers with a payable line in any month (the persons a pay run may need)."""
+    out: set[str] = set()
+    for md in dues:
+        for idx, _ in md.payable.values():
+            out.update(_pick(md.keys, idx))
     return out
 
 

@@ -9,9 +9,14 @@ reversal can only be a new row with its reason.
 
 "Paid at most once" is the database's job, not the caller's: a payment line's key
 is (person, rule, month, kind, seq) under a unique index, where ``seq`` counts the
-earlier lines of that key and kind, and a trigger refuses a ``pay`` line while an
-earlier ``pay`` line of the key stands unreversed.  Two processes racing to pay
-the same month therefore cannot both succeed, whatever they computed.
+earlier lines of that key and kind.  A ``pay`` line with ``seq`` 0 is the key's
+first, so the unique index alone refuses a second one; a trigger lets a ``pay``
+line with ``seq`` n > 0 in only when line n − 1 of the key exists and is reversed.
+By induction the ``pay`` lines of a key are 0, 1, …, n with all but the last
+reversed: at most one stands.  (Version 1 ran the trigger's lookup for every
+line; version 2 runs it only for the rare repayment after a reversal.)  Two
+processes racing to pay the same month therefore cannot both succeed, whatever
+they computed.
 """
 
 from __future__ import annotations
@@ -128,7 +133,45 @@ WHEN NEW.kind = 'pay' AND EXISTS (
 BEGIN SELECT RAISE(ABORT, 'ledger: this (person, rule, month) is already paid'); END;
 """ + "".join(_guards(t) for t in _APPEND_ONLY if t != "migration")
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Version 2: the line table rebuilt with the same columns and rows (SQLite's documented
+# "make other kinds of table schema changes" procedure, foreign keys off while it runs and
+# checked before commit).  Two changes, both for the cost of inserting a line:
+#  * the kind check is spelled as comparisons: an ``IN (…)`` list in a CHECK builds a
+#    temporary table for every row inserted (about 4 µs a line);
+#  * ``line_pay_once`` looks up the key only for a ``pay`` line with seq > 0 (a repayment
+#    after a reversal) and requires line seq − 1 of the key to be reversed; seq 0 is left
+#    to the unique index.  Files written by version 1 satisfy this (``_V2_CHECK``).
+_LINE_V2 = """
+CREATE TABLE line_v2 (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES run(id),
+    person_id INTEGER NOT NULL REFERENCES person(id),
+    rule TEXT NOT NULL,
+    period TEXT NOT NULL,                     -- always a month, YYYY-MM
+    kind TEXT NOT NULL CHECK (kind = 'pay' OR kind = 'arrears' OR kind = 'recovery'),
+    seq INTEGER NOT NULL CHECK (seq >= 0),
+    amount_fen INTEGER NOT NULL,
+    cause TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO line_v2 (id, run_id, person_id, rule, period, kind, seq, amount_fen, cause)
+    SELECT id, run_id, person_id, rule, period, kind, seq, amount_fen, cause FROM line ORDER BY id;
+DROP TABLE line;
+ALTER TABLE line_v2 RENAME TO line;
+CREATE UNIQUE INDEX line_once ON line (period, rule, person_id, kind, seq);  -- also serves lookups by month
+CREATE TRIGGER line_pay_once BEFORE INSERT ON line
+WHEN NEW.kind = 'pay' AND NEW.seq > 0 AND NOT EXISTS (
+    SELECT 1 FROM line l JOIN reversal r ON r.line_id = l.id WHERE l.period = NEW.period AND l.rule = NEW.rule
+    AND l.person_id = NEW.person_id AND l.kind = 'pay' AND l.seq = NEW.seq - 1)
+BEGIN SELECT RAISE(ABORT, 'ledger: this (person, rule, month) is already paid (a pay line may follow only a reversed one)'); END;
+""" + _guards("line")
+
+#: Run before version 2's rebuild: pay lines that break its induction (a seq > 0 whose seq − 1
+#: is missing or stands).  The library never writes such lines; raw SQL into a version-1 file could.
+_V2_CHECK = ("SELECT count(*) FROM line l WHERE l.kind = 'pay' AND l.seq > 0 AND NOT EXISTS ("
+             "SELECT 1 FROM line p JOIN reversal r ON r.line_id = p.id WHERE p.period = l.period AND p.rule = l.rule "
+             "AND p.person_id = l.person_id AND p.kind = 'pay' AND p.seq = l.seq - 1)")
+
+MIGRATIONS: tuple[str, ...] = (_V1, _LINE_V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -158,7 +201,11 @@ def connect(path: str | Path, *, create: bool = True, timeout: float = 60.0) -> 
         raise LedgerError(f"{p}: ledger schema version {version} is newer than this library understands "
                           f"({SCHEMA_VERSION}); upgrade shuangyong to open it")
     if version < SCHEMA_VERSION:
-        _migrate(conn, version)
+        try:
+            _migrate(conn, version)
+        except BaseException:
+            conn.close()
+            raise
     return conn
 
 
@@ -173,23 +220,40 @@ def _version(conn: sqlite3.Connection, p: Path) -> int:
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
-    """Apply the forward migrations after ``version``, each in its own transaction."""
+    """Apply the forward migrations after ``version`` in one transaction (all of them or none).
+
+    Foreign keys are off while a table is rebuilt (``PRAGMA foreign_keys`` cannot change inside
+    a transaction, and dropping the old table must not count as deleting its rows); they are
+    checked with ``PRAGMA foreign_key_check`` before the commit and turned back on after it.
+    """
     from .. import __version__
 
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("PRAGMA foreign_keys=OFF")
     try:
-        if version == 0:
-            conn.execute("CREATE TABLE IF NOT EXISTS migration (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, library TEXT NOT NULL)")
-        # Another process may have migrated while we waited for the lock.
-        current = int(conn.execute("SELECT max(version) FROM migration").fetchone()[0] or 0)
-        for v in range(current, SCHEMA_VERSION):
-            for stmt in _statements(MIGRATIONS[v]):
-                conn.execute(stmt)
-            conn.execute("INSERT INTO migration (version, applied_at, library) VALUES (?, ?, ?)", (v + 1, now_text(), __version__))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if version == 0:
+                conn.execute("CREATE TABLE IF NOT EXISTS migration (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, library TEXT NOT NULL)")
+            # Another process may have migrated while we waited for the lock.
+            current = int(conn.execute("SELECT max(version) FROM migration").fetchone()[0] or 0)
+            for v in range(current, SCHEMA_VERSION):
+                if v + 1 == 2:
+                    bad = int(conn.execute(_V2_CHECK).fetchone()[0])
+                    if bad:
+                        raise LedgerError(f"ledger: {bad} pay line(s) follow a line that is not reversed (written outside this "
+                                          f"library); the file was left at version {v}")
+                for stmt in _statements(MIGRATIONS[v]):
+                    conn.execute(stmt)
+                conn.execute("INSERT INTO migration (version, applied_at, library) VALUES (?, ?, ?)", (v + 1, now_text(), __version__))
+            broken = conn.execute("PRAGMA foreign_key_check").fetchone() if current < SCHEMA_VERSION else None
+            if broken is not None:
+                raise LedgerError(f"ledger: a row of table {broken[0]} refers to a missing row of {broken[2]}; nothing was migrated")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
 
 
 def _statements(script: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["numpy_or_none", "positive", "take", "not_in", "differences"]
+__all__ = ["numpy_or_none", "positive", "take", "not_in", "differences", "new_lines"]
 
 
 def numpy_or_none(fast: bool | None = None) -> Any:
@@ -73,3 +73,28 @@ def differences(due_keys: Sequence[int], due_fen: Sequence[int], paid_keys: Sequ
         if a != b:
             out.append((k, a, b))
     return out
+
+
+def new_lines(keys: Sequence[int], fen: Sequence[int], present: Sequence[int], counts: dict[int, int],
+              np: Any) -> tuple[list[int], list[int], list[int]]:
+    """The lines of one rule and month still to pay: (keys sorted, seq, 分), leaving out ``keys`` in ``present``.
+
+    Keys are unique.  ``counts`` holds the number of earlier (reversed) lines of a key, its
+    next ``seq``; a key not in it starts at 0.  Plain Python ints on both roads.
+    """
+    if np is not None:
+        k = np.asarray(keys, dtype=np.int64)
+        f = np.asarray(fen, dtype=np.int64)
+        if len(present):
+            keep = ~np.isin(k, np.asarray(present, dtype=np.int64))
+            k, f = k[keep], f[keep]
+        order = np.argsort(k, kind="stable")
+        out_k: list[int] = k[order].tolist()
+        out_f: list[int] = f[order].tolist()
+    else:
+        gone = set(present)
+        pairs = sorted((a, b) for a, b in zip(keys, fen) if a not in gone)
+        out_k = [a for a, _ in pairs]
+        out_f = [b for _, b in pairs]
+    seq = [counts.get(a, 0) for a in out_k] if counts else [0] * len(out_k)
+    return out_k, seq, out_f
