@@ -331,7 +331,7 @@ def main() -> int:
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--roster-rows", type=int, default=0)
     ap.add_argument("--no-openfisca", action="store_true")
-    ap.add_argument("--http", choices=("h11", "httptools"), default="h11", help="shuangyong serve --http (default h11)")
+    ap.add_argument("--http", choices=("h11", "httptools"), default="httptools", help="shuangyong serve --http (default httptools, as serve)")
     ap.add_argument("--client", choices=("sockets", "asyncio"), default="sockets",
                     help="load generator: non-blocking sockets in one selectors loop (default, cheaper) or asyncio streams")
     args = ap.parse_args()
