@@ -31,7 +31,6 @@ from ..errors import ShuangyongError
 from ..ids import mask_id_number
 from ..money import ZERO, from_fen
 from ..periods import Period, add_months
-from ..privacy import MASK
 from .book import Book, _pick, month_label, month_period, rule_kinds
 from .events import LifeEvent, standing
 from .vectors import differences, numpy_or_none
@@ -203,13 +202,6 @@ def _net_paid(book: Book, month: str) -> dict[str, _Paid]:
 _UNSEEN: Any = object()
 
 
-def _mask(idn: str) -> str:
-    """:func:`~shuangyong.ids.mask_id_number` of a canonical 身份证号 without its regular expressions (same text)."""
-    if len(idn) == 18 and idn.isascii() and idn[:17].isdigit() and (idn[17].isdigit() or idn[17] == "X"):
-        return idn[:4] + MASK * 10 + idn[-4:]
-    return mask_id_number(idn)
-
-
 def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, since: Period | None = None,
                     region: str | None = None, fast: bool | None = None) -> Arrears:
     from ..roster.reading import read_roster
@@ -278,7 +270,7 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
                 cause, ck = checker.cause(idn, rule, md.month, due_fen, net, known, revs.get(pid), due_then)
                 person = masks.get(idn)
                 if person is None:
-                    person = masks[idn] = _mask(idn)
+                    person = masks[idn] = mask_id_number(idn)
                 due_d = yuan.get(due_fen)
                 if due_d is None:
                     due_d = yuan[due_fen] = from_fen(due_fen)
