@@ -23,19 +23,14 @@ anything would need masking the writer falls back to that generic path.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+from .guard import ASGIApp, Message, Receive, Scope, Send
 from .masking import dumps_masked, mask_id_number, mask_name, mask_text
 
 __all__ = ["EntitlementsWriter", "LeanEntitlements", "plain_entitlements_request"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _FIELDS = frozenset({"record", "period", "rules", "reveal"})
 _RECORD_VALUE_TYPES = (str, int, bool, type(None))
