@@ -166,14 +166,12 @@ def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
     if key in ("name", "id_number") and (text or binary) and not pa.types.is_dictionary(t):
         if key == "name" and col.null_count == 0:
             # Names: no rule reads them; decoded cell by cell only when shown.
-            large = pa.types.is_large_binary(t) or pa.types.is_large_string(t)
-            offsets = np.frombuffer(col.buffers()[1], dtype=np.int64 if large else np.int32)[col.offset:col.offset + len(col) + 1]
+            offsets = _offsets(np, col)
             data = col.buffers()[2]
             raw = data.to_pybytes() if data is not None else b""
             return _BytesColumn(raw, offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64), encoding if binary else "utf-8")
         if col.null_count == 0 and len(col):
-            large = pa.types.is_large_binary(t) or pa.types.is_large_string(t)
-            offsets = np.frombuffer(col.buffers()[1], dtype=np.int64 if large else np.int32)[col.offset:col.offset + len(col) + 1]
+            offsets = _offsets(np, col)
             if int(offsets[-1] - offsets[0]) == 18 * len(col) and bool((np.diff(offsets) == 18).all()):
                 # The usual 身份证号 column: every cell 18 bytes; one decode, then cut.
                 data = col.buffers()[2].to_pybytes()[int(offsets[0]):int(offsets[-1])]
@@ -206,18 +204,19 @@ def _has_empty_cell(col: Any) -> bool:
         if not len(chunk):
             continue
         if _pa().types.is_dictionary(chunk.type):  # an empty cell is a code of the empty value
-            values = chunk.dictionary
-            large = _pa().types.is_large_binary(values.type) or _pa().types.is_large_string(values.type)
-            offsets = np.frombuffer(values.buffers()[1], dtype=np.int64 if large else np.int32)
-            empty = np.flatnonzero(np.diff(offsets[values.offset:values.offset + len(values) + 1]) == 0)
+            empty = np.flatnonzero(np.diff(_offsets(np, chunk.dictionary)) == 0)
             if len(empty) and np.isin(_numbers(np, chunk.indices), empty).any():
                 return True
             continue
-        large = _pa().types.is_large_binary(chunk.type) or _pa().types.is_large_string(chunk.type)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32)
-        if not np.diff(offsets[chunk.offset:chunk.offset + len(chunk) + 1]).all():
+        if not np.diff(_offsets(np, chunk)).all():
             return True
     return False
+
+
+def _offsets(np: Any, arr: Any) -> Any:
+    """A string or binary array's cell offsets (one more than its cells) as a numpy view."""
+    large = _pa().types.is_large_binary(arr.type) or _pa().types.is_large_string(arr.type)
+    return np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[arr.offset:arr.offset + len(arr) + 1]
 
 
 def _numbers(np: Any, arr: Any) -> Any:
