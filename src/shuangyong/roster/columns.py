@@ -27,6 +27,7 @@ from .pricing import ABSENT as _ABSENT
 from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
 from .reading import CodedColumn, FixedTextColumn, Roster, index_cells
 from .fastpath import rule_support
+from .keys import distinct, group_rows
 
 # == the columnar road ====================================================================
 #
@@ -592,7 +593,7 @@ class FactStore:
         """(representative row per distinct dependency combination, combination per row)."""
         if name not in self._combos:
             deps = (f"extra:{name[6:]}",) if name.startswith("extra.") else _DEPS[name]
-            _, first, inv = _group(self.np, [self._dep_codes(d) for d in deps])
+            _, first, inv = group_rows(self.np, [self._dep_codes(d) for d in deps])
             self._combos[name] = (first, inv)
         return self._combos[name]
 
@@ -704,9 +705,9 @@ class FactStore:
         column, needs = _DATE_COLUMN_FACTS[name]
         t = self.table(name)
         if column == "@birth":
-            uniq, inv = np.unique(self.birth, return_inverse=True)
+            uniq, inv = distinct(np, self.birth)
             lut = np.array([t.code(date.fromordinal(int(d) + _EPOCH)) for d in uniq.tolist()], dtype=np.int64)
-            return lut[inv.reshape(-1)]
+            return lut[inv]
         col = self.p.cols.get(column)
         none = t.code(None)
         if col is None:
@@ -880,27 +881,6 @@ class FactStore:
         first, inv = self.combos(name)
         g = int(inv[k])
         return self._compute(name, g, int(first[g]), on)
-
-
-def _group(np: Any, parts: Sequence[Any]) -> tuple[int, Any, Any]:
-    """Group rows by the tuple of their codes: (count, first row of each group, group of each row)."""
-    n = len(parts[0]) if parts else 0
-    if n == 0:
-        return 0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    key = np.zeros(n, dtype=np.int64)
-    span = 1
-    for p in parts:
-        p = np.asarray(p, dtype=np.int64)
-        lo = int(p.min())
-        width = int(p.max()) - lo + 1
-        if span * width >= (1 << 62):
-            _, key = np.unique(key, return_inverse=True)
-            key = key.astype(np.int64).reshape(-1)
-            span = int(key.max()) + 1
-        key = key * width + (p - lo)
-        span *= width
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    return len(uniq), first, inv.reshape(-1)
 
 
 #: One-off events that are a record date: event → the date column it is read from.

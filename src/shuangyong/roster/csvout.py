@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .keys import distinct
+
 __all__ = ["text_table", "number_table", "join_rows", "plain"]
 
 #: A column for :func:`join_rows`: (bytes of each distinct text, their lengths, which text each row has
@@ -182,15 +184,14 @@ def _merge_run(np: Any, run: Sequence[Column], n: int) -> Column | None:
     for _, lengths, codes in run:
         k = max(len(lengths), 1)
         if card * k >= 1 << 62:
-            _, key = np.unique(key, return_inverse=True)  # renumber densely before the key would overflow
-            key = key.reshape(-1).astype(np.int64)
+            _, key = distinct(np, key)  # renumber densely before the key would overflow
             card = int(key.max()) + 1
         key = key * k + codes
         card *= k
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    _, first, inverse = distinct(np, key, first=True)
     if len(first) > max(4096, n // 16):
         return None
     texts = [[bytes(tab[c, : int(lengths[c])]) for c in range(len(lengths))] for tab, lengths, _ in run]
     picks = [codes[first].tolist() for _, _, codes in run]
     tab, lens = _bytes_table(np, [b",".join(t[c] for t, c in zip(texts, combo)) for combo in zip(*picks)])
-    return tab, lens, inverse.reshape(-1)
+    return tab, lens, inverse

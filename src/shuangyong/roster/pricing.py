@@ -46,6 +46,7 @@ from typing import Any
 from ..errors import ShuangyongError
 from ..facts import DATE_FACTS, DATED_FACTS, STAND_IN_FACTS
 from ..money import to_fen
+from .keys import distinct
 from ..standins import EPOCH, AgeColumn, Cond, DateColumn, Explorer, NeedConcrete, OnColumn
 
 __all__ = ["NeedConcrete", "DateColumn", "OnColumn", "AgeColumn", "Cond", "Leaf", "FAILED", "explore", "apply_steps", "ymd", "combine",
@@ -368,8 +369,8 @@ _SPAN = 1 << 20
 def _dense(np: Any, key: Any, span: int) -> tuple[Any, int]:
     """Keys renumbered 0..K-1 in order of value (K distinct keys)."""
     if span > 4 * len(key) + _SPAN:
-        uniq, inv = np.unique(key, return_inverse=True)
-        return inv.reshape(-1).astype(np.int32), len(uniq)
+        uniq, inv = distinct(np, key)
+        return inv.astype(np.int32), len(uniq)
     present = np.flatnonzero(np.bincount(key, minlength=span))
     if len(present) == span:
         return key, span
@@ -556,15 +557,13 @@ class EncodedColumn:
         if len(self.layers) == 1:
             table, of_row, overrides = self.layers[0]
             # Distinct values of the overrides by hashing (many rows, few values), then one small sorted set.
-            own = [_distinct(np, v.astype(np.int64)) for _, v in overrides]
+            own = [distinct(np, v.astype(np.int64)) for _, v in overrides]
             uniq = np.unique(np.concatenate([table.astype(np.int64), *(u for u, _ in own)]))
             codes = np.searchsorted(uniq, table)[of_row]
             for (rows, _v), (u, inv) in zip(overrides, own):
                 codes[rows] = np.searchsorted(uniq, u)[inv]
             return uniq, codes
-        a = self.array().astype(np.int64)
-        uniq, inv = np.unique(a, return_inverse=True)
-        return uniq, inv.reshape(-1)
+        return distinct(np, self.array().astype(np.int64))  # type: ignore[return-value]
 
     def texts(self, fmt: Callable[[int], str]) -> list[str]:
         """``fmt`` of every row's value, each distinct value formatted once."""
@@ -574,19 +573,9 @@ class EncodedColumn:
             cache: dict[int, str] = {}
             words = np.array([cache.get(v) or cache.setdefault(v, fmt(v)) for v in table.tolist()], dtype=object)
             return words[of_row].tolist()
-        values = self.array()
-        uniq, inv = np.unique(values, return_inverse=True)
+        uniq, inv = distinct(np, self.array())
         words = np.array([fmt(v) for v in uniq.tolist()], dtype=object)
-        return words[inv.reshape(-1)].tolist()
-
-
-def _distinct(np: Any, values: Any) -> tuple[Any, Any]:
-    """Distinct values (in any order) and each element's index among them; hashing where numpy can."""
-    try:
-        uniq, inv = np.unique(values, return_inverse=True, sorted=False)
-    except TypeError:  # numpy before 2.3
-        uniq, inv = np.unique(values, return_inverse=True)
-    return uniq, inv.reshape(-1)
+        return words[inv].tolist()
 
 
 class PricedRule:

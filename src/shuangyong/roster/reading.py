@@ -42,6 +42,7 @@ from attrs import define, field
 
 from ..errors import RosterError
 from ..record import canonical_key
+from .keys import distinct
 
 __all__ = ["Roster", "read_roster", "detect_encoding", "sniff_format", "FORMATS", "MAX_JSON_DEPTH", "MAX_JSON_NUMBER_CHARS",
            "HEADER_SEARCH_LINES"]
@@ -804,11 +805,7 @@ def _coded(np: Any, b: Any, raw: bytes, s: Any, e: Any, enc: str, at: Any, n: in
         with np.errstate(over="ignore"):
             for w in words[1:]:
                 key = key * np.uint64(0x100000001B3) + w
-        try:
-            uniq, first, inv = np.unique(key, return_index=True, return_inverse=True, sorted=False)
-        except TypeError:  # numpy before 2.3
-            uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-        inv = inv.reshape(-1)
+        uniq, first, inv = distinct(np, key, first=True)
         values = [raw[a:c].decode(enc) for a, c in zip(s[first].tolist(), e[first].tolist())]
         if len(words) > 1:
             rep = first[inv]

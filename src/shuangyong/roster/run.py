@@ -70,7 +70,8 @@ from ..periods import Period
 from ..record import normalise_record
 from .columns import Parsed, run_columnar
 from .fastpath import FastPathStats
-from .pricing import EncodedColumn, _distinct
+from .keys import distinct
+from .pricing import EncodedColumn
 from .reading import FixedTextColumn, Roster, read_roster
 
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
@@ -1057,14 +1058,14 @@ def _fen_texts(values: Sequence[int], blank_negative: bool) -> list[str]:
         cache: dict[int, str] = {}
         return [cache.get(f) or cache.setdefault(f, "" if (blank_negative and f < 0) else _fen_text(f)) for f in values]
     arr = np.asarray(values, dtype=np.int64)
-    uniq, inv = _distinct(np, arr)
+    uniq, inv = distinct(np, arr)
     texts = np.array(["" if (blank_negative and f < 0) else _fen_text(f) for f in uniq.tolist()], dtype=object)
     return texts[inv].tolist()
 
 
 def _value_codes(np: Any, values: Any) -> tuple[Any, Any]:
     """Distinct values of a column and the index of each row's value (an encoded column: from its tables)."""
-    uniq, codes = values.coded() if isinstance(values, EncodedColumn) else _distinct(np, np.asarray(values, dtype=np.int64))
+    uniq, codes = values.coded() if isinstance(values, EncodedColumn) else distinct(np, np.asarray(values, dtype=np.int64))
     # A score of amount columns are coded at once for the writer: two bytes a row each, not eight.
     return uniq, codes.astype(np.uint16 if len(uniq) <= 1 << 16 else np.int32)
 
