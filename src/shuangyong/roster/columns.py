@@ -24,7 +24,7 @@ from ..model import Category
 from ..money import to_fen
 from ..periods import Period
 from .pricing import ABSENT as _ABSENT
-from .pricing import EncodedColumn, _hashable, price_rule, profiles, ymd
+from .pricing import EncodedColumn, _hashable, compose_date, price_rule, profiles, ymd
 from .reading import CodedColumn, FixedTextColumn, Roster, index_cells
 from .fastpath import rule_support
 from .keys import distinct, group_rows
@@ -286,18 +286,21 @@ class Parsed:
             text = "".join([v if k else blank for v, k in zip(vals, is18)])
         # Bytes and small integers: at 10⁶ IDs an int64 copy of the digits alone would take 144 MB.
         buf = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18)
-        d = buf[:, :17] - np.uint8(48)  # a byte that is not a digit wraps above 9
-        last = buf[:, 17].copy()
+        # Position-major: each of the 18 positions one contiguous row, so the arithmetic below runs on
+        # whole rows (twice as fast as reading every 18th byte).
+        by_position = buf.T.copy()  # (a copy, written below; never a view of the read-only bytes)
+        d = by_position[:17] - np.uint8(48)  # a byte that is not a digit wraps above 9
+        last = by_position[17]
         lower_x = last == 120  # a lower-case x is the check character X
         last[lower_x] = 88
-        ok = shape & (d.max(axis=1) <= 9) & (((last >= 48) & (last <= 57)) | (last == 88))
-        d = d * ok[:, None].astype(np.uint8)  # rows that are not ID-shaped read as zeros from here on
+        ok = shape & (d.max(axis=0) <= 9) & (((last >= 48) & (last <= 57)) | (last == 88))
+        d *= ok  # IDs that are not ID-shaped read as zeros from here on
         from ..ids import PROVINCES
 
         def number(a: int, b: int) -> Any:  # the digits a..b-1 as one int32
-            v = d[:, a].astype(np.int32)
+            v = d[a].astype(np.int32)
             for j in range(a + 1, b):
-                v = v * 10 + d[:, j]
+                v = v * 10 + d[j]
             return v
 
         prov = np.zeros(100, dtype=bool)
@@ -307,14 +310,12 @@ class Parsed:
         leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
         mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 87, dtype=np.int32)[m] + (leap & (m == 2))
         ok &= (y >= 1) & (m >= 1) & (m <= 12) & (dd >= 1) & (dd <= mdays)
-        weighted = np.zeros(len(d), dtype=np.int32)
+        weighted = np.zeros(d.shape[1], dtype=np.int32)
         for j in range(17):
-            weighted += d[:, j] * np.int32(pow(2, 17 - j, 11))
+            weighted += d[j] * np.int32(pow(2, 17 - j, 11))
         ok &= np.frombuffer(b"10X98765432", dtype=np.uint8)[weighted % 11] == last
-        # Birth date as days since 1970 (datetime64 arithmetic is exact for the proleptic calendar).
-        ys = np.where(ok, y, 1970)
-        born = (ys - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.where(ok, m, 1) - 1).astype("timedelta64[M]")
-        born_days = (born.astype("datetime64[D]").astype(np.int64) + np.where(ok, dd, 1) - 1).astype(np.int32)
+        # Birth date as days since 1970: the first day of each month from a table over the months spanned.
+        born_days = compose_date(np, np.where(ok, y, 1970), np.where(ok, m, 1), np.where(ok, dd, 1)).astype(np.int32)
         self._id_bytes = buf  # kept for repeats(): 18 bytes a code
         self._id_lower_x = bool((ok & lower_x).any())
         if isinstance(vals, _ByCode) and ok[1:].all() and not lower_x[1:].any():
@@ -328,7 +329,7 @@ class Parsed:
         codes = col.codes
         self.id_ok = ok[codes]
         self.birth = born_days[codes]
-        self.male = (d[:, 16] % 2 == 1)[codes]
+        self.male = (d[16] % 2 == 1)[codes]
         self.id_codes = codes
 
     def canonical_ids(self) -> Sequence[str | None]:

@@ -243,7 +243,8 @@ def _day_of_month(np: Any, days: Any) -> Any:
     return _tabulated(np, days, lambda d: _ymd_direct(np, d)[2])
 
 
-def _compose(np: Any, y: Any, m: Any, d: Any) -> Any:
+def compose_date(np: Any, y: Any, m: Any, d: Any) -> Any:
+    """Days since 1970 of year, month and day (arrays; the day must exist in its month)."""
     return _month_starts(np, (y - 1970) * 12 + (m - 1)) + d - 1
 
 
@@ -264,7 +265,7 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
     d: Any = None
 
     def joined() -> Any:
-        return _compose(np, y, m, d) if y is not None else days
+        return compose_date(np, y, m, d) if y is not None else days
 
     for step in steps:
         kind = step[0]
@@ -309,7 +310,7 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
             y = np.where(good, y, 1970)
             d = np.minimum(d, _month_days(np, (y - 1970) * 12 + (m - 1)))
             if extra:
-                days = _compose(np, y, m, d) + extra
+                days = compose_date(np, y, m, d) + extra
                 y = m = d = None
                 ok &= (days >= _MIN_DAYS) & (days <= _MAX_DAYS)
     days = joined()

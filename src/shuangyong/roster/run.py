@@ -1370,7 +1370,7 @@ def _paid_amounts(o: _Outcome, codes: Sequence[str], only: Any = None) -> Any:
     if np is not None:
         acc = np.zeros(len(o.total), dtype=np.int64)
         for c in codes:
-            acc += np.clip(np.asarray(np_array(o.fen[c]), dtype=np.int64), 0, None)
+            acc += np.maximum(np.asarray(np_array(o.fen[c]), dtype=np.int64), 0)  # n/a (negative) adds nothing
         return acc if only is None else np.where(only, acc, 0)
     cols = [_as_list(np_array(o.fen[c])) for c in codes]
     out = [sum(max(col[i], 0) for col in cols) for i in range(len(o.total))]
