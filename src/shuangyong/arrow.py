@@ -481,14 +481,18 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
 # == writing ==================================================================================
 
 
-def _money_array(np: Any, fen: Any, null_where_negative: bool) -> Any:
-    """Integer 分 (int64) as exact ``decimal128(18, 2)``: the unscaled value is the 分 count."""
+def _money_array(np: Any, fen: Any, null_where_negative: bool, bits: int = 128) -> Any:
+    """Integer 分 (int64) as exact ``decimal128(18, 2)`` (``bits=64``: ``decimal64(18, 2)``, the 分 buffer as it
+    is, for the Parquet writer); the unscaled value is the 分 count."""
     pa = _pa()
     v = np.ascontiguousarray(np.asarray(fen, dtype=np.int64))
     n = len(v)
-    words = np.empty((n, 2), dtype=np.int64)
-    words[:, 0] = v
-    words[:, 1] = v >> 63  # two's complement sign extension to 128 bits
+    if bits == 64:
+        words = v
+    else:
+        words = np.empty((n, 2), dtype=np.int64)
+        words[:, 0] = v
+        words[:, 1] = v >> 63  # two's complement sign extension to 128 bits
     validity = None
     null_count = 0
     if null_where_negative:
@@ -496,13 +500,15 @@ def _money_array(np: Any, fen: Any, null_where_negative: bool) -> Any:
         null_count = int(n - valid.sum())
         if null_count:
             validity = _validity(np, valid)
-    return pa.Array.from_buffers(money_type(), n, [validity, pa.py_buffer(words)], null_count=null_count)
+    kind = pa.decimal64(MONEY_PRECISION, 2) if bits == 64 else money_type()
+    return pa.Array.from_buffers(kind, n, [validity, pa.py_buffer(words)], null_count=null_count)
 
 
-def results_schema(codes: Sequence[str], which: str = "results", keep: Sequence[tuple[str, Any]] = ()) -> Any:
+def results_schema(codes: Sequence[str], which: str = "results", keep: Sequence[tuple[str, Any]] = (),
+                   money_bits: int = 128) -> Any:
     """The Arrow schema of :func:`results_table` (``keep``: ``(name, type)`` columns carried first)."""
     pa = _pa()
-    money = money_type()
+    money = pa.decimal64(MONEY_PRECISION, 2) if money_bits == 64 else money_type()
     fields = [pa.field(k, t) for k, t in keep]
     if which == "rejects":
         return pa.schema([pa.field("row", pa.int64()), pa.field("id_number", pa.string()), pa.field("field", pa.string()),
@@ -518,7 +524,7 @@ def results_schema(codes: Sequence[str], which: str = "results", keep: Sequence[
 
 
 def results_table(run: Any, which: str = "results", codes: Sequence[str] | None = None, start: int = 0,
-                  stop: int | None = None) -> Any:
+                  stop: int | None = None, money_bits: int = 128) -> Any:
     """A roster run as an Arrow table.
 
     ``which``: ``"results"`` (the CSV results: ``row``, masked ``id_number``, one amount per rule
@@ -527,6 +533,8 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
     ``computed``/``rejected`` — ``field`` and ``reason``; amounts null on a rejected row).
     ``codes`` fixes the amount columns (default: the run's rule codes); ``start``/``stop`` take a
     slice of the result rows (``"results"`` only: a writer goes through a large run in pieces).
+    ``money_bits=64`` (``"results"`` only) gives ``decimal64(18, 2)`` amounts: the 分 buffers as they are, for
+    :func:`write_parquet`, whose files read back as ``decimal128(18, 2)`` all the same.
     """
     import numpy as np
 
@@ -560,9 +568,9 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
     total = piece(o.total)
     if which == "results":
         cols = [_int64_array(np, rows), masked]
-        cols += [_money_array(np, fen[c], True) for c in codes]
-        cols.append(_money_array(np, total, False))
-        return pa.Table.from_arrays(cols, schema=results_schema(codes, "results"))
+        cols += [_money_array(np, fen[c], True, money_bits) for c in codes]
+        cols.append(_money_array(np, total, False, money_bits))
+        return pa.Table.from_arrays(cols, schema=results_schema(codes, "results", money_bits=money_bits))
     # every roster row: computed rows where the run put them, rejects in between
     size = len(run.roster)
     index = np.asarray(np_array(o.index), dtype=np.int64)
@@ -615,11 +623,11 @@ def _masked_ids(np: Any, keys: Sequence[str | None]) -> Any:
     return _text_array(np, [mask_id_number(k or "") for k in keys])
 
 
-def results_pieces(run: Any, size: int = 1 << 17) -> Iterable[Any]:
+def results_pieces(run: Any, size: int = 1 << 17, money_bits: int = 128) -> Iterable[Any]:
     """The results table in pieces of ``size`` rows (at least one piece, so an empty run has its schema)."""
     n = run.computed
     for a in range(0, max(n, 1), size):
-        yield results_table(run, "results", start=a, stop=a + size)
+        yield results_table(run, "results", start=a, stop=a + size, money_bits=money_bits)
 
 
 def to_pandas(table: Any) -> Any:
@@ -682,7 +690,12 @@ def _parquet_options(schema: Any) -> dict[str, Any]:
     pa = _pa()
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
             or pa.types.is_dictionary(f.type)]
-    return {"store_decimal_as_integer": True, "use_dictionary": text or False}
+    options: dict[str, Any] = {"store_decimal_as_integer": True, "use_dictionary": text or False}
+    if any(pa.types.is_decimal64(f.type) for f in schema):
+        # decimal64 pieces (the 分 buffers as they are) must read back as every money column does,
+        # decimal128(18, 2): without the stored Arrow schema readers follow the Parquet DECIMAL(18, 2) type.
+        options["store_schema"] = False
+    return options
 
 
 def rows_table(header: Sequence[str], rows: Iterable[Mapping[str, Any]], titles: Mapping[str, str] | None = None,

@@ -559,7 +559,9 @@ class RosterRun:
 
             with contextlib.ExitStack() as stack:
                 fh = file if file is not None else stack.enter_context(atomic_file(path, "wb"))
-                write_parquet(results_pieces(self), fh)  # in pieces: a whole table of a large run at once doubles its memory
+                # In pieces (a whole table of a large run at once doubles its memory), amounts as decimal64:
+                # the 分 buffers as they are; the file reads back as decimal128(18, 2).
+                write_parquet(results_pieces(self, money_bits=64), fh)
             return len(o.rows)
         if fmt != "csv":
             rows = self.results(kept)
