@@ -131,6 +131,10 @@ def run(args: argparse.Namespace) -> int:
                                 progress=bar, encoding=getattr(args, "encoding", None), sheet=getattr(args, "sheet", None),
                                 header_row=getattr(args, "header_row", None), reveal=reveal)
             result.kept_columns = result.keep_columns(keep)
+            # The command runs once: count what the report says of carried-forward figures while the parse is
+            # there (it may price again), then give the parse's memory to the writers.
+            _ = result.stale_results
+            result.roster.forget_parse()
             if bar is not None and out_path:
                 bar.note("写出结果 writing results")
             result.write_outputs(out_path, outputs["--rejects"], outputs["--summary"], format=getattr(args, "format", None),

@@ -85,6 +85,10 @@ class Roster:
     def __len__(self) -> int:
         return len(self.row_numbers)
 
+    def forget_parse(self) -> None:
+        """Drop what runs derived from the columns (at 10⁶ rows, 100–200 MB); a next run parses again."""
+        self.cache.clear()
+
     def __repr__(self) -> str:
         # Counts only: a roster's cells (and its headers, which a swapped roster fills with data) are personal.
         return (f"<Roster {self.format or 'records'} rows={len(self)} columns={len(self.headers)} "
