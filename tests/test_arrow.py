@@ -360,14 +360,14 @@ def test_results_in_pieces(engine: sy.Engine, csv_path: Path, tmp_path: Path) ->
     arrow.write_parquet(iter(pieces), tmp_path / "p.parquet")
     assert pq.read_table(tmp_path / "p.parquet").equals(run.to_arrow())
     # The writer's own pieces carry the 分 buffers as decimal64; the file reads back as decimal128 all the same,
-    # money on INT64 pages without a dictionary, text with one.
+    # money as 8-byte FIXED_LEN_BYTE_ARRAY (what Hive reads) without a dictionary, text with one.
     cents = list(arrow.results_pieces(run, size=50, money_bits=64))
     assert cents[0].schema.field("total").type == pa.decimal64(18, 2)
     arrow.write_parquet(iter(cents), tmp_path / "c.parquet")
     assert pq.read_table(tmp_path / "c.parquet").equals(run.to_arrow())
     chunk = pq.ParquetFile(tmp_path / "c.parquet").metadata.row_group(0)
     kinds = {chunk.column(j).path_in_schema: chunk.column(j) for j in range(chunk.num_columns)}
-    assert kinds["total"].physical_type == "INT64" and not kinds["total"].has_dictionary_page
+    assert kinds["total"].physical_type == "FIXED_LEN_BYTE_ARRAY" and not kinds["total"].has_dictionary_page
     assert kinds["id_number"].has_dictionary_page
     empty = run_roster(engine, [], PERIOD)
     assert [t.num_rows for t in arrow.results_pieces(empty)] == [0]
