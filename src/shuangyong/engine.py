@@ -499,10 +499,10 @@ class Engine:
         static_values = pick(seen.fixed)
         date_pos = tuple([i for i, v in enumerate(static_values) if type(v) is date])
         shape = tuple([_DATE if type(v) is date else v for v in static_values]) if date_pos else static_values
-        events = rule.events(person) if rule.period == "one_off" else None
+        events = seen.events(rule) if rule.period == "one_off" else None
         key = (
             # The period as its two dates: equal periods give equal keys, compared in C rather than by attrs' __eq__.
-            id(reg), seen.bounds, person.region, shape, seen.signature(rule, dated, dated_getters, settles, events),
+            id(reg), seen.bounds, person.region, shape, seen.signature(rule, dated, dated_getters, settles, events) if dated else (),
             person.death_date if rule.period == "monthly" else None,
             id(base[1]) if base is not None else None,  # the base's units live in this same cache
             tuple((d, _hashable(x)) for d, x in events) if events is not None else None,
@@ -777,7 +777,7 @@ class _PersonPass:
     its own events.
     """
 
-    __slots__ = ("person", "period", "fixed", "bounds", "discharged", "_days", "_sigs")
+    __slots__ = ("person", "period", "fixed", "bounds", "discharged", "_days", "_sigs", "_events")
 
     def __init__(self, person: Person, period: Period, fixed: tuple[Any, ...]) -> None:
         self.person = person
@@ -787,6 +787,16 @@ class _PersonPass:
         self.discharged = person.service is not None and person.service.discharged is not None
         self._days: dict[Any, list[date]] = {}
         self._sigs: dict[tuple[str, Any], Any] = {}
+        self._events: dict[str, list[tuple[date, Any]]] = {}
+
+    def events(self, rule: BenefitRule) -> list[tuple[date, Any]]:
+        """A one-off rule's events: those named by the catalogue (``death_date``, ``awards``…) are read once per call."""
+        if not isinstance(rule.event, str):
+            return rule.events(self.person)
+        found = self._events.get(rule.event)
+        if found is None:
+            found = self._events[rule.event] = rule.events(self.person)
+        return found
 
     def signature(self, rule: BenefitRule, dated: tuple[str, ...], getters: tuple[Any, ...], settles: tuple[bool, ...],
                   events: list[tuple[date, Any]] | None) -> tuple[Any, ...]:
