@@ -40,7 +40,7 @@ from attrs import evolve, field, frozen
 
 from .calc import Q, fmt_number
 from .errors import AdjustmentError, ParameterNotFoundError, RuleEvaluationError, ShuangyongError
-from .facts import DATED_FACTS, SETTLING_FACTS, compute_fact, fact_getter
+from .facts import CATALOGUE, DATED_FACTS, SETTLING_FACTS, compute_fact, fact_getter
 from .ids import fallback_chain
 from .model import Person
 from .money import ZERO, to_decimal
@@ -495,10 +495,15 @@ class Engine:
         from the values ``seen`` read once for every rule.
         """
         rule = reg.rule
-        static_names, dated, getters, dated_getters, settles = self._plan(reg)
+        static_names, dated, getters, dated_getters, settles, may_be_dates = self._plan(reg)
         static_values = pick(seen.fixed)
-        date_pos = tuple([i for i, v in enumerate(static_values) if type(v) is date])
-        shape = tuple([_DATE if type(v) is date else v for v in static_values]) if date_pos else static_values
+        date_pos = tuple([i for i in may_be_dates if type(static_values[i]) is date]) if may_be_dates else ()
+        shape = static_values
+        if date_pos:
+            masked = list(static_values)
+            for i in date_pos:
+                masked[i] = _DATE
+            shape = tuple(masked)
         events = seen.events(rule) if rule.period == "one_off" else None
         key = (
             # The period as its two dates: equal periods give equal keys, compared in C rather than by attrs' __eq__.
@@ -561,7 +566,8 @@ class Engine:
             getters: list[Callable[[Person, date], Any]] = []
             picks: list[Callable[[tuple[Any, ...]], tuple[Any, ...]]] = []
             for reg, _ in selected:
-                static, _dated, own_getters, _dg, _settles = self._plan(reg)
+                own = self._plan(reg)
+                static, own_getters = own[0], own[2]
                 idx = []
                 for n, g in zip(static, own_getters):
                     if n not in names:
@@ -743,14 +749,19 @@ def _month_on_or_after(d: date) -> date:
 
 
 #: (fixed fact names, date-dependent fact names, their getters) of one rule.
-_InputPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...], tuple[bool, ...]]
+#: ... and the positions among the fixed facts that can hold a date (see _input_plan).
+_InputPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...], tuple[bool, ...], tuple[int, ...]]
 
 
 def _input_plan(rule: BenefitRule) -> _InputPlan:
     static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
     dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
     settles = tuple(n in SETTLING_FACTS for n in dated)
-    return (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)), settles)
+    # Only these are looked at for dates (shared across people by the outcome of comparisons): the
+    # catalogue's date facts and a pack's own columns.  A "fixed" or "set" fact that held a date
+    # anyway would be keyed by its value: exact, only less shared.
+    may_be_dates = tuple(i for i, n in enumerate(static) if n not in CATALOGUE or CATALOGUE[n].kind not in ("fixed", "set"))
+    return (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)), settles, may_be_dates)
 
 
 #: (getters of the fixed facts a region's rules declare, per rule a picker of its own from their values, the selection).
