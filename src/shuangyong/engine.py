@@ -510,7 +510,7 @@ class Engine:
             id(reg), seen.bounds, person.region, shape, seen.signature(rule, dated, dated_getters, settles, events) if dated else (),
             person.death_date if rule.period == "monthly" else None,
             id(base[1]) if base is not None else None,  # the base's units live in this same cache
-            tuple((d, _hashable(x)) for d, x in events) if events is not None else None,
+            tuple([(d, _hashable(x)) for d, x in events]) if events else (() if events is not None else None),
         )
         if not date_pos:
             hit = self._results.get(key)
@@ -519,7 +519,7 @@ class Engine:
             entry = self._compute(reg, person, period, base, static_values, static_values, None)
             self._store(key, entry)
             return entry
-        dates = tuple(static_values[i] for i in date_pos)
+        dates = tuple([static_values[i] for i in date_pos])
         exact_key = (key, dates)
         hit = self._results.get(exact_key)
         if hit is not None:
