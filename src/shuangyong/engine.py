@@ -30,16 +30,17 @@ A long module on purpose: the engine and, beside it, its result types (``Entitle
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from attrs import evolve, field, frozen
 
 from .calc import Q, fmt_number
 from .errors import AdjustmentError, ParameterNotFoundError, RuleEvaluationError, ShuangyongError
-from .facts import DATED_FACTS, SETTLING_FACTS, compute_fact, fact_getter
+from .facts import CATALOGUE, DATED_FACTS, SETTLING_FACTS, compute_fact, fact_getter
 from .ids import fallback_chain
 from .model import Person
 from .money import ZERO, to_decimal
@@ -300,6 +301,8 @@ class Engine:
         #: Per rule registration: its inputs split into fixed and date-dependent facts, with their getters.
         #: On the engine, keyed by the registration it holds, so that it can never outlive its rule.
         self._plans: dict[int, _InputPlan] = {}
+        #: Per region: the fixed facts its rules declare, each read once per person (see _region_plan).
+        self._region_plans: dict[str, _RegionPlan] = {}
 
     @classmethod
     def from_plugins(cls, only: Iterable[str] | None = None, *, national: bool = True) -> Engine:
@@ -393,19 +396,23 @@ class Engine:
         if not isinstance(period, Period):
             raise TypeError(f"entitlements() takes a Period (Period.year(2024), Period.month(2024, 8)), not {type(period).__name__}")
         selected = self._select(person.region)
+        plan = self._region_plan(person.region, selected)
         needed: set[str] | None = None
         wanted: set[str] | None = None
         if rules is not None:
             wanted = set(rules)
             # A wanted supplement needs its base computed too.
             needed = wanted | {r.extends for r, _ in selected if r.code in wanted and r.extends}
+        # What the rules share is read once for this call: each fixed fact the region's rules declare,
+        # and each date-dependent fact's values on the dates a kind of rule prices (see _PersonPass).
+        seen = _PersonPass(person, period, tuple([g(person, date.min) for g in plan[0]]))
         items: list[Entitlement] = []
         done: dict[str, tuple[Entitlement, list[_Unit]]] = {}
-        for reg, base in selected:
+        for (reg, base), pick in zip(selected, plan[1]):
             if needed is not None and reg.code not in needed:
                 continue
             base_done = done.get(base.code) if base is not None else None
-            done[reg.code] = entry = self._entitlement(reg, person, period, base_done)
+            done[reg.code] = entry = self._entitlement(reg, person, period, base_done, seen, pick)
             if wanted is None or reg.code in wanted:
                 items.append(entry[0])
         adj = list(adjustments)
@@ -478,23 +485,32 @@ class Engine:
         return out
 
     def _entitlement(self, reg: RuleRegistration, person: Person, period: Period,
-                     base: tuple[Entitlement, list[_Unit]] | None) -> tuple[Entitlement, list[_Unit]]:
+                     base: tuple[Entitlement, list[_Unit]] | None, seen: _PersonPass,
+                     pick: Callable[[tuple[Any, ...]], tuple[Any, ...]]) -> tuple[Entitlement, list[_Unit]]:
         """One rule's result, reused for anyone whose declared facts lead to the same answer.
 
         Non-date facts and the values of date-dependent facts on the dates priced must be
         equal; date facts must give the same outcome on every comparison the formula made
-        (``shuangyong.sharing``).
+        (``shuangyong.sharing``).  ``pick`` takes this rule's fixed facts, in its plan's order,
+        from the values ``seen`` read once for every rule.
         """
         rule = reg.rule
-        static_names, dated, getters, dated_getters, settles = self._plan(reg)
-        static_values = tuple([g(person, date.min) for g in getters])
-        date_pos = tuple([i for i, v in enumerate(static_values) if type(v) is date])
-        shape = tuple([_DATE if type(v) is date else v for v in static_values]) if date_pos else static_values
+        static_names, dated, getters, dated_getters, settles, may_be_dates = self._plan(reg)
+        static_values = pick(seen.fixed)
+        date_pos = tuple([i for i in may_be_dates if type(static_values[i]) is date]) if may_be_dates else ()
+        shape = static_values
+        if date_pos:
+            masked = list(static_values)
+            for i in date_pos:
+                masked[i] = _DATE
+            shape = tuple(masked)
+        events = seen.events(rule) if rule.period == "one_off" else None
         key = (
-            id(reg), period, person.region, shape, self._dated_signature(rule, dated_getters, settles, person, period),
+            # The period as its two dates: equal periods give equal keys, compared in C rather than by attrs' __eq__.
+            id(reg), seen.bounds, person.region, shape, seen.signature(rule, dated, dated_getters, settles, events) if dated else (),
             person.death_date if rule.period == "monthly" else None,
             id(base[1]) if base is not None else None,  # the base's units live in this same cache
-            tuple((d, _hashable(x)) for d, x in rule.events(person)) if rule.period == "one_off" else None,
+            tuple([(d, _hashable(x)) for d, x in events]) if events else (() if events is not None else None),
         )
         if not date_pos:
             hit = self._results.get(key)
@@ -503,7 +519,7 @@ class Engine:
             entry = self._compute(reg, person, period, base, static_values, static_values, None)
             self._store(key, entry)
             return entry
-        dates = tuple(static_values[i] for i in date_pos)
+        dates = tuple([static_values[i] for i in date_pos])
         exact_key = (key, dates)
         hit = self._results.get(exact_key)
         if hit is not None:
@@ -542,25 +558,25 @@ class Engine:
             self._cache.clear()
         self._results[key] = entry
 
-    @staticmethod
-    def _dated_signature(rule: BenefitRule, dated: tuple[Any, ...], settles: tuple[bool, ...], person: Person,
-                         period: Period) -> tuple[Any, ...]:
-        """The values of the rule's date-dependent facts (given by their getters) on every date it prices.
-
-        A fact that stops depending on the date once a discharge date is recorded (service counts) is
-        read once for a discharged person: it is the same on every date (``facts.Fact.settles``).
-        """
-        if not dated:
-            return ()
-        discharged = person.service is not None and person.service.discharged is not None
-        if rule.period == "monthly":
-            days = [m.start for m in period.months()]
-        elif rule.period == "yearly":
-            days = [d for y in period.years() if (d := _pay_day(rule, y)) in period]
-        else:
-            days = [d for d, _ in rule.events(person) if d in period]
-        return tuple([("settled", g(person, days[0])) if discharged and settled and days else tuple([g(person, d) for d in days])
-                      for g, settled in zip(dated, settles)])
+    def _region_plan(self, region: str, selected: list[tuple[RuleRegistration, RuleRegistration | None]]) -> _RegionPlan:
+        """The getters of every fixed fact the region's rules declare (each once), and per rule a picker of its own."""
+        plan = self._region_plans.get(region)
+        if plan is None or plan[2] is not selected:
+            names: dict[str, int] = {}
+            getters: list[Callable[[Person, date], Any]] = []
+            picks: list[Callable[[tuple[Any, ...]], tuple[Any, ...]]] = []
+            for reg, _ in selected:
+                own = self._plan(reg)
+                static, own_getters = own[0], own[2]
+                idx = []
+                for n, g in zip(static, own_getters):
+                    if n not in names:
+                        names[n] = len(getters)
+                        getters.append(g)
+                    idx.append(names[n])
+                picks.append(_picker(tuple(idx)))
+            plan = self._region_plans[region] = (tuple(getters), tuple(picks), selected)
+        return plan
 
     def _units(self, reg: RuleRegistration, person: Person, period: Period, base_units: list[_Unit] | None,
                raw: tuple[Any, ...], traced: tuple[Any, ...], recorder: Recorder | None) -> list[_Unit]:
@@ -733,14 +749,99 @@ def _month_on_or_after(d: date) -> date:
 
 
 #: (fixed fact names, date-dependent fact names, their getters) of one rule.
-_InputPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...], tuple[bool, ...]]
+#: ... and the positions among the fixed facts that can hold a date (see _input_plan).
+_InputPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...], tuple[bool, ...], tuple[int, ...]]
 
 
 def _input_plan(rule: BenefitRule) -> _InputPlan:
     static = tuple(n for n in rule.inputs if n not in DATED_FACTS)
     dated = tuple(n for n in rule.inputs if n in DATED_FACTS)
     settles = tuple(n in SETTLING_FACTS for n in dated)
-    return (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)), settles)
+    # Only these are looked at for dates (shared across people by the outcome of comparisons): the
+    # catalogue's date facts and a pack's own columns.  A "fixed" or "set" fact that held a date
+    # anyway would be keyed by its value: exact, only less shared.
+    may_be_dates = tuple(i for i, n in enumerate(static) if n not in CATALOGUE or CATALOGUE[n].kind not in ("fixed", "set"))
+    return (static, dated, tuple(map(fact_getter, static)), tuple(map(fact_getter, dated)), settles, may_be_dates)
+
+
+#: (getters of the fixed facts a region's rules declare, per rule a picker of its own from their values, the selection).
+_RegionPlan = tuple[tuple[Any, ...], tuple[Any, ...], list[Any]]
+
+
+def _picker(idx: tuple[int, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """``values → tuple(values[i] for i in idx)``, in C where it can be (itemgetter gives a bare value for one index)."""
+    if len(idx) > 1:
+        return itemgetter(*idx)  # type: ignore[return-value]
+    if idx:
+        i = idx[0]
+        return lambda values: (values[i],)
+    return lambda values: ()
+
+
+class _PersonPass:
+    """What the rules of one ``entitlements`` call share, read once: the person's fixed facts and dated signatures.
+
+    ``fixed``: the values of the region's fixed facts (``Engine._region_plan``).  :meth:`signature`
+    is ``Engine``'s key part for a rule's date-dependent facts: their values on every date the rule
+    prices.  Monthly rules all price the period's month starts and yearly rules with one pay day
+    the same days, so each fact's values are read once per kind of rule; a one-off rule's dates are
+    its own events.
+    """
+
+    __slots__ = ("person", "period", "fixed", "bounds", "discharged", "_days", "_sigs", "_events")
+
+    def __init__(self, person: Person, period: Period, fixed: tuple[Any, ...]) -> None:
+        self.person = person
+        self.period = period
+        self.fixed = fixed
+        self.bounds = (period.start, period.end)
+        self.discharged = person.service is not None and person.service.discharged is not None
+        self._days: dict[Any, list[date]] = {}
+        self._sigs: dict[tuple[str, Any], Any] = {}
+        self._events: dict[str, list[tuple[date, Any]]] = {}
+
+    def events(self, rule: BenefitRule) -> list[tuple[date, Any]]:
+        """A one-off rule's events: those named by the catalogue (``death_date``, ``awards``…) are read once per call."""
+        if not isinstance(rule.event, str):
+            return rule.events(self.person)
+        found = self._events.get(rule.event)
+        if found is None:
+            found = self._events[rule.event] = rule.events(self.person)
+        return found
+
+    def signature(self, rule: BenefitRule, dated: tuple[str, ...], getters: tuple[Any, ...], settles: tuple[bool, ...],
+                  events: list[tuple[date, Any]] | None) -> tuple[Any, ...]:
+        """The values of the rule's date-dependent facts (named ``dated``, read by ``getters``) on every date it prices.
+
+        A fact that stops depending on the date once a discharge date is recorded (service counts) is
+        read once for a discharged person: it is the same on every date (``facts.Fact.settles``).
+        """
+        if not dated:
+            return ()
+        person, period = self.person, self.period
+        kind: Any
+        if rule.period == "monthly":
+            kind = "monthly"
+            days = self._days.get(kind)
+            if days is None:
+                days = self._days[kind] = [m.start for m in period.months()]
+        elif rule.period == "yearly":
+            kind = rule.pay_on
+            days = self._days.get(kind)
+            if days is None:
+                days = self._days[kind] = [d for y in period.years() if (d := _pay_day(rule, y)) in period]
+        else:
+            kind = None  # a one-off rule's own dates: not shared
+            days = [d for d, _ in (events if events is not None else rule.events(person)) if d in period]
+        out = []
+        for name, g, settled in zip(dated, getters, settles):
+            value = self._sigs.get((name, kind)) if kind is not None else None
+            if value is None:
+                value = ("settled", g(person, days[0])) if self.discharged and settled and days else tuple([g(person, d) for d in days])
+                if kind is not None:
+                    self._sigs[(name, kind)] = value
+            out.append(value)
+        return tuple(out)
 
 
 def _own_inputs(entry: tuple[Entitlement, list[_Unit]], names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[Entitlement, list[_Unit]]:

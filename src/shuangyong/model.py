@@ -83,11 +83,28 @@ class LabelledEnum(enum.Enum):
         """The member named by ``text`` (label, alias, English label or member name)."""
         if isinstance(text, cls):
             return text
-        s = str(text).strip()
-        key = _spelling(s)
+        if type(text) is str:
+            # A name exactly as the table spells it (the usual cell): the answer parse gave it once.
+            known = _PARSED.get(cls)
+            if known is None:
+                known = _PARSED[cls] = _parsed_names(cls)
+            member = known.get(text)
+            if member is not None:
+                return member
+        return cls._parse_text(text, field_name)
+
+    @classmethod
+    def _names(cls) -> dict[str, tuple[int, Any]]:
         table = _NAMES.get(cls)
         if table is None:
             table = _NAMES[cls] = _names_of(cls)
+        return table
+
+    @classmethod
+    def _parse_text(cls, text: object, field_name: str) -> Any:
+        s = str(text).strip()
+        key = _spelling(s)
+        table = cls._names()
         exact, loose = table.get(s), table.get(key)
         if exact is not None or loose is not None:
             # the first member, in declaration order, that either spelling names
@@ -100,6 +117,18 @@ class LabelledEnum(enum.Enum):
 
 #: Per enum class: every name a member answers to → (its position, the member); built on first use.
 _NAMES: dict[type, dict[str, tuple[int, Any]]] = {}
+#: Per enum class: each of those names → the member ``parse`` gives for it (bounded by the names).
+_PARSED: dict[type, dict[str, Any]] = {}
+
+
+def _parsed_names(cls: type[LabelledEnum]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in cls._names():
+        try:
+            out[name] = cls._parse_text(name, "")
+        except InvalidRecordError:  # not a name parse takes as it is: it keeps taking the long way
+            pass
+    return out
 
 
 def _spelling(text: str) -> str:

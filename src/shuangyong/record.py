@@ -103,6 +103,10 @@ def _norm_text(value: str) -> str:
     return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
 
 
+#: Header → key for the headers canonical_key maps as they are (already normalised): the usual record's keys.
+_AS_SPELT: dict[str, str] = {h: k for h in (*FIELDS, *ALIASES) if _norm_text(h) == h and (k := canonical_key(h)) is not None}
+
+
 def _shown(key: str, value: Any) -> Any:
     if key == "id_number":
         return mask_id_number(value)
@@ -118,7 +122,9 @@ def normalise_record(record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[st
     for raw_key, value in record.items():
         if raw_key is None:
             continue
-        key = canonical_key(str(raw_key))
+        key = _AS_SPELT.get(raw_key) if type(raw_key) is str else None
+        if key is None:
+            key = canonical_key(str(raw_key))
         if isinstance(value, str):
             value = _norm_text(value)
             if value == "":

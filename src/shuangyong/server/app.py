@@ -171,10 +171,10 @@ def create_app(config: ServerConfig) -> Guard:
             body = listings[name] = bytes(answer(build()).body)
         return Response(body, media_type="application/json")
 
-    def person_and_period(record: Mapping[str, Any], period: str) -> tuple[Any, Any]:
-        from ..periods import parse_period
-        from ..record import person_from_record
+    from ..periods import parse_period
+    from ..record import person_from_record
 
+    def person_and_period(record: Mapping[str, Any], period: str) -> tuple[Any, Any]:
         return person_from_record(_decimals(dict(record))), parse_period(period)
 
     # -- error handling -------------------------------------------------------------------
@@ -237,7 +237,9 @@ def create_app(config: ServerConfig) -> Guard:
                           key: ApiKey | None) -> bytes | None:
         if reveal and (key is None or not key.reveal):
             return None  # FastAPI answers the 403
-        person, period = person_and_period(record, period_text)
+        # The record is json.loads' own dict of str, int, bool and None values (plain_entitlements_request):
+        # nothing for _decimals to convert, and person_from_record only reads it.
+        person, period = person_from_record(record), parse_period(period_text)
         return writer.answer(person, period, engine.entitlements(person, period, rules=rules), reveal)
 
     @app.post("/explain", operation_id="explainEntitlements", response_model=ExplainResponse, responses=problems,
