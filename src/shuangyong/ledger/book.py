@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from itertools import repeat
+from itertools import groupby, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from ..money import from_fen, to_fen
 from ..params import _jsonable
 from ..periods import Period, add_months
 from .events import EVENT_WORDS, LifeEvent, standing
-from .store import LedgerError, connect, now_text
+from .store import LedgerError, connect, has_json_each, now_text
 from .vectors import new_lines, numpy_or_none, positive, take
 
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
@@ -139,6 +139,7 @@ class Book:
         self._known: weakref.WeakKeyDictionary[Any, dict[date, Any]] = weakref.WeakKeyDictionary()
         self._pids: dict[str, int] = {}
         self._pid_top = 0
+        self._bulk = has_json_each(self._conn)
 
     # -- housekeeping ------------------------------------------------------------
     def close(self) -> None:
@@ -203,7 +204,12 @@ class Book:
         if missing:
             top = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0])
             ids = range(top + 1, top + 1 + len(missing))
-            self._conn.executemany("INSERT INTO person (id, id_number) VALUES (?, ?)", zip(ids, missing))
+            if self._bulk and len(missing) >= _BULK_MIN:
+                # One statement for the lot (see _insert_pay_lines): an ID's id is its array position above top.
+                self._conn.execute("INSERT INTO person (id, id_number) SELECT ? + key, value FROM json_each(?)",
+                                   (top + 1, json.dumps(missing)))
+            else:
+                self._conn.executemany("INSERT INTO person (id, id_number) VALUES (?, ?)", zip(ids, missing))
             known.update(zip(missing, ids))
             self._pid_top = max(self._pid_top, ids[-1])
         return known
@@ -354,11 +360,34 @@ class Book:
             persons = len(set().union(*(b[2] for b in batches)))
             run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, lines, total, common["rejected"], note)
             for m, code, keys, seqs, fen in batches:
-                self._conn.executemany(
-                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
-                    zip(repeat(run_id), keys, repeat(code), repeat(m), seqs, fen))
+                self._insert_pay_lines(run_id, m, code, keys, seqs, fen)
         return PayRun(run_id=run_id, kind="pay", lines_paid=lines, lines_already_paid=already, total=from_fen(total),
                       persons=persons, **common)
+
+    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: list[int], seqs: list[int], fen: list[int]) -> None:
+        """Insert one (month, rule) batch of pay lines, in the order given (``keys`` ascending).
+
+        ``executemany`` builds and binds a tuple per line, most of what a line cost in Python.  When
+        SQLite has ``json_each``, each stretch of lines with one ``seq`` (the whole batch but for
+        repayments after a reversal) goes as one JSON array of ``person id << 32 | 分`` and one
+        ``INSERT … SELECT``: the unique index and the pay-once trigger see every row as before, and
+        ``ORDER BY key`` keeps the line ids in the same order.  Values outside the packing's range
+        (never met: 分 of one line < 2³², person ids < 2³¹) take the row-by-row road.
+        """
+        at = 0
+        for seq, same in groupby(seqs):
+            end = at + sum(1 for _ in same)
+            k, f = keys[at:end], fen[at:end]
+            if self._bulk and end - at >= _BULK_MIN and k[0] >= 0 and k[-1] < 1 << 31 and min(f) >= 0 and max(f) < 1 << 32:
+                self._conn.execute(
+                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) "
+                    "SELECT ?, value >> 32, ?, ?, 'pay', ?, value & 4294967295 FROM json_each(?) ORDER BY key",
+                    (run_id, code, month, seq, json.dumps([(a << 32) | b for a, b in zip(k, f)])))
+            else:
+                self._conn.executemany(
+                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
+                    zip(repeat(run_id), k, repeat(code), repeat(month), repeat(seq), f))
+            at = end
 
     def _pay_state(self, month: str) -> dict[str, tuple[list[int], dict[int, int]]]:
         """For one month, per rule: persons with a standing pay line, and the count of pay lines of the others."""
@@ -578,6 +607,10 @@ class _Tx:
                 self.on_rollback()
             if isinstance(exc, sqlite3.IntegrityError):
                 raise LedgerError(f"the ledger refused the run, nothing was recorded: {exc}") from exc
+
+
+#: Fewer rows than this go to ``executemany`` (one JSON statement is not worth it for a handful).
+_BULK_MIN = 32
 
 
 def rule_kinds(engine: Any) -> dict[str, str]:
