@@ -457,6 +457,16 @@ def test_bulk_and_row_by_row_inserts_write_the_same_rows(tmp_path, engine, monke
             assert [ln[6] for ln in lines if ln[1] == again.run_id].count(1) == 41
             assert {ln[7] for ln in lines} == {int(monthly(OLD) * 100)}
             assert [ln[2] for ln in lines if ln[1] == again.run_id] == sorted(ln[2] for ln in lines if ln[1] == again.run_id)
-            dumps.append((lines, c.execute("SELECT id, id_number FROM person ORDER BY id").fetchall()))
+            # Then what arrears reads back (also one JSON array per column when it can): a death after payment, part of it
+            # recovered (two lines of one key, summed), and a returned line not paid again.
+            rule = lines[0][3]
+            bk.record_death(people[5], date(2025, 1, 10), reported_on=date(2025, 4, 2))
+            bk.record_recovery(people[5], rule, "2025-03", "100.00")
+            (gone,) = bk.find_lines(people[7])
+            bk.reverse([gone], reason="银行退回")
+            arr = bk.arrears(engine, [record(k) for k in people], through=month)
+            assert (arr.overpaid_total, arr.underpaid_total) == (monthly(OLD) - 100, monthly(OLD))
+            assert [ln.cause_kind for ln in arr] == ["death", "unpaid"]  # in ID order: people is sorted
+            dumps.append((lines, c.execute("SELECT id, id_number FROM person ORDER BY id").fetchall(), [ln.to_dict() for ln in arr]))
     assert dumps[0] == dumps[1]
     assert [k for _, k in dumps[0][1]] == people  # numbered in ID order

@@ -396,20 +396,28 @@ class Book:
         for rule, pid in self._conn.execute(
                 "SELECT l.rule, l.person_id FROM reversal r JOIN line l ON l.id = r.line_id WHERE l.period = ? AND l.kind = 'pay'", (month,)):
             reversed_n[(rule, pid)] = reversed_n.get((rule, pid), 0) + 1
-        rows = self._conn.execute("SELECT rule, person_id, count(*) FROM line WHERE period = ? AND kind = 'pay' "
-                                  "GROUP BY rule, person_id ORDER BY rule, person_id", (month,)).fetchall()
-        if not rows:
-            return {}
-        rules, pids, ns = zip(*rows)
+        by_rule: list[tuple[str, list[int], list[int]]]
+        if self._bulk:
+            # Each rule's persons and line counts as two JSON arrays (no Python tuple per person); their order is not used.
+            by_rule = [(rule, json.loads(p), json.loads(n)) for rule, p, n in self._conn.execute(
+                "SELECT rule, json_group_array(person_id), json_group_array(n) FROM (SELECT rule, person_id, count(*) AS n FROM line "
+                "WHERE period = ? AND kind = 'pay' GROUP BY rule, person_id) GROUP BY rule", (month,))]
+        else:
+            rows = self._conn.execute("SELECT rule, person_id, count(*) FROM line WHERE period = ? AND kind = 'pay' "
+                                      "GROUP BY rule, person_id ORDER BY rule, person_id", (month,)).fetchall()
+            by_rule = []
+            if rows:
+                rules, pids, ns = zip(*rows)
+                for rule in sorted(set(rules)):
+                    lo, hi = bisect_left(rules, rule), bisect_right(rules, rule)
+                    by_rule.append((rule, list(pids[lo:hi]), list(ns[lo:hi])))
         out: dict[str, tuple[list[int], dict[int, int]]] = {}
-        for rule in sorted(set(rules)):
-            lo, hi = bisect_left(rules, rule), bisect_right(rules, rule)
-            live = list(pids[lo:hi])
+        for rule, live, n_lines in by_rule:
             counts: dict[int, int] = {}
             gone = {pid: n for (r, pid), n in reversed_n.items() if r == rule}
             if gone:
                 # A person with as many reversed pay lines as pay lines has none standing.
-                at = dict(zip(live, ns[lo:hi]))
+                at = dict(zip(live, n_lines))
                 counts = {pid: at[pid] for pid, n in gone.items() if pid in at and at[pid] <= n}
                 if counts:
                     live = [p for p in live if p not in counts]
