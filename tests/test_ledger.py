@@ -470,3 +470,32 @@ def test_bulk_and_row_by_row_inserts_write_the_same_rows(tmp_path, engine, monke
             dumps.append((lines, c.execute("SELECT id, id_number FROM person ORDER BY id").fetchall(), [ln.to_dict() for ln in arr]))
     assert dumps[0] == dumps[1]
     assert [k for _, k in dumps[0][1]] == people  # numbered in ID order
+
+
+def test_pay_and_arrears_pause_the_garbage_collector_and_restore_it(book, engine, monkeypatch):
+    """The cyclic collector is off while pay and arrears build their lines, and back as it was after, even on a refusal."""
+    import gc
+
+    from shuangyong.ledger.book import Book
+
+    seen: list[bool] = []
+    due = Book.due
+
+    def spy(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return due(self, *args, **kwargs)
+
+    monkeypatch.setattr(Book, "due", spy)
+    assert gc.isenabled()
+    book.pay(engine, [record(A)], sy.Period.month(2025, 3), known_on=date(2025, 3, 1))
+    book.arrears(engine, [record(A)], through=sy.Period.month(2025, 3))
+    assert seen == [False, False] and gc.isenabled()
+    with pytest.raises(ledger.LedgerError):
+        book.pay(engine, [record(A)], sy.Period(date(2025, 3, 2), date(2025, 4, 2)))  # not whole months
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        book.pay(engine, [record(A)], sy.Period.month(2025, 4), known_on=date(2025, 4, 1))
+        assert not gc.isenabled()  # a caller's own pause is left alone
+    finally:
+        gc.enable()
