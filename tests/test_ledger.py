@@ -428,3 +428,74 @@ def test_audit_exclusive_benefits_paid_together(book, engine):
     expected = next(ln["amount"] for ln in disability if ln["rule"] == "disability_pension")
     assert (f.months, f.amount, f.article) == (("2025-04",), expected, "测试：两项不得兼得")
     assert not [f for f in audit(book, engine, as_of=date(2025, 5, 1)) if f.check == "exclusive_together"]
+
+
+def test_bulk_and_row_by_row_inserts_write_the_same_rows(tmp_path, engine, monkeypatch):
+    """Persons and pay lines go to SQLite as one JSON array per batch when it has json_each; the
+    row-by-row road (older SQLite) must write the same rows with the same ids, repayments included."""
+    from shuangyong.ledger import book as book_mod
+
+    people = sorted(synthetic_id("422827", date(1940 + i % 60, 1 + i % 12, 1 + i % 28), 100 + i) for i in range(160))
+    month = sy.Period.month(2025, 3)
+    dumps = []
+    for bulk in (True, False):
+        if not bulk:
+            monkeypatch.setattr(book_mod, "has_json_each", lambda conn: False)
+        with ledger.open(tmp_path / f"bulk_{bulk}.db") as bk:
+            if bulk and not bk._bulk:
+                pytest.skip("this SQLite has no json_each")
+            assert bk._bulk is bulk
+            first = bk.pay(engine, [record(k) for k in people[:100]], month, known_on=date(2025, 3, 1))
+            # 40 lines (a stretch long enough for the bulk road) and one more come back: paid again with seq 1,
+            # in one run with 60 persons new to the ledger (seq 0).
+            back = [i for k in people[:40] + people[70:71] for i in bk.find_lines(k)]
+            assert bk.reverse(back, reason="银行退回") == 41
+            again = bk.pay(engine, [record(k) for k in people], month, known_on=date(2025, 3, 1))
+            assert (first.lines_paid, again.lines_paid, again.lines_already_paid) == (100, 101, 59)
+            c = bk.connection
+            lines = c.execute("SELECT id, run_id, person_id, rule, period, kind, seq, amount_fen FROM line ORDER BY id").fetchall()
+            assert [ln[6] for ln in lines if ln[1] == again.run_id].count(1) == 41
+            assert {ln[7] for ln in lines} == {int(monthly(OLD) * 100)}
+            assert [ln[2] for ln in lines if ln[1] == again.run_id] == sorted(ln[2] for ln in lines if ln[1] == again.run_id)
+            # Then what arrears reads back (also one JSON array per column when it can): a death after payment, part of it
+            # recovered (two lines of one key, summed), and a returned line not paid again.
+            rule = lines[0][3]
+            bk.record_death(people[5], date(2025, 1, 10), reported_on=date(2025, 4, 2))
+            bk.record_recovery(people[5], rule, "2025-03", "100.00")
+            (gone,) = bk.find_lines(people[7])
+            bk.reverse([gone], reason="银行退回")
+            arr = bk.arrears(engine, [record(k) for k in people], through=month)
+            assert (arr.overpaid_total, arr.underpaid_total) == (monthly(OLD) - 100, monthly(OLD))
+            assert [ln.cause_kind for ln in arr] == ["death", "unpaid"]  # in ID order: people is sorted
+            dumps.append((lines, c.execute("SELECT id, id_number FROM person ORDER BY id").fetchall(), [ln.to_dict() for ln in arr]))
+    assert dumps[0] == dumps[1]
+    assert [k for _, k in dumps[0][1]] == people  # numbered in ID order
+
+
+def test_pay_and_arrears_pause_the_garbage_collector_and_restore_it(book, engine, monkeypatch):
+    """The cyclic collector is off while pay and arrears build their lines, and back as it was after, even on a refusal."""
+    import gc
+
+    from shuangyong.ledger.book import Book
+
+    seen: list[bool] = []
+    due = Book.due
+
+    def spy(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return due(self, *args, **kwargs)
+
+    monkeypatch.setattr(Book, "due", spy)
+    assert gc.isenabled()
+    book.pay(engine, [record(A)], sy.Period.month(2025, 3), known_on=date(2025, 3, 1))
+    book.arrears(engine, [record(A)], through=sy.Period.month(2025, 3))
+    assert seen == [False, False] and gc.isenabled()
+    with pytest.raises(ledger.LedgerError):
+        book.pay(engine, [record(A)], sy.Period(date(2025, 3, 2), date(2025, 4, 2)))  # not whole months
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        book.pay(engine, [record(A)], sy.Period.month(2025, 4), known_on=date(2025, 4, 1))
+        assert not gc.isenabled()  # a caller's own pause is left alone
+    finally:
+        gc.enable()

@@ -19,10 +19,13 @@ Overpayments are never netted against underpayments: both totals are reported.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from attrs import field, frozen
@@ -171,11 +174,23 @@ def _net_paid(book: Book, month: str) -> dict[str, _Paid]:
     rules = sorted(r for (r,) in book.connection.execute("SELECT DISTINCT rule FROM line WHERE period = ?", (month,)))
     for rule in rules:
         # One row per line, in person order (the unique index's); a person with several lines is summed here.
-        rows = book.connection.execute(
-            "SELECT person_id, amount_fen, CASE WHEN kind != 'recovery' THEN run_id END FROM line WHERE period = ? AND rule = ? "
-            "ORDER BY person_id", (month, rule)).fetchall()
-        pids, nets, runs = (list(col) for col in zip(*rows))
+        sql = ("SELECT person_id, amount_fen, CASE WHEN kind != 'recovery' THEN run_id END AS run FROM line WHERE period = ? AND rule = ? "
+               "ORDER BY person_id")
+        pids: list[int]
+        nets: list[int]
+        runs: list[int | None]
+        if book._bulk:
+            # Three JSON arrays instead of a Python tuple per line (less than half the time); the order is checked, not assumed.
+            pj, nj, rj = book.connection.execute(f"SELECT json_group_array(person_id), json_group_array(amount_fen), "
+                                                 f"json_group_array(run) FROM ({sql})", (month, rule)).fetchone()
+            pids, nets, runs = json.loads(pj), json.loads(nj), json.loads(rj)
+            if any(a > b for a, b in zip(pids, islice(pids, 1, None))):
+                pids, nets, runs = (list(col) for col in zip(*sorted(zip(pids, nets, runs), key=itemgetter(0))))
+        else:
+            rows = book.connection.execute(sql, (month, rule)).fetchall()
+            pids, nets, runs = (list(col) for col in zip(*rows))
         if len(set(pids)) != len(pids):
+            rows = list(zip(pids, nets, runs))
             pids, nets, runs = [], [], []
             for pid, fen, run in rows:
                 if pids and pids[-1] == pid:

@@ -16,14 +16,14 @@ import json
 import sqlite3
 import weakref
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
-from itertools import repeat
+from functools import lru_cache, wraps
+from itertools import groupby, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from attrs import field, frozen
 
@@ -32,7 +32,7 @@ from ..money import from_fen, to_fen
 from ..params import _jsonable
 from ..periods import Period, add_months
 from .events import EVENT_WORDS, LifeEvent, standing
-from .store import LedgerError, connect, now_text
+from .store import LedgerError, connect, has_json_each, now_text
 from .vectors import new_lines, numpy_or_none, positive, take
 
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
@@ -47,6 +47,25 @@ def month_label(p: Period) -> str:
 def month_period(label: str) -> Period:
     y, m = label.split("-")
     return Period.month(int(y), int(m))
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _gc_paused(method: _F) -> _F:
+    """Run ``method`` with the cyclic garbage collector paused (the roster reader's own switch).
+
+    ``pay`` and ``arrears`` build millions of small objects (keys, tuples, lines) and no cycles, while
+    the roster's parse and the person map stay alive: each full collection walked all of them again,
+    about a fifth of ``arrears`` at 10⁶ persons.  Collection resumes when the call returns.
+    """
+    @wraps(method)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        from ..roster.reading import _no_gc  # imported when used, as the roster modules are here
+
+        with _no_gc():
+            return method(*args, **kwargs)
+    return cast(_F, paused)
 
 
 def months_of(period: Period) -> list[Period]:
@@ -139,6 +158,7 @@ class Book:
         self._known: weakref.WeakKeyDictionary[Any, dict[date, Any]] = weakref.WeakKeyDictionary()
         self._pids: dict[str, int] = {}
         self._pid_top = 0
+        self._bulk = has_json_each(self._conn)
 
     # -- housekeeping ------------------------------------------------------------
     def close(self) -> None:
@@ -203,7 +223,12 @@ class Book:
         if missing:
             top = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0])
             ids = range(top + 1, top + 1 + len(missing))
-            self._conn.executemany("INSERT INTO person (id, id_number) VALUES (?, ?)", zip(ids, missing))
+            if self._bulk and len(missing) >= _BULK_MIN:
+                # One statement for the lot (see _insert_pay_lines): an ID's id is its array position above top.
+                self._conn.execute("INSERT INTO person (id, id_number) SELECT ? + key, value FROM json_each(?)",
+                                   (top + 1, json.dumps(missing)))
+            else:
+                self._conn.executemany("INSERT INTO person (id, id_number) VALUES (?, ?)", zip(ids, missing))
             known.update(zip(missing, ids))
             self._pid_top = max(self._pid_top, ids[-1])
         return known
@@ -302,6 +327,7 @@ class Book:
                         rejects=run.rejects)
 
     # -- pay ---------------------------------------------------------------------------
+    @_gc_paused
     def pay(self, engine: Any, roster: Any, period: Period, *, jurisdiction: str = "", operator: str = "",
             known_on: date | None = None, region: str | None = None, note: str = "", fast: bool | None = None) -> PayRun:
         """Compute ``period`` (whole months) and record every line not yet paid, in one transaction.
@@ -354,11 +380,34 @@ class Book:
             persons = len(set().union(*(b[2] for b in batches)))
             run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, lines, total, common["rejected"], note)
             for m, code, keys, seqs, fen in batches:
-                self._conn.executemany(
-                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
-                    zip(repeat(run_id), keys, repeat(code), repeat(m), seqs, fen))
+                self._insert_pay_lines(run_id, m, code, keys, seqs, fen)
         return PayRun(run_id=run_id, kind="pay", lines_paid=lines, lines_already_paid=already, total=from_fen(total),
                       persons=persons, **common)
+
+    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: list[int], seqs: list[int], fen: list[int]) -> None:
+        """Insert one (month, rule) batch of pay lines, in the order given (``keys`` ascending).
+
+        ``executemany`` builds and binds a tuple per line, most of what a line cost in Python.  When
+        SQLite has ``json_each``, each stretch of lines with one ``seq`` (the whole batch but for
+        repayments after a reversal) goes as one JSON array of ``person id << 32 | 分`` and one
+        ``INSERT … SELECT``: the unique index and the pay-once trigger see every row as before, and
+        ``ORDER BY key`` keeps the line ids in the same order.  Values outside the packing's range
+        (never met: 分 of one line < 2³², person ids < 2³¹) take the row-by-row road.
+        """
+        at = 0
+        for seq, same in groupby(seqs):
+            end = at + sum(1 for _ in same)
+            k, f = keys[at:end], fen[at:end]
+            if self._bulk and end - at >= _BULK_MIN and k[0] >= 0 and k[-1] < 1 << 31 and min(f) >= 0 and max(f) < 1 << 32:
+                self._conn.execute(
+                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) "
+                    "SELECT ?, value >> 32, ?, ?, 'pay', ?, value & 4294967295 FROM json_each(?) ORDER BY key",
+                    (run_id, code, month, seq, json.dumps([(a << 32) | b for a, b in zip(k, f)])))
+            else:
+                self._conn.executemany(
+                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
+                    zip(repeat(run_id), k, repeat(code), repeat(month), repeat(seq), f))
+            at = end
 
     def _pay_state(self, month: str) -> dict[str, tuple[list[int], dict[int, int]]]:
         """For one month, per rule: persons with a standing pay line, and the count of pay lines of the others."""
@@ -367,20 +416,28 @@ class Book:
         for rule, pid in self._conn.execute(
                 "SELECT l.rule, l.person_id FROM reversal r JOIN line l ON l.id = r.line_id WHERE l.period = ? AND l.kind = 'pay'", (month,)):
             reversed_n[(rule, pid)] = reversed_n.get((rule, pid), 0) + 1
-        rows = self._conn.execute("SELECT rule, person_id, count(*) FROM line WHERE period = ? AND kind = 'pay' "
-                                  "GROUP BY rule, person_id ORDER BY rule, person_id", (month,)).fetchall()
-        if not rows:
-            return {}
-        rules, pids, ns = zip(*rows)
+        by_rule: list[tuple[str, list[int], list[int]]]
+        if self._bulk:
+            # Each rule's persons and line counts as two JSON arrays (no Python tuple per person); their order is not used.
+            by_rule = [(rule, json.loads(p), json.loads(n)) for rule, p, n in self._conn.execute(
+                "SELECT rule, json_group_array(person_id), json_group_array(n) FROM (SELECT rule, person_id, count(*) AS n FROM line "
+                "WHERE period = ? AND kind = 'pay' GROUP BY rule, person_id) GROUP BY rule", (month,))]
+        else:
+            rows = self._conn.execute("SELECT rule, person_id, count(*) FROM line WHERE period = ? AND kind = 'pay' "
+                                      "GROUP BY rule, person_id ORDER BY rule, person_id", (month,)).fetchall()
+            by_rule = []
+            if rows:
+                rules, pids, ns = zip(*rows)
+                for rule in sorted(set(rules)):
+                    lo, hi = bisect_left(rules, rule), bisect_right(rules, rule)
+                    by_rule.append((rule, list(pids[lo:hi]), list(ns[lo:hi])))
         out: dict[str, tuple[list[int], dict[int, int]]] = {}
-        for rule in sorted(set(rules)):
-            lo, hi = bisect_left(rules, rule), bisect_right(rules, rule)
-            live = list(pids[lo:hi])
+        for rule, live, n_lines in by_rule:
             counts: dict[int, int] = {}
             gone = {pid: n for (r, pid), n in reversed_n.items() if r == rule}
             if gone:
                 # A person with as many reversed pay lines as pay lines has none standing.
-                at = dict(zip(live, ns[lo:hi]))
+                at = dict(zip(live, n_lines))
                 counts = {pid: at[pid] for pid, n in gone.items() if pid in at and at[pid] <= n}
                 if counts:
                     live = [p for p in live if p not in counts]
@@ -507,6 +564,7 @@ class Book:
         return run_id
 
     # -- arrears ---------------------------------------------------------------------------
+    @_gc_paused
     def arrears(self, engine: Any, roster: Any, through: Period, *, since: Period | None = None, region: str | None = None,
                 fast: bool | None = None) -> Any:
         """Compare, month by month up to ``through``, what the rules now give with what was paid (see :mod:`.arrears`).
@@ -518,6 +576,7 @@ class Book:
 
         return compute_arrears(self, engine, roster, through, since=since, region=region, fast=fast)
 
+    @_gc_paused
     def pay_arrears(self, engine: Any, roster: Any, through: Period, *, since: Period | None = None, region: str | None = None,
                     operator: str = "", jurisdiction: str = "", note: str = "") -> PayRun:
         """Pay every underpayment up to ``through`` as 补发 lines (each with its cause), in one transaction.
@@ -578,6 +637,10 @@ class _Tx:
                 self.on_rollback()
             if isinstance(exc, sqlite3.IntegrityError):
                 raise LedgerError(f"the ledger refused the run, nothing was recorded: {exc}") from exc
+
+
+#: Fewer rows than this go to ``executemany`` (one JSON statement is not worth it for a handful).
+_BULK_MIN = 32
 
 
 def rule_kinds(engine: Any) -> dict[str, str]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import ShuangyongError
 
-__all__ = ["LedgerError", "SCHEMA_VERSION", "connect", "now_text"]
+__all__ = ["LedgerError", "SCHEMA_VERSION", "connect", "now_text", "has_json_each"]
 
 
 class LedgerError(ShuangyongError):
@@ -207,6 +207,15 @@ def connect(path: str | Path, *, create: bool = True, timeout: float = 60.0) -> 
             conn.close()
             raise
     return conn
+
+
+def has_json_each(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite has ``json_each`` (built in since 3.38; before, an extension some builds leave out)."""
+    try:
+        conn.execute("SELECT count(*) FROM json_each('[1]')").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return True
 
 
 def _version(conn: sqlite3.Connection, p: Path) -> int:

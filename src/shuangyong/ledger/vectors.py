@@ -58,13 +58,27 @@ def differences(due_keys: Sequence[int], due_fen: Sequence[int], paid_keys: Sequ
         df = np.asarray(due_fen, dtype=np.int64)
         pk = np.asarray(paid_keys, dtype=np.int64)
         pf = np.asarray(paid_fen, dtype=np.int64)
-        keys = np.union1d(dk, pk)
-        d = np.zeros(len(keys), dtype=np.int64)
-        p = np.zeros(len(keys), dtype=np.int64)
-        d[np.searchsorted(keys, dk)] = df
-        p[np.searchsorted(keys, pk)] = pf
-        hit = np.flatnonzero(d != p)
-        return list(zip(keys[hit].tolist(), d[hit].tolist(), p[hit].tolist()))
+        # Look each due key up among the paid keys (sorted: the ledger gives them so; sorted here if not) rather than
+        # build the union of both sides: numpy's union sorts (or hashes) both whole, and most keys are on both.
+        if len(pk) > 1 and not bool((pk[1:] > pk[:-1]).all()):
+            o = np.argsort(pk, kind="stable")
+            pk, pf = pk[o], pf[o]
+        if len(pk):
+            at = np.minimum(np.searchsorted(pk, dk), len(pk) - 1)
+            found = pk[at] == dk
+            paid = np.where(found, pf[at], 0)
+            seen = np.zeros(len(pk), dtype=bool)
+            seen[at[found]] = True
+        else:
+            paid = np.zeros(len(dk), dtype=np.int64)
+            seen = np.zeros(0, dtype=bool)
+        differ = df != paid
+        only = ~seen & (pf != 0)  # paid, not due at all
+        keys = np.concatenate([dk[differ], pk[only]])
+        order = np.argsort(keys, kind="stable")
+        d = np.concatenate([df[differ], np.zeros(int(only.sum()), dtype=np.int64)])[order]
+        p = np.concatenate([paid[differ], pf[only]])[order]
+        return list(zip(keys[order].tolist(), d.tolist(), p.tolist()))
     due = dict(zip(due_keys, due_fen))
     paid = dict(zip(paid_keys, paid_fen))
     out = []
