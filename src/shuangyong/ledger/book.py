@@ -61,9 +61,9 @@ def _gc_paused(method: _F) -> _F:
     """
     @wraps(method)
     def paused(*args: Any, **kwargs: Any) -> Any:
-        from ..roster.reading import _no_gc  # imported when used, as the roster modules are here
+        from ..roster.reading import no_gc  # imported when used, as the roster modules are here
 
-        with _no_gc():
+        with no_gc():
             return method(*args, **kwargs)
     return cast(_F, paused)
 

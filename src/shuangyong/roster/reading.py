@@ -143,12 +143,12 @@ def read_roster(source: Any, *, encoding: str | None = None, format: str | None 
         return source
     if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
         raise RosterError(f"header_row must be a row number from 1, got {header_row!r}")
-    with _no_gc():
+    with no_gc():
         return _read(source, encoding, format, sheet, header_row)
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector: reading builds millions of small objects and no cycles,
     and each collection would walk all of them again (it made reading 10⁶ rows about three times slower)."""
     was = gc.isenabled()
