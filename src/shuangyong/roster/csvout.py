@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .keys import distinct
+from .keys import group_rows
 
 __all__ = ["text_table", "number_table", "join_rows", "plain"]
 
@@ -179,17 +179,8 @@ def _collapse(np: Any, columns: Sequence[Column], n: int) -> list[Column]:
 
 
 def _merge_run(np: Any, run: Sequence[Column], n: int) -> Column | None:
-    key = np.zeros(n, dtype=np.int64)
-    card = 1
-    for _, lengths, codes in run:
-        k = max(len(lengths), 1)
-        if card * k >= 1 << 62:
-            _, key = distinct(np, key)  # renumber densely before the key would overflow
-            card = int(key.max()) + 1
-        key = key * k + codes
-        card *= k
-    _, first, inverse = distinct(np, key, first=True)
-    if len(first) > max(4096, n // 16):
+    count, first, inverse = group_rows(np, [codes for _, _, codes in run])
+    if count > max(4096, n // 16):
         return None
     texts = [[bytes(tab[c, : int(lengths[c])]) for c in range(len(lengths))] for tab, lengths, _ in run]
     picks = [codes[first].tolist() for _, _, codes in run]
