@@ -84,8 +84,9 @@ def have_arrow() -> bool:
     return True
 
 
-def money_type() -> Any:
-    return _pa().decimal128(MONEY_PRECISION, 2)
+def money_type(bits: int = 128) -> Any:
+    """Exact money: ``decimal128(18, 2)``; ``bits=64``: ``decimal64(18, 2)``, the Parquet writer's pieces."""
+    return _pa().decimal64(MONEY_PRECISION, 2) if bits == 64 else _pa().decimal128(MONEY_PRECISION, 2)
 
 
 MONEY = "decimal128(18, 2)"
@@ -500,15 +501,14 @@ def _money_array(np: Any, fen: Any, null_where_negative: bool, bits: int = 128) 
         null_count = int(n - valid.sum())
         if null_count:
             validity = _validity(np, valid)
-    kind = pa.decimal64(MONEY_PRECISION, 2) if bits == 64 else money_type()
-    return pa.Array.from_buffers(kind, n, [validity, pa.py_buffer(words)], null_count=null_count)
+    return pa.Array.from_buffers(money_type(bits), n, [validity, pa.py_buffer(words)], null_count=null_count)
 
 
 def results_schema(codes: Sequence[str], which: str = "results", keep: Sequence[tuple[str, Any]] = (),
                    money_bits: int = 128) -> Any:
     """The Arrow schema of :func:`results_table` (``keep``: ``(name, type)`` columns carried first)."""
     pa = _pa()
-    money = pa.decimal64(MONEY_PRECISION, 2) if money_bits == 64 else money_type()
+    money = money_type(money_bits)
     fields = [pa.field(k, t) for k, t in keep]
     if which == "rejects":
         return pa.schema([pa.field("row", pa.int64()), pa.field("id_number", pa.string()), pa.field("field", pa.string()),
