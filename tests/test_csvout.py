@@ -71,3 +71,29 @@ def test_neighbouring_coded_columns_become_one_column_of_their_combinations() ->
     buf = io.BytesIO()
     csvout.join_rows(np, columns, n, buf.write)
     assert buf.getvalue().split(b"\r\n")[:4] == [b"0,0.00,", b"1,12.50,", b"2,0.00,1", b"3,12.50,1"]
+
+
+def test_columns_made_chunk_by_chunk_write_what_whole_tables_write() -> None:
+    # A column with a text per row may be given as a maker of row ranges (the writer's row numbers and
+    # masked IDs): the lines are the same as from the whole table, for chunks that do and do not divide n.
+    n = 1000
+    ids = np.frombuffer(b"".join(b"%018d" % (i * 7919) for i in range(n)), dtype=np.uint8).reshape(n, 18)
+    coded = (*csvout.text_table(np, ["0.00", "12.50", ""]), np.arange(n, dtype=np.int64) % 3)
+    whole = [(*csvout.number_table(np, np.arange(n)), None), (ids, np.full(n, 18, dtype=np.int64), None), coded]
+    made = [(lambda a, b: csvout.number_table(np, np.arange(a, b)), None, None),
+            (lambda a, b: (ids[a:b], np.full(b - a, 18, dtype=np.int64)), None, None), coded]
+    want = _reference(n, [[str(i) for i in range(n)], [bytes(r).decode() for r in ids], ["0.00", "12.50", ""]],
+                      [None, None, coded[2]])
+    assemblers = [csvout._join_rows_numpy]
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        assemblers.append(csvout._join_rows_arrow)
+    for assemble in assemblers:
+        for cols in (whole, made):
+            for chunk in (7, 256, 1 << 16):
+                buf = io.BytesIO()
+                assemble(np, cols, n, buf.write, chunk)
+                assert buf.getvalue() == want, (assemble.__name__, chunk)

@@ -21,8 +21,16 @@ from .keys import group_rows
 __all__ = ["text_table", "number_table", "join_rows", "plain"]
 
 #: A column for :func:`join_rows`: (bytes of each distinct text, their lengths, which text each row has
-#: — ``None`` when row ``i`` has text ``i``).
+#: — ``None`` when row ``i`` has text ``i``).  A column with a text per row may instead be
+#: ``(make, None, None)``, ``make(a, b)`` giving the table and lengths of rows ``a`` to ``b``: the
+#: lines are joined chunk by chunk, and a whole-roster table of such a column is then never held.
 Column = tuple[Any, Any, Any]
+
+
+def _rows(col: Column, a: int, b: int) -> tuple[Any, Any]:
+    """The table and lengths of rows ``a`` to ``b`` of a column with a text per row."""
+    tab, lengths, _ = col
+    return tab(a, b) if callable(tab) else (tab[a:b], lengths[a:b])
 
 
 def plain(text: str) -> bool:
@@ -77,7 +85,7 @@ def number_table(np: Any, values: Any) -> tuple[Any, Any]:
     return tab, lens
 
 
-def join_rows(np: Any, columns: Sequence[Column], n: int, write: Any, chunk: int = 1 << 17) -> None:
+def join_rows(np: Any, columns: Sequence[Column], n: int, write: Any, chunk: int = 1 << 16) -> None:
     """Write ``n`` CSV lines (``,`` between cells, CRLF after each) from the columns, chunk by chunk.
 
     Each table gets its separator appended to every text and is padded to whole 8-byte words, so a
@@ -96,15 +104,20 @@ def join_rows(np: Any, columns: Sequence[Column], n: int, write: Any, chunk: int
 
 
 def _join_rows_numpy(np: Any, columns: Sequence[Column], n: int, write: Any, chunk: int) -> None:
-    slots = [_slot(np, tab, lengths, b"\r\n" if j == len(columns) - 1 else b",") for j, (tab, lengths, _) in enumerate(columns)]
-    total = sum(t.shape[1] for t, _ in slots)
+    last = len(columns) - 1
+    seps = [b"\r\n" if j == last else b"," for j in range(len(columns))]
+    # A coded column's few texts are widened once; a column with a text per row, chunk by chunk (a
+    # widened copy of the whole column would be several times the column, held at once).
+    slots = [None if codes is None else _slot(np, tab, lengths, sep) for (tab, lengths, codes), sep in zip(columns, seps)]
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
+        here = [_slot(np, *_rows(col, a, b), sep) if slot is None else slot for col, sep, slot in zip(columns, seps, slots)]
+        total = sum(t.shape[1] for t, _ in here)
         m = np.empty((b - a, total), dtype=np.uint64)
         keep = np.empty((b - a, total), dtype=np.uint64)
         c = 0
-        for (t, k), (_, _, codes) in zip(slots, columns):
-            rows = slice(a, b) if codes is None else codes[a:b]
+        for (t, k), (_, _, codes) in zip(here, columns):
+            rows = slice(None) if codes is None else codes[a:b]
             w = t.shape[1]
             m[:, c:c + w] = t[rows]
             keep[:, c:c + w] = k[rows]
@@ -130,13 +143,16 @@ def _join_rows_arrow(np: Any, columns: Sequence[Column], n: int, write: Any, chu
     # Arrays are made from buffers, never with pa.array / pa.scalar: those ask pyarrow's pandas shim about their
     # argument, which imports pandas (half a second) when it is installed.
     last = len(columns) - 1
-    texts = [_binary_array(np, pa, tab, lengths, b"\r\n" if j == last else b"") for j, (tab, lengths, _) in enumerate(columns)]
+    suffixes = [b"\r\n" if j == last else b"" for j in range(len(columns))]
+    # A coded column's texts once; a column with a text per row chunk by chunk, as the lines are joined.
+    texts = [None if codes is None else _binary_array(np, pa, tab, lengths, suffix)
+             for (tab, lengths, codes), suffix in zip(columns, suffixes)]
     step = min(n, chunk)
     commas = _binary_array(np, pa, np.full((step, 1), ord(","), dtype=np.uint8), np.ones(step, dtype=np.int64), b"")
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        parts = [t.slice(a, b - a) if codes is None else pc.take(t, _int64_array(np, codes[a:b]))
-                 for t, (_, _, codes) in zip(texts, columns)]
+        parts = [_binary_array(np, pa, *_rows(col, a, b), suffix) if t is None else pc.take(t, _int64_array(np, col[2][a:b]))
+                 for t, col, suffix in zip(texts, columns, suffixes)]
         lines = pc.binary_join_element_wise(*parts, commas.slice(0, b - a))
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
         write(memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])])
@@ -148,9 +164,14 @@ def _binary_array(np: Any, pa: Any, tab: Any, lengths: Any, suffix: bytes) -> An
     if suffix:
         tab, lengths = _with_suffix(np, tab, lengths, suffix, tab.shape[1] + len(suffix))
     k_rows, w = tab.shape
-    data = np.ascontiguousarray(tab[np.arange(w) < lengths[:, None]])
     offsets = np.zeros(k_rows + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
+    if k_rows and int(lengths.min()) == w:
+        # Every text fills its row (the masked 身份证号): the table's bytes are the data as they are.
+        data = np.ascontiguousarray(tab)
+        np.multiply(np.arange(1, k_rows + 1, dtype=np.int64), w, out=offsets[1:])
+    else:
+        data = np.ascontiguousarray(tab[np.arange(w) < lengths[:, None]])
+        np.cumsum(lengths, out=offsets[1:])
     return pa.Array.from_buffers(pa.large_binary(), k_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 

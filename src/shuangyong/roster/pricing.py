@@ -504,8 +504,9 @@ class EncodedColumn:
     def merged(self, other: EncodedColumn) -> EncodedColumn:
         return EncodedColumn(self.np, self.layers + other.layers, self.n, self.flag)
 
-    def array(self) -> Any:
-        """Every row's value (computed once)."""
+    def array(self, keep: bool = True) -> Any:
+        """Every row's value (computed once; ``keep=False``: computed for a caller that needs it once, and not
+        held, as the report's sums do after the writers — 8 MB a rule at 10⁶ rows)."""
         if self._array is None:
             np = self.np
             out = None
@@ -521,7 +522,10 @@ class EncodedColumn:
                     if out.dtype != v.dtype:
                         out = out.astype(np.result_type(out, v))
                     np.copyto(out, v, where=v >= 0)
-            self._array = out if out is not None else np.zeros(self.n, dtype=bool if self.flag else np.int64)
+            out = out if out is not None else np.zeros(self.n, dtype=bool if self.flag else np.int64)
+            if not keep:
+                return out
+            self._array = out
         return self._array
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
@@ -533,6 +537,15 @@ class EncodedColumn:
 
     def tolist(self) -> list[Any]:
         return self.array().tolist()
+
+    def any_positive(self) -> bool:
+        """Whether some row's value is > 0, from the tables where possible."""
+        np = self.np
+        if self._array is not None or len(self.layers) != 1:
+            return bool((self.array(keep=False) > 0).any())
+        table, of_row, overrides = self.layers[0]
+        used = np.bincount(of_row, minlength=len(table)) > 0
+        return bool((np.asarray(table)[used] > 0).any()) or any(bool((np.asarray(v) > 0).any()) for _rows, v in overrides)
 
     def sum_where(self, positive_only: bool = True) -> int:
         """Σ of the values (only those > 0 when ``positive_only``), from the tables where possible."""

@@ -654,9 +654,15 @@ class RosterRun:
             ids = "".join(keys)
         if n == 0 or not ids.isascii():
             return None
-        masked = np.frombuffer(ids.encode("ascii"), dtype=np.uint8).reshape(n, 18).copy()
-        masked[:, 4:14] = 42  # the same mask as mask_id_number: 4 + 10 × '*' + 4
-        columns: list[Any] = [(*number_table(np, o.rows), None), (masked, np.full(n, 18, dtype=np.int64), None)]
+        rows = o.rows
+
+        def masked(a: int, b: int) -> tuple[Any, Any]:
+            tab = np.frombuffer(ids[a * 18:b * 18].encode("ascii"), dtype=np.uint8).reshape(b - a, 18).copy()
+            tab[:, 4:14] = 42  # the same mask as mask_id_number: 4 + 10 × '*' + 4
+            return tab, np.full(b - a, 18, dtype=np.int64)
+
+        # Row numbers and IDs are made chunk by chunk as the lines are joined (see csvout.Column).
+        columns: list[Any] = [(lambda a, b: number_table(np, rows[a:b]), None, None), (masked, None, None)]
         for values, blank in [*((o.fen[c], True) for c in o.codes), (o.total, False)]:
             uniq, codes = _value_codes(np, values)
             texts = ["" if (blank and f < 0) else _fen_text(f) for f in uniq.tolist()]
@@ -1372,7 +1378,10 @@ def _paid_amounts(o: _Outcome, codes: Sequence[str], only: Any = None) -> Any:
     if np is not None:
         acc = np.zeros(len(o.total), dtype=np.int64)
         for c in codes:
-            acc += np.maximum(np.asarray(np_array(o.fen[c]), dtype=np.int64), 0)  # n/a (negative) adds nothing
+            f = o.fen[c]
+            # Spelt out for this sum only (not kept on the column): the report runs once, after the writers.
+            f = f.array(keep=False) if isinstance(f, EncodedColumn) else f
+            acc += np.maximum(np.asarray(f, dtype=np.int64), 0)  # n/a (negative) adds nothing
         return acc if only is None else np.where(only, acc, 0)
     cols = [_as_list(np_array(o.fen[c])) for c in codes]
     out = [sum(max(col[i], 0) for col in cols) for i in range(len(o.total))]
