@@ -15,8 +15,8 @@ np = pytest.importorskip("numpy")
 
 
 @st.composite
-def _column(draw: Any) -> EncodedColumn:
-    n = draw(st.integers(1, 40))
+def _column(draw: Any, size: int | None = None) -> EncodedColumn:
+    n = size if size is not None else draw(st.integers(1, 40))
     k = draw(st.integers(1, 6))
     of_row = np.array(draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n)), dtype=np.int64)
     table = np.array(draw(st.lists(st.integers(-1, 5000), min_size=k, max_size=k)), dtype=np.int64)
@@ -48,8 +48,26 @@ def test_the_tables_answer_as_the_spelt_out_column(col: EncodedColumn) -> None:
     assert col.sum_where() == int(want[want > 0].sum())
     uniq, codes = col.coded()
     assert (uniq[codes] == want).all()
+    n = len(want)
+    for a, b in ((0, n), (0, n // 2), (n // 3, n), (n // 4, n // 4 + 3)):
+        assert (col.rows(a, b) == want[a:b]).all()
     once = col.array(keep=False)
     assert (once == want).all()
     assert col._array is None  # keep=False spelt it out without holding it
     assert (col.array() == want).all() and col._array is not None
     assert col.any_positive() == bool((want > 0).any())  # and from the held array
+    assert (col.rows(1, n) == want[1:]).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), n=st.integers(1, 40))
+def test_layers_read_in_order_a_later_value_winning_where_it_applies(data: Any, n: int) -> None:
+    # The same rule code registered for two regions: the later layer's value wins where it is >= 0.
+    a, b = data.draw(_column(n)), data.draw(_column(n))
+    both = a.merged(b)
+    want = _spelt(a)
+    later = _spelt(b)
+    want[later >= 0] = later[later >= 0]
+    assert (both.array(keep=False) == want).all()
+    assert (both.rows(1, a.n) == want[1:]).all()
+    assert both.any_positive() == bool((want > 0).any())

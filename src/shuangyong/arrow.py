@@ -538,6 +538,7 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
     """
     import numpy as np
 
+    from .roster.pricing import EncodedColumn
     from .roster.run import np_array
     from .ids import mask_id_number
 
@@ -560,7 +561,9 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
     else:
         cut = slice(0, n)
     def piece(values: Any) -> Any:  # slice before widening: a writer asks for eight pieces of 10⁶ rows
-        return np.asarray(np_array(values)[cut], dtype=np.int64)
+        if isinstance(values, EncodedColumn):
+            return np.asarray(values.rows(cut.start, cut.stop), dtype=np.int64)  # not spelt out whole, nor held
+        return np.asarray(values[cut], dtype=np.int64)
 
     rows = piece(o.rows)
     masked = _masked_ids(np, o.keys[cut])

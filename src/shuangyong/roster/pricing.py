@@ -507,26 +507,41 @@ class EncodedColumn:
     def array(self, keep: bool = True) -> Any:
         """Every row's value (computed once; ``keep=False``: computed for a caller that needs it once, and not
         held, as the report's sums do after the writers — 8 MB a rule at 10⁶ rows)."""
-        if self._array is None:
-            np = self.np
-            out = None
-            for table, of_row, overrides in self.layers:
-                v = table[of_row]
-                for rows, values in overrides:
-                    v[rows] = values
-                if out is None:
-                    out = v
-                elif self.flag:
-                    out |= v
-                else:
-                    if out.dtype != v.dtype:
-                        out = out.astype(np.result_type(out, v))
-                    np.copyto(out, v, where=v >= 0)
-            out = out if out is not None else np.zeros(self.n, dtype=bool if self.flag else np.int64)
-            if not keep:
-                return out
+        if self._array is not None:
+            return self._array
+        out = self._spell(0, self.n)
+        if keep:
             self._array = out
-        return self._array
+        return out
+
+    def rows(self, start: int, stop: int) -> Any:
+        """The values of rows ``start`` to ``stop``, without spelling out (or holding) the whole column."""
+        if self._array is not None:
+            return self._array[start:stop]
+        return self._spell(start, stop)
+
+    def _spell(self, start: int, stop: int) -> Any:
+        np = self.np
+        whole = start == 0 and stop >= self.n
+        out = None
+        for table, of_row, overrides in self.layers:
+            v = table[of_row if whole else of_row[start:stop]]
+            for rows, values in overrides:
+                if whole:
+                    v[rows] = values
+                else:
+                    rows, values = np.asarray(rows), np.asarray(values)
+                    inside = (rows >= start) & (rows < stop)
+                    v[rows[inside] - start] = values[inside]
+            if out is None:
+                out = v
+            elif self.flag:
+                out |= v
+            else:
+                if out.dtype != v.dtype:
+                    out = out.astype(np.result_type(out, v))
+                np.copyto(out, v, where=v >= 0)
+        return out if out is not None else np.zeros(len(range(self.n)[start:stop]), dtype=bool if self.flag else np.int64)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         a = self.array()
