@@ -607,6 +607,35 @@ class EncodedColumn:
         return words[inv].tolist()
 
 
+def sum_positive(np: Any, columns: Sequence[Any], n: int) -> Any:
+    """Per row, the sum of ``max(value, 0)`` over the columns (encoded or plain), as int64.
+
+    Encoded columns of one layer that share their groups are summed per group first and spelt out
+    once; their rows priced one by one then add their own values (their group holds 0 or n/a in the
+    table, as :meth:`EncodedColumn.sum_where` relies on too: checked, and a column where it does not
+    hold is spelt out).  Anything else is spelt out for this sum only.
+    """
+    acc = np.zeros(n, dtype=np.int64)
+    by_groups: dict[int, tuple[Any, Any, list[Any]]] = {}
+    for col in columns:
+        if isinstance(col, EncodedColumn) and len(col.layers) == 1 and col._array is None and not col.flag \
+                and all(bool((col.layers[0][0][col.layers[0][1][rows]] <= 0).all()) for rows, _v in col.layers[0][2]):
+            table, of_row, overrides = col.layers[0]
+            at = by_groups.get(id(of_row))
+            if at is None:
+                at = by_groups[id(of_row)] = (of_row, np.zeros(len(table), dtype=np.int64), [])
+            at[1][:] += np.maximum(table.astype(np.int64), 0)
+            at[2].extend(overrides)
+            continue
+        values = col.array(keep=False) if isinstance(col, EncodedColumn) else col
+        acc += np.maximum(np.asarray(values, dtype=np.int64), 0)
+    for of_row, per_group, overrides in by_groups.values():
+        acc += per_group[of_row]
+        for rows, values in overrides:
+            acc[rows] += np.maximum(np.asarray(values, dtype=np.int64), 0)
+    return acc
+
+
 class PricedRule:
     """A rule registration as the columnar road prices it: alone, or a supplement (``extends=``) with its base.
 

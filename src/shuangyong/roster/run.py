@@ -71,7 +71,7 @@ from ..record import normalise_record
 from .columns import Parsed, run_columnar
 from .fastpath import FastPathStats
 from .keys import distinct
-from .pricing import EncodedColumn
+from .pricing import EncodedColumn, sum_positive
 from .reading import FixedTextColumn, Roster, read_roster
 
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
@@ -1376,12 +1376,7 @@ def _paid_amounts(o: _Outcome, codes: Sequence[str], only: Any = None) -> Any:
     """Per person: the 分 the rules ``codes`` pay (n/a counts as 0); 0 where ``only`` (a per-person flag) is false."""
     np = _arrays(o.total)
     if np is not None:
-        acc = np.zeros(len(o.total), dtype=np.int64)
-        for c in codes:
-            f = o.fen[c]
-            # Spelt out for this sum only (not kept on the column): the report runs once, after the writers.
-            f = f.array(keep=False) if isinstance(f, EncodedColumn) else f
-            acc += np.maximum(np.asarray(f, dtype=np.int64), 0)  # n/a (negative) adds nothing
+        acc = sum_positive(np, [o.fen[c] for c in codes], len(o.total))  # n/a (negative) adds nothing
         return acc if only is None else np.where(only, acc, 0)
     cols = [_as_list(np_array(o.fen[c])) for c in codes]
     out = [sum(max(col[i], 0) for col in cols) for i in range(len(o.total))]
