@@ -46,9 +46,9 @@ def test_the_tables_answer_as_the_spelt_out_column(col: EncodedColumn) -> None:
     want = _spelt(col)
     assert col.any_positive() == bool((want > 0).any())
     assert col.sum_where() == int(want[want > 0].sum())
-    uniq, codes = col.coded()
-    assert (uniq[codes] == want).all()
     n = len(want)
+    some = np.array([i % n for i in (0, n - 1, n // 2, 3, 0)], dtype=np.int64)
+    assert (col.at(some) == want[some]).all()
     for a, b in ((0, n), (0, n // 2), (n // 3, n), (n // 4, n // 4 + 3)):
         assert (col.rows(a, b) == want[a:b]).all()
     once = col.array(keep=False)
@@ -102,3 +102,23 @@ def test_sum_positive_spells_out_a_column_whose_table_pays_a_group_priced_row_by
     of_row = np.array([0, 0, 1], dtype=np.int64)
     col = EncodedColumn(np, [(np.array([500, 7], dtype=np.int64), of_row, [(np.array([1]), np.array([20], dtype=np.int64))])], 3)
     assert sum_positive(np, [col], 3).tolist() == [500, 20, 7]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), n=st.integers(1, 40))
+def test_rows_of_one_group_have_equal_values_in_every_column(data: Any, n: int) -> None:
+    from shuangyong.roster.pricing import group_by_values
+
+    cols: list[Any] = [data.draw(_column(n)) for _ in range(data.draw(st.integers(1, 3)))]
+    cols.append(np.array(data.draw(st.lists(st.integers(-1, 9), min_size=n, max_size=n)), dtype=np.int64))
+    if len(cols) > 2:
+        cols.append(cols[0].merged(cols[1]))
+    count, first, of_row = group_by_values(np, cols, n)
+    assert len(first) == count and of_row.min() >= 0 and of_row.max() < count
+    assert (of_row[first] == np.arange(count)).all()
+    for c in cols:
+        v = c.array(keep=False) if isinstance(c, EncodedColumn) else c
+        assert (v == v[first][of_row]).all()
+        if isinstance(c, EncodedColumn):
+            assert (c.at(first) == v[first]).all()
+    assert all(c._array is None for c in cols[:-1] if isinstance(c, EncodedColumn))

@@ -18,7 +18,7 @@ from typing import Any
 
 from .keys import group_rows
 
-__all__ = ["text_table", "number_table", "join_rows", "plain"]
+__all__ = ["text_table", "number_table", "join_rows", "merge_grouped", "plain"]
 
 #: A column for :func:`join_rows`: (bytes of each distinct text, their lengths, which text each row has
 #: — ``None`` when row ``i`` has text ``i``).  A column with a text per row may instead be
@@ -189,7 +189,7 @@ def _collapse(np: Any, columns: Sequence[Column], n: int) -> list[Column]:
             run.append(col)
             continue
         if len(run) > 1:
-            merged = _merge_run(np, run, n)
+            merged = _merge_run(np, run, _merge_limit(n))
             out.extend([merged] if merged is not None else run)
         else:
             out.extend(run)
@@ -199,9 +199,26 @@ def _collapse(np: Any, columns: Sequence[Column], n: int) -> list[Column]:
     return out
 
 
-def _merge_run(np: Any, run: Sequence[Column], n: int) -> Column | None:
+def merge_grouped(np: Any, run: Sequence[Column], of_row: Any) -> Column | None:
+    """Coded columns whose codes are given per group of rows (``of_row``: each row's group) as one column
+    of the texts their rows combine, like the merge :func:`join_rows` does of codes given per row
+    (``None`` when the combinations are too many to be worth it)."""
+    merged = _merge_run(np, run, _merge_limit(len(of_row)))
+    if merged is None:
+        return None
+    tab, lens, inverse = merged
+    return tab, lens, inverse[of_row]
+
+
+def _merge_limit(n: int) -> int:
+    """How many combinations a merge of ``n`` rows' columns may have: beyond it, their texts joined once per
+    combination would cost more than joining the rows column by column."""
+    return max(4096, n // 16)
+
+
+def _merge_run(np: Any, run: Sequence[Column], limit: int) -> Column | None:
     count, first, inverse = group_rows(np, [codes for _, _, codes in run])
-    if count > max(4096, n // 16):
+    if count > limit:
         return None
     texts = [[bytes(tab[c, : int(lengths[c])]) for c in range(len(lengths))] for tab, lengths, _ in run]
     picks = [codes[first].tolist() for _, _, codes in run]

@@ -46,7 +46,7 @@ from typing import Any
 from ..errors import ShuangyongError
 from ..facts import DATE_FACTS, DATED_FACTS, STAND_IN_FACTS
 from ..money import to_fen
-from .keys import distinct
+from .keys import distinct, group_rows
 from ..standins import EPOCH, AgeColumn, Cond, DateColumn, Explorer, NeedConcrete, OnColumn
 
 __all__ = ["NeedConcrete", "DateColumn", "OnColumn", "AgeColumn", "Cond", "Leaf", "FAILED", "explore", "apply_steps", "ymd", "combine",
@@ -520,10 +520,29 @@ class EncodedColumn:
             return self._array[start:stop]
         return self._spell(start, stop)
 
+    def at(self, rows: Any) -> Any:
+        """The values of the rows ``rows`` (an index array), without spelling out (or holding) the column."""
+        np = self.np
+        rows = np.asarray(rows, dtype=np.int64)
+        if self._array is not None:
+            return self._array[rows]
+        parts = []
+        for table, of_row, overrides in self.layers:
+            v = table[of_row[rows]]
+            for own, values in overrides:
+                own, values = np.asarray(own, dtype=np.int64), np.asarray(values)
+                order = np.argsort(own, kind="stable")
+                pos = np.searchsorted(own, rows, sorter=order)
+                hit = pos < len(own)
+                hit[hit] = own[order[pos[hit]]] == rows[hit]
+                v[hit] = values[order[pos[hit]]]
+            parts.append(v)
+        return self._combine(parts, len(rows))
+
     def _spell(self, start: int, stop: int) -> Any:
         np = self.np
         whole = start == 0 and stop >= self.n
-        out = None
+        parts = []
         for table, of_row, overrides in self.layers:
             v = table[of_row if whole else of_row[start:stop]]
             for rows, values in overrides:
@@ -533,6 +552,14 @@ class EncodedColumn:
                     rows, values = np.asarray(rows), np.asarray(values)
                     inside = (rows >= start) & (rows < stop)
                     v[rows[inside] - start] = values[inside]
+            parts.append(v)
+        return self._combine(parts, len(range(self.n)[start:stop]))
+
+    def _combine(self, parts: list[Any], size: int) -> Any:
+        """The layers' values read in order, a later layer's winning wherever it applies."""
+        np = self.np
+        out = None
+        for v in parts:
             if out is None:
                 out = v
             elif self.flag:
@@ -541,7 +568,7 @@ class EncodedColumn:
                 if out.dtype != v.dtype:
                     out = out.astype(np.result_type(out, v))
                 np.copyto(out, v, where=v >= 0)
-        return out if out is not None else np.zeros(len(range(self.n)[start:stop]), dtype=bool if self.flag else np.int64)
+        return out if out is not None else np.zeros(size, dtype=bool if self.flag else np.int64)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         a = self.array()
@@ -580,20 +607,6 @@ class EncodedColumn:
             total += int((np.maximum(v, 0) if positive_only else v).sum())
         return total
 
-    def coded(self) -> tuple[Any, Any]:
-        """(distinct values, the index of each row's value), from the tables where possible."""
-        np = self.np
-        if len(self.layers) == 1:
-            table, of_row, overrides = self.layers[0]
-            # Distinct values of the overrides by hashing (many rows, few values), then one small sorted set.
-            own = [distinct(np, v.astype(np.int64)) for _, v in overrides]
-            uniq = np.unique(np.concatenate([table.astype(np.int64), *(u for u, _ in own)]))
-            codes = np.searchsorted(uniq, table)[of_row]
-            for (rows, _v), (u, inv) in zip(overrides, own):
-                codes[rows] = np.searchsorted(uniq, u)[inv]
-            return uniq, codes
-        return distinct(np, self.array().astype(np.int64))  # type: ignore[return-value]
-
     def texts(self, fmt: Callable[[int], str]) -> list[str]:
         """``fmt`` of every row's value, each distinct value formatted once."""
         np = self.np
@@ -605,6 +618,37 @@ class EncodedColumn:
         uniq, inv = distinct(np, self.array())
         words = np.array([fmt(v) for v in uniq.tolist()], dtype=object)
         return words[inv].tolist()
+
+
+def group_by_values(np: Any, columns: Sequence[Any], n: int) -> tuple[int, Any, Any]:
+    """Rows in groups whose rows have equal values in every column (encoded or plain): (count, first
+    row of each group, group of each row), as :func:`keys.group_rows` gives them.
+
+    Encoded columns are grouped by what their values come from — their pricing groups and, for rows
+    priced one by one, their own values — never spelt out; plain columns by their values.  Two groups
+    may hold equal values (a caller wanting distinct combinations groups the few groups again).
+    """
+    parts: list[Any] = []
+    seen: set[int] = set()
+    for col in columns:
+        if isinstance(col, EncodedColumn) and col._array is None:
+            for _table, of_row, overrides in col.layers:
+                if id(of_row) not in seen:
+                    seen.add(id(of_row))
+                    parts.append(of_row)
+                if overrides:
+                    # 0 where the row takes its group's value, else 1 + its value's index among this layer's own values.
+                    own = np.zeros(n, dtype=np.int64)
+                    top = 0
+                    for rows, values in overrides:
+                        uniq, inv = distinct(np, np.asarray(values).astype(np.int64))
+                        own[rows] = top + 1 + inv
+                        top += len(uniq)
+                    parts.append(own)
+            continue
+        values = col.array() if isinstance(col, EncodedColumn) else col
+        parts.append(distinct(np, np.asarray(values).astype(np.int64))[1])
+    return group_rows(np, parts)
 
 
 def sum_positive(np: Any, columns: Sequence[Any], n: int) -> Any:

@@ -71,7 +71,7 @@ from ..record import normalise_record
 from .columns import Parsed, run_columnar
 from .fastpath import FastPathStats
 from .keys import distinct
-from .pricing import EncodedColumn, sum_positive
+from .pricing import EncodedColumn, group_by_values, sum_positive
 from .reading import FixedTextColumn, Roster, read_roster
 
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
@@ -641,7 +641,7 @@ class RosterRun:
 
     def _csv_columns(self, np: Any) -> list[Any] | None:
         """The result columns as byte tables for ``csvout.join_rows`` (``None`` when a cell would need quoting)."""
-        from .csvout import number_table, text_table
+        from .csvout import merge_grouped, number_table, text_table
 
         o = self._o
         keys = o.keys
@@ -663,10 +663,24 @@ class RosterRun:
 
         # Row numbers and IDs are made chunk by chunk as the lines are joined (see csvout.Column).
         columns: list[Any] = [(lambda a, b: number_table(np, rows[a:b]), None, None), (masked, None, None)]
-        for values, blank in [*((o.fen[c], True) for c in o.codes), (o.total, False)]:
-            uniq, codes = _value_codes(np, values)
+        # The amounts: rows grouped by what their amounts come from (pricing groups, rows priced one by one),
+        # each group's amounts formatted from its first row, the lines' amount texts joined once per
+        # combination — not a code per row and rule sorted out of 10⁶ spelt-out amounts.
+        amounts = [*((o.fen[c], True) for c in o.codes), (o.total, False)]
+        _count, first, of_row = group_by_values(np, [v for v, _ in amounts], n)
+        coded = []
+        for values, blank in amounts:
+            at = values.at(first) if isinstance(values, EncodedColumn) else np.asarray(values)[first]
+            uniq, codes = distinct(np, np.asarray(at, dtype=np.int64))
             texts = ["" if (blank and f < 0) else _fen_text(f) for f in uniq.tolist()]
-            columns.append((*text_table(np, texts), codes))
+            coded.append((*text_table(np, texts), codes))
+        merged = merge_grouped(np, coded, of_row)
+        if merged is not None:
+            columns.append(merged)
+        else:  # too many combinations to join once each: a code per row and rule, from its group's
+            # (two bytes a row and rule where the texts are few, as a score of columns are held at once)
+            columns += [(tab, lengths, codes.astype(np.uint16 if len(lengths) <= 1 << 16 else np.int32)[of_row])
+                        for tab, lengths, codes in coded]
         return columns
 
     def all_rejects(self) -> list[Reject]:
@@ -1069,13 +1083,6 @@ def _fen_texts(values: Sequence[int], blank_negative: bool) -> list[str]:
     uniq, inv = distinct(np, arr)
     texts = np.array(["" if (blank_negative and f < 0) else _fen_text(f) for f in uniq.tolist()], dtype=object)
     return texts[inv].tolist()
-
-
-def _value_codes(np: Any, values: Any) -> tuple[Any, Any]:
-    """Distinct values of a column and the index of each row's value (an encoded column: from its tables)."""
-    uniq, codes = values.coded() if isinstance(values, EncodedColumn) else distinct(np, np.asarray(values, dtype=np.int64))
-    # A score of amount columns are coded at once for the writer: two bytes a row each, not eight.
-    return uniq, codes.astype(np.uint16 if len(uniq) <= 1 << 16 else np.int32)
 
 
 
