@@ -149,7 +149,11 @@ def roster_from_table(table: Any, *, source: str, format: str, first_row: int = 
     for h, col in zip(headers, table.columns):
         data[h] = _column(np, col, canonical_key(h), encoding or "utf-8")
     n = table.num_rows
-    numbers = array("l", rows if rows is not None else range(first_row, first_row + n))
+    if rows is None and array("l").itemsize == 8:
+        numbers = array("l")
+        numbers.frombytes(np.arange(first_row, first_row + n, dtype=np.int64).tobytes())  # not an int object a row
+    else:
+        numbers = array("l", rows if rows is not None else range(first_row, first_row + n))
     if len(numbers) != n:
         raise ValueError("rows must number every row of the table")
     return Roster(headers=headers, data=data, row_numbers=numbers, source=source, format=format, encoding=encoding)
@@ -188,7 +192,9 @@ def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
             return [plain_value(v, key) for v in col.to_pylist()]
         dictionary, indices = enc.dictionary, enc.indices
-    values = [plain_value(v.decode(encoding) if isinstance(v, bytes) else v, key) for v in dictionary.to_pylist()]
+    # Text is as the roster reads it (plain_value leaves a str as it is): only other values go through it.
+    values = [v if type(v) is str else plain_value(v.decode(encoding) if isinstance(v, bytes) else v, key)
+              for v in dictionary.to_pylist()]
     codes = _numbers(np, indices)
     if indices.null_count:
         values.append(None)
@@ -331,7 +337,11 @@ def _records_roster(records: Iterable[dict[str, Any]], kind: str, first_row: int
             hs = str(h).strip()
             data[hs][n] = plain_value(v, canonical_key(hs))
         n += 1
-    numbers = array("l", rows if rows is not None else range(first_row, first_row + n))
+    if rows is None and array("l").itemsize == 8:
+        numbers = array("l")
+        numbers.frombytes(np.arange(first_row, first_row + n, dtype=np.int64).tobytes())  # not an int object a row
+    else:
+        numbers = array("l", rows if rows is not None else range(first_row, first_row + n))
     return Roster(headers=list(data), data=data, row_numbers=numbers, source=kind, format=kind)
 
 
