@@ -149,14 +149,24 @@ def roster_from_table(table: Any, *, source: str, format: str, first_row: int = 
     for h, col in zip(headers, table.columns):
         data[h] = _column(np, col, canonical_key(h), encoding or "utf-8")
     n = table.num_rows
-    if rows is None and array("l").itemsize == 8:
-        numbers = array("l")
-        numbers.frombytes(np.arange(first_row, first_row + n, dtype=np.int64).tobytes())  # not an int object a row
-    else:
-        numbers = array("l", rows if rows is not None else range(first_row, first_row + n))
+    numbers = _row_numbers(first_row, n, rows)
     if len(numbers) != n:
         raise ValueError("rows must number every row of the table")
     return Roster(headers=headers, data=data, row_numbers=numbers, source=source, format=format, encoding=encoding)
+
+
+def _row_numbers(first_row: int, n: int, rows: Sequence[int] | None) -> array[int]:
+    """The roster's row numbers: ``rows``, else ``first_row`` on."""
+    if rows is None and array("l").itemsize == 8:
+        try:
+            import numpy as np
+        except ImportError:
+            pass
+        else:
+            numbers = array("l")
+            numbers.frombytes(np.arange(first_row, first_row + n, dtype=np.int64).tobytes())  # not an int object a row
+            return numbers
+    return array("l", rows if rows is not None else range(first_row, first_row + n))
 
 
 def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
@@ -337,11 +347,7 @@ def _records_roster(records: Iterable[dict[str, Any]], kind: str, first_row: int
             hs = str(h).strip()
             data[hs][n] = plain_value(v, canonical_key(hs))
         n += 1
-    if rows is None and array("l").itemsize == 8:
-        numbers = array("l")
-        numbers.frombytes(np.arange(first_row, first_row + n, dtype=np.int64).tobytes())  # not an int object a row
-    else:
-        numbers = array("l", rows if rows is not None else range(first_row, first_row + n))
+    numbers = _row_numbers(first_row, n, rows)
     return Roster(headers=list(data), data=data, row_numbers=numbers, source=kind, format=kind)
 
 
