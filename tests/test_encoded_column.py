@@ -122,3 +122,20 @@ def test_rows_of_one_group_have_equal_values_in_every_column(data: Any, n: int) 
         if isinstance(c, EncodedColumn):
             assert (c.at(first) == v[first]).all()
     assert all(c._array is None for c in cols[:-1] if isinstance(c, EncodedColumn))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), n=st.integers(1, 40))
+def test_column_stats_count_and_sum_what_the_spelt_out_columns_hold(data: Any, n: int) -> None:
+    from shuangyong.roster.pricing import column_stats
+
+    cols: list[Any] = [data.draw(_column(n)) for _ in range(data.draw(st.integers(1, 3)))]
+    table, of_row, overrides = cols[0].layers[0]
+    # eligibility of the first column's rule, as pricing builds it: a flag per group, its own rows their own
+    cols.append(EncodedColumn(np, [(table > 0, of_row, [(rows, v > 0) for rows, v in overrides])], n, flag=True))
+    cols.append(np.array(data.draw(st.lists(st.integers(-1, 900), min_size=n, max_size=n)), dtype=np.int64))
+    if len(cols) > 3:
+        cols.append(cols[0].merged(cols[1]))
+    for c, (total, count) in zip(cols, column_stats(np, cols)):
+        v = (c.array(keep=False) if isinstance(c, EncodedColumn) else c).astype(np.int64)
+        assert (total, count) == (int(v[v > 0].sum()), int((v > 0).sum()))

@@ -651,6 +651,35 @@ def group_by_values(np: Any, columns: Sequence[Any], n: int) -> tuple[int, Any, 
     return group_rows(np, parts)
 
 
+def column_stats(np: Any, columns: Sequence[Any]) -> list[tuple[int, int]]:
+    """Per column (encoded or plain; amounts or flags): (Σ of its values > 0, rows with a value > 0).
+
+    From the tables where a column has one layer, columns of the same groups sharing one count of
+    each group's rows (a column's own rows count by their own values: their group holds 0 or n/a in
+    the table, as :meth:`EncodedColumn.sum_where` relies on).
+    """
+    sizes: dict[int, tuple[Any, Any]] = {}  # id(of_row) → (of_row, rows per group); of_row held so the id stays its own
+    out: list[tuple[int, int]] = []
+    for col in columns:
+        if isinstance(col, EncodedColumn) and len(col.layers) == 1 and col._array is None:
+            table, of_row, overrides = col.layers[0]
+            got = sizes.get(id(of_row))
+            if got is None:
+                got = sizes[id(of_row)] = (of_row, np.bincount(of_row, minlength=len(table)))
+            t = np.asarray(table).astype(np.int64)
+            pays = t > 0
+            total, count = int((np.where(pays, t, 0) * got[1]).sum()), int(got[1][pays].sum())
+            for _rows, values in overrides:
+                v = np.asarray(values).astype(np.int64)
+                total += int(v[v > 0].sum())
+                count += int((v > 0).sum())
+            out.append((total, count))
+            continue
+        a = np.asarray(col.array(keep=False) if isinstance(col, EncodedColumn) else col).astype(np.int64)
+        out.append((int(a[a > 0].sum()), int((a > 0).sum())))
+    return out
+
+
 def sum_positive(np: Any, columns: Sequence[Any], n: int) -> Any:
     """Per row, the sum of ``max(value, 0)`` over the columns (encoded or plain), as int64.
 

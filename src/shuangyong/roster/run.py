@@ -71,7 +71,7 @@ from ..record import normalise_record
 from .columns import Parsed, run_columnar
 from .fastpath import FastPathStats
 from .keys import distinct
-from .pricing import EncodedColumn, group_by_values, sum_positive
+from .pricing import EncodedColumn, column_stats, group_by_values, sum_positive
 from .reading import FixedTextColumn, Roster, read_roster
 
 __all__ = ["run_roster", "RosterRun", "Reject", "WhatIf", "parse_override", "load_overrides", "write_table", "FORMATS"]
@@ -257,6 +257,7 @@ class RosterRun:
         self.outputs: list[dict[str, Any]] = []
         self.kept_columns: list[str] = []
         self._report: list[ReportGroup] | None = None
+        self._figures: dict[str, tuple[int, int, int]] | None = None
 
     # -- counts -----------------------------------------------------------------------
     @property
@@ -375,15 +376,34 @@ class RosterRun:
             return np.asarray(fen, dtype=np.int64)  # type: ignore[no-any-return]
         return fen  # type: ignore[no-any-return]
 
+    def _rule_figures(self) -> dict[str, tuple[int, int, int]]:
+        """Per rule code: (persons eligible, 分 paid, persons paid), computed once for the summary and the report."""
+        if self._figures is None:
+            o = self._o
+            np = _numpy()
+            columns = [*(o.fen[c] for c in o.codes), *(o.eligible[c] for c in o.codes)]
+            # (eligibility as flags: then the rows with a value > 0 are its sum, as _rule_stats counts them)
+            if np is not None and all(isinstance(o.fen[c], (EncodedColumn, np.ndarray)) for c in o.codes) and all(
+                    (isinstance(e, EncodedColumn) and e.flag) or (isinstance(e, np.ndarray) and e.dtype == bool)
+                    for e in (o.eligible[c] for c in o.codes)):
+                # From the pricing tables, columns of one grouping sharing its group sizes.
+                stats = column_stats(np, columns)
+                k = len(o.codes)
+                self._figures = {c: (stats[k + j][1], *stats[j]) for j, c in enumerate(o.codes)}
+            else:
+                self._figures = {c: (*_rule_stats(o, c), _paid_count(o, [c])) for c in o.codes}
+        return self._figures
+
     # -- summary ----------------------------------------------------------------------
     def summary(self, locale: str = "zh_CN") -> dict[str, Any]:
         """JSON-ready summary: counts, reconciliation, totals per rule, per category, per report group."""
         o = self._o
         rules = []
+        figures = self._rule_figures()
         for c in o.codes:
-            persons, amount = _rule_stats(o, c)
+            persons, amount, paid_persons = figures[c]
             zh, en = o.titles[c]
-            rules.append({"code": c, "title": zh, "title_en": en, "persons": persons, "paid_persons": _paid_count(o, [c]),
+            rules.append({"code": c, "title": zh, "title_en": en, "persons": persons, "paid_persons": paid_persons,
                           "amount": str(from_fen(amount)), "group": _report_group(self.engine, c),
                           "fast_path": o.fast_path.for_rule(c) if o.fast_path is not None else None})
         cats = []
@@ -440,6 +460,7 @@ class RosterRun:
         for c in o.codes:
             groups.setdefault(_report_group(self.engine, c), []).append(c)
         out: list[ReportGroup] = []
+        figures = self._rule_figures()
         for key in REPORT_GROUPS:
             codes = groups.get(key, [])
             if not codes:
@@ -449,15 +470,15 @@ class RosterRun:
             amount = _sum(per_person)
             rules = []
             for c in codes:
-                n = _paid_count(o, [c])
+                n = figures[c][2]
                 if n:
-                    rules.append((c, o.titles[c], n, _rule_stats(o, c)[1]))
+                    rules.append((c, o.titles[c], n, figures[c][1]))
             cats = []
             if key == "periodic":
                 cats = [(cat, p, f) for cat, (_n, p, f) in _by_category(o, per_person).items() if p and cat in KEY_CATEGORIES]
             if key == "in_kind":
-                persons = max((_rule_stats(o, c)[0] for c in codes), default=0)
-                rules = [(c, o.titles[c], _rule_stats(o, c)[0], 0) for c in codes if _rule_stats(o, c)[0]]
+                persons = max((figures[c][0] for c in codes), default=0)
+                rules = [(c, o.titles[c], figures[c][0], 0) for c in codes if figures[c][0]]
                 if not rules:
                     continue
                 out.append(ReportGroup(key, persons, 0, rules, cats))
