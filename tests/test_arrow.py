@@ -369,6 +369,9 @@ def test_results_in_pieces(engine: sy.Engine, csv_path: Path, tmp_path: Path) ->
     kinds = {chunk.column(j).path_in_schema: chunk.column(j) for j in range(chunk.num_columns)}
     assert kinds["total"].physical_type == "FIXED_LEN_BYTE_ARRAY" and not kinds["total"].has_dictionary_page
     assert kinds["id_number"].has_dictionary_page
+    # min/max statistics for the row numbers (a reader skips row groups by them), none for the amounts
+    assert kinds["row"].is_stats_set and kinds["row"].statistics.min == run.to_arrow()["row"][0].as_py()
+    assert not kinds["total"].is_stats_set
     empty = run_roster(engine, [], PERIOD)
     assert [t.num_rows for t in arrow.results_pieces(empty)] == [0]
 

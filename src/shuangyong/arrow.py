@@ -709,7 +709,11 @@ def _parquet_options(schema: Any) -> dict[str, Any]:
     pa = _pa()
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
             or pa.types.is_dictionary(f.type)]
-    options: dict[str, Any] = {"use_dictionary": text or False}
+    # Min/max statistics for every column but the amounts: a decimal's min and max are compared byte by byte
+    # on its big-endian form, a third of the time of writing a results file, and they skip little for a reader
+    # of results; pages of 1 MiB take fewer of them and fewer page headers.
+    stats = [f.name for f in schema if not pa.types.is_decimal(f.type)]
+    options: dict[str, Any] = {"use_dictionary": text or False, "write_statistics": stats or False, "data_page_size": 1 << 20}
     if any(pa.types.is_decimal64(f.type) for f in schema):
         # decimal64 pieces (the 分 buffers as they are) must read back as every money column does,
         # decimal128(18, 2): without the stored Arrow schema readers follow the Parquet DECIMAL(18, 2) type.
