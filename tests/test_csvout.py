@@ -80,7 +80,7 @@ def test_columns_made_chunk_by_chunk_write_what_whole_tables_write() -> None:
     ids = np.frombuffer(b"".join(b"%018d" % (i * 7919) for i in range(n)), dtype=np.uint8).reshape(n, 18)
     coded = (*csvout.text_table(np, ["0.00", "12.50", ""]), np.arange(n, dtype=np.int64) % 3)
     whole = [(*csvout.number_table(np, np.arange(n)), None), (ids, np.full(n, 18, dtype=np.int64), None), coded]
-    made = [(lambda a, b: csvout.number_table(np, np.arange(a, b)), None, None),
+    made = [(csvout.Numbers(np, np.arange(n)), None, None),
             (lambda a, b: (ids[a:b], np.full(b - a, 18, dtype=np.int64)), None, None), coded]
     want = _reference(n, [[str(i) for i in range(n)], [bytes(r).decode() for r in ids], ["0.00", "12.50", ""]],
                       [None, None, coded[2]])
@@ -97,3 +97,13 @@ def test_columns_made_chunk_by_chunk_write_what_whole_tables_write() -> None:
                 buf = io.BytesIO()
                 assemble(np, cols, n, buf.write, chunk)
                 assert buf.getvalue() == want, (assemble.__name__, chunk)
+
+
+def test_numbers_are_written_alike_by_the_table_and_by_arrow() -> None:
+    pa = pytest.importorskip("pyarrow")
+    values = np.array([0, 7, 10, 99, 100, 12345, 999_999, 1_000_000, 2**40], dtype=np.int64)
+    numbers = csvout.Numbers(np, values)
+    tab, lengths = numbers(0, len(values))
+    assert [bytes(tab[i, : lengths[i]]) for i in range(len(values))] == numbers.arrow(pa, 0, len(values)).to_pylist()
+    with pytest.raises(ValueError):
+        csvout.Numbers(np, np.array([3, -1]))

@@ -18,7 +18,7 @@ from typing import Any
 
 from .keys import group_rows
 
-__all__ = ["text_table", "number_table", "join_rows", "merge_grouped", "plain"]
+__all__ = ["Numbers", "text_table", "number_table", "join_rows", "merge_grouped", "plain"]
 
 #: A column for :func:`join_rows`: (bytes of each distinct text, their lengths, which text each row has
 #: — ``None`` when row ``i`` has text ``i``).  A column with a text per row may instead be
@@ -62,6 +62,26 @@ def _with_suffix(np: Any, tab: Any, lengths: Any, suffix: bytes, width: int) -> 
     for i, ch in enumerate(suffix):
         out[at, lengths + i] = ch
     return out, lengths + len(suffix)
+
+
+class Numbers:
+    """A column of non-negative integers (the results' row numbers), written in decimal chunk by chunk:
+    called, as a byte table (:func:`number_table`); with Arrow, by Arrow's own integer-to-text cast."""
+
+    def __init__(self, np: Any, values: Any) -> None:
+        self.np = np
+        self.values = np.asarray(values, dtype=np.int64)
+        if len(self.values) and int(self.values.min()) < 0:
+            raise ValueError("Numbers: only non-negative integers")  # a sign would be Arrow's text, not the table's
+
+    def __call__(self, a: int, b: int) -> tuple[Any, Any]:
+        return number_table(self.np, self.values[a:b])
+
+    def arrow(self, pa: Any, a: int, b: int) -> Any:
+        from ..arrow import _int64_array
+
+        text = _int64_array(self.np, self.values[a:b]).cast(pa.large_string())
+        return text.view(pa.large_binary())
 
 
 def number_table(np: Any, values: Any) -> tuple[Any, Any]:
@@ -151,7 +171,9 @@ def _join_rows_arrow(np: Any, columns: Sequence[Column], n: int, write: Any, chu
     commas = _binary_array(np, pa, np.full((step, 1), ord(","), dtype=np.uint8), np.ones(step, dtype=np.int64), b"")
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        parts = [_binary_array(np, pa, *_rows(col, a, b), suffix) if t is None else pc.take(t, _int64_array(np, col[2][a:b]))
+        parts = [pc.take(t, _int64_array(np, col[2][a:b])) if t is not None
+                 else col[0].arrow(pa, a, b) if isinstance(col[0], Numbers) and not suffix
+                 else _binary_array(np, pa, *_rows(col, a, b), suffix)
                  for t, col, suffix in zip(texts, columns, suffixes)]
         lines = pc.binary_join_element_wise(*parts, commas.slice(0, b - a))
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]

@@ -662,7 +662,7 @@ class RosterRun:
 
     def _csv_columns(self, np: Any) -> list[Any] | None:
         """The result columns as byte tables for ``csvout.join_rows`` (``None`` when a cell would need quoting)."""
-        from .csvout import merge_grouped, number_table, text_table
+        from .csvout import Numbers, merge_grouped, text_table
 
         o = self._o
         keys = o.keys
@@ -675,7 +675,9 @@ class RosterRun:
             ids = "".join(keys)
         if n == 0 or not ids.isascii():
             return None
-        rows = o.rows
+        rows = np.asarray(o.rows, dtype=np.int64)
+        if int(rows.min()) < 0:
+            return None  # (never: rows are line numbers) the csv module writes what the tables would not
 
         def masked(a: int, b: int) -> tuple[Any, Any]:
             tab = np.frombuffer(ids[a * 18:b * 18].encode("ascii"), dtype=np.uint8).reshape(b - a, 18).copy()
@@ -683,7 +685,7 @@ class RosterRun:
             return tab, np.full(b - a, 18, dtype=np.int64)
 
         # Row numbers and IDs are made chunk by chunk as the lines are joined (see csvout.Column).
-        columns: list[Any] = [(lambda a, b: number_table(np, rows[a:b]), None, None), (masked, None, None)]
+        columns: list[Any] = [(Numbers(np, rows), None, None), (masked, None, None)]
         # The amounts: rows grouped by what their amounts come from (pricing groups, rows priced one by one),
         # each group's amounts formatted from its first row, the lines' amount texts joined once per
         # combination — not a code per row and rule sorted out of 10⁶ spelt-out amounts.
