@@ -42,6 +42,9 @@ from .keys import distinct, group_rows
 # a memo, and the 分 are broadcast back to the rows.
 
 _EPOCH = date(1970, 1, 1).toordinal()
+#: Days since 1970 of the earliest birth date a 身份证号 can hold (year 1), and more days than any year 1–9999 spans.
+_FIRST_BIRTH = date(1, 1, 1).toordinal() - _EPOCH
+_BIRTH_SPAN = 4_000_000
 
 _SERVICE_KEYS = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years", "discharge_hukou")
 _DISABILITY_KEYS = ("disability_grade", "disability_cause", "disability_date", "disability_approved", "disability_paid_monthly")
@@ -124,6 +127,25 @@ def _norm(v: Any) -> Any:
     return v
 
 
+def _month_table(np: Any, ylo: int, yhi: int) -> tuple[Any, Any]:
+    """Days in month ``m`` of year ``y``, and days since 1970 of its first day, at ``(y - ylo) * 16 + m``.
+
+    For years ``ylo..yhi`` (within 0..9999) and ``m`` 0..15 (int32): a month that does not exist —
+    month 0, past 12, or in year 0 — has 0 days (and first day 0).  Built over the years spanned,
+    so a 身份证号's birth date is checked and counted with two lookups instead of calendar arithmetic.
+    """
+    years = np.arange(ylo, yhi + 1, dtype=np.int64)
+    mi = (years[:, None] - 1970) * 12 + np.arange(12, dtype=np.int64)[None, :]  # months since 1970-01
+    starts = mi.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    ends = (mi + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    length = np.zeros((len(years), 16), dtype=np.int32)
+    first = np.zeros((len(years), 16), dtype=np.int32)
+    real = years >= 1
+    length[real, 1:13] = (ends - starts)[real]
+    first[real, 1:13] = starts[real]
+    return length.reshape(-1), first.reshape(-1)
+
+
 class _ByCode(Sequence[Any]):
     """The usual ID column's values by code: code 0 is absent (``None``), code ``c`` is cell ``c - 1``."""
 
@@ -176,6 +198,10 @@ class _Column:
 
     def bad_rows(self) -> Any:
         return self.bad[self.codes]
+
+    def any_bad(self) -> bool:
+        """Whether some value of the column is unparseable (a check over the few values, not the rows)."""
+        return bool(self.bad.any())
 
 
 class Parsed:
@@ -274,16 +300,17 @@ class Parsed:
         if col is None:
             return
         vals = col.raw
-        blank = "?" * 18
+        # The IDs are checked once per code; entry e below is code e + 1 (code 0, no ID, is never valid),
+        # so for the usual ID column (row i is code i + 1) an entry's answer is already its row's.
         joined = getattr(self, "_joined_ids", None)
+        shape = None
         if joined is not None:  # every cell is 18 ASCII characters (see _plain_ids)
-            shape = np.ones(len(vals), dtype=bool)
-            shape[0] = False
-            text = blank + joined
+            text = joined
         else:
-            is18 = [c > 0 and isinstance(v, str) and len(v) == 18 for c, v in enumerate(vals)]
+            is18 = [isinstance(v, str) and len(v) == 18 for v in vals[1:]]
             shape = np.array(is18, dtype=bool)
-            text = "".join([v if k else blank for v, k in zip(vals, is18)])
+            blank = "?" * 18
+            text = "".join([v if k else blank for v, k in zip(vals[1:], is18)])
         # Bytes and small integers: at 10⁶ IDs an int64 copy of the digits alone would take 144 MB.
         buf = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18)
         # Position-major: each of the 18 positions one contiguous row, so the arithmetic below runs on
@@ -293,7 +320,9 @@ class Parsed:
         last = by_position[17]
         lower_x = last == 120  # a lower-case x is the check character X
         last[lower_x] = 88
-        ok = shape & (d.max(axis=0) <= 9) & (((last >= 48) & (last <= 57)) | (last == 88))
+        ok = (d.max(axis=0) <= 9) & (((last >= 48) & (last <= 57)) | (last == 88))
+        if shape is not None:
+            ok &= shape
         d *= ok  # IDs that are not ID-shaped read as zeros from here on
         from ..ids import PROVINCES
 
@@ -307,30 +336,47 @@ class Parsed:
         prov[[int(p) for p in PROVINCES]] = True
         ok &= prov[number(0, 2)]
         y, m, dd = number(6, 10), number(10, 12), number(12, 14)
-        leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-        mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 87, dtype=np.int32)[m] + (leap & (m == 2))
-        ok &= (y >= 1) & (m >= 1) & (m <= 12) & (dd >= 1) & (dd <= mdays)
-        weighted = np.zeros(d.shape[1], dtype=np.int32)
+        # Month lengths and first days from one table over (year, month): a month that does not exist
+        # (month 0 or past 12, year 0) has no days, so the day check rejects it too.
+        ylo = int(y.min()) if len(y) else 0
+        length, first = _month_table(np, ylo, int(y.max()) if len(y) else 0)
+        at = (y - ylo) * 16 + np.minimum(m, 15)
+        ok &= (dd >= 1) & (dd <= length[at])
+        # Σ digit × weight is at most 17 × 9 × 10: 16-bit sums carry half the bytes of 32-bit ones.
+        weighted = np.zeros(d.shape[1], dtype=np.uint16)
         for j in range(17):
-            weighted += d[j] * np.int32(pow(2, 17 - j, 11))
+            weighted += d[j] * np.uint16(pow(2, 17 - j, 11))
         ok &= np.frombuffer(b"10X98765432", dtype=np.uint8)[weighted % 11] == last
-        # Birth date as days since 1970: the first day of each month from a table over the months spanned.
-        born_days = compose_date(np, np.where(ok, y, 1970), np.where(ok, m, 1), np.where(ok, dd, 1)).astype(np.int32)
-        self._id_bytes = buf  # kept for repeats(): 18 bytes a code
+        # Birth date as days since 1970 (1970-01-01 where the ID is not valid).
+        born_days = first[at] + (dd - 1)
+        if not ok.all():
+            born_days = np.where(ok, born_days, 0).astype(np.int32)
+        self._id_digits = d  # kept for repeats(): 17 digits an entry (zeros where not ID-shaped)
         self._id_lower_x = bool((ok & lower_x).any())
-        if isinstance(vals, _ByCode) and ok[1:].all() and not lower_x[1:].any():
+        if isinstance(vals, _ByCode) and ok.all() and not lower_x.any():
             self.canon_values = vals  # every cell is its own canonical form
         else:
-            canon = list(vals) if ok[1:].all() else [v if o else None for v, o in zip(vals, ok.tolist())]
+            canon = list(vals)
             canon[0] = None
-            for c in np.flatnonzero(ok & lower_x).tolist():
-                canon[c] = vals[c].upper()
+            for e in np.flatnonzero(~ok).tolist():
+                canon[e + 1] = None
+            for e in np.flatnonzero(ok & lower_x).tolist():
+                canon[e + 1] = vals[e + 1].upper()
             self.canon_values = canon
+        male = d[16] % 2 == 1
         codes = col.codes
-        self.id_ok = ok[codes]
-        self.birth = born_days[codes]
-        self.male = (d[16] % 2 == 1)[codes]
         self.id_codes = codes
+        self._ids_are_rows = joined is not None
+        if joined is not None:  # row i is code i + 1, entry i: the entries are the rows
+            self.id_ok, self.birth, self.male = ok, born_days, male
+            return
+
+        def per_row(a: Any) -> Any:
+            full = np.zeros(len(a) + 1, dtype=a.dtype)  # code 0: not valid, 1970-01-01, not male
+            full[1:] = a
+            return full[codes]
+
+        self.id_ok, self.birth, self.male = per_row(ok), per_row(born_days), per_row(male)
 
     def canonical_ids(self) -> Sequence[str | None]:
         """Canonical 身份证号 per row (``None`` when not valid); rows this road cannot judge are checked one by one."""
@@ -356,7 +402,7 @@ class Parsed:
 
     def repeats(self, canon: Sequence[str | None], problem: Mapping[int, Any]) -> dict[int, int] | None:
         """``{}`` when no 身份证号 repeats (the usual roster), found with arrays; ``None`` when the caller must
-        compare the canonical strings one by one: some ID repeats (or two hash alike), or some valid ID was
+        compare the canonical strings one by one: some ID repeats, or some valid ID was
         not judged by this road (a space inside, a lower-case x, other digits)."""
         np = self.np
         if "id_number" not in self.cols:
@@ -366,15 +412,22 @@ class Parsed:
         use = self.id_ok.copy()
         if problem:
             use[np.fromiter(problem, dtype=np.int64, count=len(problem))] = False
-        cells = self._id_bytes[self.id_codes[np.flatnonzero(use)]]
-        # The 18 bytes hashed to one integer (three 8-byte words, multiplied and folded): equal IDs hash alike,
-        # so no two equal neighbours after a sort means no repeat.  Any equal pair goes to the exact comparison.
-        words = np.zeros((len(cells), 24), dtype=np.uint8)
-        words[:, :18] = cells
-        w = words.view(np.uint64)
-        h = (w[:, 0] * np.uint64(0x9E3779B97F4A7C15)) ^ (w[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)) ^ w[:, 2]
-        h.sort()
-        return None if bool((h[1:] == h[:-1]).any()) else {}
+        d = self._id_digits
+        if self._ids_are_rows and use.all():  # the usual ID column, every row judged: entries are rows
+            birth = self.birth
+        else:
+            rows = np.flatnonzero(use)
+            d = d[:, self.id_codes[rows] - 1]
+            birth = self.birth[rows]
+        # A valid 身份证号 is its area code, birth date and sequence number (the check character follows
+        # from them), so those three as one int64 are the ID exactly: equal keys are equal IDs.
+        area = d[0].astype(np.int32)
+        for j in range(1, 6):
+            area = area * 10 + d[j]
+        seq = d[14].astype(np.int32) * 100 + d[15] * np.int32(10) + d[16]
+        key = (area.astype(np.int64) * _BIRTH_SPAN + (birth - _FIRST_BIRTH)) * 1000 + seq
+        key.sort()
+        return None if bool((key[1:] == key[:-1]).any()) else {}
 
     def value(self, key: str, i: int) -> Any:
         col = self.cols.get(key)
@@ -408,6 +461,8 @@ class Parsed:
         for k in _DISABILITY_KEYS:
             dis |= present(k)
         for k, c in self.cols.items():
+            if not c.any_bad():
+                continue  # every value parses: no row to drop (and no pass over the rows)
             if k == "mental_disorder":
                 ok &= ~(c.bad_rows() & dis)  # read only when a disability is recorded
             elif not k.startswith("extra:"):
