@@ -258,7 +258,25 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
     Returns the new days and a mask of rows where Python would have raised (an impossible
     ``replace``, a date out of range): those rows are priced with real dates instead.  Between
     steps the dates stay split into year, month and day as long as the steps work on those.
+
+    Each day's answer depends on that day alone, so where the rows outnumber the days they span (a
+    roster's dates span a few decades) the steps run once per day of the span and the rows gather.
     """
+    if len(days) >= _STEP_TABLE_FROM:
+        lo, hi = int(days.min()), int(days.max())
+        if hi - lo < len(days):
+            new, ok = _apply_steps(np, np.arange(lo, hi + 1, dtype=np.int64), steps)
+            at = days - lo
+            return new[at], ok[at]
+    return _apply_steps(np, days, steps)
+
+
+#: Fewer rows than this and the steps run on the rows themselves (a table is not worth building).
+_STEP_TABLE_FROM = 4096
+
+
+def _apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[Any, Any]:
+    """:func:`apply_steps` computed on every element."""
     ok = np.ones(len(days), dtype=bool)
     y: Any = None  # when set, the dates are (y, m, d) and ``days`` is stale
     m: Any = None
@@ -959,11 +977,14 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
             cache[expr] = hit
         return hit
 
+    # Unit counts (bounds, months in a leaf) are at most len(units): 16-bit arrays carry a quarter of the
+    # bytes of int64 ones through the per-leaf minimum / maximum / subtraction.
+    small = np.int16 if len(units) < 2**15 else np.int64
     limit = None
     if dies:
         d = facts.days("death_date")[rows]
         # Months that begin after a death are not paid (engine-wide rule).
-        limit = np.where(d == ABSENT, len(starts), np.searchsorted(starts, d, side="right"))
+        limit = np.where(d == ABSENT, len(starts), np.searchsorted(starts, d, side="right")).astype(small)
     template = plans[members[0]]
     unit_month = None
     if len(units) > 1:
@@ -971,35 +992,69 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
         if all(u.day == 1 for u in units) and bool((np.diff(mi) == 1).all()):
             unit_month = mi  # consecutive month starts: bounds by month arithmetic
 
-    def bound(a: int, b: int, op: str, t: Any) -> Any:
-        """How many units of [a, b) start before (lt) or on (le) ``t``, plus ``a``."""
-        if unit_month is None or not isinstance(t, np.ndarray):
-            return a + np.searchsorted(starts[a:b], t, side="left" if op == "lt" else "right")
-        # A month start is on or before t exactly when its month is t's month or earlier
-        # (before t: on or before the day before t).
-        m = _month_index(np, t - 1 if op == "lt" else t)
-        return a + np.clip(m - unit_month[a] + 1, 0, b - a)
+    def bound(a: int, b: int, op: str, rhs: Any) -> Any:
+        """How many units of [a, b) start before (lt) or on (le) ``rhs``, plus ``a`` (cached)."""
+        bkey = ("bound", a, b, op, rhs)
+        at = cache.get(bkey)
+        if at is None:
+            t = value(rhs)
+            if unit_month is None or not isinstance(t, np.ndarray):
+                at = a + np.searchsorted(starts[a:b], t, side="left" if op == "lt" else "right")
+            else:
+                # A month start is on or before t exactly when its month is t's month or earlier
+                # (before t: on or before the day before t).  The month is the same for every run of units.
+                mkey = ("month", op, rhs)
+                m = cache.get(mkey)
+                if m is None:
+                    m = cache[mkey] = _month_index(np, t - 1 if op == "lt" else t)
+                at = (a + np.clip(m - unit_month[a] + 1, 0, b - a)).astype(small)
+            cache[bkey] = at
+        return at
+
+    def holds(c: Any, outcome: bool) -> Any:
+        """Rows where a comparison of two dates has this outcome (each comparison and its negation computed once)."""
+        ckey = ("holds", c, outcome)
+        m = cache.get(ckey)
+        if m is None:
+            if not outcome:
+                m = ~holds(c, True)
+            else:
+                lhs, op, rhs = c
+                x, y = value(lhs), value(rhs)
+                m = x < y if op == "lt" else (x <= y if op == "le" else x == y)
+            cache[ckey] = m
+        return m
+
+    # Every date any comparison reads is worked out first, whatever the leaf pays: a row where Python
+    # would raise computing one is marked failed above, as it is on every path through the formula.
+    for a, b, leaves in template.entries:
+        for leaf in leaves:
+            for (lhs, _op, rhs), _outcome in leaf.conds:
+                if lhs != ("on",):
+                    value(lhs)
+                value(rhs)
 
     for e, (a, b, leaves) in enumerate(template.entries):
         for j, leaf in enumerate(leaves):
+            at = [plans[k].entries[e][2][j] for k in members]
+            fen = [x.fen for x in at]
+            cnt = [x.counts for x in at]
+            ik = [x.in_kind for x in at]
+            failed = [x.failed for x in at]
+            if not (any(fen) or any(cnt) or any(ik) or any(failed)):
+                continue  # a leaf that pays nothing, counts nothing and never failed adds nothing to any row
             lo: Any = a
             hi: Any = b
             mask: Any = None
-            for (lhs, op, rhs), outcome in leaf.conds:
-                if lhs == ("on",):
+            for c, outcome in leaf.conds:
+                if c[0] == ("on",):
                     # How many of the units start before (lt) or on (le) the date: one search per comparison.
-                    bkey = ("bound", a, b, op, rhs)
-                    at = cache.get(bkey)
-                    if at is None:
-                        at = cache[bkey] = bound(a, b, op, value(rhs))
                     if outcome:
-                        hi = np.minimum(hi, at)
+                        hi = np.minimum(hi, bound(a, b, c[1], c[2]))
                     else:
-                        lo = np.maximum(lo, at)
+                        lo = np.maximum(lo, bound(a, b, c[1], c[2]))
                 else:
-                    x, y = value(lhs), value(rhs)
-                    m = x < y if op == "lt" else (x <= y if op == "le" else x == y)
-                    m = m if outcome else ~m
+                    m = holds(c, outcome)
                     mask = m if mask is None else mask & m
             if limit is not None:
                 hi = np.minimum(hi, limit)
@@ -1008,13 +1063,15 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
                 months = months * mask
             if not np.any(months):
                 continue
-            at = [plans[k].entries[e][2][j] for k in members]
-            fen_out += np.array([x.fen for x in at], dtype=np.int64)[kl] * months
-            cnt_out += np.array([x.counts for x in at], dtype=np.int64)[kl] * months
-            if any(x.in_kind for x in at):
-                ik_out |= np.array([x.in_kind for x in at], dtype=bool)[kl] & (months > 0)
-            if any(x.failed for x in at):
-                fail_out |= np.array([x.failed for x in at], dtype=bool)[kl] & (months > 0)
+            if any(fen):
+                # One amount for every key of the leaf (the usual case): no table to gather from.
+                fen_out += (np.int64(fen[0]) * months if len(set(fen)) == 1 else np.array(fen, dtype=np.int64)[kl] * months)
+            if any(cnt):
+                cnt_out += (months if all(cnt) else np.array(cnt, dtype=np.int64)[kl] * months)
+            if any(ik):
+                ik_out |= np.array(ik, dtype=bool)[kl] & (months > 0)
+            if any(failed):
+                fail_out |= np.array(failed, dtype=bool)[kl] & (months > 0)
     return rows, fen_out, cnt_out, ik_out, fail_out
 
 
