@@ -24,7 +24,7 @@ from ..model import Category
 from ..money import to_fen
 from ..periods import Period
 from .pricing import ABSENT as _ABSENT
-from .pricing import EncodedColumn, _hashable, compose_date, price_rule, profiles, ymd
+from .pricing import EncodedColumn, _hashable, month_day, month_key, price_rule, profiles
 from .reading import CodedColumn, FixedTextColumn, Roster, index_cells
 from .fastpath import rule_support
 from .keys import distinct, group_rows
@@ -834,28 +834,33 @@ class FactStore:
         from ..national.conscripts import CONSCRIPT_TERM_2_YEARS_FROM, CONSCRIPT_TERM_YEARS_FROM_1998
 
         np = self.np
-        rows = self.rows if sub is None else self.rows[sub]
 
         def per_row(column: str, of: Callable[[Any], int]) -> Any:
             col = self.p.cols.get(column)
+            n = len(self.rows) if sub is None else len(sub)
             if col is None:
-                return np.full(len(rows), of(None), dtype=np.int64)
-            return np.array([of(v) for v in col.values], dtype=np.int64)[col.codes[rows]]
+                return np.full(n, of(None), dtype=np.int32)
+            lut = np.array([of(v) for v in col.values], dtype=np.int32)
+            return lut[self.take(col.codes) if sub is None else col.codes[self.rows[sub]]]
 
         unknown = -1
         whole = self._count_values("service_years_up", on, enl, dis)
         kind = per_row("service_type", lambda v: 0 if v is None or v is ServiceType.CONSCRIPT else 1 if v is ServiceType.NCO else 2)
         bounded = np.minimum(whole, CONSCRIPT_TERM_YEARS_FROM_1998)
         nco = np.where(enl >= CONSCRIPT_TERM_2_YEARS_FROM.toordinal() - _EPOCH, bounded, unknown)
-        value = np.select([kind == 0, kind == 1], [whole, nco], unknown)
+        value = np.where(kind == 0, whole, np.where(kind == 1, nco, unknown))
         stated = per_row("conscript_years", lambda v: unknown if v is None else int(v))
         value = np.where(stated != unknown, stated, value)
         value = np.where(enl == _ABSENT, 0, value)  # no service record: no years
-        out = np.empty(len(value), dtype=np.int64)
-        known = value != unknown
-        out[~known] = self.table("conscript_service_years").code(None)
-        out[known] = self._value_codes("conscript_service_years", value[known])
-        return out
+        # One table over unknown and the known values spanned, its codes made in the order the
+        # per-value lookups would make them (unknown first, then the known values ascending).
+        t = self.table("conscript_service_years")
+        none = t.code(None)
+        counts = np.bincount(value - unknown) if len(value) else np.zeros(1, dtype=np.int64)
+        present = np.flatnonzero(counts[1:]) + (unknown + 1)
+        lo, hi = (int(present[0]), int(present[-1])) if len(present) else (0, 0)
+        lut = np.array([none] + [t.code(v) for v in range(lo, hi + 1)], dtype=np.int32)
+        return lut[np.where(value == unknown, 0, value - lo + 1)]
 
     def _value_codes(self, name: str, value: Any) -> Any:
         np = self.np
@@ -867,30 +872,28 @@ class FactStore:
     def _count_values(self, name: str, on: date, enl: Any, dis: Any) -> Any:
         """Whole years (or months) of service from 入伍时间 to 退役时间 (or ``on`` while serving)."""
         np = self.np
+        o = on.toordinal() - _EPOCH
         has = enl != _ABSENT
-        start = np.where(has, enl, 0)
-        end = np.where(has & (dis != _ABSENT), dis, np.where(has, on.toordinal() - _EPOCH, 0))
-
-        sy_, sm, sd = ymd(np, start)
-        ey, em, ed = ymd(np, end)
-        months = (ey - sy_) * 12 + em - sm - (ed < sd)
-        positive = has & (end > start)
+        # No service record: from ``on`` to ``on``, no time at all.
+        start = np.where(has, enl, o)
+        end = np.where(has & (dis != _ABSENT), dis, o)
         if name == "service_months":
             # ServiceRecord.service_months counts as dateutil's relativedelta does: a month is whole when the
             # enlistment day, clipped to the end month's length, is reached (30 March → 28 February is whole).
-            from .pricing import _month_days
-
-            whole = (ey - sy_) * 12 + em - sm - (np.minimum(sd, _month_days(np, (ey - 1970) * 12 + em - 1)) > ed)
-            value = np.where(positive, np.maximum(whole, 0), 0)
-        else:
-            years, rest = np.divmod(np.maximum(months, 0), 12)
-            rounding = {"service_years": "down", "service_years_half": "half"}.get(name, "up")
-            if rounding == "up":
-                years = years + ((rest > 0) | (ed != sd))
-            elif rounding == "half":
-                years = years + (rest >= 6)
-            value = np.where(positive, years, 0)
-        return value
+            smi, sd, _ = month_day(np, start)
+            emi, ed, elen = month_day(np, end)
+            whole = emi - smi - (np.minimum(sd, elen) > ed)
+            return np.where(end > start, np.maximum(whole, 0), 0)
+        # 32 × whole months + the day difference, one subtraction of month keys; nothing before the start.
+        # With 384 = 12 × 32: whole years are diff // 384, and a part-year is left exactly when diff % 384 != 0
+        # (months past the whole years, or the end day short of or past the start day).
+        diff = np.maximum(month_key(np, end) - month_key(np, start), 0)
+        rounding = {"service_years": "down", "service_years_half": "half"}.get(name, "up")
+        if rounding == "up":
+            return (diff + 383) // 384
+        if rounding == "half":  # a part-year of six whole months or more counts
+            return (diff + 192) // 384
+        return diff // 384
 
     def dated(self, name: str, units: Sequence[date]) -> tuple[Any, Any]:
         """A date-dependent fact on ``units[0]``, and the rows where its value differs on another unit."""

@@ -224,6 +224,38 @@ def ymd(np: Any, days: Any) -> tuple[Any, Any, Any]:
     return _tabulated(np, days, lambda d: _ymd_direct(np, d))  # type: ignore[no-any-return]
 
 
+def month_key(np: Any, days: Any) -> Any:
+    """``32 × months since 1970-01 + day of the month - 1`` of days since 1970 (int32).
+
+    Increasing with the date, and the difference of two keys is ``32 × whole months + the day
+    difference`` with the day difference folded into the low five bits: floor division by 32 gives the
+    whole months between the dates (a month is whole once its day is reached), by 384 whole years.
+    """
+    def direct(d: Any) -> Any:
+        dd = d.astype("datetime64[D]")
+        m = dd.astype("datetime64[M]")
+        return (m.astype(np.int64) * 32 + (dd - m.astype("datetime64[D]")).astype(np.int64)).astype(np.int32)
+
+    return _tabulated(np, days, direct)
+
+
+def month_day(np: Any, days: Any) -> tuple[Any, Any, Any]:
+    """Months since 1970-01, day of the month and days in that month, of days since 1970 (int32 arrays).
+
+    What whole-month and whole-year counts need: two dates' month difference is a subtraction, and
+    the 32-bit results carry half the bytes of :func:`ymd`'s through the gathers and the arithmetic.
+    """
+    def direct(d: Any) -> tuple[Any, Any, Any]:
+        dd = d.astype("datetime64[D]")
+        m = dd.astype("datetime64[M]")
+        starts = m.astype("datetime64[D]")
+        nxt = (m + 1).astype("datetime64[D]")
+        return (m.astype(np.int64).astype(np.int32), ((dd - starts).astype(np.int64) + 1).astype(np.int32),
+                (nxt - starts).astype(np.int64).astype(np.int32))
+
+    return _tabulated(np, days, direct)  # type: ignore[no-any-return]
+
+
 def _month_starts(np: Any, months: Any) -> Any:
     """Days since 1970 of the first day of each month (months counted from 1970-01)."""
     return _tabulated(np, months, lambda m: m.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64))
