@@ -64,3 +64,61 @@ def test_repeats_key_is_exact(drawn: tuple[list[str], bool], problem_rows: set[i
     judged = [v for i, v in enumerate(ids) if i not in problem]
     got = parsed.repeats(parsed.canonical_ids(), problem)
     assert got == ({} if len(set(judged)) == len(judged) else None)
+
+
+_cells = st.one_of(
+    st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),  # any digits: impossible days, year 0, out of range
+    st.dates(date(1, 1, 1), date(9999, 12, 31)).map(date.isoformat),
+    st.dates(date(1840, 1, 1), date(2210, 12, 31)).map(date.isoformat),
+    st.from_regex(r"[0-9０-９x/ -]{10}", fullmatch=True),  # ten characters of another kind, full-width digits
+    st.dates().map(lambda d: d.strftime("%Y/%m/%d")),
+    st.dates(),
+    st.integers(0, 99999999),
+    st.none(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_cells, max_size=30))
+def test_iso_dates_claims_exactly_what_parse_date_reads_first(cells: list[Any]) -> None:
+    """A claimed code's day is ``parse_date``'s answer; an unclaimed ISO-looking value is one ``parse_date`` does not take."""
+    from shuangyong.errors import ShuangyongError
+    from shuangyong.record import parse_date
+
+    raw = [None, *cells]
+    claimed, days = columns._iso_dates(np, raw)
+    assert claimed == sorted(claimed) and len(claimed) == len(days)
+    got = dict(zip(claimed, days.tolist()))
+    for c in range(1, len(raw)):
+        v = raw[c]
+        try:
+            want: date | None = parse_date(v, "enlisted")
+        except (ShuangyongError, TypeError, ValueError, ArithmeticError):
+            want = None
+        if c in got:
+            assert want is not None and got[c] == (want - date(1970, 1, 1)).days, v
+        elif isinstance(v, str) and len(v) == 10 and v.isascii() and v[4] == v[7] == "-" and (v[:4] + v[5:7] + v[8:]).isdigit():
+            assert want is None, v  # every readable date of this form is claimed
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_cells, min_size=1, max_size=30))
+def test_date_column_values_and_days_match_the_parser(cells: list[Any]) -> None:
+    """A date column parsed with the array pre-read: the same values, failures and days as the parser alone."""
+    from shuangyong.roster.columns import _Column, _parsers
+
+    raw = [None, *dict.fromkeys(c if not isinstance(c, str) else c for c in cells)]
+    codes = np.arange(len(raw), dtype=np.int32)
+    parser = _parsers()["enlisted"]
+    fast = _Column(np, codes, list(raw), parser, dates=True)
+    plain = _Column(np, codes, list(raw), parser)
+    assert [(type(v), v) for v in fast.values] == [(type(v), v) for v in plain.values]
+    assert fast.bad.tolist() == plain.bad.tolist()
+    if fast.days is not None:
+        assert fast.days.tolist() == [pricing_absent() if v is None else (v - date(1970, 1, 1)).days for v in plain.values]
+
+
+def pricing_absent() -> int:
+    from shuangyong.roster.pricing import ABSENT
+
+    return ABSENT

@@ -146,6 +146,40 @@ def _month_table(np: Any, ylo: int, yhi: int) -> tuple[Any, Any]:
     return length.reshape(-1), first.reshape(-1)
 
 
+def _iso_dates(np: Any, raw: Sequence[Any]) -> tuple[list[int], Any]:
+    """The codes whose value ``record.parse_date`` reads by its first rule, and those dates as days since 1970.
+
+    That rule takes text of the form ``2023-08-01`` (ASCII digits) that ``date.fromisoformat`` accepts, and
+    ``parse_date`` then keeps a date within ``EARLIEST_DATE``…``LATEST_DATE``.  Exactly those values are
+    claimed here, checked with arrays (a column of dates has tens of thousands of distinct values);
+    anything else — another spelling, an impossible day, a date out of range — is left to the parser.
+    """
+    from ..record import EARLIEST_DATE, LATEST_DATE
+
+    cand = [c for c in range(1, len(raw)) if type(raw[c]) is str and len(raw[c]) == 10]
+    text = "".join([raw[c] for c in cand])
+    if not cand or not text.isascii():
+        cand = [c for c in cand if raw[c].isascii()]
+        text = "".join([raw[c] for c in cand])
+    if not cand:
+        return [], np.zeros(0, dtype=np.int32)
+    b = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 10).T
+    digits = b[[0, 1, 2, 3, 5, 6, 8, 9]] - np.uint8(48)  # a byte that is not a digit wraps above 9
+    ok = (b[4] == 45) & (b[7] == 45) & (digits.max(axis=0) <= 9)  # 45: "-"
+    n = digits.astype(np.int32) * ok
+    y = ((n[0] * 10 + n[1]) * 10 + n[2]) * 10 + n[3]
+    m = n[4] * 10 + n[5]
+    dd = n[6] * 10 + n[7]
+    ylo = int(y.min())
+    length, first = _month_table(np, ylo, int(y.max()))
+    at = (y - ylo) * 16 + np.minimum(m, 15)
+    ok &= (dd >= 1) & (dd <= length[at])  # a real day (year 0 and months 0 or past 12 have none)
+    days = first[at] + (dd - 1)
+    ok &= (days >= EARLIEST_DATE.toordinal() - _EPOCH) & (days <= LATEST_DATE.toordinal() - _EPOCH)
+    keep = np.flatnonzero(ok)
+    return np.asarray(cand, dtype=np.int64)[keep].tolist(), days[keep]
+
+
 class _ByCode(Sequence[Any]):
     """The usual ID column's values by code: code 0 is absent (``None``), code ``c`` is cell ``c - 1``."""
 
@@ -170,14 +204,30 @@ class _ByCode(Sequence[Any]):
 class _Column:
     """One record key over the rows: ``codes`` (0 = absent) into ``values`` (parsed) and ``bad`` (unparseable)."""
 
-    def __init__(self, np: Any, codes: Any, raw: list[Any], parser: Callable[[Any], Any] | None) -> None:
+    def __init__(self, np: Any, codes: Any, raw: list[Any], parser: Callable[[Any], Any] | None, dates: bool = False) -> None:
         self.codes = codes
         self._constant: bool | None = None
         self.raw = raw  # normalised value per code
         self.values: list[Any] = [None] * len(raw)
+        #: A date column's days since 1970 per code (``ABSENT`` for no date), when every value was read by arrays.
+        self.days: Any = None
         bad = [False] * len(raw)
         if parser is not None:
-            for c in range(1, len(raw)):
+            todo: Any = range(1, len(raw))
+            if dates:
+                claimed, days = _iso_dates(np, raw)
+                if claimed:
+                    # The usual cells, read by arrays as parse_date reads them; the parser sees only the others.
+                    for c, v in zip(claimed, days.astype("datetime64[D]").astype(object).tolist()):
+                        self.values[c] = v
+                    if len(claimed) == len(raw) - 1:
+                        self.days = np.empty(len(raw), dtype=np.int32)
+                        self.days[0] = _ABSENT
+                        self.days[1:] = days  # claimed holds every code from 1, ascending
+                        todo = ()
+                    else:
+                        todo = sorted(set(todo) - set(claimed))
+            for c in todo:
                 try:
                     self.values[c] = parser(raw[c])
                 except (ShuangyongError, TypeError, ValueError, ArithmeticError):
@@ -232,7 +282,7 @@ class Parsed:
             if key.startswith("extra:") or key == "id_number":
                 self.cols[key] = _Column(np, codes, raw, None)
             elif key in parsers:
-                self.cols[key] = _Column(np, codes, raw, parsers[key])
+                self.cols[key] = _Column(np, codes, raw, parsers[key], dates=key in _DATE_KEYS)
             else:  # a record key this road does not know yet: such rows take the reference road
                 self.cols[key] = _Column(np, codes, raw, None)
                 self.unhandled |= codes > 0
@@ -442,7 +492,9 @@ class Parsed:
         if col is None:
             out = np.full(self.n, _ABSENT, dtype=np.int32)
         else:
-            per = np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in col.values], dtype=np.int32)
+            per = col.days
+            if per is None:
+                per = np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in col.values], dtype=np.int32)
             out = per[col.codes]
         self._days[key] = out
         return out

@@ -609,7 +609,8 @@ class EncodedColumn:
             table, of_row, overrides = self.layers[0]
             # Distinct values of the overrides by hashing (many rows, few values), then one small sorted set.
             own = [distinct(np, v.astype(np.int64)) for _, v in overrides]
-            uniq = np.unique(np.concatenate([table.astype(np.int64), *(u for u, _ in own)]))
+            # (``distinct``, not a bare ``numpy.unique``: that imports ``numpy.ma``, ≈ 25 ms, to ask if the array is masked.)
+            uniq = distinct(np, np.concatenate([table.astype(np.int64), *(u for u, _ in own)]))[0]
             codes = np.searchsorted(uniq, table)[of_row]
             for (rows, _v), (u, inv) in zip(overrides, own):
                 codes[rows] = np.searchsorted(uniq, u)[inv]
@@ -706,7 +707,8 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
     out = RulePrices(np, groups)
     region_table = facts.table("region").values
     region_of = groups.codes["region"]
-    here = [c for c in np.unique(region_of).tolist() if region_table[c] in regions]
+    # The region codes present, ascending (a count per code: no sort, and no ``numpy.ma`` import as ``numpy.unique`` makes).
+    here = [c for c in np.flatnonzero(np.bincount(region_of)).tolist() if region_table[c] in regions]
     if not units:
         out.fen[np.isin(region_of, here)] = 0
         return out
