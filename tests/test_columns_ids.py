@@ -122,3 +122,22 @@ def pricing_absent() -> int:
     from shuangyong.roster.pricing import ABSENT
 
     return ABSENT
+
+
+@pytest.mark.parametrize("size", [1, 2, 125, 126, 127, 128, 32765, 32766, 32767, 40000])
+def test_code_type_leaves_room_for_one_more(size: int) -> None:
+    kind = columns._code_type(np, size)
+    assert np.iinfo(kind).max >= size  # codes 0..size - 1, and the one a given region appends
+    assert kind == (np.int8 if size <= 126 else np.int16 if size <= 32766 else np.int32)
+
+
+@pytest.mark.parametrize("distinct", [120, 125, 126, 127, 300])
+def test_region_given_for_the_roster_fills_blank_cells_whatever_the_code_width(distinct: int) -> None:
+    from shuangyong.roster.reading import Roster
+
+    cells = [f"x{k}" for k in range(distinct)] + [None, ""]
+    roster = Roster(headers=["行政区划代码"], data={"行政区划代码": cells}, row_numbers=array("l", range(2, len(cells) + 2)))
+    parsed = columns.Parsed(roster, "422827", np)
+    col = parsed.cols["region"]
+    got = [col.raw[c] for c in col.codes.tolist()]
+    assert got == [*cells[:distinct], "422827", "422827"]

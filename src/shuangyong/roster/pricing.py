@@ -555,12 +555,22 @@ class EncodedColumn:
         return EncodedColumn(self.np, self.layers + other.layers, self.n, self.flag)
 
     def array(self) -> Any:
-        """Every row's value (computed once)."""
+        """Every row's value (computed once).
+
+        Amounts are int32 when every value fits (as :meth:`RulePrices.columns` makes them); a column with
+        one value for every row (a rule that pays nobody here) is that value broadcast, read-only: a
+        writer spells out every rule's column, and such a column then holds no 10⁶-row copy.
+        """
         if self._array is None:
             np = self.np
+            one = self._one_value()
+            if one is not None:
+                self._array = np.broadcast_to(one, (self.n,))
+                return self._array
+            kind = None if self.flag else self._width()
             out = None
             for table, of_row, overrides in self.layers:
-                v = table[of_row]
+                v = (table if kind is None else table.astype(kind, copy=False))[of_row]
                 for rows, values in overrides:
                     v[rows] = values
                 if out is None:
@@ -573,6 +583,36 @@ class EncodedColumn:
                     np.copyto(out, v, where=v >= 0)
             self._array = out if out is not None else np.zeros(self.n, dtype=bool if self.flag else np.int64)
         return self._array
+
+    def _one_value(self) -> Any:
+        """The value of every row as a 0-d array of the column's type, when one layer without rows of their own
+        gives every row the same value (``None`` when not, or not known without a pass over the rows)."""
+        np = self.np
+        if len(self.layers) != 1 or self.layers[0][2] or not self.n:
+            return None
+        table, of_row, _ = self.layers[0]
+        if not len(table):
+            return None
+        if self.flag:
+            table = table.astype(bool, copy=False)
+        elif (kind := self._width()) is not None:
+            table = table.astype(kind, copy=False)
+        if table.min() != table.max() and len(table) <= 64:
+            # A short table (per region) may hold values for codes no row has: only the codes used count.
+            table = table[np.bincount(of_row, minlength=len(table)) > 0]
+        if not len(table) or table.min() != table.max():
+            return None
+        return table[0].reshape(())
+
+    def _width(self) -> Any:
+        """int32 when every amount of every layer fits it (tables and rows of their own are small to scan), else ``None``."""
+        np = self.np
+        parts = [t for t, _, _ in self.layers] + [v for _, _, ov in self.layers for _, v in ov]
+        if not all(getattr(p, "dtype", None) is not None and p.dtype.kind in "iu" for p in parts):
+            return None
+        lo = min((int(p.min()) for p in parts if len(p)), default=0)
+        hi = max((int(p.max()) for p in parts if len(p)), default=0)
+        return np.int32 if -(2**31) <= lo and hi < 2**31 else None
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         a = self.array()
