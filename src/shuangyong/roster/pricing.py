@@ -1086,17 +1086,20 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
         return at
 
     def holds(c: Any, outcome: bool) -> Any:
-        """Rows where a comparison of two dates has this outcome (each comparison and its negation computed once)."""
+        """Rows where a comparison of two dates has this outcome (each comparison and its negation computed once).
+
+        Not recursive on purpose: a closure that calls itself is a reference cycle, and would keep this
+        call's arrays alive until the collector next runs.
+        """
         ckey = ("holds", c, outcome)
         m = cache.get(ckey)
         if m is None:
-            if not outcome:
-                m = ~holds(c, True)
-            else:
+            yes = cache.get(("holds", c, True))
+            if yes is None:
                 lhs, op, rhs = c
                 x, y = value(lhs), value(rhs)
-                m = x < y if op == "lt" else (x <= y if op == "le" else x == y)
-            cache[ckey] = m
+                yes = cache[("holds", c, True)] = x < y if op == "lt" else (x <= y if op == "le" else x == y)
+            m = cache[ckey] = yes if outcome else ~yes
         return m
 
     # Every date any comparison reads is worked out first, whatever the leaf pays: a row where Python
