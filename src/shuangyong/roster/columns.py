@@ -711,13 +711,35 @@ class FactStore:
             return np.zeros(len(self.rows), dtype=np.int64)
         return col.codes[self.rows].astype(np.int64)
 
+    def _dep_constant(self, dep: str) -> bool:
+        """Whether a dependency has one value on every row, known without a pass (an absent or one-valued column)."""
+        if dep in ("@birth", "@sex"):
+            return False
+        col = self.p.cols.get(dep)
+        return col is None or (self._every and col.constant())
+
     def combos(self, name: str) -> tuple[Any, Any]:
         """(representative row per distinct dependency combination, combination per row)."""
         if name not in self._combos:
+            np = self.np
             deps = (f"extra:{name[6:]}",) if name.startswith("extra.") else _DEPS[name]
-            _, first, inv = group_rows(self.np, [self._dep_codes(d) for d in deps])
-            self._combos[name] = (first, inv)
+            n = len(self.rows)
+            if n and all(self._dep_constant(d) for d in deps):
+                # One combination, row 0 its representative (as group_rows would find): no pass over the rows.
+                self._combos[name] = (np.zeros(1, dtype=np.int64), np.broadcast_to(np.array(0, dtype=np.int64), (n,)))
+            else:
+                _, first, inv = group_rows(np, [self._dep_codes(d) for d in deps])
+                self._combos[name] = (first, inv)
         return self._combos[name]
+
+    def _per_combo(self, name: str, on: date) -> Any:
+        """Codes of a fact computed once per dependency combination, spread over the rows (one value: broadcast)."""
+        np = self.np
+        first, inv = self.combos(name)
+        per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
+        if len(per) == 1:
+            return np.broadcast_to(per, (len(self.rows),))  # read-only, like every cached code array
+        return per[inv]
 
     def _view(self, name: str, k: int) -> _PersonView:
         p = self.p
@@ -792,9 +814,7 @@ class FactStore:
             if name not in self._fixed and name in _DATE_COLUMN_FACTS:
                 self._fixed[name] = self._date_column(name)
             if name not in self._fixed:
-                first, inv = self.combos(name)
-                per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
-                self._fixed[name] = per[inv]
+                self._fixed[name] = self._per_combo(name, on)
             return self._fixed[name]
         key = (name, on)
         if key not in self._at and name in _SERVICE_COUNT_FACTS:
@@ -816,9 +836,7 @@ class FactStore:
                 yes, no = t.code(True), t.code(False)
                 self._at[key] = np.where((d == _ABSENT) | (on.toordinal() - _EPOCH < d), yes, no).astype(np.int32)
             else:
-                first, inv = self.combos(name)
-                per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
-                self._at[key] = per[inv]
+                self._at[key] = self._per_combo(name, on)
         return self._at[key]
 
     def _date_column(self, name: str) -> Any:
