@@ -1076,12 +1076,17 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
                 at = a + np.searchsorted(starts[a:b], t, side="left" if op == "lt" else "right")
             else:
                 # A month start is on or before t exactly when its month is t's month or earlier
-                # (before t: on or before the day before t).  The month is the same for every run of units.
+                # (before t: on or before the day before t): the units [0, U) up to t are
+                # clip(month(t) - month(unit 0) + 1, 0, U), and those of [a, b) the same clipped to [a, b)
+                # (the units are consecutive months).  Worked out once per date and comparison, per day
+                # of the dates' span, in the narrow type.
                 mkey = ("month", op, rhs)
-                m = cache.get(mkey)
-                if m is None:
-                    m = cache[mkey] = _month_index(np, t - 1 if op == "lt" else t)
-                at = (a + np.clip(m - unit_month[a] + 1, 0, b - a)).astype(small)
+                upto = cache.get(mkey)
+                if upto is None:
+                    shift, first, total = (1 if op == "lt" else 0), int(unit_month[0]), len(units)
+                    upto = cache[mkey] = _tabulated(
+                        np, t, lambda d: np.clip(_month_index(np, d - shift) - (first - 1), 0, total).astype(small))
+                at = upto if (a, b) == (0, len(units)) else np.clip(upto, a, b)
             cache[bkey] = at
         return at
 
