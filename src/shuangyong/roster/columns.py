@@ -219,32 +219,36 @@ class _Column:
         self.codes = codes
         self._constant: bool | None = None
         self.raw = raw  # normalised value per code
-        self.values: list[Any] = [None] * len(raw)
         #: A date column's days since 1970 per code (``ABSENT`` for no date), when every value was read by arrays.
         self.days: Any = None
+        if parser is None:
+            # Values as they are, none unparseable: the ID column has a value per row, so no per-value lists here.
+            self.values: list[Any] = raw if isinstance(raw, _ByCode) else list(raw)  # (the ID cells stay one string)
+            self.bad = np.zeros(len(raw), dtype=bool)
+            return
+        self.values = [None] * len(raw)
         bad = [False] * len(raw)
-        if parser is not None:
-            todo: Any = range(1, len(raw))
-            if dates:
-                claimed, days = _iso_dates(np, raw)
-                if claimed:
-                    # The usual cells, read by arrays as parse_date reads them; the parser sees only the others.
-                    for c, v in zip(claimed, days.astype("datetime64[D]").astype(object).tolist()):
+        todo: Any = range(1, len(raw))
+        if dates:
+            claimed, days = _iso_dates(np, raw)
+            if claimed:
+                # The usual cells, read by arrays as parse_date reads them; the parser sees only the others.
+                read = days.astype("datetime64[D]").astype(object).tolist()
+                if len(claimed) == len(raw) - 1:  # claimed holds every code from 1, ascending
+                    self.values[1:] = read
+                    self.days = np.empty(len(raw), dtype=np.int32)
+                    self.days[0] = _ABSENT
+                    self.days[1:] = days
+                    todo = ()
+                else:
+                    for c, v in zip(claimed, read):
                         self.values[c] = v
-                    if len(claimed) == len(raw) - 1:
-                        self.days = np.empty(len(raw), dtype=np.int32)
-                        self.days[0] = _ABSENT
-                        self.days[1:] = days  # claimed holds every code from 1, ascending
-                        todo = ()
-                    else:
-                        todo = sorted(set(todo) - set(claimed))
-            for c in todo:
-                try:
-                    self.values[c] = parser(raw[c])
-                except (ShuangyongError, TypeError, ValueError, ArithmeticError):
-                    bad[c] = True
-        else:
-            self.values = raw if isinstance(raw, _ByCode) else list(raw)  # (the ID cells stay one string)
+                    todo = sorted(set(todo) - set(claimed))
+        for c in todo:
+            try:
+                self.values[c] = parser(raw[c])
+            except (ShuangyongError, TypeError, ValueError, ArithmeticError):
+                bad[c] = True
         self.bad = np.array(bad, dtype=bool)
 
     def present(self) -> Any:
