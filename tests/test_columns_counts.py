@@ -62,3 +62,43 @@ def test_count_values_match_the_service_record(pairs: list[tuple[date | None, da
         else:
             want = _whole_years(e, d or on, rounding or "down")
         assert g == want, (e, d, on, name)
+
+
+@st.composite
+def _service_records(draw: Any) -> list[dict[str, Any]]:
+    """Records with and without service, of every type (or none), stating their years or not, serving or discharged."""
+    from shuangyong.testing import synthetic_id
+
+    out = []
+    for i in range(draw(st.integers(1, 15))):
+        born = draw(st.dates(date(1930, 1, 1), date(1990, 12, 31)))
+        rec: dict[str, Any] = {"id_number": synthetic_id("422827", born, 2 * i + 1), "region": "422827"}
+        if draw(st.integers(0, 3)):
+            enl = draw(st.dates(date(born.year + 17, 1, 1), date(born.year + 30, 12, 31)))
+            rec["enlisted"] = enl.isoformat()
+            rec["service_type"] = draw(st.sampled_from(["", "义务兵", "军士", "军官"]))
+            if draw(st.booleans()):
+                rec["discharged"] = draw(st.dates(enl, date(2030, 12, 31))).isoformat()
+            if draw(st.booleans()):
+                rec["conscript_years"] = str(draw(st.integers(0, 8)))
+        out.append(rec)
+    keys = sorted({k for r in out for k in r})
+    return [{k: r.get(k, "") for k in keys} for r in out]
+
+
+@settings(max_examples=150, deadline=None)
+@given(_service_records(), st.sampled_from([date(2024, 1, 1), date(2024, 12, 1), date(1999, 6, 1), date(2031, 3, 1)]))
+def test_conscript_service_years_match_the_scalar_fact(records: list[dict[str, Any]], on: date) -> None:
+    """Counted only where no years are stated; equal to ``facts.CATALOGUE["conscript_service_years"]`` per person."""
+    import shuangyong as sy
+    from shuangyong import facts
+    from shuangyong.roster.reading import read_roster
+
+    parsed = columns.Parsed(read_roster(records), None, np)
+    rows = parsed.fast_rows(set())
+    store = columns.FactStore(parsed, rows)
+    codes = store.codes("conscript_service_years", on)
+    fact = facts.CATALOGUE["conscript_service_years"]
+    for k, i in enumerate(rows.tolist()):
+        want = fact.scalar(sy.Person.from_record(records[i]), on)
+        assert store.table("conscript_service_years").values[int(codes[k])] == want, (records[i], on)

@@ -932,14 +932,19 @@ class FactStore:
             return lut[self.take(col.codes) if sub is None else col.codes[self.rows[sub]]]
 
         unknown = -1
-        whole = self._count_values("service_years_up", on, enl, dis)
-        kind = per_row("service_type", lambda v: 0 if v is None or v is ServiceType.CONSCRIPT else 1 if v is ServiceType.NCO else 2)
-        bounded = np.minimum(whole, CONSCRIPT_TERM_YEARS_FROM_1998)
-        nco = np.where(enl >= CONSCRIPT_TERM_2_YEARS_FROM.toordinal() - _EPOCH, bounded, unknown)
-        value = np.where(kind == 0, whole, np.where(kind == 1, nco, unknown))
         stated = per_row("conscript_years", lambda v: unknown if v is None else int(v))
-        value = np.where(stated != unknown, stated, value)
-        value = np.where(enl == _ABSENT, 0, value)  # no service record: no years
+        value = np.where(enl == _ABSENT, 0, stated)  # no service record: no years; else as stated
+        kind = per_row("service_type", lambda v: 0 if v is None or v is ServiceType.CONSCRIPT else 1 if v is ServiceType.NCO else 2)
+        # Only a record that states no years and is an 义务兵 (or has no type) or a 军士 is counted: its whole
+        # service, part-years up (a 军士 from 1998-12-29 at most two years; earlier, unknown).  A roster
+        # that states the years of every record counts nothing.
+        count = np.flatnonzero((value == unknown) & (kind <= 1))
+        if len(count):
+            e = enl[count]
+            whole = self._count_values("service_years_up", on, e, dis[count])
+            nco = np.where(e >= CONSCRIPT_TERM_2_YEARS_FROM.toordinal() - _EPOCH, np.minimum(whole, CONSCRIPT_TERM_YEARS_FROM_1998),
+                           unknown)
+            value[count] = np.where(kind[count] == 0, whole, nco)
         # One table over unknown and the known values spanned, its codes made in the order the
         # per-value lookups would make them (unknown first, then the known values ascending).
         t = self.table("conscript_service_years")
