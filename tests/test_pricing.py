@@ -68,6 +68,27 @@ def test_apply_steps_equals_python_dates(dates: list[date], steps: list[tuple[An
             assert good and g == want.toordinal() - EPOCH, (d, steps, want, date.fromordinal(g + EPOCH) if good else None)
 
 
+@settings(max_examples=300, deadline=None)
+@given(base=st.dates(date(1, 1, 1), date(9999, 12, 31)), offsets=st.lists(st.integers(0, 90), min_size=1, max_size=120),
+       steps=st.lists(_steps, min_size=1, max_size=4))
+def test_apply_steps_by_a_table_of_days_equals_every_row(base: date, offsets: list[int], steps: list[tuple[Any, ...]]) -> None:
+    """Rows denser than the days they span go through a table of the span: the same days and the same failures."""
+    start = base.toordinal() - EPOCH
+    days = np.array([min(start + k, date(9999, 12, 31).toordinal() - EPOCH) for k in offsets], dtype=np.int32)
+    want, want_ok = pricing._apply_steps(np, days, steps)
+    old = pricing._STEP_TABLE_FROM
+    pricing._STEP_TABLE_FROM = 1
+    try:
+        got, ok = pricing.apply_steps(np, days, steps)
+    finally:
+        pricing._STEP_TABLE_FROM = old
+    assert ok.tolist() == want_ok.tolist()
+    assert [g for g, k in zip(got.tolist(), ok.tolist()) if k] == [w for w, k in zip(want.tolist(), want_ok.tolist()) if k]
+    for d, g, good in zip(days.tolist(), got.tolist(), ok.tolist()):
+        python = _python(date.fromordinal(d + EPOCH), steps)
+        assert good == (python is not None) and (not good or g == python.toordinal() - EPOCH), (d, steps)
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.dates(date(1, 1, 1), date(9999, 12, 31)), min_size=1, max_size=30))
 def test_ymd_equals_date_fields(dates: list[date]) -> None:

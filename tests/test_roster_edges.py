@@ -446,7 +446,7 @@ def _id_pool() -> list[object]:
 @given(st.lists(st.sampled_from(range(17)), min_size=0, max_size=40), st.sets(st.integers(0, 39), max_size=5),
        st.booleans())
 def test_repeats_arrays_match_one_by_one(picks: list[int], problem_rows: set[int], plain_only: bool) -> None:
-    """``Parsed.repeats`` (a hash of each ID's bytes, sorted) answers "no repeats" only where ``_repeats`` over the
+    """``Parsed.repeats`` (an exact integer key of each valid ID, sorted) answers "no repeats" only where ``_repeats`` over the
     canonical strings finds none, and does answer it for a roster of plain valid IDs without repeats."""
     import numpy as np
 

@@ -24,7 +24,7 @@ from ..model import Category
 from ..money import to_fen
 from ..periods import Period
 from .pricing import ABSENT as _ABSENT
-from .pricing import EncodedColumn, _hashable, compose_date, price_rule, profiles, ymd
+from .pricing import EncodedColumn, _hashable, month_day, month_key, price_rule, profiles
 from .reading import CodedColumn, FixedTextColumn, Roster, index_cells
 from .fastpath import rule_support
 from .keys import distinct, group_rows
@@ -42,6 +42,9 @@ from .keys import distinct, group_rows
 # a memo, and the 分 are broadcast back to the rows.
 
 _EPOCH = date(1970, 1, 1).toordinal()
+#: Days since 1970 of the earliest birth date a 身份证号 can hold (year 1), and more days than any year 1–9999 spans.
+_FIRST_BIRTH = date(1, 1, 1).toordinal() - _EPOCH
+_BIRTH_SPAN = 4_000_000
 
 _SERVICE_KEYS = ("enlisted", "discharged", "service_type", "hardship", "education", "conscript_years", "discharge_hukou")
 _DISABILITY_KEYS = ("disability_grade", "disability_cause", "disability_date", "disability_approved", "disability_paid_monthly")
@@ -124,6 +127,70 @@ def _norm(v: Any) -> Any:
     return v
 
 
+def _month_table(np: Any, ylo: int, yhi: int) -> tuple[Any, Any]:
+    """Days in month ``m`` of year ``y``, and days since 1970 of its first day, at ``(y - ylo) * 16 + m``.
+
+    For years ``ylo..yhi`` (within 0..9999) and ``m`` 0..15 (int32): a month that does not exist —
+    month 0, past 12, or in year 0 — has 0 days (and first day 0).  Built over the years spanned,
+    so a 身份证号's birth date is checked and counted with two lookups instead of calendar arithmetic.
+    """
+    years = np.arange(ylo, yhi + 1, dtype=np.int64)
+    mi = (years[:, None] - 1970) * 12 + np.arange(12, dtype=np.int64)[None, :]  # months since 1970-01
+    starts = mi.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    ends = (mi + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    length = np.zeros((len(years), 16), dtype=np.int32)
+    first = np.zeros((len(years), 16), dtype=np.int32)
+    real = years >= 1
+    length[real, 1:13] = (ends - starts)[real]
+    first[real, 1:13] = starts[real]
+    return length.reshape(-1), first.reshape(-1)
+
+
+def _iso_dates(np: Any, raw: Sequence[Any]) -> tuple[list[int], Any]:
+    """The codes whose value ``record.parse_date`` reads by its first rule, and those dates as days since 1970.
+
+    That rule takes text of the form ``2023-08-01`` (ASCII digits) that ``date.fromisoformat`` accepts, and
+    ``parse_date`` then keeps a date within ``EARLIEST_DATE``…``LATEST_DATE``.  Exactly those values are
+    claimed here, checked with arrays (a column of dates has tens of thousands of distinct values);
+    anything else — another spelling, an impossible day, a date out of range — is left to the parser.
+    """
+    from ..record import EARLIEST_DATE, LATEST_DATE
+
+    cand = [c for c in range(1, len(raw)) if type(raw[c]) is str and len(raw[c]) == 10]
+    text = "".join([raw[c] for c in cand])
+    if not cand or not text.isascii():
+        cand = [c for c in cand if raw[c].isascii()]
+        text = "".join([raw[c] for c in cand])
+    if not cand:
+        return [], np.zeros(0, dtype=np.int32)
+    b = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 10).T
+    digits = b[[0, 1, 2, 3, 5, 6, 8, 9]] - np.uint8(48)  # a byte that is not a digit wraps above 9
+    ok = (b[4] == 45) & (b[7] == 45) & (digits.max(axis=0) <= 9)  # 45: "-"
+    n = digits.astype(np.int32) * ok
+    y = ((n[0] * 10 + n[1]) * 10 + n[2]) * 10 + n[3]
+    m = n[4] * 10 + n[5]
+    dd = n[6] * 10 + n[7]
+    ylo = int(y.min())
+    length, first = _month_table(np, ylo, int(y.max()))
+    at = (y - ylo) * 16 + np.minimum(m, 15)
+    ok &= (dd >= 1) & (dd <= length[at])  # a real day (year 0 and months 0 or past 12 have none)
+    days = first[at] + (dd - 1)
+    ok &= (days >= EARLIEST_DATE.toordinal() - _EPOCH) & (days <= LATEST_DATE.toordinal() - _EPOCH)
+    keep = np.flatnonzero(ok)
+    return np.asarray(cand, dtype=np.int64)[keep].tolist(), days[keep]
+
+
+def _code_type(np: Any, size: int) -> Any:
+    """The narrowest integer type for codes ``0..size - 1`` with room for one more (a region given for the
+    whole roster is appended to the region column's values after its codes are made)."""
+    return np.int8 if size < 127 else np.int16 if size < 32767 else np.int32
+
+
+def _row_codes(np: Any, n: int) -> Any:
+    """Codes ``1..n`` (row ``i`` is code ``i + 1``), int32 while they fit: half the bytes of int64."""
+    return np.arange(1, n + 1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+
+
 class _ByCode(Sequence[Any]):
     """The usual ID column's values by code: code 0 is absent (``None``), code ``c`` is cell ``c - 1``."""
 
@@ -148,20 +215,40 @@ class _ByCode(Sequence[Any]):
 class _Column:
     """One record key over the rows: ``codes`` (0 = absent) into ``values`` (parsed) and ``bad`` (unparseable)."""
 
-    def __init__(self, np: Any, codes: Any, raw: list[Any], parser: Callable[[Any], Any] | None) -> None:
+    def __init__(self, np: Any, codes: Any, raw: list[Any], parser: Callable[[Any], Any] | None, dates: bool = False) -> None:
         self.codes = codes
         self._constant: bool | None = None
         self.raw = raw  # normalised value per code
-        self.values: list[Any] = [None] * len(raw)
+        #: A date column's days since 1970 per code (``ABSENT`` for no date), when every value was read by arrays.
+        self.days: Any = None
+        if parser is None:
+            # Values as they are, none unparseable: the ID column has a value per row, so no per-value lists here.
+            self.values: list[Any] = raw if isinstance(raw, _ByCode) else list(raw)  # (the ID cells stay one string)
+            self.bad = np.zeros(len(raw), dtype=bool)
+            return
+        self.values = [None] * len(raw)
         bad = [False] * len(raw)
-        if parser is not None:
-            for c in range(1, len(raw)):
-                try:
-                    self.values[c] = parser(raw[c])
-                except (ShuangyongError, TypeError, ValueError, ArithmeticError):
-                    bad[c] = True
-        else:
-            self.values = raw if isinstance(raw, _ByCode) else list(raw)  # (the ID cells stay one string)
+        todo: Any = range(1, len(raw))
+        if dates:
+            claimed, days = _iso_dates(np, raw)
+            if claimed:
+                # The usual cells, read by arrays as parse_date reads them; the parser sees only the others.
+                read = days.astype("datetime64[D]").astype(object).tolist()
+                if len(claimed) == len(raw) - 1:  # claimed holds every code from 1, ascending
+                    self.values[1:] = read
+                    self.days = np.empty(len(raw), dtype=np.int32)
+                    self.days[0] = _ABSENT
+                    self.days[1:] = days
+                    todo = ()
+                else:
+                    for c, v in zip(claimed, read):
+                        self.values[c] = v
+                    todo = sorted(set(todo) - set(claimed))
+        for c in todo:
+            try:
+                self.values[c] = parser(raw[c])
+            except (ShuangyongError, TypeError, ValueError, ArithmeticError):
+                bad[c] = True
         self.bad = np.array(bad, dtype=bool)
 
     def present(self) -> Any:
@@ -176,6 +263,10 @@ class _Column:
 
     def bad_rows(self) -> Any:
         return self.bad[self.codes]
+
+    def any_bad(self) -> bool:
+        """Whether some value of the column is unparseable (a check over the few values, not the rows)."""
+        return bool(self.bad.any())
 
 
 class Parsed:
@@ -206,7 +297,7 @@ class Parsed:
             if key.startswith("extra:") or key == "id_number":
                 self.cols[key] = _Column(np, codes, raw, None)
             elif key in parsers:
-                self.cols[key] = _Column(np, codes, raw, parsers[key])
+                self.cols[key] = _Column(np, codes, raw, parsers[key], dates=key in _DATE_KEYS)
             else:  # a record key this road does not know yet: such rows take the reference road
                 self.cols[key] = _Column(np, codes, raw, None)
                 self.unhandled |= codes > 0
@@ -224,7 +315,7 @@ class Parsed:
         col = self.roster.data[headers[0]]
         if isinstance(col, FixedTextColumn) and col.width == 18 and col.text.isascii():
             self._joined_ids = col.text  # as the Arrow reader gives it: no string per cell
-            return self.np.arange(1, len(col) + 1), _ByCode(col)
+            return _row_codes(self.np, len(col)), _ByCode(col)
         try:
             joined = "".join(col)
         except TypeError:
@@ -232,7 +323,7 @@ class Parsed:
         if len(joined) != 18 * len(col) or not joined.isascii():
             return None
         self._joined_ids = joined
-        return self.np.arange(1, len(col) + 1), [None, *col]
+        return _row_codes(self.np, len(col)), [None, *col]
 
     def _merge(self, headers: list[str]) -> tuple[Any, list[Any]]:
         np = self.np
@@ -254,7 +345,11 @@ class Parsed:
                     table[k] = len(raw)
                     raw.append(nv)
             remap = list(map(table.__getitem__, keys))
-            codes = np.asarray(remap, dtype=np.int32)[np.asarray(idx, dtype=np.int64)] if len(idx) else np.zeros(0, dtype=np.int32)
+            # Codes as narrow as the values allow: most columns have a handful of values (one byte a row
+            # instead of four), and every later pass over them (checks, gathers) reads that much less.
+            kind = _code_type(np, len(raw))
+            at = idx if isinstance(idx, np.ndarray) else np.asarray(idx, dtype=np.int64)
+            codes = np.asarray(remap, dtype=kind).take(at) if len(idx) else np.zeros(0, dtype=kind)
             if merged is None:
                 merged = codes
             else:
@@ -274,63 +369,89 @@ class Parsed:
         if col is None:
             return
         vals = col.raw
-        blank = "?" * 18
+        # The IDs are checked once per code; entry e below is code e + 1 (code 0, no ID, is never valid),
+        # so for the usual ID column (row i is code i + 1) an entry's answer is already its row's.
         joined = getattr(self, "_joined_ids", None)
+        shape = None
         if joined is not None:  # every cell is 18 ASCII characters (see _plain_ids)
-            shape = np.ones(len(vals), dtype=bool)
-            shape[0] = False
-            text = blank + joined
+            text = joined
         else:
-            is18 = [c > 0 and isinstance(v, str) and len(v) == 18 for c, v in enumerate(vals)]
+            is18 = [isinstance(v, str) and len(v) == 18 for v in vals[1:]]
             shape = np.array(is18, dtype=bool)
-            text = "".join([v if k else blank for v, k in zip(vals, is18)])
+            blank = "?" * 18
+            text = "".join([v if k else blank for v, k in zip(vals[1:], is18)])
         # Bytes and small integers: at 10⁶ IDs an int64 copy of the digits alone would take 144 MB.
         buf = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8).reshape(-1, 18)
         # Position-major: each of the 18 positions one contiguous row, so the arithmetic below runs on
         # whole rows (twice as fast as reading every 18th byte).
         by_position = buf.T.copy()  # (a copy, written below; never a view of the read-only bytes)
-        d = by_position[:17] - np.uint8(48)  # a byte that is not a digit wraps above 9
+        # In place, here and below: each new 10⁶-row array costs its page faults, more than the arithmetic.
+        d = by_position[:17]
+        d -= np.uint8(48)  # a byte that is not a digit wraps above 9
         last = by_position[17]
         lower_x = last == 120  # a lower-case x is the check character X
         last[lower_x] = 88
-        ok = shape & (d.max(axis=0) <= 9) & (((last >= 48) & (last <= 57)) | (last == 88))
+        ok = (d.max(axis=0) <= 9) & (((last >= 48) & (last <= 57)) | (last == 88))
+        if shape is not None:
+            ok &= shape
         d *= ok  # IDs that are not ID-shaped read as zeros from here on
         from ..ids import PROVINCES
 
         def number(a: int, b: int) -> Any:  # the digits a..b-1 as one int32
             v = d[a].astype(np.int32)
             for j in range(a + 1, b):
-                v = v * 10 + d[j]
+                v *= 10
+                v += d[j]
             return v
 
         prov = np.zeros(100, dtype=bool)
         prov[[int(p) for p in PROVINCES]] = True
-        ok &= prov[number(0, 2)]
+        area = number(0, 6)  # 行政区划代码 (kept for repeats, with the sequence number)
+        ok &= prov[area // 10000]
         y, m, dd = number(6, 10), number(10, 12), number(12, 14)
-        leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-        mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 87, dtype=np.int32)[m] + (leap & (m == 2))
-        ok &= (y >= 1) & (m >= 1) & (m <= 12) & (dd >= 1) & (dd <= mdays)
-        weighted = np.zeros(d.shape[1], dtype=np.int32)
+        # Month lengths and first days from one table over (year, month): a month that does not exist
+        # (month 0 or past 12, year 0) has no days, so the day check rejects it too.
+        ylo = int(y.min()) if len(y) else 0
+        length, first = _month_table(np, ylo, int(y.max()) if len(y) else 0)
+        at = (y - ylo) * 16 + np.minimum(m, 15)
+        ok &= (dd >= 1) & (dd <= length[at])
+        # Σ digit × weight is at most 17 × 9 × 10: 16-bit sums carry half the bytes of 32-bit ones.
+        weighted = np.zeros(d.shape[1], dtype=np.uint16)
+        term = np.empty_like(weighted)
         for j in range(17):
-            weighted += d[j] * np.int32(pow(2, 17 - j, 11))
+            weighted += np.multiply(d[j], np.uint16(pow(2, 17 - j, 11)), out=term)
         ok &= np.frombuffer(b"10X98765432", dtype=np.uint8)[weighted % 11] == last
-        # Birth date as days since 1970: the first day of each month from a table over the months spanned.
-        born_days = compose_date(np, np.where(ok, y, 1970), np.where(ok, m, 1), np.where(ok, dd, 1)).astype(np.int32)
-        self._id_bytes = buf  # kept for repeats(): 18 bytes a code
+        # Birth date as days since 1970 (1970-01-01 where the ID is not valid).
+        born_days = first[at] + (dd - 1)
+        if not ok.all():
+            born_days = np.where(ok, born_days, 0).astype(np.int32)
+        # Kept for repeats(): 6 bytes an entry instead of the 17 digits.
+        self._id_area, self._id_seq = area, (number(14, 17)).astype(np.int16)
         self._id_lower_x = bool((ok & lower_x).any())
-        if isinstance(vals, _ByCode) and ok[1:].all() and not lower_x[1:].any():
+        if isinstance(vals, _ByCode) and ok.all() and not lower_x.any():
             self.canon_values = vals  # every cell is its own canonical form
         else:
-            canon = list(vals) if ok[1:].all() else [v if o else None for v, o in zip(vals, ok.tolist())]
+            canon = list(vals)
             canon[0] = None
-            for c in np.flatnonzero(ok & lower_x).tolist():
-                canon[c] = vals[c].upper()
+            for e in np.flatnonzero(~ok).tolist():
+                canon[e + 1] = None
+            for e in np.flatnonzero(ok & lower_x).tolist():
+                canon[e + 1] = vals[e + 1].upper()
             self.canon_values = canon
+        male = d[16] % 2 == 1
         codes = col.codes
-        self.id_ok = ok[codes]
-        self.birth = born_days[codes]
-        self.male = (d[16] % 2 == 1)[codes]
         self.id_codes = codes
+        self._ids_are_rows = joined is not None
+        if joined is not None:  # row i is code i + 1, entry i: the entries are the rows
+            self.id_ok, self.birth, self.male = ok, born_days, male
+            return
+
+        def per_row(a: Any) -> Any:
+            full = np.zeros(len(a) + 1, dtype=a.dtype)  # code 0: not valid, 1970-01-01, not male
+            full[1:] = a
+            return full[codes]
+
+        self.id_ok, self.birth, self.male = per_row(ok), per_row(born_days), per_row(male)
 
     def canonical_ids(self) -> Sequence[str | None]:
         """Canonical 身份证号 per row (``None`` when not valid); rows this road cannot judge are checked one by one."""
@@ -356,7 +477,7 @@ class Parsed:
 
     def repeats(self, canon: Sequence[str | None], problem: Mapping[int, Any]) -> dict[int, int] | None:
         """``{}`` when no 身份证号 repeats (the usual roster), found with arrays; ``None`` when the caller must
-        compare the canonical strings one by one: some ID repeats (or two hash alike), or some valid ID was
+        compare the canonical strings one by one: some ID repeats, or some valid ID was
         not judged by this road (a space inside, a lower-case x, other digits)."""
         np = self.np
         if "id_number" not in self.cols:
@@ -366,15 +487,18 @@ class Parsed:
         use = self.id_ok.copy()
         if problem:
             use[np.fromiter(problem, dtype=np.int64, count=len(problem))] = False
-        cells = self._id_bytes[self.id_codes[np.flatnonzero(use)]]
-        # The 18 bytes hashed to one integer (three 8-byte words, multiplied and folded): equal IDs hash alike,
-        # so no two equal neighbours after a sort means no repeat.  Any equal pair goes to the exact comparison.
-        words = np.zeros((len(cells), 24), dtype=np.uint8)
-        words[:, :18] = cells
-        w = words.view(np.uint64)
-        h = (w[:, 0] * np.uint64(0x9E3779B97F4A7C15)) ^ (w[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)) ^ w[:, 2]
-        h.sort()
-        return None if bool((h[1:] == h[:-1]).any()) else {}
+        area, seq = self._id_area, self._id_seq
+        if self._ids_are_rows and use.all():  # the usual ID column, every row judged: entries are rows
+            birth = self.birth
+        else:
+            rows = np.flatnonzero(use)
+            e = self.id_codes[rows] - 1
+            area, seq, birth = area[e], seq[e], self.birth[rows]
+        # A valid 身份证号 is its area code, birth date and sequence number (the check character follows
+        # from them), so those three as one int64 are the ID exactly: equal keys are equal IDs.
+        key = (area.astype(np.int64) * _BIRTH_SPAN + (birth - _FIRST_BIRTH)) * 1000 + seq
+        key.sort()
+        return None if bool((key[1:] == key[:-1]).any()) else {}
 
     def value(self, key: str, i: int) -> Any:
         col = self.cols.get(key)
@@ -387,9 +511,12 @@ class Parsed:
             return self._days[key]
         col = self.cols.get(key)
         if col is None:
-            out = np.full(self.n, _ABSENT, dtype=np.int32)
+            # No such column: every row absent, one value broadcast (read-only) rather than 4 bytes a row.
+            out = np.broadcast_to(np.array(_ABSENT, dtype=np.int32), (self.n,))
         else:
-            per = np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in col.values], dtype=np.int32)
+            per = col.days
+            if per is None:
+                per = np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in col.values], dtype=np.int32)
             out = per[col.codes]
         self._days[key] = out
         return out
@@ -408,6 +535,8 @@ class Parsed:
         for k in _DISABILITY_KEYS:
             dis |= present(k)
         for k, c in self.cols.items():
+            if not c.any_bad():
+                continue  # every value parses: no row to drop (and no pass over the rows)
             if k == "mental_disorder":
                 ok &= ~(c.bad_rows() & dis)  # read only when a disability is recorded
             elif not k.startswith("extra:"):
@@ -590,13 +719,35 @@ class FactStore:
             return np.zeros(len(self.rows), dtype=np.int64)
         return col.codes[self.rows].astype(np.int64)
 
+    def _dep_constant(self, dep: str) -> bool:
+        """Whether a dependency has one value on every row, known without a pass (an absent or one-valued column)."""
+        if dep in ("@birth", "@sex"):
+            return False
+        col = self.p.cols.get(dep)
+        return col is None or (self._every and col.constant())
+
     def combos(self, name: str) -> tuple[Any, Any]:
         """(representative row per distinct dependency combination, combination per row)."""
         if name not in self._combos:
+            np = self.np
             deps = (f"extra:{name[6:]}",) if name.startswith("extra.") else _DEPS[name]
-            _, first, inv = group_rows(self.np, [self._dep_codes(d) for d in deps])
-            self._combos[name] = (first, inv)
+            n = len(self.rows)
+            if n and all(self._dep_constant(d) for d in deps):
+                # One combination, row 0 its representative (as group_rows would find): no pass over the rows.
+                self._combos[name] = (np.zeros(1, dtype=np.int64), np.broadcast_to(np.array(0, dtype=np.int64), (n,)))
+            else:
+                _, first, inv = group_rows(np, [self._dep_codes(d) for d in deps])
+                self._combos[name] = (first, inv)
         return self._combos[name]
+
+    def _per_combo(self, name: str, on: date) -> Any:
+        """Codes of a fact computed once per dependency combination, spread over the rows (one value: broadcast)."""
+        np = self.np
+        first, inv = self.combos(name)
+        per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
+        if len(per) == 1:
+            return np.broadcast_to(per, (len(self.rows),))  # read-only, like every cached code array
+        return per[inv]
 
     def _view(self, name: str, k: int) -> _PersonView:
         p = self.p
@@ -671,9 +822,7 @@ class FactStore:
             if name not in self._fixed and name in _DATE_COLUMN_FACTS:
                 self._fixed[name] = self._date_column(name)
             if name not in self._fixed:
-                first, inv = self.combos(name)
-                per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
-                self._fixed[name] = per[inv]
+                self._fixed[name] = self._per_combo(name, on)
             return self._fixed[name]
         key = (name, on)
         if key not in self._at and name in _SERVICE_COUNT_FACTS:
@@ -695,9 +844,7 @@ class FactStore:
                 yes, no = t.code(True), t.code(False)
                 self._at[key] = np.where((d == _ABSENT) | (on.toordinal() - _EPOCH < d), yes, no).astype(np.int32)
             else:
-                first, inv = self.combos(name)
-                per = np.array([self._compute(name, g, int(k), on) for g, k in enumerate(first.tolist())], dtype=np.int64)
-                self._at[key] = per[inv]
+                self._at[key] = self._per_combo(name, on)
         return self._at[key]
 
     def _date_column(self, name: str) -> Any:
@@ -779,28 +926,38 @@ class FactStore:
         from ..national.conscripts import CONSCRIPT_TERM_2_YEARS_FROM, CONSCRIPT_TERM_YEARS_FROM_1998
 
         np = self.np
-        rows = self.rows if sub is None else self.rows[sub]
 
         def per_row(column: str, of: Callable[[Any], int]) -> Any:
             col = self.p.cols.get(column)
+            n = len(self.rows) if sub is None else len(sub)
             if col is None:
-                return np.full(len(rows), of(None), dtype=np.int64)
-            return np.array([of(v) for v in col.values], dtype=np.int64)[col.codes[rows]]
+                return np.full(n, of(None), dtype=np.int32)
+            lut = np.array([of(v) for v in col.values], dtype=np.int32)
+            return lut[self.take(col.codes) if sub is None else col.codes[self.rows[sub]]]
 
         unknown = -1
-        whole = self._count_values("service_years_up", on, enl, dis)
-        kind = per_row("service_type", lambda v: 0 if v is None or v is ServiceType.CONSCRIPT else 1 if v is ServiceType.NCO else 2)
-        bounded = np.minimum(whole, CONSCRIPT_TERM_YEARS_FROM_1998)
-        nco = np.where(enl >= CONSCRIPT_TERM_2_YEARS_FROM.toordinal() - _EPOCH, bounded, unknown)
-        value = np.select([kind == 0, kind == 1], [whole, nco], unknown)
         stated = per_row("conscript_years", lambda v: unknown if v is None else int(v))
-        value = np.where(stated != unknown, stated, value)
-        value = np.where(enl == _ABSENT, 0, value)  # no service record: no years
-        out = np.empty(len(value), dtype=np.int64)
-        known = value != unknown
-        out[~known] = self.table("conscript_service_years").code(None)
-        out[known] = self._value_codes("conscript_service_years", value[known])
-        return out
+        value = np.where(enl == _ABSENT, 0, stated)  # no service record: no years; else as stated
+        kind = per_row("service_type", lambda v: 0 if v is None or v is ServiceType.CONSCRIPT else 1 if v is ServiceType.NCO else 2)
+        # Only a record that states no years and is an 义务兵 (or has no type) or a 军士 is counted: its whole
+        # service, part-years up (a 军士 from 1998-12-29 at most two years; earlier, unknown).  A roster
+        # that states the years of every record counts nothing.
+        count = np.flatnonzero((value == unknown) & (kind <= 1))
+        if len(count):
+            e = enl[count]
+            whole = self._count_values("service_years_up", on, e, dis[count])
+            nco = np.where(e >= CONSCRIPT_TERM_2_YEARS_FROM.toordinal() - _EPOCH, np.minimum(whole, CONSCRIPT_TERM_YEARS_FROM_1998),
+                           unknown)
+            value[count] = np.where(kind[count] == 0, whole, nco)
+        # One table over unknown and the known values spanned, its codes made in the order the
+        # per-value lookups would make them (unknown first, then the known values ascending).
+        t = self.table("conscript_service_years")
+        none = t.code(None)
+        counts = np.bincount(value - unknown) if len(value) else np.zeros(1, dtype=np.int64)
+        present = np.flatnonzero(counts[1:]) + (unknown + 1)
+        lo, hi = (int(present[0]), int(present[-1])) if len(present) else (0, 0)
+        lut = np.array([none] + [t.code(v) for v in range(lo, hi + 1)], dtype=np.int32)
+        return lut[np.where(value == unknown, 0, value - lo + 1)]
 
     def _value_codes(self, name: str, value: Any) -> Any:
         np = self.np
@@ -812,30 +969,28 @@ class FactStore:
     def _count_values(self, name: str, on: date, enl: Any, dis: Any) -> Any:
         """Whole years (or months) of service from 入伍时间 to 退役时间 (or ``on`` while serving)."""
         np = self.np
+        o = on.toordinal() - _EPOCH
         has = enl != _ABSENT
-        start = np.where(has, enl, 0)
-        end = np.where(has & (dis != _ABSENT), dis, np.where(has, on.toordinal() - _EPOCH, 0))
-
-        sy_, sm, sd = ymd(np, start)
-        ey, em, ed = ymd(np, end)
-        months = (ey - sy_) * 12 + em - sm - (ed < sd)
-        positive = has & (end > start)
+        # No service record: from ``on`` to ``on``, no time at all.
+        start = np.where(has, enl, o)
+        end = np.where(has & (dis != _ABSENT), dis, o)
         if name == "service_months":
             # ServiceRecord.service_months counts as dateutil's relativedelta does: a month is whole when the
             # enlistment day, clipped to the end month's length, is reached (30 March → 28 February is whole).
-            from .pricing import _month_days
-
-            whole = (ey - sy_) * 12 + em - sm - (np.minimum(sd, _month_days(np, (ey - 1970) * 12 + em - 1)) > ed)
-            value = np.where(positive, np.maximum(whole, 0), 0)
-        else:
-            years, rest = np.divmod(np.maximum(months, 0), 12)
-            rounding = {"service_years": "down", "service_years_half": "half"}.get(name, "up")
-            if rounding == "up":
-                years = years + ((rest > 0) | (ed != sd))
-            elif rounding == "half":
-                years = years + (rest >= 6)
-            value = np.where(positive, years, 0)
-        return value
+            smi, sd, _ = month_day(np, start)
+            emi, ed, elen = month_day(np, end)
+            whole = emi - smi - (np.minimum(sd, elen) > ed)
+            return np.where(end > start, np.maximum(whole, 0), 0)
+        # 32 × whole months + the day difference, one subtraction of month keys; nothing before the start.
+        # With 384 = 12 × 32: whole years are diff // 384, and a part-year is left exactly when diff % 384 != 0
+        # (months past the whole years, or the end day short of or past the start day).
+        diff = np.maximum(month_key(np, end) - month_key(np, start), 0)
+        rounding = {"service_years": "down", "service_years_half": "half"}.get(name, "up")
+        if rounding == "up":
+            return (diff + 383) // 384
+        if rounding == "half":  # a part-year of six whole months or more counts
+            return (diff + 192) // 384
+        return diff // 384
 
     def dated(self, name: str, units: Sequence[date]) -> tuple[Any, Any]:
         """A date-dependent fact on ``units[0]``, and the rows where its value differs on another unit."""

@@ -208,8 +208,10 @@ def _tabulated(np: Any, values: Any, fn: Callable[[Any], Any]) -> Any:
     if hi - lo > 200_000:
         return fn(values)
     table = fn(np.arange(lo, hi + 1, dtype=np.int64))
-    at = values - lo
-    return tuple(t[at] for t in table) if isinstance(table, tuple) else table[at]
+    # Positions as the platform's index type, gathered with take: numpy's fastest gather (an int32
+    # index, or fancy indexing, goes through a conversion on every call).
+    at = np.subtract(values, lo, dtype=np.intp)
+    return tuple(t.take(at) for t in table) if isinstance(table, tuple) else table.take(at)
 
 
 def _ymd_direct(np: Any, days: Any) -> tuple[Any, Any, Any]:
@@ -222,6 +224,38 @@ def _ymd_direct(np: Any, days: Any) -> tuple[Any, Any, Any]:
 def ymd(np: Any, days: Any) -> tuple[Any, Any, Any]:
     """Year, month and day of days since 1970 (arrays)."""
     return _tabulated(np, days, lambda d: _ymd_direct(np, d))  # type: ignore[no-any-return]
+
+
+def month_key(np: Any, days: Any) -> Any:
+    """``32 × months since 1970-01 + day of the month - 1`` of days since 1970 (int32).
+
+    Increasing with the date, and the difference of two keys is ``32 × whole months + the day
+    difference`` with the day difference folded into the low five bits: floor division by 32 gives the
+    whole months between the dates (a month is whole once its day is reached), by 384 whole years.
+    """
+    def direct(d: Any) -> Any:
+        dd = d.astype("datetime64[D]")
+        m = dd.astype("datetime64[M]")
+        return (m.astype(np.int64) * 32 + (dd - m.astype("datetime64[D]")).astype(np.int64)).astype(np.int32)
+
+    return _tabulated(np, days, direct)
+
+
+def month_day(np: Any, days: Any) -> tuple[Any, Any, Any]:
+    """Months since 1970-01, day of the month and days in that month, of days since 1970 (int32 arrays).
+
+    What whole-month and whole-year counts need: two dates' month difference is a subtraction, and
+    the 32-bit results carry half the bytes of :func:`ymd`'s through the gathers and the arithmetic.
+    """
+    def direct(d: Any) -> tuple[Any, Any, Any]:
+        dd = d.astype("datetime64[D]")
+        m = dd.astype("datetime64[M]")
+        starts = m.astype("datetime64[D]")
+        nxt = (m + 1).astype("datetime64[D]")
+        return (m.astype(np.int64).astype(np.int32), ((dd - starts).astype(np.int64) + 1).astype(np.int32),
+                (nxt - starts).astype(np.int64).astype(np.int32))
+
+    return _tabulated(np, days, direct)  # type: ignore[no-any-return]
 
 
 def _month_starts(np: Any, months: Any) -> Any:
@@ -258,7 +292,25 @@ def apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[A
     Returns the new days and a mask of rows where Python would have raised (an impossible
     ``replace``, a date out of range): those rows are priced with real dates instead.  Between
     steps the dates stay split into year, month and day as long as the steps work on those.
+
+    Each day's answer depends on that day alone, so where the rows outnumber the days they span (a
+    roster's dates span a few decades) the steps run once per day of the span and the rows gather.
     """
+    if len(days) >= _STEP_TABLE_FROM:
+        lo, hi = int(days.min()), int(days.max())
+        if hi - lo < len(days):
+            new, ok = _apply_steps(np, np.arange(lo, hi + 1, dtype=np.int64), steps)
+            at = np.subtract(days, lo, dtype=np.intp)  # (as in _tabulated: the fastest gather)
+            return new.take(at), ok.take(at)
+    return _apply_steps(np, days, steps)
+
+
+#: Fewer rows than this and the steps run on the rows themselves (a table is not worth building).
+_STEP_TABLE_FROM = 4096
+
+
+def _apply_steps(np: Any, days: Any, steps: Sequence[tuple[Any, ...]]) -> tuple[Any, Any]:
+    """:func:`apply_steps` computed on every element."""
     ok = np.ones(len(days), dtype=bool)
     y: Any = None  # when set, the dates are (y, m, d) and ``days`` is stale
     m: Any = None
@@ -497,6 +549,7 @@ class EncodedColumn:
         self.n = n
         self.flag = flag
         self._array: Any = None
+        self._kind: Any = ...  # _width(), once known
 
     def __len__(self) -> int:
         return self.n
@@ -506,10 +559,16 @@ class EncodedColumn:
 
     def array(self, keep: bool = True) -> Any:
         """Every row's value (computed once; ``keep=False``: computed for a caller that needs it once, and not
-        held, as the report's sums do after the writers — 8 MB a rule at 10⁶ rows)."""
+        held, as the report's sums do after the writers — 8 MB a rule at 10⁶ rows).
+
+        Amounts are int32 when every value fits (as :meth:`RulePrices.columns` makes them); a column with
+        one value for every row (a rule that pays nobody here) is that value broadcast, read-only, holding
+        no 10⁶-row copy.
+        """
         if self._array is not None:
             return self._array
-        out = self._spell(0, self.n)
+        one = self._one_value()
+        out = self.np.broadcast_to(one, (self.n,)) if one is not None else self._spell(0, self.n)
         if keep:
             self._array = out
         return out
@@ -527,7 +586,7 @@ class EncodedColumn:
         if self._array is not None:
             return self._array[rows]
         parts = []
-        for table, of_row, overrides in self.layers:
+        for table, of_row, overrides in self._typed_layers():
             v = table[of_row[rows]]
             for own, values in overrides:
                 own, values = np.asarray(own, dtype=np.int64), np.asarray(values)
@@ -539,11 +598,18 @@ class EncodedColumn:
             parts.append(v)
         return self._combine(parts, len(rows))
 
+    def _typed_layers(self) -> list[tuple[Any, Any, Any]]:
+        """The layers with tables of the column's type (int32 amounts where they fit: see :meth:`array`)."""
+        kind = None if self.flag else self._width()
+        if kind is None:
+            return self.layers
+        return [(table.astype(kind, copy=False), of_row, overrides) for table, of_row, overrides in self.layers]
+
     def _spell(self, start: int, stop: int) -> Any:
         np = self.np
         whole = start == 0 and stop >= self.n
         parts = []
-        for table, of_row, overrides in self.layers:
+        for table, of_row, overrides in self._typed_layers():
             v = table[of_row if whole else of_row[start:stop]]
             for rows, values in overrides:
                 if whole:
@@ -569,6 +635,41 @@ class EncodedColumn:
                     out = out.astype(np.result_type(out, v))
                 np.copyto(out, v, where=v >= 0)
         return out if out is not None else np.zeros(size, dtype=bool if self.flag else np.int64)
+
+    def _one_value(self) -> Any:
+        """The value of every row as a 0-d array of the column's type, when one layer without rows of their own
+        gives every row the same value (``None`` when not, or not known without a pass over the rows)."""
+        np = self.np
+        if len(self.layers) != 1 or self.layers[0][2] or not self.n:
+            return None
+        table, of_row, _ = self.layers[0]
+        if not len(table):
+            return None
+        if self.flag:
+            table = table.astype(bool, copy=False)
+        elif (kind := self._width()) is not None:
+            table = table.astype(kind, copy=False)
+        if table.min() != table.max() and len(table) <= 64:
+            # A short table (per region) may hold values for codes no row has: only the codes used count.
+            table = table[np.bincount(of_row, minlength=len(table)) > 0]
+        if not len(table) or table.min() != table.max():
+            return None
+        return table[0].reshape(())
+
+    def _width(self) -> Any:
+        """int32 when every amount of every layer fits it (tables and rows of their own are small to scan), else ``None``."""
+        if self._kind is ...:
+            self._kind = self._find_width()
+        return self._kind
+
+    def _find_width(self) -> Any:
+        np = self.np
+        parts = [t for t, _, _ in self.layers] + [v for _, _, ov in self.layers for _, v in ov]
+        if not all(getattr(p, "dtype", None) is not None and p.dtype.kind in "iu" for p in parts):
+            return None
+        lo = min((int(p.min()) for p in parts if len(p)), default=0)
+        hi = max((int(p.max()) for p in parts if len(p)), default=0)
+        return np.int32 if -(2**31) <= lo and hi < 2**31 else None
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         a = self.array()
@@ -786,7 +887,8 @@ def price_rule(np: Any, engine: Any, reg: Any, regions: set[str], groups: Groupi
     out = RulePrices(np, groups)
     region_table = facts.table("region").values
     region_of = groups.codes["region"]
-    here = [c for c in np.unique(region_of).tolist() if region_table[c] in regions]
+    # The region codes present, ascending (a count per code: no sort, and no ``numpy.ma`` import as ``numpy.unique`` makes).
+    here = [c for c in np.flatnonzero(np.bincount(region_of)).tolist() if region_table[c] in regions]
     if not units:
         out.fen[np.isin(region_of, here)] = 0
         return out
@@ -1089,11 +1191,14 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
             cache[expr] = hit
         return hit
 
+    # Unit counts (bounds, months in a leaf) are at most len(units): 16-bit arrays carry a quarter of the
+    # bytes of int64 ones through the per-leaf minimum / maximum / subtraction.
+    small = np.int16 if len(units) < 2**15 else np.int64
     limit = None
     if dies:
         d = facts.days("death_date")[rows]
         # Months that begin after a death are not paid (engine-wide rule).
-        limit = np.where(d == ABSENT, len(starts), np.searchsorted(starts, d, side="right"))
+        limit = np.where(d == ABSENT, len(starts), np.searchsorted(starts, d, side="right")).astype(small)
     template = plans[members[0]]
     unit_month = None
     if len(units) > 1:
@@ -1101,35 +1206,77 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
         if all(u.day == 1 for u in units) and bool((np.diff(mi) == 1).all()):
             unit_month = mi  # consecutive month starts: bounds by month arithmetic
 
-    def bound(a: int, b: int, op: str, t: Any) -> Any:
-        """How many units of [a, b) start before (lt) or on (le) ``t``, plus ``a``."""
-        if unit_month is None or not isinstance(t, np.ndarray):
-            return a + np.searchsorted(starts[a:b], t, side="left" if op == "lt" else "right")
-        # A month start is on or before t exactly when its month is t's month or earlier
-        # (before t: on or before the day before t).
-        m = _month_index(np, t - 1 if op == "lt" else t)
-        return a + np.clip(m - unit_month[a] + 1, 0, b - a)
+    def bound(a: int, b: int, op: str, rhs: Any) -> Any:
+        """How many units of [a, b) start before (lt) or on (le) ``rhs``, plus ``a`` (cached)."""
+        bkey = ("bound", a, b, op, rhs)
+        at = cache.get(bkey)
+        if at is None:
+            t = value(rhs)
+            if unit_month is None or not isinstance(t, np.ndarray):
+                at = a + np.searchsorted(starts[a:b], t, side="left" if op == "lt" else "right")
+            else:
+                # A month start is on or before t exactly when its month is t's month or earlier
+                # (before t: on or before the day before t): the units [0, U) up to t are
+                # clip(month(t) - month(unit 0) + 1, 0, U), and those of [a, b) the same clipped to [a, b)
+                # (the units are consecutive months).  Worked out once per date and comparison, per day
+                # of the dates' span, in the narrow type.
+                mkey = ("month", op, rhs)
+                upto = cache.get(mkey)
+                if upto is None:
+                    shift, first, total = (1 if op == "lt" else 0), int(unit_month[0]), len(units)
+                    upto = cache[mkey] = _tabulated(
+                        np, t, lambda d: np.clip(_month_index(np, d - shift) - (first - 1), 0, total).astype(small))
+                at = upto if (a, b) == (0, len(units)) else np.clip(upto, a, b)
+            cache[bkey] = at
+        return at
+
+    def holds(c: Any, outcome: bool) -> Any:
+        """Rows where a comparison of two dates has this outcome (each comparison and its negation computed once).
+
+        Not recursive on purpose: a closure that calls itself is a reference cycle, and would keep this
+        call's arrays alive until the collector next runs.
+        """
+        ckey = ("holds", c, outcome)
+        m = cache.get(ckey)
+        if m is None:
+            yes = cache.get(("holds", c, True))
+            if yes is None:
+                lhs, op, rhs = c
+                x, y = value(lhs), value(rhs)
+                yes = cache[("holds", c, True)] = x < y if op == "lt" else (x <= y if op == "le" else x == y)
+            m = cache[ckey] = yes if outcome else ~yes
+        return m
+
+    # Every date any comparison reads is worked out first, whatever the leaf pays: a row where Python
+    # would raise computing one is marked failed above, as it is on every path through the formula.
+    for a, b, leaves in template.entries:
+        for leaf in leaves:
+            for (lhs, _op, rhs), _outcome in leaf.conds:
+                if lhs != ("on",):
+                    value(lhs)
+                value(rhs)
 
     for e, (a, b, leaves) in enumerate(template.entries):
         for j, leaf in enumerate(leaves):
+            at = [plans[k].entries[e][2][j] for k in members]
+            fen = [x.fen for x in at]
+            cnt = [x.counts for x in at]
+            ik = [x.in_kind for x in at]
+            failed = [x.failed for x in at]
+            if not (any(fen) or any(cnt) or any(ik) or any(failed)):
+                continue  # a leaf that pays nothing, counts nothing and never failed adds nothing to any row
             lo: Any = a
             hi: Any = b
             mask: Any = None
-            for (lhs, op, rhs), outcome in leaf.conds:
-                if lhs == ("on",):
+            for c, outcome in leaf.conds:
+                if c[0] == ("on",):
                     # How many of the units start before (lt) or on (le) the date: one search per comparison.
-                    bkey = ("bound", a, b, op, rhs)
-                    at = cache.get(bkey)
-                    if at is None:
-                        at = cache[bkey] = bound(a, b, op, value(rhs))
                     if outcome:
-                        hi = np.minimum(hi, at)
+                        hi = np.minimum(hi, bound(a, b, c[1], c[2]))
                     else:
-                        lo = np.maximum(lo, at)
+                        lo = np.maximum(lo, bound(a, b, c[1], c[2]))
                 else:
-                    x, y = value(lhs), value(rhs)
-                    m = x < y if op == "lt" else (x <= y if op == "le" else x == y)
-                    m = m if outcome else ~m
+                    m = holds(c, outcome)
                     mask = m if mask is None else mask & m
             if limit is not None:
                 hi = np.minimum(hi, limit)
@@ -1138,13 +1285,15 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
                 months = months * mask
             if not np.any(months):
                 continue
-            at = [plans[k].entries[e][2][j] for k in members]
-            fen_out += np.array([x.fen for x in at], dtype=np.int64)[kl] * months
-            cnt_out += np.array([x.counts for x in at], dtype=np.int64)[kl] * months
-            if any(x.in_kind for x in at):
-                ik_out |= np.array([x.in_kind for x in at], dtype=bool)[kl] & (months > 0)
-            if any(x.failed for x in at):
-                fail_out |= np.array([x.failed for x in at], dtype=bool)[kl] & (months > 0)
+            if any(fen):
+                # One amount for every key of the leaf (the usual case): no table to gather from.
+                fen_out += (np.int64(fen[0]) * months if len(set(fen)) == 1 else np.array(fen, dtype=np.int64)[kl] * months)
+            if any(cnt):
+                cnt_out += (months if all(cnt) else np.array(cnt, dtype=np.int64)[kl] * months)
+            if any(ik):
+                ik_out |= np.array(ik, dtype=bool)[kl] & (months > 0)
+            if any(failed):
+                fail_out |= np.array(failed, dtype=bool)[kl] & (months > 0)
     return rows, fen_out, cnt_out, ik_out, fail_out
 
 
