@@ -452,3 +452,60 @@ def test_fixed_text_column_reads_like_a_list() -> None:
         col[4]
     with pytest.raises(ValueError):
         FixedTextColumn("abc", 2)
+
+
+def test_a_csv_file_is_parsed_from_the_file_once_checked_its_bytes_let_go(csv_path: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from shuangyong.roster import reading
+
+    seen: list[object] = []
+    held: list[bool] = []
+    parse = pacsv.read_csv
+
+    def spy(source: object, **kw: object) -> object:
+        seen.append(source)
+        held.append(holders[0]._data is not None)
+        return parse(source, **kw)
+
+    monkeypatch.setattr(pacsv, "read_csv", spy)
+    holders: list[reading.FileBytes] = []
+    made = reading.FileBytes.__init__
+
+    def keep(self: reading.FileBytes, path: Path) -> None:
+        made(self, path)
+        holders.append(self)
+
+    monkeypatch.setattr(reading.FileBytes, "__init__", keep)
+    from_file = read_roster(csv_path)
+    assert len(seen) == 1 and isinstance(seen[0], pa.NativeFile)  # the file, not a buffer of its bytes
+    assert held == [False] and holders[0]._data is None  # the bytes were let go while the table was built
+    from_bytes = arrow.read_csv_arrow_bytes(str(csv_path), csv_path.read_bytes(), "utf-8-sig")
+    assert from_bytes is not None
+    assert from_file.headers == from_bytes.headers and len(from_file) == len(from_bytes)
+    assert all(list(from_file.data[h]) == list(from_bytes.data[h]) for h in from_file.headers)
+
+
+def test_a_roster_file_that_changes_while_it_is_read_is_an_error(csv_path: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from shuangyong.errors import RosterError
+    from shuangyong.roster import reading
+
+    copy = tmp_path / "changing.csv"
+    copy.write_bytes(csv_path.read_bytes())
+    parse = pacsv.read_csv
+
+    def rewrite_then_parse(source: object, **kw: object) -> object:
+        copy.write_bytes(csv_path.read_bytes() + csv_path.read_bytes().splitlines(keepends=True)[-1])  # one more row
+        return parse(source, **kw)
+
+    monkeypatch.setattr(pacsv, "read_csv", rewrite_then_parse)
+    with pytest.raises(RosterError, match="changed while it was read"):
+        read_roster(copy)
+    # A holder that let its bytes go reads them again only from the file it checked.
+    holder = reading.FileBytes(copy)
+    holder.drop()
+    assert holder.data() == copy.read_bytes()
+    copy.write_bytes(b"x")
+    holder.drop()
+    with pytest.raises(RosterError, match="changed while it was read"):
+        holder.data()

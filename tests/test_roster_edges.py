@@ -524,3 +524,27 @@ def test_array_id_check_matches_the_validator(ids: list[str]) -> None:
             assert int(parsed.birth[i]) == (born - date(1970, 1, 1)).days
             assert bool(parsed.male[i]) == (int(v[16]) % 2 == 1)
             assert parsed.canonical_ids()[i] == canon
+
+
+def test_an_encoding_is_checked_in_pieces_as_the_whole_file_would_be() -> None:
+    # _csv_encoding reads the whole file in pieces: a character cut by a piece's end still reads, a bad byte
+    # anywhere does not, exactly as decoding the file at once says.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from shuangyong.roster.reading import _decodes
+
+    @settings(max_examples=200, deadline=None)
+    @given(text=st.text(alphabet="ab,\n身份证号张三李四𠀋", max_size=40), cut=st.integers(1, 7), junk=st.sampled_from([b"", b"\xff", b"\x80", b"\xe4\xb8"]),
+           where=st.integers(0, 40), enc=st.sampled_from(["utf-8", "gb18030"]))
+    def check(text: str, cut: int, junk: bytes, where: int, enc: str) -> None:
+        raw = text.encode(enc)
+        raw = raw[:where] + junk + raw[where:]
+        try:
+            raw.decode(enc)
+            whole = True
+        except UnicodeDecodeError:
+            whole = False
+        assert _decodes(raw, enc, step=cut) == whole
+
+    check()

@@ -399,21 +399,33 @@ def read_csv_arrow(path: Path, encoding: str) -> Roster | None:
     """
     if not have_arrow():
         return None
+    from .roster.reading import FileBytes
+
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = FileBytes(Path(path))
+    except RosterError:
         return None
     return read_csv_arrow_bytes(str(path), raw, encoding)
 
 
-def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
-    """:func:`read_csv_arrow` of a file already in memory (``name`` for messages and ``Roster.source``)."""
+def read_csv_arrow_bytes(name: str, raw: Any, encoding: str) -> Roster | None:
+    """:func:`read_csv_arrow` of a file already in memory (``name`` for messages and ``Roster.source``).
+
+    ``raw``: the bytes, or a file's :class:`~shuangyong.roster.reading.FileBytes` — then, once the bytes are
+    checked, the table is parsed from the file and the bytes are let go while it is built.
+    """
     if not have_arrow():
         return None
     import codecs
 
+    from .roster.reading import FileBytes
+
     pa = _pa()
     import pyarrow.csv as pacsv
+
+    holder = raw if isinstance(raw, FileBytes) else None
+    if holder is not None:
+        raw = holder.data()
 
     try:
         if codecs.lookup(encoding).name not in _BYTE_SAFE:
@@ -459,6 +471,18 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
     except UnicodeDecodeError:
         return None
     names = [f"c{j}" for j in range(len(headers))]
+    start = len(raw) - len(body)  # a UTF-8 byte-order mark, read past by pyarrow itself from a file
+    source: Any = pa.py_buffer(body)
+    if holder is not None and start in (0, len(codecs.BOM_UTF8)):
+        # Parsed from the file, in blocks: the 100 MB of a 10⁶-row roster are not held while the table is built.
+        body, raw, source = memoryview(b""), b"", None
+        holder.drop()
+        try:
+            source = pa.OSFile(str(holder.path))
+        except OSError as e:
+            raise RosterError(f"{holder.path}: cannot read: {e}") from e
+    elif holder is not None:
+        holder = None  # (never: a prefix other than a byte-order mark) parsed from the bytes as they are
     cell = pa.string() if utf8 else pa.binary()
     # Columns of few values (category, 户籍, dates ...) are dictionary-encoded as they are parsed: their
     # codes feed the roster directly, and the text of every cell is never held (≈ 80 MB at 10⁶ rows).
@@ -467,7 +491,7 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
              for c, h in zip(names, headers)}
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(body),
+            source,
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(quote_char=False, escape_char=False, newlines_in_values=False,
                                              ignore_empty_lines=False),
@@ -477,10 +501,18 @@ def read_csv_arrow_bytes(name: str, raw: bytes, encoding: str) -> Roster | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None  # a ragged line (or anything else pyarrow would not read as the exact reader does)
-    if table.num_rows and _has_empty_cell(table.column(0)) and (contains_bytes(raw, b"\n\n") or contains_bytes(raw, b"\n\r\n")):
+    finally:
+        if holder is not None:
+            source.close()
+    if holder is not None:
+        holder.check_unchanged()  # the bytes checked are the bytes parsed
+    if table.num_rows and _has_empty_cell(table.column(0)) and (contains_bytes(holder.data() if holder is not None else raw, b"\n\n")
+                                                                or contains_bytes(holder.data() if holder is not None else raw, b"\n\r\n")):
         # pyarrow reads a blank line as a row of empty cells; the exact reader skips it.  A blank line
         # has an empty first cell, so the (slow, two-byte) search only runs when some first cell is empty.
         return None
+    if holder is not None:
+        holder.drop()  # (read again only for the blank-line search above)
     del body, raw  # the table holds its own copy of the cells
     table = table.rename_columns(headers)
     try:

@@ -182,6 +182,9 @@ def _read(source: Any, encoding: str | None, format: str | None, sheet: str | in
             return arrow.read_table_file(path, fmt)
         if fmt not in ("csv", "jsonl"):
             raise RosterError(f"{path}: unknown format {fmt!r}")
+        if fmt == "csv":
+            # Held by the file's holder, not here: the Arrow reader drops the bytes once it has checked them.
+            return _read_csv_bytes(str(path), FileBytes(path), encoding)
         try:
             raw = path.read_bytes()
         except OSError as e:
@@ -194,6 +197,60 @@ def _read(source: Any, encoding: str | None, format: str | None, sheet: str | in
     except TypeError:
         raise RosterError(f"cannot read a roster from {type(source).__name__}") from None
     return _from_mappings(it, "records", "records", first_row=1)
+
+
+class FileBytes:
+    """A roster file's bytes, held in one place so that a reader can let them go.
+
+    The Arrow reader checks the bytes (quotes, line ends, encoding), then parses the file from its path
+    and :meth:`drop` s them: 100 MB of a 10⁶-row roster are not held while the table is built.  Whoever
+    needs them again (a fallback reader) gets them from :meth:`data`, read again from the file, which
+    must not have changed meanwhile (size, modification time, inode): a roster replaced or written to
+    while it is read is an error, never a mix of two files.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            with path.open("rb") as fh:
+                self._stat = self._signature(fh.fileno())
+                self._data: bytes | None = fh.read()
+        except OSError as e:
+            raise RosterError(f"{path}: cannot read: {e.strerror or e}") from e
+
+    @staticmethod
+    def _signature(fd: int | None = None, path: Path | None = None) -> tuple[int, int, int, int]:
+        import os
+
+        st = os.fstat(fd) if fd is not None else os.stat(path)  # type: ignore[arg-type]
+        return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
+
+    def data(self) -> bytes:
+        """The bytes (read again if dropped; the file unchanged)."""
+        if self._data is None:
+            self.check_unchanged()
+            try:
+                self._data = self.path.read_bytes()
+            except OSError as e:
+                raise RosterError(f"{self.path}: cannot read: {e.strerror or e}") from e
+            self.check_unchanged()
+        return self._data
+
+    def drop(self) -> None:
+        self._data = None
+
+    def check_unchanged(self) -> None:
+        try:
+            same = self._signature(path=self.path) == self._stat
+        except OSError:
+            same = False
+        if not same:
+            raise RosterError(f"{self.path}: the file changed while it was read (文件在读取过程中被修改); read it again")
+
+
+def raw_bytes(raw: bytes | FileBytes) -> bytes:
+    """The bytes of ``raw`` (a file's holder gives them, read again if it dropped them)."""
+    return raw.data() if isinstance(raw, FileBytes) else raw
 
 
 def _read_bytes(name: str, raw: bytes, fmt: str, encoding: str | None) -> Roster:
@@ -256,26 +313,39 @@ def _csv_encoding(name: str, raw: bytes, encoding: str | None) -> str:
     # The whole file, not only its head: a GBK name far down a file of ASCII lines must not make every
     # later Chinese line unreadable.  When neither reads whole, the head decides and the lines that do
     # not decode become rejects.
-    try:
-        raw.decode("utf-8")
+    if raw.isascii() or _decodes(raw, "utf-8"):
         return "utf-8"
+    try:
+        raw.decode("utf-8")  # (only to find the first bad byte: a GBK file fails within its first Chinese)
     except UnicodeDecodeError as e:
         # Chinese that reads as UTF-8 before the first bad byte: a UTF-8 file with a bad line.  (A few
         # GBK byte pairs are valid UTF-8 by chance, so it takes a run of Chinese characters to count.)
         prefix = raw[:e.start].decode("utf-8", "replace")
         if sum(1 for ch in prefix if "\u4e00" <= ch <= "\u9fff") >= 8:
             return "utf-8"
-    try:
-        raw.decode("gb18030")
+    if _decodes(raw, "gb18030"):
         return "gb18030"
+    return detect_encoding(raw[:_SNIFF_BYTES])
+
+
+def _decodes(raw: bytes, encoding: str, step: int = 1 << 22) -> bool:
+    """Whether every byte of ``raw`` reads in ``encoding``, decoded in pieces: the whole file decoded at once
+    would be a string one to three times its size (≈ 140 MB for a 100 MB roster), held only to be dropped."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(raw)
+    try:
+        for k in range(0, len(raw), step):
+            dec.decode(view[k:k + step], final=k + step >= len(raw))
+        dec.decode(b"", final=True)
     except UnicodeDecodeError:
-        return detect_encoding(raw[:_SNIFF_BYTES])
+        return False
+    return True
 
 
-def _read_csv_bytes(name: str, raw: bytes, encoding: str | None, arrays: bool = True) -> Roster:
-    encoding = _csv_encoding(name, raw, encoding)
-    titles, offset = _title_lines(raw, encoding)
-    body = raw[offset:] if titles else raw
+def _read_csv_bytes(name: str, raw: bytes | FileBytes, encoding: str | None, arrays: bool = True) -> Roster:
+    # (a file's bytes are asked of its holder each time, never kept here: the Arrow reader may drop them)
+    encoding = _csv_encoding(name, raw_bytes(raw), encoding)
+    titles, offset = _title_lines(raw_bytes(raw), encoding)
     roster = None
     if arrays and not titles:
         from ..arrow import read_csv_arrow_bytes
@@ -283,7 +353,10 @@ def _read_csv_bytes(name: str, raw: bytes, encoding: str | None, arrays: bool = 
         # pyarrow's reader when the file is plain and the extra is installed (it numbers rows from the top:
         # not with title lines); else numpy's; else the exact line reader.
         roster = read_csv_arrow_bytes(name, raw, encoding)
-    if roster is None and arrays:
+    if roster is not None:
+        return roster
+    body = raw_bytes(raw)[offset:] if titles else raw_bytes(raw)
+    if arrays:
         roster = _read_csv_arrays(name, body, encoding, titles)
     if roster is None:
         roster = _read_csv_lines(name, body, encoding, titles)
