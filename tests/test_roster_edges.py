@@ -548,3 +548,19 @@ def test_an_encoding_is_checked_in_pieces_as_the_whole_file_would_be() -> None:
         assert _decodes(raw, enc, step=cut) == whole
 
     check()
+
+
+def test_forgetting_a_parse_gives_memory_back_and_a_next_run_parses_again(tmp_path: Path) -> None:
+    import shuangyong as sy
+    from shuangyong.roster.reading import give_back_memory, read_roster
+    from shuangyong.roster.run import run_roster
+
+    give_back_memory()  # callable anywhere (a no-op where the C library has no malloc_trim)
+    path = tmp_path / "r.csv"
+    path.write_text("身份证号,行政区划代码,类别,伤残等级,伤残性质\n11010519491231002X,110105,残疾军人,5,因公\n", encoding="utf-8")
+    engine = sy.Engine.from_plugins()
+    roster = read_roster(path)
+    first = run_roster(engine, roster, sy.Period.year(2024)).total
+    roster.forget_parse()
+    assert not roster.cache
+    assert run_roster(engine, roster, sy.Period.year(2024)).total == first
