@@ -685,7 +685,7 @@ class EncodedColumn:
         """Whether some row's value is > 0, from the tables where possible."""
         np = self.np
         if self._array is not None or len(self.layers) != 1:
-            return bool((self.array(keep=False) > 0).any())
+            return any(bool((v > 0).any()) for v in _pieces(np, self))
         table, of_row, overrides = self.layers[0]
         used = np.bincount(of_row, minlength=len(table)) > 0
         return bool((np.asarray(table)[used] > 0).any()) or any(bool((np.asarray(v) > 0).any()) for _rows, v in overrides)
@@ -776,9 +776,22 @@ def column_stats(np: Any, columns: Sequence[Any]) -> list[tuple[int, int]]:
                 count += int((v > 0).sum())
             out.append((total, count))
             continue
-        a = np.asarray(col.array(keep=False) if isinstance(col, EncodedColumn) else col).astype(np.int64)
-        out.append((int(a[a > 0].sum()), int((a > 0).sum())))
+        total = count = 0
+        for a in _pieces(np, col):
+            a = a.astype(np.int64)
+            total += int(a[a > 0].sum())
+            count += int((a > 0).sum())
+        out.append((total, count))
     return out
+
+
+def _pieces(np: Any, col: Any, size: int = 1 << 16) -> Iterator[Any]:
+    """A column's values piece by piece: an encoded column is spelt out ``size`` rows at a time, never whole."""
+    if not isinstance(col, EncodedColumn):
+        yield np.asarray(col)
+        return
+    for a in range(0, col.n, size):
+        yield col.rows(a, min(col.n, a + size))
 
 
 def sum_positive(np: Any, columns: Sequence[Any], n: int) -> Any:
@@ -801,8 +814,10 @@ def sum_positive(np: Any, columns: Sequence[Any], n: int) -> Any:
             at[1][:] += np.maximum(table.astype(np.int64), 0)
             at[2].extend(overrides)
             continue
-        values = col.array(keep=False) if isinstance(col, EncodedColumn) else col
-        acc += np.maximum(np.asarray(values, dtype=np.int64), 0)
+        pos = 0
+        for values in _pieces(np, col):
+            acc[pos:pos + len(values)] += np.maximum(np.asarray(values, dtype=np.int64), 0)
+            pos += len(values)
     for of_row, per_group, overrides in by_groups.values():
         acc += per_group[of_row]
         for rows, values in overrides:
