@@ -97,6 +97,7 @@ def add_commands(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``entitle`` with parsed arguments; returns the exit status."""
+    from ..roster.reading import give_back_memory
     from ..roster.run import load_overrides, parse_override, run_roster
     from .main import error_text
     from ..engine import Engine
@@ -139,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.note("写出结果 writing results")
             result.write_outputs(out_path, outputs["--rejects"], outputs["--summary"], format=getattr(args, "format", None),
                                  keep=keep, headers=getattr(args, "headers", "code") or "code", locale=locale, lock=False)
+            give_back_memory()  # the writers' freed pages, before the report's sums
             if bar is not None:
                 bar.close()
     except ShuangyongError as e:
