@@ -203,7 +203,7 @@ def test_a_version_1_file_migrates_forward_keeping_every_row(tmp_path):
     assert sqlite3.connect(p).execute("SELECT max(version) FROM migration").fetchone()[0] == 1
     with ledger.open(p) as book:
         c = book.connection
-        assert c.execute("SELECT max(version) FROM migration").fetchone()[0] == store.SCHEMA_VERSION == 2
+        assert c.execute("SELECT max(version) FROM migration").fetchone()[0] == store.SCHEMA_VERSION == 3
         assert c.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert c.execute("PRAGMA foreign_key_check").fetchall() == []
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -212,7 +212,7 @@ def test_a_version_1_file_migrates_forward_keeping_every_row(tmp_path):
             assert schema(c) == schema(fresh.connection)
     assert rows(p) == before
     with ledger.open(p) as book:  # opening again migrates nothing
-        assert book.connection.execute("SELECT count(*) FROM migration").fetchone()[0] == 2
+        assert book.connection.execute("SELECT count(*) FROM migration").fetchone()[0] == 3
 
 
 def test_a_migrated_file_keeps_paying_each_line_once(tmp_path, engine):

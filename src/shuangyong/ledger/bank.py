@@ -260,11 +260,9 @@ def import_bank_return(book: Book, path: str | Path, *, format: str = "generic",
             except (ValueError, IndexError, KeyError):
                 raise LedgerError(f"{path}: item {a.ref} is not in batch {batch_no}") from None
             why = f"银行退回：{a.reason or '未说明原因'}"
-            ids = [r[0] for r in book.connection.execute(
-                "SELECT l.id FROM line l JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id "
-                "WHERE l.run_id = ? AND p.id_number = ? AND r.id IS NULL", (run_id, key))]
-            unpaid += sum(r[0] for r in book.connection.execute(
-                f"SELECT amount_fen FROM line WHERE id IN ({','.join('?' * len(ids))})", ids)) if ids else 0
+            pid = book._person_id(key, create=False)
+            ids = book._person_lines(pid, run_id=run_id) if pid is not None else []
+            unpaid += sum(ln[6] for ln in book._lines_by_id(ids).values())
             reversed_lines += book.reverse(ids, reason=why, document=f"{Path(path).name} {a.ref}", operator=operator) if ids else 0
             book.connection.execute("INSERT INTO bank_return (bank_file_id, item, reason, recorded_at) VALUES (?,?,?,?)",
                                     (file_id, a.ref, a.reason or "", now))

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache, wraps
-from itertools import groupby, repeat
+from itertools import count, groupby, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -159,6 +159,7 @@ class Book:
         self._pids: dict[str, int] = {}
         self._pid_top = 0
         self._bulk = has_json_each(self._conn)
+        self._block_cache: dict[int, tuple[list[int], list[int], bool]] = {}
 
     # -- housekeeping ------------------------------------------------------------
     def close(self) -> None:
@@ -282,9 +283,10 @@ class Book:
         return _Tx(self._conn, self._forget)
 
     def _forget(self) -> None:
-        """After a rollback: person ids seen inside the transaction may not exist."""
+        """After a rollback: person ids (and pay blocks) seen inside the transaction may not exist."""
         self._pids = {}
         self._pid_top = 0
+        self._block_cache = {}
 
     # -- computing what is due -----------------------------------------------------------
     def due(self, engine: Any, roster: Any, month: Period, *, region: str | None = None,
@@ -379,51 +381,151 @@ class Book:
             total = sum(sum(b[4]) for b in batches)
             persons = len(set().union(*(b[2] for b in batches)))
             run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, lines, total, common["rejected"], note)
+            next_id = self._next_line_id()
             for m, code, keys, seqs, fen in batches:
-                self._insert_pay_lines(run_id, m, code, keys, seqs, fen)
+                next_id = self._insert_pay_lines(run_id, m, code, keys, seqs, fen, next_id, np)
         return PayRun(run_id=run_id, kind="pay", lines_paid=lines, lines_already_paid=already, total=from_fen(total),
                       persons=persons, **common)
 
-    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: list[int], seqs: list[int], fen: list[int]) -> None:
-        """Insert one (month, rule) batch of pay lines, in the order given (``keys`` ascending).
+    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: list[int], seqs: list[int], fen: list[int], next_id: int,
+                          np: Any = None) -> int:
+        """Record one (month, rule) batch of pay lines with line ids from ``next_id`` on, in the order given (``keys``
+        ascending); returns the next free line id.
 
-        ``executemany`` builds and binds a tuple per line, most of what a line cost in Python.  When
-        SQLite has ``json_each``, each stretch of lines with one ``seq`` (the whole batch but for
-        repayments after a reversal) goes as one JSON array of ``person id << 32 | 分`` and one
-        ``INSERT … SELECT``: the unique index and the pay-once trigger see every row as before, and
-        ``ORDER BY key`` keeps the line ids in the same order.  Values outside the packing's range
-        (never met: 分 of one line < 2³², person ids < 2³¹) take the row-by-row road.
+        Each stretch of lines with one ``seq`` (the whole batch but for repayments after a reversal) of at least
+        ``_BULK_MIN`` lines is one ``pay_block`` row (schema 3): a JSON array of ``person id << 32 | 分`` that
+        takes the line ids ``next_id`` … ``next_id + n − 1`` in array order, the ids row-by-row inserts would
+        have taken.  Shorter stretches, values outside the packing's range (never met: 分 of one line < 2³²,
+        person ids < 2³¹) and an SQLite without ``json_each`` (which could not read a block back) write rows
+        of ``line_row``, numbered explicitly from the same counter.
         """
         at = 0
-        for seq, same in groupby(seqs):
-            end = at + sum(1 for _ in same)
+        if seqs and seqs.count(seqs[0]) == len(seqs):
+            stretches = [(seqs[0], len(seqs))]  # the usual batch: one seq throughout (counted at C speed)
+        else:
+            stretches = [(sq, sum(1 for _ in same)) for sq, same in groupby(seqs)]
+        for seq, n in stretches:
+            end = at + n
             k, f = keys[at:end], fen[at:end]
-            if self._bulk and end - at >= _BULK_MIN and k[0] >= 0 and k[-1] < 1 << 31 and min(f) >= 0 and max(f) < 1 << 32:
+            if self._bulk and n >= _BULK_MIN and k[0] > 0 and k[-1] < 1 << 31 and min(f) >= 0 and max(f) < 1 << 32:
                 self._conn.execute(
-                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) "
-                    "SELECT ?, value >> 32, ?, ?, 'pay', ?, value & 4294967295 FROM json_each(?) ORDER BY key",
-                    (run_id, code, month, seq, json.dumps([(a << 32) | b for a, b in zip(k, f)])))
+                    "INSERT INTO pay_block (run_id, rule, period, seq, first_id, lines, total_fen, items) VALUES (?,?,?,?,?,?,?,?)",
+                    (run_id, code, month, seq, next_id, n, sum(f), _pack(k, f, np)))
             else:
                 self._conn.executemany(
-                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
-                    zip(repeat(run_id), k, repeat(code), repeat(month), repeat(seq), f))
+                    "INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, ?, 'pay', ?, ?)",
+                    zip(count(next_id), repeat(run_id), k, repeat(code), repeat(month), repeat(seq), f))
+            next_id += n
             at = end
+        return next_id
+
+    def _next_line_id(self) -> int:
+        """One above every line id in use, in rows and in pay blocks (read inside the write transaction)."""
+        row = self._conn.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM line_row), 0), "
+            "coalesce((SELECT first_id + lines - 1 FROM pay_block ORDER BY first_id DESC LIMIT 1), 0)) + 1").fetchone()
+        return int(row[0])
+
+    # -- pay blocks ----------------------------------------------------------------------
+    def _block_lines(self, block_id: int, items: str | None = None, lines: int | None = None) -> tuple[list[int], list[int], bool]:
+        """(person ids, 分, person ids ascending) of one pay block, in line-id order.
+
+        Blocks never change: the last few read are kept (forgotten on a rollback, when a block id read inside the
+        transaction may be given again).
+        """
+        hit = self._block_cache.get(block_id)
+        if hit is not None:
+            return hit
+        if items is None:
+            items, lines = self._conn.execute("SELECT items, lines FROM pay_block WHERE id = ?", (block_id,)).fetchone()
+        out = _unpack(items, numpy_or_none())
+        if lines is not None and len(out[0]) != lines:
+            raise LedgerError(f"ledger: pay block {block_id} holds {len(out[0])} lines, its row says {lines}")
+        if len(self._block_cache) >= _BLOCK_CACHE:
+            self._block_cache.pop(next(iter(self._block_cache)))
+        self._block_cache[block_id] = out
+        return out
+
+    def _month_blocks(self, month: str) -> list[_Block]:
+        """The pay blocks of one month, oldest first, with their lines read."""
+        out = []
+        meta = self._conn.execute("SELECT id, run_id, rule, seq, first_id, lines FROM pay_block WHERE period = ? ORDER BY first_id",
+                                  (month,)).fetchall()
+        for bid, run_id, rule, seq, first, n in meta:
+            pids, fens, ascending = self._block_lines(bid, None, n)
+            out.append(_Block(bid, run_id, rule, seq, first, pids, fens, ascending))
+        return out
+
+    def _block_reversals(self, month: str) -> list[tuple[int, int, str]]:
+        """(block id, position in the block, reason) of every reversed block line of one month."""
+        return self._conn.execute(
+            "SELECT b.id, r.line_id - b.first_id, r.reason FROM pay_block b JOIN reversal r "
+            "ON r.line_id >= b.first_id AND r.line_id < b.first_id + b.lines WHERE b.period = ?", (month,)).fetchall()
+
+    def _lines_by_id(self, ids: Sequence[int]) -> dict[int, tuple[int, int, str, str, str, int, int, str]]:
+        """Line id → (run, person id, rule, month, kind, seq, 分, cause) for those of ``ids`` in the ledger (rows and blocks)."""
+        out: dict[int, tuple[int, int, str, str, str, int, int, str]] = {}
+        ids = sorted(set(ids))
+        for at in range(0, len(ids), 500):
+            part = ids[at:at + 500]
+            for row in self._conn.execute(f"SELECT id, run_id, person_id, rule, period, kind, seq, amount_fen, cause FROM line_row "
+                                          f"WHERE id IN ({','.join('?' * len(part))})", part):
+                out[row[0]] = row[1:]
+        rest = [i for i in ids if i not in out]
+        if rest:
+            blocks = self._conn.execute("SELECT id, first_id, lines, run_id, rule, period, seq FROM pay_block ORDER BY first_id").fetchall()
+            firsts = [b[1] for b in blocks]
+            for i in rest:
+                j = bisect_right(firsts, i) - 1
+                if j < 0 or i >= firsts[j] + blocks[j][2]:
+                    continue
+                bid, first, n, run_id, rule, period, seq = blocks[j]
+                pids, fens, _ = self._block_lines(bid, None, n)
+                out[i] = (run_id, pids[i - first], rule, period, "pay", seq, fens[i - first], "")
+        return out
+
+    def _person_lines(self, pid: int, *, rule: str | None = None, month: str | None = None, run_id: int | None = None,
+                      standing_only: bool = True) -> list[int]:
+        """Line ids of one person (optionally one rule, month, run), unreversed ones only by default, ascending."""
+        cond, args = "", []
+        for col, v in (("rule", rule), ("period", month), ("run_id", run_id)):
+            if v is not None:
+                cond += f" AND {col} = ?"
+                args.append(v)
+        sql = f"SELECT l.id FROM line_row l LEFT JOIN reversal r ON r.line_id = l.id WHERE l.person_id = ?{cond.replace(' AND ', ' AND l.')}"
+        if standing_only:
+            sql += " AND r.id IS NULL"
+        ids = [r[0] for r in self._conn.execute(sql, (pid, *args))]
+        found = []
+        for bid, first, n in self._conn.execute(f"SELECT id, first_id, lines FROM pay_block WHERE 1 = 1{cond}", args).fetchall():
+            pids, _, ascending = self._block_lines(bid, None, n)
+            if ascending:
+                j = bisect_left(pids, pid)
+                if j < len(pids) and pids[j] == pid:
+                    found.append(first + j)
+            else:  # not in person order (not written by this library): look at each
+                found.extend(first + j for j, p in enumerate(pids) if p == pid)
+        if found and standing_only:
+            gone = {r[0] for r in self._conn.execute(f"SELECT line_id FROM reversal WHERE line_id IN ({','.join('?' * len(found))})", found)}
+            found = [i for i in found if i not in gone]
+        return sorted(ids + found)
 
     def _pay_state(self, month: str) -> dict[str, tuple[list[int], dict[int, int]]]:
         """For one month, per rule: persons with a standing pay line, and the count of pay lines of the others."""
-        # Counted on the unique index alone (a covering scan), then corrected for the few reversed lines.
+        # Row lines counted on the unique index alone (a covering scan), block lines read from their arrays,
+        # then corrected for the (few) reversed lines.
         reversed_n: dict[tuple[str, int], int] = {}
         for rule, pid in self._conn.execute(
-                "SELECT l.rule, l.person_id FROM reversal r JOIN line l ON l.id = r.line_id WHERE l.period = ? AND l.kind = 'pay'", (month,)):
+                "SELECT l.rule, l.person_id FROM reversal r JOIN line_row l ON l.id = r.line_id WHERE l.period = ? AND l.kind = 'pay'", (month,)):
             reversed_n[(rule, pid)] = reversed_n.get((rule, pid), 0) + 1
         by_rule: list[tuple[str, list[int], list[int]]]
         if self._bulk:
             # Each rule's persons and line counts as two JSON arrays (no Python tuple per person); their order is not used.
             by_rule = [(rule, json.loads(p), json.loads(n)) for rule, p, n in self._conn.execute(
-                "SELECT rule, json_group_array(person_id), json_group_array(n) FROM (SELECT rule, person_id, count(*) AS n FROM line "
+                "SELECT rule, json_group_array(person_id), json_group_array(n) FROM (SELECT rule, person_id, count(*) AS n FROM line_row "
                 "WHERE period = ? AND kind = 'pay' GROUP BY rule, person_id) GROUP BY rule", (month,))]
         else:
-            rows = self._conn.execute("SELECT rule, person_id, count(*) FROM line WHERE period = ? AND kind = 'pay' "
+            rows = self._conn.execute("SELECT rule, person_id, count(*) FROM line_row WHERE period = ? AND kind = 'pay' "
                                       "GROUP BY rule, person_id ORDER BY rule, person_id", (month,)).fetchall()
             by_rule = []
             if rows:
@@ -431,14 +533,36 @@ class Book:
                 for rule in sorted(set(rules)):
                     lo, hi = bisect_left(rules, rule), bisect_right(rules, rule)
                     by_rule.append((rule, list(pids[lo:hi]), list(ns[lo:hi])))
+        blocks = self._month_blocks(month)
+        if blocks:
+            at = {b.id: b for b in blocks}
+            for bid, pos, _ in self._block_reversals(month):
+                key = (at[bid].rule, at[bid].pids[pos])
+                reversed_n[key] = reversed_n.get(key, 0) + 1
+            sources: dict[str, list[tuple[list[int], list[int] | None]]] = {}
+            for rule, row_pids, row_ns in by_rule:
+                sources[rule] = [(row_pids, row_ns)]
+            for b in blocks:
+                sources.setdefault(b.rule, []).append((b.pids, None))  # one line per person in a block
+            by_rule = []
+            for rule, src in sources.items():
+                if len(src) == 1:
+                    one, maybe_ns = src[0]
+                    by_rule.append((rule, one, maybe_ns if maybe_ns is not None else [1] * len(one)))
+                    continue
+                merged: dict[int, int] = {}
+                for some, maybe_ns in src:
+                    for pid, n in zip(some, maybe_ns if maybe_ns is not None else repeat(1)):
+                        merged[pid] = merged.get(pid, 0) + n
+                by_rule.append((rule, list(merged), list(merged.values())))
         out: dict[str, tuple[list[int], dict[int, int]]] = {}
         for rule, live, n_lines in by_rule:
             counts: dict[int, int] = {}
             gone = {pid: n for (r, pid), n in reversed_n.items() if r == rule}
             if gone:
                 # A person with as many reversed pay lines as pay lines has none standing.
-                at = dict(zip(live, n_lines))
-                counts = {pid: at[pid] for pid, n in gone.items() if pid in at and at[pid] <= n}
+                at_n = dict(zip(live, n_lines))
+                counts = {pid: at_n[pid] for pid, n in gone.items() if pid in at_n and at_n[pid] <= n}
                 if counts:
                     live = [p for p in live if p not in counts]
             out[rule] = (live, counts)
@@ -504,16 +628,18 @@ class Book:
             raise LedgerError("a reversal needs a reason (冲正原因)")
         ids = sorted(set(int(i) for i in line_ids))
         with self._write():
-            done = {r[0] for r in self._conn.execute(
-                f"SELECT line_id FROM reversal WHERE line_id IN ({','.join('?' * len(ids))})", ids)} if ids else set()
+            done: set[int] = set()
+            for at in range(0, len(ids), 500):
+                part = ids[at:at + 500]
+                done.update(r[0] for r in self._conn.execute(f"SELECT line_id FROM reversal WHERE line_id IN ({','.join('?' * len(part))})", part))
             todo = [i for i in ids if i not in done]
             if not todo:
                 return 0
-            rows = self._conn.execute(f"SELECT id, amount_fen, period FROM line WHERE id IN ({','.join('?' * len(todo))})", todo).fetchall()
-            if len(rows) != len(todo):
+            found = self._lines_by_id(todo)
+            if len(found) != len(todo):
                 raise LedgerError("reverse: some line ids are not in the ledger")
-            total = -sum(r[1] for r in rows)
-            months = sorted({r[2] for r in rows})
+            total = -sum(r[6] for r in found.values())
+            months = sorted({r[3] for r in found.values()})
             period = Period(month_period(months[0]).start, month_period(months[-1]).end)
             run_id = self._insert_run("reversal", period, None, date.today(), "", operator, "", len(todo), total, (), reason)
             now = now_text()
@@ -523,19 +649,10 @@ class Book:
 
     def find_lines(self, id_number: str, rule: str | None = None, month: str | None = None, *, standing_only: bool = True) -> list[int]:
         """Line ids of one person (optionally one rule and month), unreversed ones only by default."""
-        key = self._canon(id_number)
-        sql = ("SELECT l.id FROM line l JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id "
-               "WHERE p.id_number = ?")
-        args: list[Any] = [key]
-        if rule is not None:
-            sql += " AND l.rule = ?"
-            args.append(rule)
-        if month is not None:
-            sql += " AND l.period = ?"
-            args.append(month)
-        if standing_only:
-            sql += " AND r.id IS NULL"
-        return [r[0] for r in self._conn.execute(sql + " ORDER BY l.id", args)]
+        pid = self._person_id(self._canon(id_number), create=False)
+        if pid is None:
+            return []
+        return self._person_lines(pid, rule=rule, month=month, standing_only=standing_only)
 
     def record_recovery(self, id_number: str, rule: str, month: str, amount: Decimal | str | int, *, method: str = "refund",
                         document: str = "", operator: str = "") -> int:
@@ -550,17 +667,16 @@ class Book:
         cause = ("追缴：退回" if method == "refund" else "追缴：从丧葬补助中抵扣") + (f"（{document}）" if document else "")
         with self._write():
             pid = self._person_id(key, create=False)
-            standing_fen = 0 if pid is None else self._conn.execute(
-                "SELECT coalesce(sum(l.amount_fen), 0) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
-                "WHERE r.id IS NULL AND l.period = ? AND l.rule = ? AND l.person_id = ?", (month, rule, pid)).fetchone()[0]
+            standing_fen = 0 if pid is None else sum(
+                ln[6] for ln in self._lines_by_id(self._person_lines(pid, rule=rule, month=month)).values())
             if fen > standing_fen:
                 raise LedgerError(f"{mask_id_number(key)} {rule} {month}: cannot recover {from_fen(fen)} 元, "
                                   f"only {from_fen(standing_fen)} 元 stands paid (reversed lines are already unpaid)")
-            seq = self._conn.execute("SELECT count(*) FROM line WHERE person_id = ? AND rule = ? AND period = ? AND kind = 'recovery'",
+            seq = self._conn.execute("SELECT count(*) FROM line_row WHERE person_id = ? AND rule = ? AND period = ? AND kind = 'recovery'",
                                      (pid, rule, month)).fetchone()[0]
             run_id = self._insert_run("recovery", p, None, date.today(), "", operator, "", 1, -fen, (), cause)
-            self._conn.execute("INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen, cause) VALUES (?,?,?,?,'recovery',?,?,?)",
-                               (run_id, pid, rule, month, seq, -fen, cause))
+            self._conn.execute("INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen, cause) "
+                               "VALUES (?,?,?,?,?,'recovery',?,?,?)", (self._next_line_id(), run_id, pid, rule, month, seq, -fen, cause))
         return run_id
 
     # -- arrears ---------------------------------------------------------------------------
@@ -597,19 +713,22 @@ class Book:
             months = sorted({ln.month for ln in under})
             marks = ",".join("?" * len(months))
             counts = {(a, b, c): n for a, b, c, n in self._conn.execute(
-                f"SELECT person_id, rule, period, count(*) FROM line WHERE kind = 'arrears' AND period IN ({marks}) "
+                f"SELECT person_id, rule, period, count(*) FROM line_row WHERE kind = 'arrears' AND period IN ({marks}) "
                 f"GROUP BY person_id, rule, period", months)}
             total = sum(to_fen(ln.amount) for ln in under)
             run_id = self._insert_run("arrears", period, engine, date.today(), jurisdiction, operator, str(getattr(arr, "source", "")),
                                       len(under), total, (), note)
             rows = []
+            next_id = self._next_line_id()
             for ln in under:
                 pid = ids[ln._id_number]
-                rows.append((run_id, pid, ln.rule, ln.month, counts.get((pid, ln.rule, ln.month), 0), to_fen(ln.amount), ln.cause))
+                rows.append((next_id, run_id, pid, ln.rule, ln.month, counts.get((pid, ln.rule, ln.month), 0), to_fen(ln.amount), ln.cause))
+                next_id += 1
             self._conn.executemany(
-                "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen, cause) VALUES (?,?,?,?,'arrears',?,?,?)", rows)
+                "INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen, cause) VALUES (?,?,?,?,?,'arrears',?,?,?)",
+                rows)
         return PayRun(run_id=run_id, kind="arrears", period=period, lines_paid=len(under), lines_already_paid=0, total=from_fen(total),
-                      persons=len({r[1] for r in rows}), known_on=date.today())
+                      persons=len({r[2] for r in rows}), known_on=date.today())
 
 
 class _Tx:
@@ -639,8 +758,46 @@ class _Tx:
                 raise LedgerError(f"the ledger refused the run, nothing was recorded: {exc}") from exc
 
 
-#: Fewer rows than this go to ``executemany`` (one JSON statement is not worth it for a handful).
+#: Fewer rows than this go to ``executemany`` (one JSON statement is not worth it for a handful); a stretch of
+#: at least this many new pay lines of one (month, rule, seq) is stored as one pay block.
 _BULK_MIN = 32
+
+#: Pay blocks whose lines a book keeps read (a 10⁶-line block is two lists of 10⁶ ints).
+_BLOCK_CACHE = 4
+
+_LOW32 = (1 << 32) - 1
+
+
+class _Block:
+    """One pay block of a month, its lines read: person ids and 分 in line-id order (line ``first + i``)."""
+
+    __slots__ = ("id", "run_id", "rule", "seq", "first", "pids", "fens", "ascending")
+
+    def __init__(self, id: int, run_id: int, rule: str, seq: int, first: int, pids: list[int], fens: list[int], ascending: bool) -> None:
+        self.id, self.run_id, self.rule, self.seq, self.first = id, run_id, rule, seq, first
+        self.pids, self.fens, self.ascending = pids, fens, ascending
+
+
+def _pack(pids: Sequence[int], fen: Sequence[int], np: Any) -> str:
+    """A block's ``items``: the JSON array of ``person id << 32 | 分`` (compact)."""
+    if np is not None:
+        packed = (np.asarray(pids, dtype=np.int64) << 32) | np.asarray(fen, dtype=np.int64)
+        return json.dumps(packed.tolist(), separators=(",", ":"))
+    return json.dumps([(a << 32) | b for a, b in zip(pids, fen)], separators=(",", ":"))
+
+
+def _unpack(items: str, np: Any) -> tuple[list[int], list[int], bool]:
+    """(person ids, 分, person ids strictly ascending) of a block's ``items``."""
+    if np is not None:
+        body = items.strip()[1:-1]
+        a = np.fromstring(body, dtype=np.int64, sep=",") if body.strip() else np.zeros(0, dtype=np.int64)
+        if a.size and body.count(",") != a.size - 1:  # numpy stops quietly at what it cannot read: read it as JSON then
+            a = np.asarray(json.loads(items), dtype=np.int64)
+        p = a >> 32
+        return p.tolist(), (a & _LOW32).tolist(), bool((p[1:] > p[:-1]).all())
+    vals = json.loads(items)
+    pids = [v >> 32 for v in vals]
+    return pids, [v & _LOW32 for v in vals], all(a < b for a, b in zip(pids, pids[1:]))
 
 
 def rule_kinds(engine: Any) -> dict[str, str]:
