@@ -234,6 +234,49 @@ class Book:
             self._pid_top = max(self._pid_top, ids[-1])
         return known
 
+    def _row_person_ids(self, dues: Sequence[MonthDue], np: Any) -> dict[str, Any]:
+        """Month → person id of each result row with a payable line (0 for the others), as int64 arrays, creating the
+        missing persons (call inside a write transaction).
+
+        The same persons get the same ids as :meth:`_person_ids` gives them (new ones numbered in ID order above the
+        largest), with the work on arrays: a canonical ID sorts as the integer of its 17 digits and check character,
+        where an ``X`` counts 10, so no million strings are sorted or put in sets.
+        """
+        known = self.person_map()
+        per: list[tuple[MonthDue, Any, Any, Any]] = []
+        missing: list[str] = []
+        for md in dues:
+            mask = np.zeros(len(md.keys), dtype=bool)
+            for idx, _ in md.payable.values():
+                mask[np.asarray(idx, dtype=np.int64)] = True
+            pos = np.flatnonzero(mask)
+            ks = _pick(md.keys, pos.tolist())
+            ids = (np.fromiter(map(known.get, ks, repeat(0)), dtype=np.int64, count=len(ks)) if known
+                   else np.zeros(len(ks), dtype=np.int64))
+            miss = np.flatnonzero(ids == 0)
+            missing.extend(ks if len(miss) == len(ks) else _pick(ks, miss.tolist()))
+            per.append((md, pos, ids, miss))
+        if missing:
+            new, rank = _sorted_unique(missing, np)
+            top = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0])
+            text = '["' + '","'.join(new) + '"]'
+            if len(new) < _BULK_MIN or not self._bulk or any(c in text for c in '\\\x00') or text.count('"') != 2 * len(new):
+                self._person_ids(new)  # the row road (few, odd or no json_each): same ids, same order
+            else:
+                self._conn.execute("INSERT INTO person (id, id_number) SELECT ? + key, value FROM json_each(?)", (top + 1, text))
+                known.update(zip(new, range(top + 1, top + 1 + len(new))))
+                self._pid_top = max(self._pid_top, top + len(new))
+            at = 0
+            for _md, _pos, ids, miss in per:
+                ids[miss] = rank[at:at + len(miss)] + (top + 1)
+                at += len(miss)
+        out: dict[str, Any] = {}
+        for md, pos, ids, _miss in per:
+            rp = np.zeros(len(md.keys), dtype=np.int64)
+            rp[pos] = ids
+            out[md.month] = rp
+        return out
+
     def _record_event(self, kind: str, id_number: str, on: date, reported_on: date | None, document: str, reason: str,
                       back_pay: bool = False) -> LifeEvent:
         if not isinstance(on, date):
@@ -358,7 +401,8 @@ class Book:
         common: dict[str, Any] = dict(period=period, known_on=day, rejected=tuple(dues[0].rejects if dues else ()), withheld=withheld,
                       withheld_total=from_fen(withheld_fen), withheld_reasons=reasons)
         with self._write():
-            pid_of = self._person_ids(_payable_keys(dues))
+            row_pids = self._row_person_ids(dues, np) if np is not None else None
+            pid_of = self._person_ids(_payable_keys(dues)) if row_pids is None else {}
             # Per (month, rule), the lines not yet paid, sorted by person id: with the months in order
             # and the rules sorted, this is the unique index's order (each insert lands next to the
             # previous one in the B-tree) and the line ids come out as they always have.
@@ -369,7 +413,8 @@ class Book:
                 get = pid_of.__getitem__
                 for code in sorted(md.payable):
                     idx, vals = md.payable[code]
-                    pids = list(map(get, _pick(md.keys, idx)))
+                    pids: Any = (row_pids[md.month][np.asarray(idx, dtype=np.int64)] if row_pids is not None
+                                 else list(map(get, _pick(md.keys, idx))))
                     live, counts = state.get(code, ((), {}))
                     keys, seqs, fen = new_lines(pids, vals, live, counts, np)
                     already += len(pids) - len(keys)
@@ -776,6 +821,27 @@ class _Block:
     def __init__(self, id: int, run_id: int, rule: str, seq: int, first: int, pids: list[int], fens: list[int], ascending: bool) -> None:
         self.id, self.run_id, self.rule, self.seq, self.first = id, run_id, rule, seq, first
         self.pids, self.fens, self.ascending = pids, fens, ascending
+
+
+def _sorted_unique(keys: list[str], np: Any) -> tuple[list[str], Any]:
+    """The distinct ``keys`` sorted (as Python sorts strings), and for each key its rank among them (an int64 array)."""
+    n = len(keys)
+    try:
+        raw = np.array(keys, dtype="S18") if n and len(set(map(len, keys))) == 1 and len(keys[0]) == 18 else None
+    except UnicodeEncodeError:
+        raw = None
+    if raw is not None:
+        v = np.frombuffer(raw.tobytes(), dtype=np.uint8).reshape(n, 18)
+        digits = v[:, :17].astype(np.int64) - 48
+        last = v[:, 17].astype(np.int64) - 48
+        last[last == ord("X") - 48] = 10
+        if bool(((digits >= 0) & (digits <= 9)).all()) and bool(((last >= 0) & (last <= 10)).all()):
+            code = (digits @ (10 ** np.arange(16, -1, -1, dtype=np.int64))) * 11 + last
+            _, first, rank = np.unique(code, return_index=True, return_inverse=True)
+            return _pick(keys, first.tolist()), rank.reshape(-1)
+    uniq = sorted(set(keys))
+    at = {k: i for i, k in enumerate(uniq)}
+    return uniq, np.fromiter(map(at.__getitem__, keys), dtype=np.int64, count=n)
 
 
 def _pack(pids: Sequence[int], fen: Sequence[int], np: Any) -> str:
