@@ -32,7 +32,7 @@ from ..money import from_fen, to_fen
 from ..params import _jsonable
 from ..periods import Period, add_months
 from .events import EVENT_WORDS, LifeEvent, standing
-from .store import LedgerError, connect, has_json_each, now_text
+from .store import RUN_LINES, LedgerError, connect, has_json_each, now_text
 from .vectors import new_lines, numpy_or_none, positive, take
 
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
@@ -528,6 +528,18 @@ class Book:
                 out[i] = (run_id, pids[i - first], rule, period, "pay", seq, fens[i - first], "")
         return out
 
+    def _reversed_lines(self) -> list[tuple[int, int, str, str, str, int, str, str]]:
+        """(line id, person id, rule, month, kind, 分, reason, recorded at) of every reversed line, by line id."""
+        out = list(self._conn.execute(
+            "SELECT l.id, l.person_id, l.rule, l.period, l.kind, l.amount_fen, r.reason, r.recorded_at FROM reversal r "
+            "JOIN line_row l ON l.id = r.line_id"))
+        for bid, first, n, rule, period, lid, reason, at in self._conn.execute(
+                "SELECT b.id, b.first_id, b.lines, b.rule, b.period, r.line_id, r.reason, r.recorded_at FROM pay_block b "
+                "JOIN reversal r ON r.line_id >= b.first_id AND r.line_id < b.first_id + b.lines").fetchall():
+            pids, fens, _ = self._block_lines(bid, None, n)
+            out.append((lid, pids[lid - first], rule, period, "pay", fens[lid - first], reason, at))
+        return sorted(out)
+
     def _person_lines(self, pid: int, *, rule: str | None = None, month: str | None = None, run_id: int | None = None,
                       standing_only: bool = True) -> list[int]:
         """Line ids of one person (optionally one rule, month, run), unreversed ones only by default, ascending."""
@@ -656,10 +668,10 @@ class Book:
 
     def run_lines(self, run_id: int) -> list[dict[str, Any]]:
         """The lines of one run: line id, canonical 身份证号 (personal data), rule, month, amount, kind, reversed."""
-        sql = ("SELECT l.id, p.id_number, l.rule, l.period, l.amount_fen, l.kind, r.reason FROM line l "
-               "JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id WHERE l.run_id = ? ORDER BY l.id")
+        sql = (f"SELECT l.id, p.id_number, l.rule, l.period, l.amount_fen, l.kind, r.reason FROM {RUN_LINES} l "
+               f"JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id ORDER BY l.id")
         return [{"line": i, "id_number": k, "rule": rule, "month": m, "amount": from_fen(f), "kind": kind, "reversed": rev}
-                for i, k, rule, m, f, kind, rev in self._conn.execute(sql, (run_id,))]
+                for i, k, rule, m, f, kind, rev in self._conn.execute(sql, (run_id, run_id))]
 
     # -- corrections ---------------------------------------------------------------------
     def reverse(self, line_ids: Iterable[int], *, reason: str, document: str = "", operator: str = "") -> int:

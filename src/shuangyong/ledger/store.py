@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import ShuangyongError
 
-__all__ = ["LedgerError", "SCHEMA_VERSION", "connect", "now_text", "has_json_each"]
+__all__ = ["LedgerError", "SCHEMA_VERSION", "RUN_LINES", "connect", "now_text", "has_json_each"]
 
 
 class LedgerError(ShuangyongError):
@@ -270,6 +270,12 @@ BEGIN SELECT RAISE(ABORT, 'ledger table line is append-only: record a reversal i
 """ + "".join(_guards(t) for t in ("line_row", "pay_block", "reversal"))
 
 MIGRATIONS: tuple[str, ...] = (_V1, _LINE_V2, _V3)
+
+#: The lines of one run (two parameters: the run id twice), as a subquery with the columns of ``line``: SQLite does not
+#: push ``run_id = ?`` into the view when the query groups, and would expand every pay block of the file.
+RUN_LINES = ("(SELECT id, run_id, person_id, rule, period, kind, seq, amount_fen, cause FROM line_row WHERE run_id = ? UNION ALL "
+             "SELECT b.first_id + j.key, b.run_id, j.value >> 32, b.rule, b.period, 'pay', b.seq, j.value & 4294967295, '' "
+             "FROM pay_block b, json_each(b.items) j WHERE b.run_id = ?)")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
