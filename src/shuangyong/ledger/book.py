@@ -158,6 +158,7 @@ class Book:
         self._known: weakref.WeakKeyDictionary[Any, dict[date, Any]] = weakref.WeakKeyDictionary()
         self._pids: dict[str, int] = {}
         self._pid_top = 0
+        self._pids_pending: list[tuple[list[str], Any]] = []  # persons created by a pay, put into the map when it is next read
         self._bulk = has_json_each(self._conn)
         self._block_cache: dict[int, tuple[list[int], list[int], bool]] = {}
 
@@ -207,6 +208,9 @@ class Book:
 
     def person_map(self) -> dict[str, int]:
         """ID number → person id of every person in the ledger (person rows never change: cached, topped up)."""
+        for keys, ids in self._pids_pending:
+            self._pids.update(zip(keys, ids.tolist()))
+        self._pids_pending = []
         rows = self._conn.execute("SELECT id_number, id FROM person WHERE id > ?", (self._pid_top,)).fetchall()
         if rows:
             self._pids.update(rows)
@@ -263,7 +267,8 @@ class Book:
                 self._person_ids(_pick(missing, first.tolist()))  # the row road (few, odd or no json_each): same ids, same order
             else:
                 self._conn.execute("INSERT INTO person (id, id_number) SELECT ? + key, value FROM json_each(?)", (top + 1, text))
-                known.update(zip(missing, (rank + (top + 1)).tolist()))
+                # Into the map only when it is next read (a pay from the command line never reads it again).
+                self._pids_pending.append((missing, rank + (top + 1)))
                 self._pid_top = max(self._pid_top, top + len(first))
             at = 0
             for _md, _pos, ids, miss in per:
@@ -328,6 +333,7 @@ class Book:
         """After a rollback: person ids (and pay blocks) seen inside the transaction may not exist."""
         self._pids = {}
         self._pid_top = 0
+        self._pids_pending = []
         self._block_cache = {}
 
     # -- computing what is due -----------------------------------------------------------
