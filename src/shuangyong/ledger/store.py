@@ -7,16 +7,21 @@ not write into a newer layout).  Every table that holds money or events is
 append-only: triggers refuse ``UPDATE`` and ``DELETE``, so a correction or a
 reversal can only be a new row with its reason.
 
-"Paid at most once" is the database's job, not the caller's: a payment line's key
-is (person, rule, month, kind, seq) under a unique index, where ``seq`` counts the
-earlier lines of that key and kind.  A ``pay`` line with ``seq`` 0 is the key's
-first, so the unique index alone refuses a second one; a trigger lets a ``pay``
-line with ``seq`` n > 0 in only when line n − 1 of the key exists and is reversed.
-By induction the ``pay`` lines of a key are 0, 1, …, n with all but the last
-reversed: at most one stands.  (Version 1 ran the trigger's lookup for every
-line; version 2 runs it only for the rare repayment after a reversal.)  Two
-processes racing to pay the same month therefore cannot both succeed, whatever
-they computed.
+"Paid at most once": a payment line's key is (person, rule, month, kind, seq), where
+``seq`` counts the earlier lines of that key and kind.  A ``pay`` line with ``seq`` 0
+is the key's first; a ``pay`` line with ``seq`` n > 0 may follow only a reversed line
+n − 1.  By induction the ``pay`` lines of a key are 0, 1, …, n with all but the last
+reversed: at most one stands.  (Version 1 ran the trigger's lookup for every line;
+version 2 runs it only for the rare repayment after a reversal.)
+
+Since version 3 a bulk pay stores its lines packed, one ``pay_block`` row per
+(run, month, rule, seq) stretch, and ``line`` is a view of the row lines
+(``line_row``) and the blocks.  For row lines the unique index and the trigger
+still enforce the rule whoever writes; SQL inserting into the view ``line`` is
+checked against the blocks too.  What a block holds is checked by the library:
+``Book.pay`` reads what is paid and writes the rest inside one ``BEGIN IMMEDIATE``
+transaction, so two processes racing to pay the same month cannot both pay a line.
+docs/ledger.md ("Paid at most once") says which guard is whose.
 """
 
 from __future__ import annotations
