@@ -400,6 +400,9 @@ def test_raw_sql_through_the_view_keeps_the_rules_of_a_row(tmp_path, engine):
         with pytest.raises(sqlite3.IntegrityError, match="above every line id"):
             c.execute("INSERT INTO pay_block (run_id, rule, period, seq, first_id, lines, total_fen, items) VALUES (?,?,'2025-02',0,40,1,1,'[1]')",
                       (run_id, rule))
+        with pytest.raises(sqlite3.IntegrityError, match="as many lines as it says"):  # its items would take ids past its range
+            c.execute("INSERT INTO pay_block (run_id, rule, period, seq, first_id, lines, total_fen, items) VALUES (?,?,'2025-02',0,41,1,2,'[1,1]')",
+                      (run_id, rule))
         with pytest.raises(sqlite3.IntegrityError, match="must name a line"):
             c.execute("INSERT INTO reversal (line_id, run_id, reason, recorded_at) VALUES (41, ?, 'x', 'x')", (run_id,))
         for sql in ("UPDATE pay_block SET total_fen = 0", "DELETE FROM pay_block", "UPDATE line SET amount_fen = 1", "DELETE FROM line"):

@@ -244,6 +244,9 @@ CREATE TRIGGER pay_block_ids BEFORE INSERT ON pay_block
 WHEN NEW.first_id <= coalesce((SELECT max(id) FROM line_row), 0)
   OR NEW.first_id <= coalesce((SELECT b.first_id + b.lines - 1 FROM pay_block b ORDER BY b.first_id DESC LIMIT 1), 0)
 BEGIN SELECT RAISE(ABORT, 'ledger: a pay block must take line ids above every line id in use'); END;
+CREATE TRIGGER pay_block_lines BEFORE INSERT ON pay_block
+WHEN json_array_length(NEW.items) != NEW.lines
+BEGIN SELECT RAISE(ABORT, 'ledger: a pay block must hold as many lines as it says (its items take exactly its line ids)'); END;
 CREATE TRIGGER reversal_line_exists BEFORE INSERT ON reversal
 WHEN NOT EXISTS (SELECT 1 FROM line_row l WHERE l.id = NEW.line_id)
 AND coalesce((SELECT b.first_id + b.lines FROM pay_block b WHERE b.first_id <= NEW.line_id ORDER BY b.first_id DESC LIMIT 1), 0) <= NEW.line_id
