@@ -101,6 +101,11 @@ def test_blocks_read_back_as_the_same_lines_as_rows(tmp_path, engine, monkeypatc
     seqs = sorted(ln[6] for ln in bulk["line"] if ln[4] == "2025-08" and ln[5] == "pay" and ln[2] == lines[bulk["find"][4][0]][2])
     assert seqs == [0, 1, 2]  # PEOPLE[30]: paid, reversed, repaid in a block, reversed, repaid as a row
     assert bulk["return"] == 1 and bulk["arrears"]["overpaid_lines"] == 1
+    # The July line the bank returned was a block line; its repayment is a row with seq 1, after the block's ids.
+    assert (bulk["jul again"]["lines_paid"], bulk["jul again"]["lines_already_paid"]) == (1, 99)
+    (returned,) = [ln for ln in bulk["line"] if ln[4] == "2025-07" and ln[6] == 1]
+    (first,) = [ln for ln in bulk["line"] if ln[4] == "2025-07" and ln[6] == 0 and ln[2] == returned[2]]
+    assert first[0] <= 100 < returned[0] and (first[0],) in [(r[1],) for r in bulk["reversal"]]
 
 
 def test_a_query_by_month_expands_only_that_months_blocks(tmp_path, engine):
