@@ -108,6 +108,22 @@ def test_blocks_read_back_as_the_same_lines_as_rows(tmp_path, engine, monkeypatc
     assert first[0] <= 100 < returned[0] and (first[0],) in [(r[1],) for r in bulk["reversal"]]
 
 
+def test_blocks_without_numpy_read_back_the_same(tmp_path, engine, monkeypatch):
+    """numpy is an optional extra: blocks are packed and read back with lists and bisection without it."""
+    from shuangyong.ledger import arrears as arrears_mod
+
+    for road in ("numpy", "lists"):
+        (tmp_path / road).mkdir()
+    with_np = story(tmp_path / "numpy" / "county.db", engine)
+    with monkeypatch.context() as m:
+        for mod in (book_mod, arrears_mod):
+            m.setattr(mod, "numpy_or_none", lambda fast=None: None)
+        without = story(tmp_path / "lists" / "county.db", engine)
+    assert without["blocks"] == with_np["blocks"] != []
+    for key in with_np:
+        assert without[key] == with_np[key], key
+
+
 def test_a_query_by_month_expands_only_that_months_blocks(tmp_path, engine):
     with ledger.open(tmp_path / "x.db") as book:
         roster = [record(k, i) for i, k in enumerate(PEOPLE)]
