@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -203,7 +204,7 @@ def test_a_version_1_file_migrates_forward_keeping_every_row(tmp_path):
     assert sqlite3.connect(p).execute("SELECT max(version) FROM migration").fetchone()[0] == 1
     with ledger.open(p) as book:
         c = book.connection
-        assert c.execute("SELECT max(version) FROM migration").fetchone()[0] == store.SCHEMA_VERSION == 2
+        assert c.execute("SELECT max(version) FROM migration").fetchone()[0] == store.SCHEMA_VERSION == 3
         assert c.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert c.execute("PRAGMA foreign_key_check").fetchall() == []
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -212,7 +213,7 @@ def test_a_version_1_file_migrates_forward_keeping_every_row(tmp_path):
             assert schema(c) == schema(fresh.connection)
     assert rows(p) == before
     with ledger.open(p) as book:  # opening again migrates nothing
-        assert book.connection.execute("SELECT count(*) FROM migration").fetchone()[0] == 2
+        assert book.connection.execute("SELECT count(*) FROM migration").fetchone()[0] == 3
 
 
 def test_a_migrated_file_keeps_paying_each_line_once(tmp_path, engine):
@@ -311,3 +312,110 @@ def test_mask_of_a_canonical_id_is_the_privacy_mask():
     for idn in (synthetic_id("422827", "1957-07-14", 20), "42282719570714002X", "110101199003071234", "4228271957071", "x" * 18,
                 "４２２８２７１９５７０７１４００２Ｘ"):
         assert sy.mask_id_number(idn) == sy.mask_id_number(" " + idn)
+
+
+def _v2_ledger(path: Path, monkeypatch) -> Path:
+    """``V1_FILE`` migrated to version 2 only (as the library of schema 2 would leave it), plus a month of 40 pay lines
+    (one reversed) and a 补发 line written as that library wrote them: rows of ``line``."""
+    v1_ledger(path)
+    with monkeypatch.context() as m:
+        m.setattr(store, "MIGRATIONS", store.MIGRATIONS[:2])
+        m.setattr(store, "SCHEMA_VERSION", 2)
+        c = store.connect(path)
+    try:
+        assert c.execute("SELECT max(version) FROM migration").fetchone()[0] == 2
+        c.execute("BEGIN IMMEDIATE")
+        ids = [synthetic_id("422827", date(1950 + i % 40, 1 + i % 12, 1 + i % 28), 100 + i) for i in range(37)]
+        c.executemany("INSERT INTO person (id_number) VALUES (?)", [(k,) for k in sorted(ids)])
+        c.execute("INSERT INTO run (kind, period, known_on, created_at, lines, total_fen) VALUES ('pay', '2025-11', '2025-11-10', 'x', 40, 11286680)")
+        run = c.execute("SELECT max(id) FROM run").fetchone()[0]
+        c.executemany("INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, 'survivor_pension', '2025-11', 'pay', 0, 282167)",
+                      [(run, pid) for pid in range(1, 41)])
+        c.execute("INSERT INTO run (kind, period, known_on, created_at, lines, total_fen) VALUES ('reversal', '2025-11', '2025-11-20', 'x', 1, -282167)")
+        rev_run = c.execute("SELECT max(id) FROM run").fetchone()[0]
+        line5 = c.execute("SELECT id FROM line WHERE run_id = ? AND person_id = 5", (run,)).fetchone()[0]
+        c.execute("INSERT INTO reversal (line_id, run_id, reason, recorded_at) VALUES (?, ?, '银行退回', 'x')", (line5, rev_run))
+        c.execute("INSERT INTO run (kind, period, known_on, created_at, lines, total_fen) VALUES ('arrears', '2025-11', '2025-11-25', 'x', 1, 17833)")
+        arr = c.execute("SELECT max(id) FROM run").fetchone()[0]
+        c.execute("INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen, cause) "
+                  "VALUES (?, 7, 'survivor_pension', '2025-11', 'arrears', 0, 17833, '记录更正')", (arr,))
+        c.execute("COMMIT")
+    finally:
+        c.close()
+    return path
+
+
+def test_a_populated_version_2_file_migrates_to_3_keeping_rows_reversals_and_totals(tmp_path, engine, monkeypatch):
+    p = _v2_ledger(tmp_path / "v2.db", monkeypatch)
+    before = rows(p)
+    c = sqlite3.connect(p)
+    totals_sql = ("SELECT l.period, l.kind, coalesce(sum(l.amount_fen), 0), count(*) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
+                  "WHERE r.id IS NULL GROUP BY 1, 2 ORDER BY 1, 2")
+    totals = c.execute(totals_sql).fetchall()
+    assert c.execute("SELECT type FROM sqlite_master WHERE name = 'line'").fetchone()[0] == "table"
+    c.close()
+    with ledger.open(p) as book:
+        c = book.connection
+        assert c.execute("SELECT max(version) FROM migration").fetchone()[0] == 3
+        assert c.execute("SELECT type FROM sqlite_master WHERE name = 'line'").fetchone()[0] == "view"
+        assert c.execute("SELECT count(*) FROM pay_block").fetchone()[0] == 0  # every old line stays a row
+        assert c.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert c.execute(totals_sql).fetchall() == totals
+        with ledger.open(tmp_path / "new.db") as fresh:
+            assert schema(c) == schema(fresh.connection)
+        nov = sy.Period.month(2025, 11)
+        paid = book.total_paid(nov)
+        # The reversed line is paid again (seq 1, a row), the rest is not paid twice; the 补发 line still counts.
+        ids = dict(c.execute("SELECT id_number, id FROM person"))
+        roster = [record(k) for k in sorted(ids, key=ids.__getitem__)[3:]]  # the 37 persons added at version 2
+        again = book.pay(engine, roster, nov, known_on=date(2025, 11, 12))
+        assert (again.lines_paid, again.lines_already_paid) == (1, 36)
+        assert again.total == Decimal("3000.00") and book.total_paid(nov) == paid + again.total  # priced after the rise
+        top = c.execute("SELECT max(id) FROM line_row").fetchone()[0]
+        # December for the 37: one block, numbered after every row line.
+        dec = book.pay(engine, roster, sy.Period.month(2025, 12), known_on=date(2025, 12, 10))
+        assert dec.lines_paid == 37
+        assert c.execute("SELECT first_id, lines FROM pay_block").fetchall() == [(top + 1, 37)]
+    after = rows(p)
+    for t in TABLES:
+        assert after[t][:len(before[t])] == before[t], t  # nothing old changed; only new rows after them
+
+
+def test_raw_sql_through_the_view_keeps_the_rules_of_a_row(tmp_path, engine):
+    people = sorted(synthetic_id("422827", date(1950 + i % 40, 1 + i % 12, 1 + i % 28), 10 + i) for i in range(40))
+    with ledger.open(tmp_path / "x.db") as book:
+        book.pay(engine, [record(k) for k in people], sy.Period.month(2025, 1), known_on=date(2025, 1, 1))
+        c = book.connection
+        (first, n), = c.execute("SELECT first_id, lines FROM pay_block").fetchall()
+        assert (first, n) == (1, 40)
+        run_id, pid, rule = c.execute("SELECT run_id, person_id, rule FROM line WHERE id = 7").fetchone()
+        ins = "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?,?,?,?,'pay',?,100)"
+        for seq in (0, 1, 2):  # the key's line stands in the block
+            with pytest.raises(sqlite3.IntegrityError, match="already paid"):
+                c.execute(ins, (run_id, pid, rule, "2025-01", seq))
+        with pytest.raises(sqlite3.IntegrityError, match="pay block"):  # a row may not take a block's line id
+            c.execute("INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (20,?,?,?,'2025-02','pay',0,1)",
+                      (run_id, pid, rule))
+        with pytest.raises(sqlite3.IntegrityError, match="above every line id"):
+            c.execute("INSERT INTO pay_block (run_id, rule, period, seq, first_id, lines, total_fen, items) VALUES (?,?,'2025-02',0,40,1,1,'[1]')",
+                      (run_id, rule))
+        with pytest.raises(sqlite3.IntegrityError, match="as many lines as it says"):  # its items would take ids past its range
+            c.execute("INSERT INTO pay_block (run_id, rule, period, seq, first_id, lines, total_fen, items) VALUES (?,?,'2025-02',0,41,1,2,'[1,1]')",
+                      (run_id, rule))
+        with pytest.raises(sqlite3.IntegrityError, match="must name a line"):
+            c.execute("INSERT INTO reversal (line_id, run_id, reason, recorded_at) VALUES (41, ?, 'x', 'x')", (run_id,))
+        for sql in ("UPDATE pay_block SET total_fen = 0", "DELETE FROM pay_block", "UPDATE line SET amount_fen = 1", "DELETE FROM line"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                c.execute(sql)
+        # A line written through the view without an id takes the next one above the block; the reversed block line's
+        # key may then be paid again (seq 1), once.
+        c.execute(ins, (run_id, pid, rule, "2025-02", 0))
+        assert c.execute("SELECT max(id) FROM line").fetchone()[0] == 41
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            c.execute("DELETE FROM line_row")
+        assert book.reverse([7], reason="银行退回") == 1
+        c.execute(ins, (run_id, pid, rule, "2025-01", 1))
+        with pytest.raises(sqlite3.IntegrityError):
+            c.execute(ins, (run_id, pid, rule, "2025-01", 1))
+        assert c.execute("SELECT count(*), count(DISTINCT id) FROM line").fetchone() == (42, 42)

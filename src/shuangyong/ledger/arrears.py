@@ -161,38 +161,62 @@ def _net_paid(book: Book, month: str) -> dict[str, _Paid]:
     """For one month, per rule: person ids (ascending), net 分 standing, the latest run of a standing
     non-recovery line (``None``: none), and the latest reversal reason of the persons with a reversed line.
 
-    Summed over the lines first (one query per rule, in person order), then corrected for the (few) persons with
-    a reversed line.
+    Row lines are summed first (one query per rule, in person order) and pay blocks read from their arrays
+    (in person order as written), then both corrected for the (few) persons with a reversed line.
     """
+    conn = book.connection
+    blocks = book._month_blocks(month)
+    # The persons with a reversed line this month, and every line of theirs: (分, kind, run, reversal reason).
     touched: dict[tuple[str, int], list[tuple[int, str, int, str | None]]] = {}
-    for rule, pid, fen, kind, run_id, reason in book.connection.execute(
-            "SELECT l.rule, l.person_id, l.amount_fen, l.kind, l.run_id, r.reason FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
-            "WHERE l.period = ? AND (l.rule, l.person_id) IN (SELECT l2.rule, l2.person_id FROM reversal r2 "
-            "JOIN line l2 ON l2.id = r2.line_id WHERE l2.period = ?)", (month, month)):
-        touched.setdefault((rule, pid), []).append((fen, kind, run_id, reason))
+    for rule, pid in conn.execute("SELECT DISTINCT l.rule, l.person_id FROM reversal r JOIN line_row l ON l.id = r.line_id "
+                                  "WHERE l.period = ?", (month,)):
+        touched[(rule, pid)] = []
+    block_reasons: dict[tuple[int, int], str] = {}
+    if blocks:
+        at = {blk.id: blk for blk in blocks}
+        for bid, pos, reason in book._block_reversals(month):
+            block_reasons[(bid, pos)] = reason
+            touched[(at[bid].rule, at[bid].pids[pos])] = []
+    if touched:
+        for (rule, pid), lines in touched.items():
+            lines.extend(conn.execute("SELECT l.amount_fen, l.kind, l.run_id, r.reason FROM line_row l LEFT JOIN reversal r "
+                                      "ON r.line_id = l.id WHERE l.period = ? AND l.rule = ? AND l.person_id = ?", (month, rule, pid)))
+        for blk in blocks:
+            for (rule, pid), lines in touched.items():
+                if rule != blk.rule:
+                    continue
+                for pos in _positions(blk, pid):
+                    lines.append((blk.fens[pos], "pay", blk.run_id, block_reasons.get((blk.id, pos))))
     out: dict[str, _Paid] = {}
-    rules = sorted(r for (r,) in book.connection.execute("SELECT DISTINCT rule FROM line WHERE period = ?", (month,)))
+    rules = sorted({r for (r,) in conn.execute("SELECT DISTINCT rule FROM line_row WHERE period = ?", (month,))} | {blk.rule for blk in blocks})
     for rule in rules:
         # One row per line, in person order (the unique index's); a person with several lines is summed here.
-        sql = ("SELECT person_id, amount_fen, CASE WHEN kind != 'recovery' THEN run_id END AS run FROM line WHERE period = ? AND rule = ? "
+        sql = ("SELECT person_id, amount_fen, CASE WHEN kind != 'recovery' THEN run_id END AS run FROM line_row WHERE period = ? AND rule = ? "
                "ORDER BY person_id")
         pids: list[int]
         nets: list[int]
         runs: list[int | None]
         if book._bulk:
-            # Three JSON arrays instead of a Python tuple per line (less than half the time); the order is checked, not assumed.
-            pj, nj, rj = book.connection.execute(f"SELECT json_group_array(person_id), json_group_array(amount_fen), "
-                                                 f"json_group_array(run) FROM ({sql})", (month, rule)).fetchone()
+            # Three JSON arrays instead of a Python tuple per line (less than half the time).
+            pj, nj, rj = conn.execute(f"SELECT json_group_array(person_id), json_group_array(amount_fen), "
+                                      f"json_group_array(run) FROM ({sql})", (month, rule)).fetchone()
             pids, nets, runs = json.loads(pj), json.loads(nj), json.loads(rj)
-            if any(a > b for a, b in zip(pids, islice(pids, 1, None))):
-                pids, nets, runs = (list(col) for col in zip(*sorted(zip(pids, nets, runs), key=itemgetter(0))))
         else:
-            rows = book.connection.execute(sql, (month, rule)).fetchall()
-            pids, nets, runs = (list(col) for col in zip(*rows))
+            rows = conn.execute(sql, (month, rule)).fetchall()
+            pids, nets, runs = (list(col) for col in zip(*rows)) if rows else ([], [], [])
+        mine = [blk for blk in blocks if blk.rule == rule]
+        if mine and not pids and len(mine) == 1:
+            pids, nets, runs = mine[0].pids, mine[0].fens, [mine[0].run_id] * len(mine[0].pids)
+        else:
+            for blk in mine:
+                pids, nets, runs = pids + blk.pids, nets + blk.fens, runs + [blk.run_id] * len(blk.pids)
+        # The order is checked, not assumed; then a person with several lines is summed.
+        if any(a > b for a, b in zip(pids, islice(pids, 1, None))):
+            pids, nets, runs = (list(col) for col in zip(*sorted(zip(pids, nets, runs), key=itemgetter(0))))
         if len(set(pids)) != len(pids):
-            rows = list(zip(pids, nets, runs))
+            rows3 = list(zip(pids, nets, runs))
             pids, nets, runs = [], [], []
-            for pid, fen, run in rows:
+            for pid, fen, run in rows3:
                 if pids and pids[-1] == pid:
                     nets[-1] += fen
                     if run is not None and (runs[-1] is None or run > runs[-1]):
@@ -201,6 +225,8 @@ def _net_paid(book: Book, month: str) -> dict[str, _Paid]:
                     pids.append(pid)
                     nets.append(fen)
                     runs.append(run)
+        elif pids is (mine[0].pids if mine else None):
+            nets = list(nets)  # corrected below: never the block's own list
         revs: dict[int, str] = {}
         for (r, pid), lines in touched.items():
             if r != rule:
@@ -214,6 +240,14 @@ def _net_paid(book: Book, month: str) -> dict[str, _Paid]:
     return out
 
 
+def _positions(blk: Any, pid: int) -> list[int]:
+    """Positions of ``pid`` in a pay block (one at most when the block is in person order, as this library writes)."""
+    if blk.ascending:
+        j = bisect_left(blk.pids, pid)
+        return [j] if j < len(blk.pids) and blk.pids[j] == pid else []
+    return [j for j, p in enumerate(blk.pids) if p == pid]
+
+
 _UNSEEN: Any = object()
 
 
@@ -224,7 +258,8 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
     np = numpy_or_none(fast)
     roster = read_roster(roster)
     if since is None:
-        first = book.connection.execute("SELECT min(period) FROM line").fetchone()[0]
+        first = book.connection.execute("SELECT min(p) FROM (SELECT min(period) AS p FROM line_row UNION ALL "
+                                        "SELECT min(period) FROM pay_block)").fetchone()[0]
         since = month_period(first) if first else Period.month(through.start.year, through.start.month)
     start = since.start.replace(day=1)
     end = add_months(through.start.replace(day=1), 1) if through.end.day != 1 else through.end

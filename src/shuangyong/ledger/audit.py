@@ -124,13 +124,15 @@ def _ledger_totals(book: Book) -> dict[str, Any]:
     c = book.connection
     paid = c.execute("SELECT coalesce(sum(l.amount_fen), 0) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
                      "WHERE r.id IS NULL AND l.kind IN ('pay', 'arrears')").fetchone()[0]
-    reversed_ = c.execute("SELECT coalesce(sum(l.amount_fen), 0) FROM line l JOIN reversal r ON r.line_id = l.id").fetchone()[0]
+    reversed_ = sum(ln[5] for ln in book._reversed_lines())
     recovered = c.execute("SELECT coalesce(-sum(l.amount_fen), 0) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
                           "WHERE r.id IS NULL AND l.kind = 'recovery'").fetchone()[0]
     runs_total = c.execute("SELECT coalesce(sum(total_fen), 0), count(*) FROM run WHERE kind IN ('pay', 'arrears', 'recovery')").fetchone()
     lines_total = c.execute("SELECT coalesce(sum(amount_fen), 0), count(*) FROM line").fetchone()
-    bad_runs = c.execute("SELECT count(*) FROM run WHERE kind IN ('pay', 'arrears', 'recovery') AND total_fen != "
-                         "(SELECT coalesce(sum(amount_fen), 0) FROM line WHERE line.run_id = run.id)").fetchone()[0]
+    # Each run's lines summed in one pass (a subquery per run would read the view once per run).
+    bad_runs = c.execute("SELECT count(*) FROM run LEFT JOIN (SELECT run_id, sum(amount_fen) AS fen FROM line GROUP BY run_id) s "
+                         "ON s.run_id = run.id WHERE run.kind IN ('pay', 'arrears', 'recovery') AND run.total_fen != coalesce(s.fen, 0)"
+                         ).fetchone()[0]
     return {"paid": str(from_fen(paid)), "reversed": str(from_fen(reversed_)), "recovered": str(from_fen(recovered)),
             "net": str(from_fen(paid - recovered)), "runs": runs_total[1], "lines": lines_total[1],
             "reconciled": bad_runs == 0 and runs_total[0] == lines_total[0]}
@@ -250,7 +252,7 @@ def _announced_without_roster(book: Book, engine: Any, as_of: date) -> list[Find
         marks = ",".join("?" * len(rules))
         sql = (f"SELECT p.id_number, l.rule, l.period FROM line l JOIN person p ON p.id = l.person_id JOIN run ON run.id = l.run_id "
                f"LEFT JOIN reversal r ON r.line_id = l.id WHERE r.id IS NULL AND l.kind = 'pay' AND l.rule IN ({marks}) "
-               f"AND l.period >= ? AND run.known_on < ? AND NOT EXISTS (SELECT 1 FROM line a WHERE a.kind = 'arrears' "
+               f"AND l.period >= ? AND run.known_on < ? AND NOT EXISTS (SELECT 1 FROM line_row a WHERE a.kind = 'arrears' "
                f"AND a.person_id = l.person_id AND a.rule = l.rule AND a.period = l.period)")
         rows = book.connection.execute(sql, (*rules, f"{v.start:%Y-%m}", v.announced.isoformat())).fetchall()
         for (idn, rule), (months, _) in sorted(_group((i, r, m, 0) for i, r, m in rows).items()):
@@ -262,14 +264,27 @@ def _announced_without_roster(book: Book, engine: Any, as_of: date) -> list[Find
 
 def _returned_unpaid(book: Book, engine: Any, as_of: date, deadline_days: int) -> list[Finding]:
     """Pay lines reversed (e.g. returned by the bank) and not paid again within the deadline after their month."""
-    sql = ("SELECT p.id_number, l.rule, l.period, l.amount_fen, r.reason, r.recorded_at FROM line l JOIN person p ON p.id = l.person_id "
-           "JOIN reversal r ON r.line_id = l.id WHERE l.kind = 'pay' AND NOT EXISTS (SELECT 1 FROM line b LEFT JOIN reversal rb "
-           "ON rb.line_id = b.id WHERE rb.id IS NULL AND b.kind IN ('pay', 'arrears') AND b.person_id = l.person_id "
-           "AND b.rule = l.rule AND b.period = l.period)")
+    # Reversed pay lines (rows and pay blocks) whose (person, rule, month) has no standing pay or 补发 line; looked up
+    # per key (the index, a block's person order), not with a subquery per line over the view.
+    unpaid: list[tuple[int, str, str, int, str]] = []
+    standing: dict[tuple[int, str, str], bool] = {}
+    for _lid, pid, rule, m, kind, fen, why, _at in book._reversed_lines():
+        if kind != "pay":
+            continue
+        key = (pid, rule, m)
+        if key not in standing:
+            lines = book._lines_by_id(book._person_lines(pid, rule=rule, month=m))
+            standing[key] = any(ln[4] in ("pay", "arrears") for ln in lines.values())
+        if not standing[key]:
+            unpaid.append((pid, rule, m, fen, why))
+    ids: dict[int, str] = {}
+    wanted = sorted({u[0] for u in unpaid})
+    for at in range(0, len(wanted), 500):
+        part = wanted[at:at + 500]
+        ids.update(book.connection.execute(f"SELECT id, id_number FROM person WHERE id IN ({','.join('?' * len(part))})", part))
     out = []
     # Late = the month owed ended more than the deadline ago (as for lines never paid).
-    late = [(i, r, m, f, why) for i, r, m, f, why, _at in book.connection.execute(sql)
-            if month_period(m).end + timedelta(days=deadline_days) <= as_of]
+    late = [(ids[pid], r, m, f, why) for pid, r, m, f, why in unpaid if month_period(m).end + timedelta(days=deadline_days) <= as_of]
     for (idn, rule), (months, fen) in sorted(_group((i, r, m, f) for i, r, m, f, _ in late).items()):
         why = next(w for i, r, _m, _f, w in late if i == idn and r == rule)
         out.append(Finding(check="unpaid_past_deadline", person=mask_id_number(idn), months=tuple(sorted(months)), amount=from_fen(fen),

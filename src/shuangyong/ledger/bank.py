@@ -32,7 +32,7 @@ from ..money import from_fen
 from .book import Book
 from ..outputs import atomic_file
 from ..privacy import mask_account
-from .store import LedgerError, now_text
+from .store import RUN_LINES, LedgerError, now_text
 
 __all__ = ["BankItem", "BankBatch", "ReturnItem", "BankFormat", "GENERIC", "bank_formats", "write_bank_file", "import_bank_return",
            "mask_account", "ACCOUNT_HEADERS"]
@@ -150,10 +150,10 @@ def bank_formats(engine: Any = None) -> dict[str, BankFormat]:
 
 def _items_of_run(book: Book, run_id: int) -> list[tuple[str, int]]:
     """(canonical 身份证号, standing 分) per person of a run, in the order of their first line."""
-    sql = ("SELECT p.id_number, sum(CASE WHEN r.id IS NULL THEN l.amount_fen ELSE 0 END), min(l.id) FROM line l "
-           "JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id WHERE l.run_id = ? "
-           "GROUP BY l.person_id ORDER BY min(l.id)")
-    return [(k, int(f)) for k, f, _ in book.connection.execute(sql, (run_id,))]
+    sql = (f"SELECT p.id_number, sum(CASE WHEN r.id IS NULL THEN l.amount_fen ELSE 0 END), min(l.id) FROM {RUN_LINES} l "
+           f"JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id "
+           f"GROUP BY l.person_id ORDER BY min(l.id)")
+    return [(k, int(f)) for k, f, _ in book.connection.execute(sql, (run_id, run_id))]
 
 
 def write_bank_file(book: Book, run_id: int, roster: Any, path: str | Path, *, format: str = "generic", engine: Any = None,
@@ -206,8 +206,8 @@ def write_bank_file(book: Book, run_id: int, roster: Any, path: str | Path, *, f
         cur = book.connection.execute("INSERT INTO bank_file (run_id, format, batch, items, total_fen, written_at) VALUES (?,?,?,?,?,?)",
                                       (run_id, format, batch_no, len(items), total_fen, now_text()))
         file_id = cur.lastrowid
-        pids = dict(book.connection.execute("SELECT id_number, id FROM person WHERE id IN (SELECT person_id FROM line WHERE run_id = ?)",
-                                            (run_id,)))
+        pids = dict(book.connection.execute(f"SELECT id_number, id FROM person WHERE id IN (SELECT person_id FROM {RUN_LINES})",
+                                            (run_id, run_id)))
         book.connection.executemany("INSERT INTO bank_item (bank_file_id, seq, person_id, amount_fen) VALUES (?,?,?,?)",
                                     ((file_id, it.seq, pids[it.id_number], f) for it, (_, f) in zip(items, items_fen)))
     return batch
@@ -260,11 +260,9 @@ def import_bank_return(book: Book, path: str | Path, *, format: str = "generic",
             except (ValueError, IndexError, KeyError):
                 raise LedgerError(f"{path}: item {a.ref} is not in batch {batch_no}") from None
             why = f"银行退回：{a.reason or '未说明原因'}"
-            ids = [r[0] for r in book.connection.execute(
-                "SELECT l.id FROM line l JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id "
-                "WHERE l.run_id = ? AND p.id_number = ? AND r.id IS NULL", (run_id, key))]
-            unpaid += sum(r[0] for r in book.connection.execute(
-                f"SELECT amount_fen FROM line WHERE id IN ({','.join('?' * len(ids))})", ids)) if ids else 0
+            pid = book._person_id(key, create=False)
+            ids = book._person_lines(pid, run_id=run_id) if pid is not None else []
+            unpaid += sum(ln[6] for ln in book._lines_by_id(ids).values())
             reversed_lines += book.reverse(ids, reason=why, document=f"{Path(path).name} {a.ref}", operator=operator) if ids else 0
             book.connection.execute("INSERT INTO bank_return (bank_file_id, item, reason, recorded_at) VALUES (?,?,?,?)",
                                     (file_id, a.ref, a.reason or "", now))

@@ -6,8 +6,9 @@ so the key does not depend on how months are grouped into runs (monthly, or
 half-yearly 社会化发放).  A run is computed first, then recorded in one
 transaction that takes the write lock (``BEGIN IMMEDIATE``), reads what is
 already paid and inserts only the rest: a rerun is a no-op that says so, and two
-processes paying at once cannot both pay a line (the unique index and the
-trigger of :mod:`.store` refuse the second).
+processes paying at once cannot both pay a line (the second waits for the lock and
+then reads the first's lines; row lines are also guarded by the unique index and
+trigger of :mod:`.store`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache, wraps
-from itertools import groupby, repeat
+from itertools import count, groupby, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -32,7 +33,7 @@ from ..money import from_fen, to_fen
 from ..params import _jsonable
 from ..periods import Period, add_months
 from .events import EVENT_WORDS, LifeEvent, standing
-from .store import LedgerError, connect, has_json_each, now_text
+from .store import RUN_LINES, LedgerError, connect, has_json_each, now_text
 from .vectors import new_lines, numpy_or_none, positive, take
 
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
@@ -158,7 +159,9 @@ class Book:
         self._known: weakref.WeakKeyDictionary[Any, dict[date, Any]] = weakref.WeakKeyDictionary()
         self._pids: dict[str, int] = {}
         self._pid_top = 0
+        self._pids_pending: list[tuple[list[str], Any]] = []  # persons created by a pay, put into the map when it is next read
         self._bulk = has_json_each(self._conn)
+        self._block_cache: dict[int, tuple[Any, Any, bool]] = {}
 
     # -- housekeeping ------------------------------------------------------------
     def close(self) -> None:
@@ -206,6 +209,9 @@ class Book:
 
     def person_map(self) -> dict[str, int]:
         """ID number → person id of every person in the ledger (person rows never change: cached, topped up)."""
+        for keys, ids in self._pids_pending:
+            self._pids.update(zip(keys, ids.tolist()))
+        self._pids_pending = []
         rows = self._conn.execute("SELECT id_number, id FROM person WHERE id > ?", (self._pid_top,)).fetchall()
         if rows:
             self._pids.update(rows)
@@ -232,6 +238,49 @@ class Book:
             known.update(zip(missing, ids))
             self._pid_top = max(self._pid_top, ids[-1])
         return known
+
+    def _row_person_ids(self, dues: Sequence[MonthDue], np: Any) -> dict[str, Any]:
+        """Month → person id of each result row with a payable line (0 for the others), as int64 arrays, creating the
+        missing persons (call inside a write transaction).
+
+        The same persons get the same ids as :meth:`_person_ids` gives them (new ones numbered in ID order above the
+        largest), with the work on arrays: a canonical ID sorts as the integer of its 17 digits and check character,
+        where an ``X`` counts 10, so no million strings are sorted or put in sets.
+        """
+        known = self.person_map()
+        per: list[tuple[MonthDue, Any, Any, Any]] = []
+        missing: list[str] = []
+        for md in dues:
+            mask = np.zeros(len(md.keys), dtype=bool)
+            for idx, _ in md.payable.values():
+                mask[np.asarray(idx, dtype=np.int64)] = True
+            pos = np.flatnonzero(mask)
+            ks = _pick(md.keys, pos.tolist())
+            ids = (np.fromiter(map(known.get, ks, repeat(0)), dtype=np.int64, count=len(ks)) if known
+                   else np.zeros(len(ks), dtype=np.int64))
+            miss = np.flatnonzero(ids == 0)
+            missing.extend(ks if len(miss) == len(ks) else _pick(ks, miss.tolist()))
+            per.append((md, pos, ids, miss))
+        if missing:
+            first, rank, text = _sorted_unique(missing, np)
+            top = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0])
+            if text is None or len(first) < _BULK_MIN or not self._bulk:
+                self._person_ids(_pick(missing, first.tolist()))  # the row road (few, odd or no json_each): same ids, same order
+            else:
+                self._conn.execute("INSERT INTO person (id, id_number) SELECT ? + key, value FROM json_each(?)", (top + 1, text))
+                # Into the map only when it is next read (a pay from the command line never reads it again).
+                self._pids_pending.append((missing, rank + (top + 1)))
+                self._pid_top = max(self._pid_top, top + len(first))
+            at = 0
+            for _md, _pos, ids, miss in per:
+                ids[miss] = rank[at:at + len(miss)] + (top + 1)
+                at += len(miss)
+        out: dict[str, Any] = {}
+        for md, pos, ids, _miss in per:
+            rp = np.zeros(len(md.keys), dtype=np.int64)
+            rp[pos] = ids
+            out[md.month] = rp
+        return out
 
     def _record_event(self, kind: str, id_number: str, on: date, reported_on: date | None, document: str, reason: str,
                       back_pay: bool = False) -> LifeEvent:
@@ -282,9 +331,11 @@ class Book:
         return _Tx(self._conn, self._forget)
 
     def _forget(self) -> None:
-        """After a rollback: person ids seen inside the transaction may not exist."""
+        """After a rollback: person ids (and pay blocks) seen inside the transaction may not exist."""
         self._pids = {}
         self._pid_top = 0
+        self._pids_pending = []
+        self._block_cache = {}
 
     # -- computing what is due -----------------------------------------------------------
     def due(self, engine: Any, roster: Any, month: Period, *, region: str | None = None,
@@ -356,7 +407,8 @@ class Book:
         common: dict[str, Any] = dict(period=period, known_on=day, rejected=tuple(dues[0].rejects if dues else ()), withheld=withheld,
                       withheld_total=from_fen(withheld_fen), withheld_reasons=reasons)
         with self._write():
-            pid_of = self._person_ids(_payable_keys(dues))
+            row_pids = self._row_person_ids(dues, np) if np is not None else None
+            pid_of = self._person_ids(_payable_keys(dues)) if row_pids is None else {}
             # Per (month, rule), the lines not yet paid, sorted by person id: with the months in order
             # and the rules sorted, this is the unique index's order (each insert lands next to the
             # previous one in the B-tree) and the line ids come out as they always have.
@@ -367,7 +419,8 @@ class Book:
                 get = pid_of.__getitem__
                 for code in sorted(md.payable):
                     idx, vals = md.payable[code]
-                    pids = list(map(get, _pick(md.keys, idx)))
+                    pids: Any = (row_pids[md.month][np.asarray(idx, dtype=np.int64)] if row_pids is not None
+                                 else list(map(get, _pick(md.keys, idx))))
                     live, counts = state.get(code, ((), {}))
                     keys, seqs, fen = new_lines(pids, vals, live, counts, np)
                     already += len(pids) - len(keys)
@@ -379,51 +432,168 @@ class Book:
             total = sum(sum(b[4]) for b in batches)
             persons = len(set().union(*(b[2] for b in batches)))
             run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, lines, total, common["rejected"], note)
+            next_id = self._next_line_id()
             for m, code, keys, seqs, fen in batches:
-                self._insert_pay_lines(run_id, m, code, keys, seqs, fen)
+                next_id = self._insert_pay_lines(run_id, m, code, keys, seqs, fen, next_id, np)
         return PayRun(run_id=run_id, kind="pay", lines_paid=lines, lines_already_paid=already, total=from_fen(total),
                       persons=persons, **common)
 
-    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: list[int], seqs: list[int], fen: list[int]) -> None:
-        """Insert one (month, rule) batch of pay lines, in the order given (``keys`` ascending).
+    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: list[int], seqs: list[int], fen: list[int], next_id: int,
+                          np: Any = None) -> int:
+        """Record one (month, rule) batch of pay lines with line ids from ``next_id`` on, in the order given (``keys``
+        ascending); returns the next free line id.
 
-        ``executemany`` builds and binds a tuple per line, most of what a line cost in Python.  When
-        SQLite has ``json_each``, each stretch of lines with one ``seq`` (the whole batch but for
-        repayments after a reversal) goes as one JSON array of ``person id << 32 | 分`` and one
-        ``INSERT … SELECT``: the unique index and the pay-once trigger see every row as before, and
-        ``ORDER BY key`` keeps the line ids in the same order.  Values outside the packing's range
-        (never met: 分 of one line < 2³², person ids < 2³¹) take the row-by-row road.
+        Each stretch of lines with one ``seq`` (the whole batch but for repayments after a reversal) of at least
+        ``_BULK_MIN`` lines is one ``pay_block`` row (schema 3): a JSON array of ``person id << 32 | 分`` that
+        takes the line ids ``next_id`` … ``next_id + n − 1`` in array order, the ids row-by-row inserts would
+        have taken.  Shorter stretches, values outside the packing's range (never met: 分 of one line < 2³²,
+        person ids < 2³¹) and an SQLite without ``json_each`` (which could not read a block back) write rows
+        of ``line_row``, numbered explicitly from the same counter.
         """
         at = 0
-        for seq, same in groupby(seqs):
-            end = at + sum(1 for _ in same)
+        if seqs and seqs.count(seqs[0]) == len(seqs):
+            stretches = [(seqs[0], len(seqs))]  # the usual batch: one seq throughout (counted at C speed)
+        else:
+            stretches = [(sq, sum(1 for _ in same)) for sq, same in groupby(seqs)]
+        for seq, n in stretches:
+            end = at + n
             k, f = keys[at:end], fen[at:end]
-            if self._bulk and end - at >= _BULK_MIN and k[0] >= 0 and k[-1] < 1 << 31 and min(f) >= 0 and max(f) < 1 << 32:
+            if self._bulk and n >= _BULK_MIN and k[0] > 0 and k[-1] < 1 << 31 and min(f) >= 0 and max(f) < 1 << 32:
                 self._conn.execute(
-                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) "
-                    "SELECT ?, value >> 32, ?, ?, 'pay', ?, value & 4294967295 FROM json_each(?) ORDER BY key",
-                    (run_id, code, month, seq, json.dumps([(a << 32) | b for a, b in zip(k, f)])))
+                    "INSERT INTO pay_block (run_id, rule, period, seq, first_id, lines, total_fen, items) VALUES (?,?,?,?,?,?,?,?)",
+                    (run_id, code, month, seq, next_id, n, sum(f), _pack(k, f, np)))
             else:
                 self._conn.executemany(
-                    "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, 'pay', ?, ?)",
-                    zip(repeat(run_id), k, repeat(code), repeat(month), repeat(seq), f))
+                    "INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, ?, 'pay', ?, ?)",
+                    zip(count(next_id), repeat(run_id), k, repeat(code), repeat(month), repeat(seq), f))
+            next_id += n
             at = end
+        return next_id
+
+    def _next_line_id(self) -> int:
+        """One above every line id in use, in rows and in pay blocks (read inside the write transaction)."""
+        row = self._conn.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM line_row), 0), "
+            "coalesce((SELECT first_id + lines - 1 FROM pay_block ORDER BY first_id DESC LIMIT 1), 0)) + 1").fetchone()
+        return int(row[0])
+
+    # -- pay blocks ----------------------------------------------------------------------
+    def _block_lines(self, block_id: int, items: str | None = None, lines: int | None = None) -> tuple[list[int], list[int], bool]:
+        """(person ids, 分, person ids ascending) of one pay block, in line-id order, as lists of ints."""
+        pids, fens, ascending = self._block_data(block_id, items, lines)
+        return (pids.tolist(), fens.tolist(), ascending) if hasattr(pids, "tolist") else (pids, fens, ascending)
+
+    def _block_data(self, block_id: int, items: str | None = None, lines: int | None = None) -> tuple[Any, Any, bool]:
+        """(person ids, 分, person ids ascending) of one pay block, in line-id order: int64 arrays (lists without numpy).
+
+        Blocks never change: the last few read are kept (forgotten on a rollback, when a block id read inside the
+        transaction may be given again), as arrays (16 bytes a line, where lists of ints take ≈ 70).
+        """
+        hit = self._block_cache.get(block_id)
+        if hit is not None:
+            return hit
+        if items is None:
+            items, lines = self._conn.execute("SELECT items, lines FROM pay_block WHERE id = ?", (block_id,)).fetchone()
+        out = _unpack(items, numpy_or_none())
+        if lines is not None and len(out[0]) != lines:
+            raise LedgerError(f"ledger: pay block {block_id} holds {len(out[0])} lines, its row says {lines}")
+        if len(self._block_cache) >= _BLOCK_CACHE:
+            self._block_cache.pop(next(iter(self._block_cache)))
+        self._block_cache[block_id] = out
+        return out
+
+    def _month_blocks(self, month: str) -> list[_Block]:
+        """The pay blocks of one month, oldest first, with their lines read."""
+        out = []
+        meta = self._conn.execute("SELECT id, run_id, rule, seq, first_id, lines FROM pay_block WHERE period = ? ORDER BY first_id",
+                                  (month,)).fetchall()
+        for bid, run_id, rule, seq, first, n in meta:
+            pids, fens, ascending = self._block_lines(bid, None, n)
+            out.append(_Block(bid, run_id, rule, seq, first, pids, fens, ascending))
+        return out
+
+    def _block_reversals(self, month: str) -> list[tuple[int, int, str]]:
+        """(block id, position in the block, reason) of every reversed block line of one month."""
+        return self._conn.execute(
+            "SELECT b.id, r.line_id - b.first_id, r.reason FROM pay_block b JOIN reversal r "
+            "ON r.line_id >= b.first_id AND r.line_id < b.first_id + b.lines WHERE b.period = ?", (month,)).fetchall()
+
+    def _lines_by_id(self, ids: Sequence[int]) -> dict[int, tuple[int, int, str, str, str, int, int, str]]:
+        """Line id → (run, person id, rule, month, kind, seq, 分, cause) for those of ``ids`` in the ledger (rows and blocks)."""
+        out: dict[int, tuple[int, int, str, str, str, int, int, str]] = {}
+        ids = sorted(set(ids))
+        for at in range(0, len(ids), 500):
+            part = ids[at:at + 500]
+            for row in self._conn.execute(f"SELECT id, run_id, person_id, rule, period, kind, seq, amount_fen, cause FROM line_row "
+                                          f"WHERE id IN ({','.join('?' * len(part))})", part):
+                out[row[0]] = row[1:]
+        rest = [i for i in ids if i not in out]
+        if rest:
+            blocks = self._conn.execute("SELECT id, first_id, lines, run_id, rule, period, seq FROM pay_block ORDER BY first_id").fetchall()
+            firsts = [b[1] for b in blocks]
+            for i in rest:
+                j = bisect_right(firsts, i) - 1
+                if j < 0 or i >= firsts[j] + blocks[j][2]:
+                    continue
+                bid, first, n, run_id, rule, period, seq = blocks[j]
+                pids, fens, _ = self._block_data(bid, None, n)
+                out[i] = (run_id, int(pids[i - first]), rule, period, "pay", seq, int(fens[i - first]), "")
+        return out
+
+    def _reversed_lines(self) -> list[tuple[int, int, str, str, str, int, str, str]]:
+        """(line id, person id, rule, month, kind, 分, reason, recorded at) of every reversed line, by line id."""
+        out = list(self._conn.execute(
+            "SELECT l.id, l.person_id, l.rule, l.period, l.kind, l.amount_fen, r.reason, r.recorded_at FROM reversal r "
+            "JOIN line_row l ON l.id = r.line_id"))
+        for bid, first, n, rule, period, lid, reason, at in self._conn.execute(
+                "SELECT b.id, b.first_id, b.lines, b.rule, b.period, r.line_id, r.reason, r.recorded_at FROM pay_block b "
+                "JOIN reversal r ON r.line_id >= b.first_id AND r.line_id < b.first_id + b.lines").fetchall():
+            pids, fens, _ = self._block_data(bid, None, n)
+            out.append((lid, int(pids[lid - first]), rule, period, "pay", int(fens[lid - first]), reason, at))
+        return sorted(out)
+
+    def _person_lines(self, pid: int, *, rule: str | None = None, month: str | None = None, run_id: int | None = None,
+                      standing_only: bool = True) -> list[int]:
+        """Line ids of one person (optionally one rule, month, run), unreversed ones only by default, ascending."""
+        cond, args = "", []
+        for col, v in (("rule", rule), ("period", month), ("run_id", run_id)):
+            if v is not None:
+                cond += f" AND {col} = ?"
+                args.append(v)
+        sql = f"SELECT l.id FROM line_row l LEFT JOIN reversal r ON r.line_id = l.id WHERE l.person_id = ?{cond.replace(' AND ', ' AND l.')}"
+        if standing_only:
+            sql += " AND r.id IS NULL"
+        ids = [r[0] for r in self._conn.execute(sql, (pid, *args))]
+        found = []
+        for bid, first, n in self._conn.execute(f"SELECT id, first_id, lines FROM pay_block WHERE 1 = 1{cond}", args).fetchall():
+            pids, _, ascending = self._block_data(bid, None, n)
+            if ascending:
+                j = int(pids.searchsorted(pid)) if hasattr(pids, "searchsorted") else bisect_left(pids, pid)
+                if j < len(pids) and pids[j] == pid:
+                    found.append(first + j)
+            else:  # not in person order (not written by this library): look at each
+                found.extend(first + j for j, p in enumerate(pids) if p == pid)
+        if found and standing_only:
+            gone = {r[0] for r in self._conn.execute(f"SELECT line_id FROM reversal WHERE line_id IN ({','.join('?' * len(found))})", found)}
+            found = [i for i in found if i not in gone]
+        return sorted(ids + found)
 
     def _pay_state(self, month: str) -> dict[str, tuple[list[int], dict[int, int]]]:
         """For one month, per rule: persons with a standing pay line, and the count of pay lines of the others."""
-        # Counted on the unique index alone (a covering scan), then corrected for the few reversed lines.
+        # Row lines counted on the unique index alone (a covering scan), block lines read from their arrays,
+        # then corrected for the (few) reversed lines.
         reversed_n: dict[tuple[str, int], int] = {}
         for rule, pid in self._conn.execute(
-                "SELECT l.rule, l.person_id FROM reversal r JOIN line l ON l.id = r.line_id WHERE l.period = ? AND l.kind = 'pay'", (month,)):
+                "SELECT l.rule, l.person_id FROM reversal r JOIN line_row l ON l.id = r.line_id WHERE l.period = ? AND l.kind = 'pay'", (month,)):
             reversed_n[(rule, pid)] = reversed_n.get((rule, pid), 0) + 1
         by_rule: list[tuple[str, list[int], list[int]]]
         if self._bulk:
             # Each rule's persons and line counts as two JSON arrays (no Python tuple per person); their order is not used.
             by_rule = [(rule, json.loads(p), json.loads(n)) for rule, p, n in self._conn.execute(
-                "SELECT rule, json_group_array(person_id), json_group_array(n) FROM (SELECT rule, person_id, count(*) AS n FROM line "
+                "SELECT rule, json_group_array(person_id), json_group_array(n) FROM (SELECT rule, person_id, count(*) AS n FROM line_row "
                 "WHERE period = ? AND kind = 'pay' GROUP BY rule, person_id) GROUP BY rule", (month,))]
         else:
-            rows = self._conn.execute("SELECT rule, person_id, count(*) FROM line WHERE period = ? AND kind = 'pay' "
+            rows = self._conn.execute("SELECT rule, person_id, count(*) FROM line_row WHERE period = ? AND kind = 'pay' "
                                       "GROUP BY rule, person_id ORDER BY rule, person_id", (month,)).fetchall()
             by_rule = []
             if rows:
@@ -431,14 +601,36 @@ class Book:
                 for rule in sorted(set(rules)):
                     lo, hi = bisect_left(rules, rule), bisect_right(rules, rule)
                     by_rule.append((rule, list(pids[lo:hi]), list(ns[lo:hi])))
+        blocks = self._month_blocks(month)
+        if blocks:
+            at = {b.id: b for b in blocks}
+            for bid, pos, _ in self._block_reversals(month):
+                key = (at[bid].rule, at[bid].pids[pos])
+                reversed_n[key] = reversed_n.get(key, 0) + 1
+            sources: dict[str, list[tuple[list[int], list[int] | None]]] = {}
+            for rule, row_pids, row_ns in by_rule:
+                sources[rule] = [(row_pids, row_ns)]
+            for b in blocks:
+                sources.setdefault(b.rule, []).append((b.pids, None))  # one line per person in a block
+            by_rule = []
+            for rule, src in sources.items():
+                if len(src) == 1:
+                    one, maybe_ns = src[0]
+                    by_rule.append((rule, one, maybe_ns if maybe_ns is not None else [1] * len(one)))
+                    continue
+                merged: dict[int, int] = {}
+                for some, maybe_ns in src:
+                    for pid, n in zip(some, maybe_ns if maybe_ns is not None else repeat(1)):
+                        merged[pid] = merged.get(pid, 0) + n
+                by_rule.append((rule, list(merged), list(merged.values())))
         out: dict[str, tuple[list[int], dict[int, int]]] = {}
         for rule, live, n_lines in by_rule:
             counts: dict[int, int] = {}
             gone = {pid: n for (r, pid), n in reversed_n.items() if r == rule}
             if gone:
                 # A person with as many reversed pay lines as pay lines has none standing.
-                at = dict(zip(live, n_lines))
-                counts = {pid: at[pid] for pid, n in gone.items() if pid in at and at[pid] <= n}
+                at_n = dict(zip(live, n_lines))
+                counts = {pid: at_n[pid] for pid, n in gone.items() if pid in at_n and at_n[pid] <= n}
                 if counts:
                     live = [p for p in live if p not in counts]
             out[rule] = (live, counts)
@@ -488,10 +680,10 @@ class Book:
 
     def run_lines(self, run_id: int) -> list[dict[str, Any]]:
         """The lines of one run: line id, canonical 身份证号 (personal data), rule, month, amount, kind, reversed."""
-        sql = ("SELECT l.id, p.id_number, l.rule, l.period, l.amount_fen, l.kind, r.reason FROM line l "
-               "JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id WHERE l.run_id = ? ORDER BY l.id")
+        sql = (f"SELECT l.id, p.id_number, l.rule, l.period, l.amount_fen, l.kind, r.reason FROM {RUN_LINES} l "
+               f"JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id ORDER BY l.id")
         return [{"line": i, "id_number": k, "rule": rule, "month": m, "amount": from_fen(f), "kind": kind, "reversed": rev}
-                for i, k, rule, m, f, kind, rev in self._conn.execute(sql, (run_id,))]
+                for i, k, rule, m, f, kind, rev in self._conn.execute(sql, (run_id, run_id))]
 
     # -- corrections ---------------------------------------------------------------------
     def reverse(self, line_ids: Iterable[int], *, reason: str, document: str = "", operator: str = "") -> int:
@@ -504,16 +696,18 @@ class Book:
             raise LedgerError("a reversal needs a reason (冲正原因)")
         ids = sorted(set(int(i) for i in line_ids))
         with self._write():
-            done = {r[0] for r in self._conn.execute(
-                f"SELECT line_id FROM reversal WHERE line_id IN ({','.join('?' * len(ids))})", ids)} if ids else set()
+            done: set[int] = set()
+            for at in range(0, len(ids), 500):
+                part = ids[at:at + 500]
+                done.update(r[0] for r in self._conn.execute(f"SELECT line_id FROM reversal WHERE line_id IN ({','.join('?' * len(part))})", part))
             todo = [i for i in ids if i not in done]
             if not todo:
                 return 0
-            rows = self._conn.execute(f"SELECT id, amount_fen, period FROM line WHERE id IN ({','.join('?' * len(todo))})", todo).fetchall()
-            if len(rows) != len(todo):
+            found = self._lines_by_id(todo)
+            if len(found) != len(todo):
                 raise LedgerError("reverse: some line ids are not in the ledger")
-            total = -sum(r[1] for r in rows)
-            months = sorted({r[2] for r in rows})
+            total = -sum(r[6] for r in found.values())
+            months = sorted({r[3] for r in found.values()})
             period = Period(month_period(months[0]).start, month_period(months[-1]).end)
             run_id = self._insert_run("reversal", period, None, date.today(), "", operator, "", len(todo), total, (), reason)
             now = now_text()
@@ -523,19 +717,10 @@ class Book:
 
     def find_lines(self, id_number: str, rule: str | None = None, month: str | None = None, *, standing_only: bool = True) -> list[int]:
         """Line ids of one person (optionally one rule and month), unreversed ones only by default."""
-        key = self._canon(id_number)
-        sql = ("SELECT l.id FROM line l JOIN person p ON p.id = l.person_id LEFT JOIN reversal r ON r.line_id = l.id "
-               "WHERE p.id_number = ?")
-        args: list[Any] = [key]
-        if rule is not None:
-            sql += " AND l.rule = ?"
-            args.append(rule)
-        if month is not None:
-            sql += " AND l.period = ?"
-            args.append(month)
-        if standing_only:
-            sql += " AND r.id IS NULL"
-        return [r[0] for r in self._conn.execute(sql + " ORDER BY l.id", args)]
+        pid = self._person_id(self._canon(id_number), create=False)
+        if pid is None:
+            return []
+        return self._person_lines(pid, rule=rule, month=month, standing_only=standing_only)
 
     def record_recovery(self, id_number: str, rule: str, month: str, amount: Decimal | str | int, *, method: str = "refund",
                         document: str = "", operator: str = "") -> int:
@@ -550,17 +735,16 @@ class Book:
         cause = ("追缴：退回" if method == "refund" else "追缴：从丧葬补助中抵扣") + (f"（{document}）" if document else "")
         with self._write():
             pid = self._person_id(key, create=False)
-            standing_fen = 0 if pid is None else self._conn.execute(
-                "SELECT coalesce(sum(l.amount_fen), 0) FROM line l LEFT JOIN reversal r ON r.line_id = l.id "
-                "WHERE r.id IS NULL AND l.period = ? AND l.rule = ? AND l.person_id = ?", (month, rule, pid)).fetchone()[0]
+            standing_fen = 0 if pid is None else sum(
+                ln[6] for ln in self._lines_by_id(self._person_lines(pid, rule=rule, month=month)).values())
             if fen > standing_fen:
                 raise LedgerError(f"{mask_id_number(key)} {rule} {month}: cannot recover {from_fen(fen)} 元, "
                                   f"only {from_fen(standing_fen)} 元 stands paid (reversed lines are already unpaid)")
-            seq = self._conn.execute("SELECT count(*) FROM line WHERE person_id = ? AND rule = ? AND period = ? AND kind = 'recovery'",
+            seq = self._conn.execute("SELECT count(*) FROM line_row WHERE person_id = ? AND rule = ? AND period = ? AND kind = 'recovery'",
                                      (pid, rule, month)).fetchone()[0]
             run_id = self._insert_run("recovery", p, None, date.today(), "", operator, "", 1, -fen, (), cause)
-            self._conn.execute("INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen, cause) VALUES (?,?,?,?,'recovery',?,?,?)",
-                               (run_id, pid, rule, month, seq, -fen, cause))
+            self._conn.execute("INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen, cause) "
+                               "VALUES (?,?,?,?,?,'recovery',?,?,?)", (self._next_line_id(), run_id, pid, rule, month, seq, -fen, cause))
         return run_id
 
     # -- arrears ---------------------------------------------------------------------------
@@ -597,19 +781,22 @@ class Book:
             months = sorted({ln.month for ln in under})
             marks = ",".join("?" * len(months))
             counts = {(a, b, c): n for a, b, c, n in self._conn.execute(
-                f"SELECT person_id, rule, period, count(*) FROM line WHERE kind = 'arrears' AND period IN ({marks}) "
+                f"SELECT person_id, rule, period, count(*) FROM line_row WHERE kind = 'arrears' AND period IN ({marks}) "
                 f"GROUP BY person_id, rule, period", months)}
             total = sum(to_fen(ln.amount) for ln in under)
             run_id = self._insert_run("arrears", period, engine, date.today(), jurisdiction, operator, str(getattr(arr, "source", "")),
                                       len(under), total, (), note)
             rows = []
+            next_id = self._next_line_id()
             for ln in under:
                 pid = ids[ln._id_number]
-                rows.append((run_id, pid, ln.rule, ln.month, counts.get((pid, ln.rule, ln.month), 0), to_fen(ln.amount), ln.cause))
+                rows.append((next_id, run_id, pid, ln.rule, ln.month, counts.get((pid, ln.rule, ln.month), 0), to_fen(ln.amount), ln.cause))
+                next_id += 1
             self._conn.executemany(
-                "INSERT INTO line (run_id, person_id, rule, period, kind, seq, amount_fen, cause) VALUES (?,?,?,?,'arrears',?,?,?)", rows)
+                "INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen, cause) VALUES (?,?,?,?,?,'arrears',?,?,?)",
+                rows)
         return PayRun(run_id=run_id, kind="arrears", period=period, lines_paid=len(under), lines_already_paid=0, total=from_fen(total),
-                      persons=len({r[1] for r in rows}), known_on=date.today())
+                      persons=len({r[2] for r in rows}), known_on=date.today())
 
 
 class _Tx:
@@ -639,8 +826,99 @@ class _Tx:
                 raise LedgerError(f"the ledger refused the run, nothing was recorded: {exc}") from exc
 
 
-#: Fewer rows than this go to ``executemany`` (one JSON statement is not worth it for a handful).
+#: Fewer rows than this go to ``executemany`` (one JSON statement is not worth it for a handful); a stretch of
+#: at least this many new pay lines of one (month, rule, seq) is stored as one pay block.
 _BULK_MIN = 32
+
+#: Pay blocks whose lines a book keeps read (a 10⁶-line block is two lists of 10⁶ ints).
+_BLOCK_CACHE = 4
+
+_LOW32 = (1 << 32) - 1
+
+
+class _Block:
+    """One pay block of a month, its lines read: person ids and 分 in line-id order (line ``first + i``)."""
+
+    __slots__ = ("id", "run_id", "rule", "seq", "first", "pids", "fens", "ascending")
+
+    def __init__(self, id: int, run_id: int, rule: str, seq: int, first: int, pids: list[int], fens: list[int], ascending: bool) -> None:
+        self.id, self.run_id, self.rule, self.seq, self.first = id, run_id, rule, seq, first
+        self.pids, self.fens, self.ascending = pids, fens, ascending
+
+
+def _sorted_unique(keys: list[str], np: Any) -> tuple[Any, Any, str | None]:
+    """The distinct ``keys`` sorted as Python sorts strings: (position in ``keys`` of each, in order; the rank of each
+    key among them; their JSON array, or ``None`` when the keys are not all canonical IDs).
+
+    Canonical IDs (17 digits and a digit or ``X``) are sorted as integers: the digits read eight bytes at a
+    time (SWAR), the check character last with ``X`` as 10, which keeps the strings' order; their JSON is
+    written from the same bytes.  Anything else is sorted as strings.
+    """
+    n = len(keys)
+    raw = None
+    if n and sum(map(len, keys)) == 18 * n:
+        try:
+            raw = np.array(keys, dtype="S18")
+        except UnicodeEncodeError:
+            raw = None
+    if raw is not None:
+        v = np.frombuffer(raw.tobytes(), dtype=np.uint8).reshape(n, 18)
+        last = v[:, 17]
+        bad = (v - np.uint8(48)) > 9  # not a digit (bytes below "0" wrap around)
+        bad[:, 17] &= last != 88
+        if not bool(bad.any()):
+            code = (_eight_digits(np, v[:, 0:8]) * 100_000_000 + _eight_digits(np, v[:, 8:16])) * 10 + (v[:, 16].astype(np.int64) - 48)
+            code = code * 11 + np.where(last == 88, 10, last.astype(np.int64) - 48)  # shorter strings never get here (NUL bytes)
+            order = np.argsort(code)  # equal codes are equal strings: any of them stands for the lot
+            ordered = code[order]
+            starts = np.empty(n, dtype=bool)
+            starts[0] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+            rank = np.empty(n, dtype=np.int64)
+            rank[order] = np.cumsum(starts) - 1
+            first = order[starts]
+            out = np.empty((len(first), 21), dtype=np.uint8)  # "<18 characters>",
+            out[:, 0] = out[:, 19] = ord('"')
+            out[:, 1:19] = v[first]
+            out[:, 20] = ord(",")
+            return first, rank, "[" + out.tobytes()[:-1].decode("ascii") + "]"
+    uniq = sorted(set(keys))
+    at = {k: i for i, k in enumerate(uniq)}
+    rank = np.fromiter(map(at.__getitem__, keys), dtype=np.int64, count=n)
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[rank] = np.arange(n, dtype=np.int64)
+    return first, rank, None
+
+
+def _eight_digits(np: Any, cols: Any) -> Any:
+    """The numbers written by rows of eight ASCII digits (an (n, 8) uint8 array), as int64."""
+    x = np.ascontiguousarray(cols).view("<u8").reshape(-1) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    x = ((x * np.uint64(10)) + (x >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    x = ((x * np.uint64(100)) + (x >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    x = ((x * np.uint64(10000)) + (x >> np.uint64(32))) & np.uint64(0x00000000FFFFFFFF)
+    return x.astype(np.int64)
+
+
+def _pack(pids: Sequence[int], fen: Sequence[int], np: Any) -> str:
+    """A block's ``items``: the JSON array of ``person id << 32 | 分`` (compact)."""
+    if np is not None:
+        packed = (np.asarray(pids, dtype=np.int64) << 32) | np.asarray(fen, dtype=np.int64)
+        return json.dumps(packed.tolist(), separators=(",", ":"))
+    return json.dumps([(a << 32) | b for a, b in zip(pids, fen)], separators=(",", ":"))
+
+
+def _unpack(items: str, np: Any) -> tuple[Any, Any, bool]:
+    """(person ids, 分, person ids strictly ascending) of a block's ``items``: int64 arrays (lists without numpy)."""
+    if np is not None:
+        body = items.strip()[1:-1]
+        a = np.fromstring(body, dtype=np.int64, sep=",") if body.strip() else np.zeros(0, dtype=np.int64)
+        if a.size and body.count(",") != a.size - 1:  # numpy stops quietly at what it cannot read: read it as JSON then
+            a = np.asarray(json.loads(items), dtype=np.int64)
+        p = a >> 32
+        return p, a & _LOW32, bool((p[1:] > p[:-1]).all())
+    vals = json.loads(items)
+    pids = [v >> 32 for v in vals]
+    return pids, [v & _LOW32 for v in vals], all(a < b for a, b in zip(pids, pids[1:]))
 
 
 def rule_kinds(engine: Any) -> dict[str, str]:

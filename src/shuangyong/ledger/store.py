@@ -7,16 +7,21 @@ not write into a newer layout).  Every table that holds money or events is
 append-only: triggers refuse ``UPDATE`` and ``DELETE``, so a correction or a
 reversal can only be a new row with its reason.
 
-"Paid at most once" is the database's job, not the caller's: a payment line's key
-is (person, rule, month, kind, seq) under a unique index, where ``seq`` counts the
-earlier lines of that key and kind.  A ``pay`` line with ``seq`` 0 is the key's
-first, so the unique index alone refuses a second one; a trigger lets a ``pay``
-line with ``seq`` n > 0 in only when line n − 1 of the key exists and is reversed.
-By induction the ``pay`` lines of a key are 0, 1, …, n with all but the last
-reversed: at most one stands.  (Version 1 ran the trigger's lookup for every
-line; version 2 runs it only for the rare repayment after a reversal.)  Two
-processes racing to pay the same month therefore cannot both succeed, whatever
-they computed.
+"Paid at most once": a payment line's key is (person, rule, month, kind, seq), where
+``seq`` counts the earlier lines of that key and kind.  A ``pay`` line with ``seq`` 0
+is the key's first; a ``pay`` line with ``seq`` n > 0 may follow only a reversed line
+n − 1.  By induction the ``pay`` lines of a key are 0, 1, …, n with all but the last
+reversed: at most one stands.  (Version 1 ran the trigger's lookup for every line;
+version 2 runs it only for the rare repayment after a reversal.)
+
+Since version 3 a bulk pay stores its lines packed, one ``pay_block`` row per
+(run, month, rule, seq) stretch, and ``line`` is a view of the row lines
+(``line_row``) and the blocks.  For row lines the unique index and the trigger
+still enforce the rule whoever writes; SQL inserting into the view ``line`` is
+checked against the blocks too.  What a block holds is checked by the library:
+``Book.pay`` reads what is paid and writes the rest inside one ``BEGIN IMMEDIATE``
+transaction, so two processes racing to pay the same month cannot both pay a line.
+docs/ledger.md ("Paid at most once") says which guard is whose.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Any
 
 from ..errors import ShuangyongError
 
-__all__ = ["LedgerError", "SCHEMA_VERSION", "connect", "now_text", "has_json_each"]
+__all__ = ["LedgerError", "SCHEMA_VERSION", "RUN_LINES", "connect", "now_text", "has_json_each"]
 
 
 class LedgerError(ShuangyongError):
@@ -171,7 +176,114 @@ _V2_CHECK = ("SELECT count(*) FROM line l WHERE l.kind = 'pay' AND l.seq > 0 AND
              "SELECT 1 FROM line p JOIN reversal r ON r.line_id = p.id WHERE p.period = l.period AND p.rule = l.rule "
              "AND p.person_id = l.person_id AND p.kind = 'pay' AND p.seq = l.seq - 1)")
 
-MIGRATIONS: tuple[str, ...] = (_V1, _LINE_V2)
+# Version 3: pay lines written in bulk are stored packed, one ``pay_block`` row per (run, month, rule, seq)
+# stretch of at least 32 lines (a JSON array of ``person_id << 32 | 分``, person ids ascending, with the first
+# of a contiguous range of line ids reserved for them); every other line stays a row of ``line_row`` (the
+# version-2 ``line`` table, rebuilt with the same columns, rows and ids).  ``line`` becomes a view of both
+# with the columns it always had, so what reads ``line`` reads every line.  ``reversal.line_id`` can no
+# longer refer to a table (a block line has no row), so ``reversal`` is rebuilt without that foreign key and
+# a trigger checks instead that the reversed line exists.  Who guarantees what is in docs/ledger.md
+# ("Paid at most once").
+_V3 = """
+CREATE TABLE line_row (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES run(id),
+    person_id INTEGER NOT NULL REFERENCES person(id),
+    rule TEXT NOT NULL,
+    period TEXT NOT NULL,                     -- always a month, YYYY-MM
+    kind TEXT NOT NULL CHECK (kind = 'pay' OR kind = 'arrears' OR kind = 'recovery'),
+    seq INTEGER NOT NULL CHECK (seq >= 0),
+    amount_fen INTEGER NOT NULL,
+    cause TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen, cause)
+    SELECT id, run_id, person_id, rule, period, kind, seq, amount_fen, cause FROM line ORDER BY id;
+DROP TABLE line;
+CREATE UNIQUE INDEX line_once ON line_row (period, rule, person_id, kind, seq);  -- also serves lookups by month
+CREATE TABLE pay_block (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES run(id),
+    rule TEXT NOT NULL,
+    period TEXT NOT NULL,                     -- always a month, YYYY-MM
+    seq INTEGER NOT NULL CHECK (seq >= 0),    -- the seq of every line of the block (kind is 'pay')
+    first_id INTEGER NOT NULL UNIQUE CHECK (first_id > 0),  -- line ids first_id .. first_id + lines - 1, in array order
+    lines INTEGER NOT NULL CHECK (lines > 0),
+    total_fen INTEGER NOT NULL,
+    items TEXT NOT NULL                       -- JSON array: person_id << 32 | 分 per line, person ids ascending
+);
+CREATE INDEX pay_block_month ON pay_block (period, rule, seq);
+CREATE TABLE reversal_v3 (
+    id INTEGER PRIMARY KEY,
+    line_id INTEGER NOT NULL UNIQUE,          -- a line of the view ``line`` (trigger reversal_line_exists)
+    run_id INTEGER NOT NULL REFERENCES run(id),
+    reason TEXT NOT NULL CHECK (length(reason) > 0),
+    document TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL
+);
+INSERT INTO reversal_v3 (id, line_id, run_id, reason, document, recorded_at)
+    SELECT id, line_id, run_id, reason, document, recorded_at FROM reversal ORDER BY id;
+DROP TABLE reversal;
+ALTER TABLE reversal_v3 RENAME TO reversal;
+CREATE VIEW line (id, run_id, person_id, rule, period, kind, seq, amount_fen, cause) AS
+    SELECT id, run_id, person_id, rule, period, kind, seq, amount_fen, cause FROM line_row
+    UNION ALL
+    SELECT b.first_id + j.key, b.run_id, j.value >> 32, b.rule, b.period, 'pay', b.seq, j.value & 4294967295, ''
+    FROM pay_block b, json_each(b.items) j;
+CREATE TRIGGER line_pay_once BEFORE INSERT ON line_row
+WHEN NEW.kind = 'pay' AND NEW.seq > 0 AND NOT EXISTS (
+    SELECT 1 FROM line_row l JOIN reversal r ON r.line_id = l.id WHERE l.period = NEW.period AND l.rule = NEW.rule
+    AND l.person_id = NEW.person_id AND l.kind = 'pay' AND l.seq = NEW.seq - 1)
+AND NOT EXISTS (
+    SELECT 1 FROM pay_block b WHERE b.period = NEW.period AND b.rule = NEW.rule AND b.seq = NEW.seq - 1
+    AND EXISTS (SELECT 1 FROM reversal r WHERE r.line_id >= b.first_id AND r.line_id < b.first_id + b.lines))
+BEGIN SELECT RAISE(ABORT, 'ledger: this (person, rule, month) is already paid (a pay line may follow only a reversed one)'); END;
+CREATE TRIGGER line_row_id AFTER INSERT ON line_row
+WHEN (SELECT b.first_id + b.lines FROM pay_block b WHERE b.first_id <= NEW.id ORDER BY b.first_id DESC LIMIT 1) > NEW.id
+BEGIN SELECT RAISE(ABORT, 'ledger: that line id belongs to a pay block (insert into the view line, which numbers the line)'); END;
+CREATE TRIGGER pay_block_ids BEFORE INSERT ON pay_block
+WHEN NEW.first_id <= coalesce((SELECT max(id) FROM line_row), 0)
+  OR NEW.first_id <= coalesce((SELECT b.first_id + b.lines - 1 FROM pay_block b ORDER BY b.first_id DESC LIMIT 1), 0)
+BEGIN SELECT RAISE(ABORT, 'ledger: a pay block must take line ids above every line id in use'); END;
+CREATE TRIGGER pay_block_lines BEFORE INSERT ON pay_block
+WHEN json_array_length(NEW.items) != NEW.lines
+BEGIN SELECT RAISE(ABORT, 'ledger: a pay block must hold as many lines as it says (its items take exactly its line ids)'); END;
+CREATE TRIGGER reversal_line_exists BEFORE INSERT ON reversal
+WHEN NOT EXISTS (SELECT 1 FROM line_row l WHERE l.id = NEW.line_id)
+AND coalesce((SELECT b.first_id + b.lines FROM pay_block b WHERE b.first_id <= NEW.line_id ORDER BY b.first_id DESC LIMIT 1), 0) <= NEW.line_id
+BEGIN SELECT RAISE(ABORT, 'ledger: a reversal must name a line of the ledger'); END;
+CREATE TRIGGER line_insert INSTEAD OF INSERT ON line
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: this (person, rule, month) is already paid (a pay line may follow only a reversed one)')
+    WHERE NEW.kind = 'pay' AND EXISTS (
+        SELECT 1 FROM pay_block b, json_each(b.items) j
+        WHERE b.period = NEW.period AND b.rule = NEW.rule AND j.value >> 32 = NEW.person_id
+        AND (b.seq >= NEW.seq OR NOT EXISTS (SELECT 1 FROM reversal r WHERE r.line_id = b.first_id + j.key)));
+    SELECT RAISE(ABORT, 'ledger: this (person, rule, month) is already paid (a pay line may follow only a reversed one)')
+    WHERE NEW.kind = 'pay' AND NEW.seq > 0 AND NOT EXISTS (
+        SELECT 1 FROM line_row l JOIN reversal r ON r.line_id = l.id WHERE l.period = NEW.period AND l.rule = NEW.rule
+        AND l.person_id = NEW.person_id AND l.kind = 'pay' AND l.seq = NEW.seq - 1)
+    AND NOT EXISTS (
+        SELECT 1 FROM pay_block b, json_each(b.items) j
+        WHERE b.period = NEW.period AND b.rule = NEW.rule AND b.seq = NEW.seq - 1 AND j.value >> 32 = NEW.person_id
+        AND EXISTS (SELECT 1 FROM reversal r WHERE r.line_id = b.first_id + j.key));
+    INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen, cause)
+    VALUES (coalesce(NEW.id, max(coalesce((SELECT max(id) FROM line_row), 0),
+                                 coalesce((SELECT b.first_id + b.lines - 1 FROM pay_block b ORDER BY b.first_id DESC LIMIT 1), 0)) + 1),
+            NEW.run_id, NEW.person_id, NEW.rule, NEW.period, NEW.kind, NEW.seq, NEW.amount_fen, coalesce(NEW.cause, ''));
+END;
+CREATE TRIGGER line_no_update INSTEAD OF UPDATE ON line
+BEGIN SELECT RAISE(ABORT, 'ledger table line is append-only: record a correction instead'); END;
+CREATE TRIGGER line_no_delete INSTEAD OF DELETE ON line
+BEGIN SELECT RAISE(ABORT, 'ledger table line is append-only: record a reversal instead'); END;
+""" + "".join(_guards(t) for t in ("line_row", "pay_block", "reversal"))
+
+MIGRATIONS: tuple[str, ...] = (_V1, _LINE_V2, _V3)
+
+#: The lines of one run (two parameters: the run id twice), as a subquery with the columns of ``line``: SQLite does not
+#: push ``run_id = ?`` into the view when the query groups, and would expand every pay block of the file.
+RUN_LINES = ("(SELECT id, run_id, person_id, rule, period, kind, seq, amount_fen, cause FROM line_row WHERE run_id = ? UNION ALL "
+             "SELECT b.first_id + j.key, b.run_id, j.value >> 32, b.rule, b.period, 'pay', b.seq, j.value & 4294967295, '' "
+             "FROM pay_block b, json_each(b.items) j WHERE b.run_id = ?)")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
