@@ -677,6 +677,11 @@ class FixedTextColumn(_TextColumn):
         t, w = self.text, self.width
         return (t[k:k + w] for k in range(0, len(t), w))
 
+    def tolist(self) -> list[str]:
+        """Every cell, as a list (a list comprehension: about twice as fast as listing the iterator)."""
+        t, w = self.text, self.width
+        return [t[k:k + w] for k in range(0, len(t), w)]
+
     def take(self, np: Any, index: Any) -> FixedTextColumn:
         """The cells at ``index`` (an integer array), in that order (ASCII text only)."""
         cells = np.frombuffer(self.text.encode("ascii"), dtype=np.uint8).reshape(-1, self.width)

@@ -357,11 +357,13 @@ class RosterRun:
 
         Personal data: for keys and joins only; mask (``ids.mask_id_number``) before showing.
         """
-        return list(self._o.keys)
+        keys = self._o.keys
+        return keys.tolist() if isinstance(keys, FixedTextColumn) else list(keys)
 
     def roster_positions(self) -> list[int]:
         """Position in ``self.roster`` of every result row (``roster.record(i)`` gives its record)."""
-        return [int(i) for i in _as_list(self._o.index)]
+        index = self._o.index
+        return index.tolist() if hasattr(index, "tolist") else [int(i) for i in index]  # (an array's tolist gives ints)
 
     def amounts_fen(self, code: str) -> Sequence[int]:
         """Rule ``code``'s amount per result row in integer 分; ``-1`` where the rule does not apply.
