@@ -429,7 +429,7 @@ def _dense(np: Any, key: Any, span: int) -> tuple[Any, int]:
         return key, span
     lut = np.zeros(span, dtype=np.int32)
     lut[present] = np.arange(len(present), dtype=np.int32)
-    return lut[key], len(present)
+    return lut.take(key), len(present)
 
 
 class Grouping:
@@ -572,7 +572,7 @@ class EncodedColumn:
             kind = None if self.flag else self._width()
             out = None
             for table, of_row, overrides in self.layers:
-                v = (table if kind is None else table.astype(kind, copy=False))[of_row]
+                v = (table if kind is None else table.astype(kind, copy=False)).take(of_row)
                 for rows, values in overrides:
                     v[rows] = values
                 if out is None:
@@ -1031,7 +1031,7 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
     starts = np.array([u.toordinal() - EPOCH for u in units], dtype=np.int64)
     local = np.zeros(max(members) + 1, dtype=np.int64)
     local[members] = np.arange(len(members))
-    kl = local[row_keys]
+    kl = local.take(row_keys)
     fen_out = np.zeros(n, dtype=np.int64)
     cnt_out = np.zeros(n, dtype=np.int64)
     ik_out = np.zeros(n, dtype=bool)
@@ -1046,7 +1046,7 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
             _, name, steps = expr
             base = cache.get(name)
             if base is None:
-                base = cache[name] = facts.days(name)[rows]
+                base = cache[name] = facts.days(name).take(rows)
             hit, ok = apply_steps(np, base, steps) if steps else (base, None)
             if ok is not None:
                 np.logical_or(fail_out, ~ok, out=fail_out)  # Python would raise there: the reference road says what
@@ -1149,13 +1149,13 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
                 continue
             if any(fen):
                 # One amount for every key of the leaf (the usual case): no table to gather from.
-                fen_out += (np.int64(fen[0]) * months if len(set(fen)) == 1 else np.array(fen, dtype=np.int64)[kl] * months)
+                fen_out += (np.int64(fen[0]) * months if len(set(fen)) == 1 else np.array(fen, dtype=np.int64).take(kl) * months)
             if any(cnt):
-                cnt_out += (months if all(cnt) else np.array(cnt, dtype=np.int64)[kl] * months)
+                cnt_out += (months if all(cnt) else np.array(cnt, dtype=np.int64).take(kl) * months)
             if any(ik):
-                ik_out |= np.array(ik, dtype=bool)[kl] & (months > 0)
+                ik_out |= np.array(ik, dtype=bool).take(kl) & (months > 0)
             if any(failed):
-                fail_out |= np.array(failed, dtype=bool)[kl] & (months > 0)
+                fail_out |= np.array(failed, dtype=bool).take(kl) & (months > 0)
     return rows, fen_out, cnt_out, ik_out, fail_out
 
 
