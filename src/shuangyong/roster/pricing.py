@@ -395,11 +395,16 @@ def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any
     Codes are mixed into one integer (``width`` per part); whenever the space of mixed values would
     grow past ``_SPAN``, the keys seen so far are renumbered densely (a scatter, not a sort).
     """
-    key = np.zeros(n, dtype=np.int32)
+    key: Any = None
     span = 1
     for codes, width in parts:
         width = max(int(width), 1)
         if width == 1:
+            continue
+        if key is None:
+            # The first part is the key as it stands (0 × width + codes): one copy, no zeros to multiply.
+            key = codes.astype(np.int32 if width < 2**31 else np.int64)
+            span = width
             continue
         if span * width > _SPAN:
             key, span = _dense(np, key, span)
@@ -408,6 +413,8 @@ def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any
         key *= width
         key += codes
         span *= width
+    if key is None:
+        key = np.zeros(n, dtype=np.int32)
     key, span = _dense(np, key, span)
     # int32 arithmetic is the fast way to mix codes; int64 the fast way to index with the result.
     key = key.astype(np.int64)
