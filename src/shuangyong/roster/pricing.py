@@ -458,7 +458,7 @@ class Grouping:
 
     def rows(self, np: Any, groups: Any) -> Any:
         """Every row of the given groups (a boolean mask over groups)."""
-        return np.flatnonzero(groups[self.of_row])
+        return np.flatnonzero(groups.take(self.of_row))
 
     def sizes(self, np: Any) -> Any:
         """The number of rows of every group (for the fast-path counts of ``shuangyong.roster.fastpath``)."""
@@ -858,7 +858,7 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
             members_k = [k for k in range(nkeys) if shape_of_key[k] == sid]
             # Deaths cut months off only in groups of people who die before the last unit.
             dies = monthly and bool((groups.codes["†"][sel] > 0).any())
-            out.by_row.append(_evaluate_shape(np, rows, key_of_group[groups.of_row[rows]], members_k, plans, units, facts, dies))
+            out.by_row.append(_evaluate_shape(np, rows, key_of_group.take(groups.of_row.take(rows)), members_k, plans, units, facts, dies))
     if exotic.any():
         sel = np.zeros(groups.size, dtype=bool)
         sel[members[exotic]] = True
