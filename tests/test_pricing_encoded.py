@@ -81,3 +81,19 @@ def test_a_rule_that_pays_nobody_holds_no_rows() -> None:
     # a per-region table with values for regions no row is in: only the regions used decide
     one_off = EncodedColumn(np, [(np.array([-1, 0, -1, 0], dtype=np.int64), np.full(n, 1, dtype=np.int32), [])], n)
     assert one_off.array().strides == (0,) and one_off.array().dtype == np.int32 and one_off.sum_where() == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 3000), min_size=0, max_size=6), st.integers(0, 60), st.data())
+def test_combine_numbers_tuples_in_their_order(widths: list[int], n: int, data: Any) -> None:
+    """``pricing.combine``: every row's key is the rank of its tuple of codes among the distinct tuples (lexicographic)."""
+    from shuangyong.roster import pricing
+
+    parts = [(np.array(data.draw(st.lists(st.integers(0, w - 1), min_size=n, max_size=n)), dtype=data.draw(st.sampled_from(
+        [np.int8, np.int32, np.int64])) if w <= 127 else np.int64), w) for w in widths]
+    key, rep, size = pricing.combine(np, parts, n)
+    tuples = [tuple(int(p[i]) for p, w in parts if w > 1) for i in range(n)]
+    ranks = {t: i for i, t in enumerate(sorted(set(tuples)))}
+    assert key.tolist() == [ranks[t] for t in tuples]
+    assert size == len(ranks)
+    assert all(tuples[r] == t for t, r in zip(sorted(ranks), rep.tolist()))

@@ -262,7 +262,7 @@ class _Column:
         return self._constant
 
     def bad_rows(self) -> Any:
-        return self.bad[self.codes]
+        return self.bad.take(self.codes)  # (take: numpy's fast gather for narrow codes)
 
     def any_bad(self) -> bool:
         """Whether some value of the column is unparseable (a check over the few values, not the rows)."""
@@ -517,7 +517,7 @@ class Parsed:
             per = col.days
             if per is None:
                 per = np.array([_ABSENT if v is None else v.toordinal() - _EPOCH for v in col.values], dtype=np.int32)
-            out = per[col.codes]
+            out = per.take(col.codes)
         self._days[key] = out
         return out
 
@@ -565,7 +565,7 @@ class Parsed:
             c = self.cols["awards"]
             first = np.array([min((a.date.toordinal() - _EPOCH for a in (v or ()) if a.date is not None), default=1 << 40)
                               for v in c.values], dtype=np.int64)
-            ok &= first[c.codes] >= self.birth
+            ok &= first.take(c.codes) >= self.birth
         if excluded:
             ok[np.fromiter(excluded, dtype=np.int64, count=len(excluded))] = False
         return np.flatnonzero(ok)
@@ -861,7 +861,7 @@ class FactStore:
         if col is None:
             return np.full(len(self.rows), none, dtype=np.int64)
         lut = np.array([t.code(v) for v in col.values], dtype=np.int64)
-        out = lut[col.codes[self.rows]]
+        out = lut.take(col.codes[self.rows])
         need = self.p.cols.get(needs) if needs else None
         if needs:
             present = need.codes[self.rows] > 0 if need is not None else np.zeros(len(self.rows), dtype=bool)
@@ -906,7 +906,7 @@ class FactStore:
             col = self.p.cols["conscript_years"]
             t = self.table(name)
             lut = np.array([-1 if v is None else t.code(int(v)) for v in col.values], dtype=np.int32)
-            codes = lut[self.take(col.codes) if sub is None else col.codes[self.rows[sub]]]
+            codes = lut.take(self.take(col.codes) if sub is None else col.codes[self.rows[sub]])
             rest = np.flatnonzero(codes < 0)
             none = enl[rest] == _ABSENT
             codes[rest[none]] = t.code(0)  # no service record: no years
@@ -933,7 +933,7 @@ class FactStore:
             if col is None:
                 return np.full(n, of(None), dtype=np.int32)
             lut = np.array([of(v) for v in col.values], dtype=np.int32)
-            return lut[self.take(col.codes) if sub is None else col.codes[self.rows[sub]]]
+            return lut.take(self.take(col.codes) if sub is None else col.codes[self.rows[sub]])
 
         unknown = -1
         stated = per_row("conscript_years", lambda v: unknown if v is None else int(v))
@@ -957,14 +957,14 @@ class FactStore:
         present = np.flatnonzero(counts[1:]) + (unknown + 1)
         lo, hi = (int(present[0]), int(present[-1])) if len(present) else (0, 0)
         lut = np.array([none] + [t.code(v) for v in range(lo, hi + 1)], dtype=np.int32)
-        return lut[np.where(value == unknown, 0, value - lo + 1)]
+        return lut.take(np.where(value == unknown, 0, value - lo + 1))
 
     def _value_codes(self, name: str, value: Any) -> Any:
         np = self.np
         t = self.table(name)
         lo, hi = int(value.min()) if len(value) else 0, int(value.max()) if len(value) else 0
         lut = np.array([t.code(int(v)) for v in range(lo, hi + 1)], dtype=np.int64)
-        return lut[value - lo]
+        return lut.take(value - lo)
 
     def _count_values(self, name: str, on: date, enl: Any, dis: Any) -> Any:
         """Whole years (or months) of service from 入伍时间 to 退役时间 (or ``on`` while serving)."""
@@ -1026,7 +1026,7 @@ class FactStore:
         t = self.table("age")
         lo, hi = int(age.min()) if len(age) else 0, int(age.max()) if len(age) else 0
         lut = np.array([t.code(a) for a in range(lo, hi + 1)], dtype=np.int64)
-        return lut[age - lo]
+        return lut.take(age - lo)
 
     def value_at(self, name: str, k: int, on: date) -> int:
         """One row's fact code on a date of its own (one-off events)."""
@@ -1135,7 +1135,7 @@ def run_columnar(engine: Any, parsed: Parsed, period: Period, rows: Any, col: An
             prices.add_total(np, total_g if prices.grouping is groups else None, total, f, k)
         if progress is not None:
             progress(int(n * (step + 1) / (len(ordered) + 1)), parsed.n)
-    total += total_g[groups.of_row]
+    total += total_g.take(groups.of_row)
     ok = ~failed
     slow += rows[failed].tolist()
     if stats is not None and failed.any():

@@ -395,11 +395,16 @@ def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any
     Codes are mixed into one integer (``width`` per part); whenever the space of mixed values would
     grow past ``_SPAN``, the keys seen so far are renumbered densely (a scatter, not a sort).
     """
-    key = np.zeros(n, dtype=np.int32)
+    key: Any = None
     span = 1
     for codes, width in parts:
         width = max(int(width), 1)
         if width == 1:
+            continue
+        if key is None:
+            # The first part is the key as it stands (0 × width + codes): one copy, no zeros to multiply.
+            key = codes.astype(np.int32 if width < 2**31 else np.int64)
+            span = width
             continue
         if span * width > _SPAN:
             key, span = _dense(np, key, span)
@@ -408,6 +413,8 @@ def combine(np: Any, parts: Sequence[tuple[Any, int]], n: int) -> tuple[Any, Any
         key *= width
         key += codes
         span *= width
+    if key is None:
+        key = np.zeros(n, dtype=np.int32)
     key, span = _dense(np, key, span)
     # int32 arithmetic is the fast way to mix codes; int64 the fast way to index with the result.
     key = key.astype(np.int64)
@@ -429,7 +436,7 @@ def _dense(np: Any, key: Any, span: int) -> tuple[Any, int]:
         return key, span
     lut = np.zeros(span, dtype=np.int32)
     lut[present] = np.arange(len(present), dtype=np.int32)
-    return lut[key], len(present)
+    return lut.take(key), len(present)
 
 
 class Grouping:
@@ -451,7 +458,7 @@ class Grouping:
 
     def rows(self, np: Any, groups: Any) -> Any:
         """Every row of the given groups (a boolean mask over groups)."""
-        return np.flatnonzero(groups[self.of_row])
+        return np.flatnonzero(groups.take(self.of_row))
 
     def sizes(self, np: Any) -> Any:
         """The number of rows of every group (for the fast-path counts of ``shuangyong.roster.fastpath``)."""
@@ -587,7 +594,7 @@ class EncodedColumn:
             return self._array[rows]
         parts = []
         for table, of_row, overrides in self._typed_layers():
-            v = table[of_row[rows]]
+            v = table.take(of_row.take(rows))  # (take: numpy's fast gather)
             for own, values in overrides:
                 own, values = np.asarray(own, dtype=np.int64), np.asarray(values)
                 order = np.argsort(own, kind="stable")
@@ -610,7 +617,7 @@ class EncodedColumn:
         whole = start == 0 and stop >= self.n
         parts = []
         for table, of_row, overrides in self._typed_layers():
-            v = table[of_row if whole else of_row[start:stop]]
+            v = table.take(of_row if whole else of_row[start:stop])
             for rows, values in overrides:
                 if whole:
                     v[rows] = values
@@ -1004,7 +1011,7 @@ def _price_groups(np: Any, engine: Any, reg: Any, region: str, members: Any, uni
             members_k = [k for k in range(nkeys) if shape_of_key[k] == sid]
             # Deaths cut months off only in groups of people who die before the last unit.
             dies = monthly and bool((groups.codes["†"][sel] > 0).any())
-            out.by_row.append(_evaluate_shape(np, rows, key_of_group[groups.of_row[rows]], members_k, plans, units, facts, dies))
+            out.by_row.append(_evaluate_shape(np, rows, key_of_group.take(groups.of_row.take(rows)), members_k, plans, units, facts, dies))
     if exotic.any():
         sel = np.zeros(groups.size, dtype=bool)
         sel[members[exotic]] = True
@@ -1184,7 +1191,7 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
     starts = np.array([u.toordinal() - EPOCH for u in units], dtype=np.int64)
     local = np.zeros(max(members) + 1, dtype=np.int64)
     local[members] = np.arange(len(members))
-    kl = local[row_keys]
+    kl = local.take(row_keys)
     fen_out = np.zeros(n, dtype=np.int64)
     cnt_out = np.zeros(n, dtype=np.int64)
     ik_out = np.zeros(n, dtype=bool)
@@ -1199,7 +1206,7 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
             _, name, steps = expr
             base = cache.get(name)
             if base is None:
-                base = cache[name] = facts.days(name)[rows]
+                base = cache[name] = facts.days(name).take(rows)
             hit, ok = apply_steps(np, base, steps) if steps else (base, None)
             if ok is not None:
                 np.logical_or(fail_out, ~ok, out=fail_out)  # Python would raise there: the reference road says what
@@ -1302,13 +1309,13 @@ def _evaluate_shape(np: Any, rows: Any, row_keys: Any, members: list[int], plans
                 continue
             if any(fen):
                 # One amount for every key of the leaf (the usual case): no table to gather from.
-                fen_out += (np.int64(fen[0]) * months if len(set(fen)) == 1 else np.array(fen, dtype=np.int64)[kl] * months)
+                fen_out += (np.int64(fen[0]) * months if len(set(fen)) == 1 else np.array(fen, dtype=np.int64).take(kl) * months)
             if any(cnt):
-                cnt_out += (months if all(cnt) else np.array(cnt, dtype=np.int64)[kl] * months)
+                cnt_out += (months if all(cnt) else np.array(cnt, dtype=np.int64).take(kl) * months)
             if any(ik):
-                ik_out |= np.array(ik, dtype=bool)[kl] & (months > 0)
+                ik_out |= np.array(ik, dtype=bool).take(kl) & (months > 0)
             if any(failed):
-                fail_out |= np.array(failed, dtype=bool)[kl] & (months > 0)
+                fail_out |= np.array(failed, dtype=bool).take(kl) & (months > 0)
     return rows, fen_out, cnt_out, ik_out, fail_out
 
 
