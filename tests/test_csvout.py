@@ -40,19 +40,23 @@ def _reference(n: int, texts: list[list[str]], codes: list[Any]) -> bytes:
     return out.getvalue().encode("ascii")
 
 
+def _assemblers() -> list[Any]:
+    """The numpy assembler, and Arrow's where pyarrow is installed."""
+    out: list[Any] = [csvout._join_rows_numpy]
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return out
+    return [*out, csvout._join_rows_arrow]
+
+
 @settings(max_examples=150, deadline=None)
 @given(data=_columns(), chunk=st.sampled_from([1, 3, 1 << 17]))
 def test_every_assembler_writes_what_the_csv_module_writes(data: tuple[int, list[list[str]], list[Any]], chunk: int) -> None:
     n, texts, codes = data
     columns = [(*csvout.text_table(np, t), c) for t, c in zip(texts, codes)]
     want = _reference(n, texts, codes)
-    assemblers = [csvout._join_rows_numpy]
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        assemblers.append(csvout._join_rows_arrow)
+    assemblers = _assemblers()
     for assemble in assemblers:
         for cols in (columns, csvout._collapse(np, columns, n)):
             buf = io.BytesIO()
@@ -84,13 +88,7 @@ def test_columns_made_chunk_by_chunk_write_what_whole_tables_write() -> None:
             (lambda a, b: (ids[a:b], np.full(b - a, 18, dtype=np.int64)), None, None), coded]
     want = _reference(n, [[str(i) for i in range(n)], [bytes(r).decode() for r in ids], ["0.00", "12.50", ""]],
                       [None, None, coded[2]])
-    assemblers = [csvout._join_rows_numpy]
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        assemblers.append(csvout._join_rows_arrow)
+    assemblers = _assemblers()
     for assemble in assemblers:
         for cols in (whole, made):
             for chunk in (7, 256, 1 << 16):
