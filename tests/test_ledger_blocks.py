@@ -9,7 +9,7 @@ reversals, totals, a run's lines, the bank file and its return, ``arrears``, 补
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -147,3 +147,38 @@ def test_two_books_paying_the_same_month_in_blocks_pay_each_line_once(tmp_path, 
         c = sqlite3.connect(p)
         assert c.execute("SELECT count(*), count(DISTINCT person_id) FROM line").fetchone() == (100, 100)
         c.close()
+
+
+def test_a_pay_looks_its_persons_up_in_the_person_table_as_the_map_would(tmp_path: Path, engine: sy.Engine,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each month paid by a fresh book (as each `shuangyong pay` is): with the person index (any month, here) and
+    # with the map (no month), the same persons get the same ids and the same lines are paid.
+    roster = [record(k, i) for i, k in enumerate(PEOPLE)]
+    extra = [record(synthetic_id("422827", date(1950, 1, 1) + timedelta(days=i), 500 + i), 200 + i) for i in range(40)]
+    months = [sy.Period.month(2025, m) for m in (7, 8, 9, 10)]
+    rosters = [roster[:70], roster, roster + extra[:5], roster + extra]  # new persons: 70, 30, 5 (a few), 35 (a batch)
+
+    def tell(db: Path, index_min: int) -> tuple[list, list, list]:
+        monkeypatch.setattr(book_mod, "_INDEX_MIN", index_min)
+        looked: list[bool] = []
+        real = book_mod.Book._person_index
+
+        def spy(self: book_mod.Book, np: object) -> object:
+            looked.append(True)
+            return real(self, np)
+
+        monkeypatch.setattr(book_mod.Book, "_person_index", spy)
+        for m, r in zip(months, rosters):
+            with ledger.open(db) as book:
+                book.pay(engine, r, m, known_on=date(2025, 11, 1))
+        with ledger.open(db) as book:
+            c = book.connection
+            people = c.execute("SELECT id, id_number FROM person ORDER BY id").fetchall()
+            lines = c.execute("SELECT id, person_id, rule, period, seq, amount_fen FROM line ORDER BY id").fetchall()
+        return people, lines, looked
+
+    by_index = tell(tmp_path / "index.db", 1)
+    by_map = tell(tmp_path / "map.db", 10**9)
+    assert by_index[2] == [True] * len(months) and by_map[2] == []
+    assert by_index[:2] == by_map[:2]
+    assert len(by_index[0]) == len(PEOPLE) + len(extra)

@@ -247,7 +247,11 @@ class Book:
         largest), with the work on arrays: a canonical ID sorts as the integer of its 17 digits and check character,
         where an ``X`` counts 10, so no million strings are sorted or put in sets.
         """
-        known = self.person_map()
+        rows = sum(len(idx) for md in dues for idx, _ in md.payable.values())
+        # A large month in a book whose map was never read (each monthly pay from the command line): its persons are
+        # looked up in the person table as sorted ID codes, not a dict of every person built first (≈ 1 s at 10⁶).
+        index = self._person_index(np) if rows >= _INDEX_MIN and self._bulk and not self._pids and not self._pids_pending else None
+        known = self.person_map() if index is None else {}
         per: list[tuple[MonthDue, Any, Any, Any]] = []
         missing: list[str] = []
         for md in dues:
@@ -256,21 +260,31 @@ class Book:
                 mask[np.asarray(idx, dtype=np.int64)] = True
             pos = np.flatnonzero(mask)
             ks = _pick(md.keys, pos.tolist())
-            ids = (np.fromiter(map(known.get, ks, repeat(0)), dtype=np.int64, count=len(ks)) if known
-                   else np.zeros(len(ks), dtype=np.int64))
+            ids = _look_up(index, ks, np) if index is not None else None
+            if ids is None:
+                if index is not None:  # (never: result rows hold canonical IDs) the map, then, for the rest
+                    index, known = None, self.person_map()
+                ids = (np.fromiter(map(known.get, ks, repeat(0)), dtype=np.int64, count=len(ks)) if known
+                       else np.zeros(len(ks), dtype=np.int64))
             miss = np.flatnonzero(ids == 0)
             missing.extend(ks if len(miss) == len(ks) else _pick(ks, miss.tolist()))
             per.append((md, pos, ids, miss))
         if missing:
             first, rank, text = _sorted_unique(missing, np)
             top = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0])
-            if text is None or len(first) < _BULK_MIN or not self._bulk:
+            if index is not None and len(first) < _BULK_MIN:
+                # A few new persons in a book whose map is not read: their rows, with the ids the map's road gives them.
+                self._conn.executemany("INSERT INTO person (id, id_number) VALUES (?, ?)",
+                                       zip(range(top + 1, top + 1 + len(first)), _pick(missing, first.tolist())))
+            elif text is None or len(first) < _BULK_MIN or not self._bulk:
                 self._person_ids(_pick(missing, first.tolist()))  # the row road (few, odd or no json_each): same ids, same order
             else:
                 self._conn.execute("INSERT INTO person (id, id_number) SELECT ? + key, value FROM json_each(?)", (top + 1, text))
-                # Into the map only when it is next read (a pay from the command line never reads it again).
-                self._pids_pending.append((missing, rank + (top + 1)))
-                self._pid_top = max(self._pid_top, top + len(first))
+                if index is None:
+                    # Into the map only when it is next read (a pay from the command line never reads it again).
+                    self._pids_pending.append((missing, rank + (top + 1)))
+                    self._pid_top = max(self._pid_top, top + len(first))
+                # (A map never read reads every person, these too, from the table when it is first read.)
             at = 0
             for _md, _pos, ids, miss in per:
                 ids[miss] = rank[at:at + len(miss)] + (top + 1)
@@ -281,6 +295,22 @@ class Book:
             rp[pos] = ids
             out[md.month] = rp
         return out
+
+    def _person_index(self, np: Any) -> tuple[Any, Any] | None:
+        """Every person of the ledger as (ID codes ascending, person ids), read from the table as two JSON arrays
+        (``None`` when some stored ID is not a canonical one: then the map is used)."""
+        # In the table's order (a scan; ordered by the ID index it takes twice as long), the IDs as one string.
+        text, ids = self._conn.execute("SELECT group_concat(id_number, ''), json_group_array(id) FROM person").fetchone()
+        pids = np.asarray(json.loads(ids), dtype=np.int64)
+        if not len(pids):
+            return np.zeros(0, dtype=np.int64), pids
+        if len(text) != 18 * len(pids) or not text.isascii():
+            return None
+        codes = _byte_codes(np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(len(pids), 18), np)
+        if codes is None:
+            return None
+        order = np.argsort(codes, kind="stable")
+        return codes[order], pids[order]
 
     def _record_event(self, kind: str, id_number: str, on: date, reported_on: date | None, document: str, reason: str,
                       back_pay: bool = False) -> LifeEvent:
@@ -829,6 +859,8 @@ class _Tx:
 #: Fewer rows than this go to ``executemany`` (one JSON statement is not worth it for a handful); a stretch of
 #: at least this many new pay lines of one (month, rule, seq) is stored as one pay block.
 _BULK_MIN = 32
+#: Payable rows from which a pay looks its persons up in a person index instead of the map (see _row_person_ids).
+_INDEX_MIN = 4096
 
 #: Pay blocks whose lines a book keeps read (a 10⁶-line block is two lists of 10⁶ ints).
 _BLOCK_CACHE = 4
@@ -855,39 +887,70 @@ def _sorted_unique(keys: list[str], np: Any) -> tuple[Any, Any, str | None]:
     written from the same bytes.  Anything else is sorted as strings.
     """
     n = len(keys)
-    raw = None
-    if n and sum(map(len, keys)) == 18 * n:
-        try:
-            raw = np.array(keys, dtype="S18")
-        except UnicodeEncodeError:
-            raw = None
-    if raw is not None:
-        v = np.frombuffer(raw.tobytes(), dtype=np.uint8).reshape(n, 18)
-        last = v[:, 17]
-        bad = (v - np.uint8(48)) > 9  # not a digit (bytes below "0" wrap around)
-        bad[:, 17] &= last != 88
-        if not bool(bad.any()):
-            code = (_eight_digits(np, v[:, 0:8]) * 100_000_000 + _eight_digits(np, v[:, 8:16])) * 10 + (v[:, 16].astype(np.int64) - 48)
-            code = code * 11 + np.where(last == 88, 10, last.astype(np.int64) - 48)  # shorter strings never get here (NUL bytes)
-            order = np.argsort(code)  # equal codes are equal strings: any of them stands for the lot
-            ordered = code[order]
-            starts = np.empty(n, dtype=bool)
-            starts[0] = True
-            np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-            rank = np.empty(n, dtype=np.int64)
-            rank[order] = np.cumsum(starts) - 1
-            first = order[starts]
-            out = np.empty((len(first), 21), dtype=np.uint8)  # "<18 characters>",
-            out[:, 0] = out[:, 19] = ord('"')
-            out[:, 1:19] = v[first]
-            out[:, 20] = ord(",")
-            return first, rank, "[" + out.tobytes()[:-1].decode("ascii") + "]"
+    coded = _id_codes(keys, np)
+    if coded is not None:
+        code, v = coded
+        order = np.argsort(code)  # equal codes are equal strings: any of them stands for the lot
+        ordered = code[order]
+        starts = np.empty(n, dtype=bool)
+        starts[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.cumsum(starts) - 1
+        first = order[starts]
+        out = np.empty((len(first), 21), dtype=np.uint8)  # "<18 characters>",
+        out[:, 0] = out[:, 19] = ord('"')
+        out[:, 1:19] = v[first]
+        out[:, 20] = ord(",")
+        return first, rank, "[" + out.tobytes()[:-1].decode("ascii") + "]"
     uniq = sorted(set(keys))
     at = {k: i for i, k in enumerate(uniq)}
     rank = np.fromiter(map(at.__getitem__, keys), dtype=np.int64, count=n)
     first = np.empty(len(uniq), dtype=np.int64)
     first[rank] = np.arange(n, dtype=np.int64)
     return first, rank, None
+
+
+def _look_up(index: tuple[Any, Any], keys: Sequence[str], np: Any) -> Any:
+    """The person id of each of ``keys`` in a person index (0: not in the ledger); ``None`` when some key is not a
+    canonical ID."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    coded = _id_codes(keys, np)
+    if coded is None:
+        return None
+    codes, pids = index
+    if not len(codes):
+        return np.zeros(len(keys), dtype=np.int64)
+    at = np.minimum(np.searchsorted(codes, coded[0]), len(codes) - 1)
+    return np.where(codes[at] == coded[0], pids[at], 0)
+
+
+def _id_codes(keys: Sequence[str], np: Any) -> tuple[Any, Any] | None:
+    """Canonical IDs (17 digits and a digit or ``X``) as int64 codes that sort as the strings do — the digits
+    read eight bytes at a time (SWAR), the check character last with ``X`` as 10 — and their bytes as an
+    (n, 18) array; ``None`` when some key is not a canonical ID."""
+    n = len(keys)
+    if not n or sum(map(len, keys)) != 18 * n:
+        return None
+    try:
+        raw = np.array(keys, dtype="S18")
+    except UnicodeEncodeError:
+        return None
+    v = np.frombuffer(raw.tobytes(), dtype=np.uint8).reshape(n, 18)
+    code = _byte_codes(v, np)
+    return None if code is None else (code, v)
+
+
+def _byte_codes(v: Any, np: Any) -> Any:
+    """:func:`_id_codes` of IDs given as an (n, 18) byte array (``None`` when one is not a canonical ID)."""
+    last = v[:, 17]
+    bad = (v - np.uint8(48)) > 9  # not a digit (bytes below "0" wrap around)
+    bad[:, 17] &= last != 88
+    if bool(bad.any()):
+        return None
+    code = (_eight_digits(np, v[:, 0:8]) * 100_000_000 + _eight_digits(np, v[:, 8:16])) * 10 + (v[:, 16].astype(np.int64) - 48)
+    return code * 11 + np.where(last == 88, 10, last.astype(np.int64) - 48)  # shorter strings never get here (NUL bytes)
 
 
 def _eight_digits(np: Any, cols: Any) -> Any:
