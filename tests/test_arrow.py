@@ -509,3 +509,16 @@ def test_a_roster_file_that_changes_while_it_is_read_is_an_error(csv_path: Path,
     holder.drop()
     with pytest.raises(RosterError, match="changed while it was read"):
         holder.data()
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.one_of(st.binary(max_size=40), st.text(max_size=20).map(lambda t: t.encode("utf-8", "surrogatepass")),
+                     st.lists(st.sampled_from([b"\xe4\xb8\xad", b"a", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80",
+                                               b"\xff", b"\xe4\xb8", b"\n", b"\xf0\x9f\x98\x80"]), max_size=12).map(b"".join)))
+def test_arrow_checks_utf8_as_python_decodes_it(raw: bytes) -> None:
+    try:
+        raw.decode("utf-8")
+        python = True
+    except UnicodeDecodeError:
+        python = False
+    assert arrow.utf8_valid(raw) == python

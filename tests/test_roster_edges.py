@@ -564,3 +564,18 @@ def test_forgetting_a_parse_gives_memory_back_and_a_next_run_parses_again(tmp_pa
     roster.forget_parse()
     assert not roster.cache
     assert run_roster(engine, roster, sy.Period.year(2024)).total == first
+
+
+def test_a_large_utf8_file_is_checked_alike_by_arrow_and_in_pieces() -> None:
+    pytest.importorskip("pyarrow")
+    from shuangyong.roster.reading import _decodes
+
+    good = ("身份证号,姓名\n" + "11010519491231002X,张三\n" * 60_000).encode("utf-8")
+    assert len(good) >= 1 << 20
+    for raw in (good, good[:-3] + b"\xe4\xb8", good[:700_000] + b"\xed\xa0\x80" + good[700_000:]):
+        try:
+            raw.decode("utf-8")
+            whole = True
+        except UnicodeDecodeError:
+            whole = False
+        assert _decodes(raw, "utf-8") == whole  # Arrow's validator (the file is large)

@@ -231,6 +231,22 @@ def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
     return CodedColumn(np.asarray(codes, dtype=np.int32), [sys.intern(v) if type(v) is str else v for v in values])
 
 
+def utf8_valid(raw: bytes) -> bool | None:
+    """Whether ``raw`` is valid UTF-8, by Arrow's validator on the bytes as they are (``None``: no pyarrow)."""
+    if not have_arrow():
+        return None
+    import numpy as np
+
+    pa = _pa()
+    offsets = np.array([0, len(raw)], dtype=np.int64)
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(offsets), pa.py_buffer(raw)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _has_empty_cell(col: Any) -> bool:
     """Whether a string or binary column (chunked or not) has an empty cell: its offsets, no cell copied."""
     import numpy as np

@@ -350,7 +350,17 @@ def _csv_encoding(name: str, raw: bytes, encoding: str | None) -> str:
 
 def _decodes(raw: bytes, encoding: str, step: int = 1 << 22) -> bool:
     """Whether every byte of ``raw`` reads in ``encoding``, decoded in pieces: the whole file decoded at once
-    would be a string one to three times its size (≈ 140 MB for a 100 MB roster), held only to be dropped."""
+    would be a string one to three times its size (≈ 140 MB for a 100 MB roster), held only to be dropped.
+
+    UTF-8 is checked by Arrow's validator where pyarrow is installed (the same strict UTF-8 as Python's codec:
+    no surrogates, no overlong forms; about three times as fast), without decoding anything.
+    """
+    if encoding == "utf-8" and len(raw) >= 1 << 20:  # (a small file is not worth importing pyarrow for)
+        from ..arrow import utf8_valid
+
+        valid = utf8_valid(raw)
+        if valid is not None:
+            return valid
     dec = codecs.getincrementaldecoder(encoding)()
     view = memoryview(raw)
     try:
