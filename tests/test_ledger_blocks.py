@@ -182,3 +182,25 @@ def test_a_pay_looks_its_persons_up_in_the_person_table_as_the_map_would(tmp_pat
     assert by_index[2] == [True] * len(months) and by_map[2] == []
     assert by_index[:2] == by_map[:2]
     assert len(by_index[0]) == len(PEOPLE) + len(extra)
+
+
+@pytest.mark.parametrize("keep", [100, 80])  # the whole roster, and one without 20 persons the ledger has paid
+def test_arrears_looks_its_persons_up_in_the_person_table_as_the_map_would(tmp_path: Path, engine: sy.Engine,
+                                                                          monkeypatch: pytest.MonkeyPatch, keep: int) -> None:
+    from shuangyong.ledger import arrears as arrears_mod
+
+    db = tmp_path / "county.db"
+    story(db, engine)
+    roster = [record(k, i) for i, k in enumerate(PEOPLE)][:keep]
+    sep = sy.Period.month(2025, 9)
+    seen = {}
+    looked: list[int] = []
+    real = book_mod.Book._person_index
+    monkeypatch.setattr(book_mod.Book, "_person_index", lambda self, np: looked.append(1) or real(self, np))
+    for index_min in (1, 10**9):
+        monkeypatch.setattr(arrears_mod, "_INDEX_MIN", index_min)
+        with ledger.open(db) as book:  # a fresh book, as an `arrears` from the command line
+            seen[index_min] = book.arrears(engine, roster, through=sep).summary()
+    assert looked == [1]  # the index once (first), the map the second time
+    assert seen[1] == seen[10**9]
+    assert seen[1]["lines"] and (keep == 100 or seen[1]["persons_not_on_roster"] > 0)

@@ -34,7 +34,7 @@ from ..errors import ShuangyongError
 from ..ids import mask_id_number
 from ..money import ZERO, from_fen
 from ..periods import Period, add_months
-from .book import Book, _pick, month_label, month_period, rule_kinds
+from .book import _INDEX_MIN, Book, _look_up, _pick, month_label, month_period, rule_kinds
 from .events import LifeEvent, standing
 from .vectors import differences, numpy_or_none
 
@@ -268,7 +268,11 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
     months = Period(start, end).months()
     events = book.events()
     kinds = rule_kinds(engine)
-    pid_of = book.person_map()
+    # A large roster against a book whose person map was never read (an `arrears` from the command line): persons
+    # looked up in a person index, not a dict of every person built first (see Book._row_person_ids).
+    index = (book._person_index(np) if np is not None and book._bulk and not book._pids and not book._pids_pending
+             and len(roster) >= _INDEX_MIN else None)
+    pid_of = book.person_map() if index is None else {}
     known_of: dict[int | None, str] = dict(book.connection.execute("SELECT id, known_on FROM run"))
     by_pid: dict[int, str] | None = None
     out: list[ArrearsLine] = []
@@ -280,7 +284,11 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
     for m in months:
         md = book.due(engine, roster, m, region=region, events=events, fast=fast)
         # Persons on the roster but not in the ledger get keys of their own below 0 (never paid).
-        row_pid = list(map(pid_of.get, md.keys, range(-1, -1 - len(md.keys), -1)))
+        found = _look_up(index, md.keys, np) if index is not None else None
+        if index is not None and found is None:  # (never: result rows hold canonical IDs) the map, then
+            index, pid_of, by_pid = None, book.person_map(), None
+        row_pid_arr = None if found is None else np.where(found > 0, found, -1 - np.arange(len(found), dtype=np.int64))
+        row_pid = row_pid_arr.tolist() if row_pid_arr is not None else list(map(pid_of.get, md.keys, range(-1, -1 - len(md.keys), -1)))
         paid = _net_paid(book, md.month)
         then_due: _ThenDue | None = None
         for rule in sorted(set(md.payable) | set(paid)):
@@ -290,8 +298,11 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
             diffs = differences(due_pids, vals, pids, nets, np)
             if not diffs:
                 continue
-            if checker is None:
+            if row_pid_arr is not None:
+                by_pid = _names_of(book, [d[0] for d in diffs if d[0] >= 0], row_pid_arr, md.keys, np)
+            elif by_pid is None:
                 by_pid = {v: k for k, v in pid_of.items()}
+            if checker is None:
                 roster_keys = set(md.keys)
                 checker = _Causes(book, engine, roster, events, kinds, dict(zip(md.keys, md.positions)), region)
             if then_due is None:
@@ -333,6 +344,24 @@ def compute_arrears(book: Book, engine: Any, roster: Any, through: Period, *, si
     out = [out[i] for i in sorted(range(len(out)), key=order.__getitem__)]
     offers = checker.offers(out) if checker is not None else []
     return Arrears(through, since, out, offers, len(not_checked), roster.source)
+
+
+def _names_of(book: Book, pids: list[int], row_pid: Any, keys: Any, np: Any) -> dict[int, str]:
+    """Person id → 身份证号 of ``pids``: from the roster rows that carry them (``row_pid``: each row's person id),
+    else from the person table (persons paid but no longer on the roster)."""
+    if not pids:
+        return {}
+    want = np.asarray(pids, dtype=np.int64)
+    order = np.argsort(row_pid, kind="stable")
+    ranked = row_pid[order]
+    at = np.minimum(np.searchsorted(ranked, want), len(ranked) - 1)
+    hit = ranked[at] == want
+    out = {p: keys[r] for p, r in zip(want[hit].tolist(), order[at[hit]].tolist())}
+    rest = want[~hit].tolist()
+    for k in range(0, len(rest), 500):
+        part = rest[k:k + 500]
+        out.update(book.connection.execute(f"SELECT id, id_number FROM person WHERE id IN ({','.join('?' * len(part))})", part))
+    return out
 
 
 class _ThenDue:
