@@ -695,6 +695,7 @@ def results_table(run: Any, which: str = "results", codes: Sequence[str] | None 
 def _masked_ids(np: Any, keys: Sequence[str | None]) -> Any:
     """Masked 身份证号 as an Arrow string array: the usual 18 ASCII characters masked as whole arrays."""
     from .ids import mask_id_number
+    from .privacy import mask_id_table
 
     pa = _pa()
     n = len(keys)
@@ -704,8 +705,7 @@ def _masked_ids(np: Any, keys: Sequence[str | None]) -> Any:
         joined = ""
     if n:
         if len(joined) == 18 * n and joined.isascii():
-            buf = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(n, 18).copy()
-            buf[:, 4:14] = 42  # mask_id_number's shape: 4 characters, 10 × '*', 4 characters
+            buf = mask_id_table(np, joined, n)
             offsets = np.arange(0, 18 * (n + 1), 18, dtype=np.int32)
             return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
     return _text_array(np, [mask_id_number(k or "") for k in keys])

@@ -25,8 +25,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 __all__ = [
+    "mask_id_table",
     "is_id_shaped",
     "mask_account",
     "is_name_shaped",
@@ -100,6 +102,15 @@ def mask_id_number(value: object, reveal: bool = False) -> str:
     if _ID_RUN.fullmatch(s):
         return _mask_id_shape(s)
     return MASK * min(len(s), 18)
+
+
+def mask_id_table(np: Any, text: str, n: int) -> Any:
+    """``n`` canonical IDs written one after another (18 ASCII characters each) as an (n, 18) byte table, each
+    masked as :func:`mask_id_number` masks one: its first and last four characters kept, ten ``*`` between.
+    The writers that put 10⁶ masked IDs together as arrays take them from here."""
+    table = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(n, 18).copy()
+    table[:, 4:14] = ord(MASK)
+    return table
 
 
 def mask_name(value: object, reveal: bool = False) -> str:

@@ -664,6 +664,7 @@ class RosterRun:
 
     def _csv_columns(self, np: Any) -> list[Any] | None:
         """The result columns as byte tables for ``csvout.join_rows`` (``None`` when a cell would need quoting)."""
+        from ..privacy import mask_id_table
         from .csvout import Numbers, merge_grouped, text_table
 
         o = self._o
@@ -682,9 +683,7 @@ class RosterRun:
             return None  # (never: rows are line numbers) the csv module writes what the tables would not
 
         def masked(a: int, b: int) -> tuple[Any, Any]:
-            tab = np.frombuffer(ids[a * 18:b * 18].encode("ascii"), dtype=np.uint8).reshape(b - a, 18).copy()
-            tab[:, 4:14] = 42  # the same mask as mask_id_number: 4 + 10 × '*' + 4
-            return tab, np.full(b - a, 18, dtype=np.int64)
+            return mask_id_table(np, ids[a * 18:b * 18], b - a), np.full(b - a, 18, dtype=np.int64)
 
         # Row numbers and IDs are made chunk by chunk as the lines are joined (see csvout.Column).
         columns: list[Any] = [(Numbers(np, rows), None, None), (masked, None, None)]
