@@ -689,13 +689,8 @@ class EncodedColumn:
         return self.array().tolist()
 
     def any_positive(self) -> bool:
-        """Whether some row's value is > 0, from the tables where possible."""
-        np = self.np
-        if self._array is not None or len(self.layers) != 1:
-            return any(bool((v > 0).any()) for v in _pieces(np, self))
-        table, of_row, overrides = self.layers[0]
-        used = np.bincount(of_row, minlength=len(table)) > 0
-        return bool((np.asarray(table)[used] > 0).any()) or any(bool((np.asarray(v) > 0).any()) for _rows, v in overrides)
+        """Whether some row's value is > 0, from the tables where possible (:func:`column_stats`)."""
+        return column_stats(self.np, [self])[0][1] > 0
 
     def sum_where(self, positive_only: bool = True) -> int:
         """Σ of the values (only those > 0 when ``positive_only``), from the tables where possible."""
