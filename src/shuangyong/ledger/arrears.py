@@ -357,10 +357,7 @@ def _names_of(book: Book, pids: list[int], row_pid: Any, keys: Any, np: Any) -> 
     at = np.minimum(np.searchsorted(ranked, want), len(ranked) - 1)
     hit = ranked[at] == want
     out = {p: keys[r] for p, r in zip(want[hit].tolist(), order[at[hit]].tolist())}
-    rest = want[~hit].tolist()
-    for k in range(0, len(rest), 500):
-        part = rest[k:k + 500]
-        out.update(book.connection.execute(f"SELECT id, id_number FROM person WHERE id IN ({','.join('?' * len(part))})", part))
+    out.update(book.id_numbers(want[~hit].tolist()))
     return out
 
 

@@ -277,11 +277,7 @@ def _returned_unpaid(book: Book, engine: Any, as_of: date, deadline_days: int) -
             standing[key] = any(ln[4] in ("pay", "arrears") for ln in lines.values())
         if not standing[key]:
             unpaid.append((pid, rule, m, fen, why))
-    ids: dict[int, str] = {}
-    wanted = sorted({u[0] for u in unpaid})
-    for at in range(0, len(wanted), 500):
-        part = wanted[at:at + 500]
-        ids.update(book.connection.execute(f"SELECT id, id_number FROM person WHERE id IN ({','.join('?' * len(part))})", part))
+    ids = book.id_numbers(u[0] for u in unpaid)
     out = []
     # Late = the month owed ended more than the deadline ago (as for lines never paid).
     late = [(ids[pid], r, m, f, why) for pid, r, m, f, why in unpaid if month_period(m).end + timedelta(days=deadline_days) <= as_of]
