@@ -471,15 +471,16 @@ def test_repeats_arrays_match_one_by_one(picks: list[int], problem_rows: set[int
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=60).map(lambda b: b.replace(b"\x00", b"\r")), st.sampled_from([b"\n\n", b"\n\r\n", b"\xef\xbb\xbf", b"\r\n"]),
-       st.integers(0, 70), st.booleans())
-def test_byte_scans_match_the_plain_definitions(raw: bytes, pattern: bytes, start: int, view: bool) -> None:
+       st.integers(0, 70), st.booleans(), st.sampled_from([1, 2, 3, 7, 1 << 20]))
+def test_byte_scans_match_the_plain_definitions(raw: bytes, pattern: bytes, start: int, view: bool, step: int) -> None:
     from shuangyong.roster.reading import contains_bytes, lone_carriage_return
 
     raw = raw + pattern if start % 3 == 0 else raw  # the pattern at the very end, too
     start = min(start, len(raw))
     data = memoryview(raw) if view else raw
-    assert contains_bytes(data, pattern, start) == (raw.find(pattern, start) >= 0)
-    assert lone_carriage_return(data) == (raw.count(b"\r") != raw.count(b"\r\n"))
+    # Small steps put the chunk boundaries everywhere: a pattern or a CRLF across two chunks is still seen.
+    assert contains_bytes(data, pattern, start, step=step) == (raw.find(pattern, start) >= 0)
+    assert lone_carriage_return(data, step=step) == (raw.count(b"\r") != raw.count(b"\r\n"))
 
 
 @st.composite

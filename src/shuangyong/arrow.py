@@ -528,7 +528,7 @@ def read_csv_arrow_bytes(name: str, raw: Any, encoding: str) -> Roster | None:
     try:
         table = pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=1 << 21),
             parse_options=pacsv.ParseOptions(quote_char=False, escape_char=False, newlines_in_values=False,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types=kinds,

@@ -719,29 +719,47 @@ class _BytesColumn(_TextColumn):
         return (raw[a:b].decode(enc) for a, b in zip(self.starts.tolist(), self.ends.tolist()))
 
 
-def contains_bytes(raw: bytes | memoryview, pattern: bytes, start: int = 0) -> bool:
+# Scans of a whole file go through it a megabyte at a time into one reused buffer: a comparison of the whole
+# file at once would allocate a 100 MB array, and the fresh pages' faults cost three times the comparison.
+_SCAN_STEP = 1 << 20
+
+
+def _byte_hits(b: Any, byte: int, start: int, stop: int, step: int) -> Iterator[Any]:
+    """Positions (absolute, ascending) of ``byte`` in ``b[start:stop]`` (a uint8 array), a chunk at a time."""
+    import numpy as np
+
+    buf = np.empty(min(step, max(stop - start, 0)), dtype=bool)
+    for k in range(start, stop, step):
+        seg = b[k:min(k + step, stop)]
+        hit = np.equal(seg, byte, out=buf[:len(seg)])
+        at = np.flatnonzero(hit)
+        if len(at):
+            yield at + k
+
+
+def contains_bytes(raw: bytes | memoryview, pattern: bytes, start: int = 0, *, step: int = _SCAN_STEP) -> bool:
     """``pattern in raw[start:]``, for a pattern of two or more bytes in a file of many megabytes.
 
     CPython's search for a multi-byte pattern is several times slower than for one byte; numpy finds
-    the pattern's first byte everywhere at once and then checks the bytes after each hit.
+    the pattern's first byte everywhere (a chunk at a time) and then checks the bytes after each hit.
     """
     try:
         import numpy as np
     except ImportError:
         return bytes(raw).find(pattern, start) >= 0
-    b = np.frombuffer(raw, dtype=np.uint8)[start:]
+    b = np.frombuffer(raw, dtype=np.uint8)
     k = len(pattern)
-    if len(b) < k:
-        return False
-    at = np.flatnonzero(b[:len(b) - k + 1] == pattern[0])
-    for j in range(1, k):
-        if not len(at):
-            break
-        at = at[b[at + j] == pattern[j]]
-    return bool(len(at))
+    for at in _byte_hits(b, pattern[0], start, len(b) - k + 1, step):
+        for j in range(1, k):
+            if not len(at):
+                break
+            at = at[b[at + j] == pattern[j]]
+        if len(at):
+            return True
+    return False
 
 
-def lone_carriage_return(raw: bytes | memoryview) -> bool:
+def lone_carriage_return(raw: bytes | memoryview, *, step: int = _SCAN_STEP) -> bool:
     """Whether some carriage return is not followed by a line feed (a CR inside a line, or an old Mac file)."""
     if isinstance(raw, bytes) and b"\r" not in raw:  # (a memoryview's ``in`` compares integers, not bytes)
         return False
@@ -751,8 +769,11 @@ def lone_carriage_return(raw: bytes | memoryview) -> bool:
         data = bytes(raw)
         return data.count(b"\r") != data.count(b"\r\n")
     b = np.frombuffer(raw, dtype=np.uint8)
-    at = np.flatnonzero(b == 13) + 1
-    return bool(len(at)) and (int(at[-1]) >= len(b) or not (b[at] == 10).all())
+    for at in _byte_hits(b, 13, 0, len(b), step):
+        after = at + 1
+        if int(after[-1]) >= len(b) or not (b[after] == 10).all():
+            return True
+    return False
 
 
 def _read_csv_arrays(path: str, raw: bytes, encoding: str, first: int = 0) -> Roster | None:
