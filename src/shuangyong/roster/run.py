@@ -298,7 +298,9 @@ class RosterRun:
             from .staleness import count_stale_results
 
             region, fast = self._stale_inputs or (None, _numpy() is not None)
-            self._stale = count_stale_results(self.engine, self.roster, self.period, region, self._o, fast)
+            # The rules that pay someone, from the per-rule figures the summary and the report use anyway.
+            paying = {c for c, (_n, _fen, paid) in self._rule_figures().items() if paid}
+            self._stale = count_stale_results(self.engine, self.roster, self.period, region, self._o, fast, paying)
         return self._stale
 
     # -- rows -------------------------------------------------------------------------

@@ -101,26 +101,18 @@ def _roster_regions(roster: Any, region: str | None) -> set[str] | None:
     return {v for v in col.values if isinstance(v, str) and v}
 
 
-def _pays_someone(fen: Any) -> bool:
-    """Whether a rule's 分 column pays someone (an encoded column answers from its tables: spelt out per row, it
-    would be kept, 8 MB a rule at 10⁶ rows, while the results are written)."""
-    from .pricing import EncodedColumn
-    from .run import _as_list, _numpy
+def count_stale_results(engine: Any, roster: Any, period: Period, region: str | None, base: Any, fast: bool,
+                        paying: set[str]) -> int:
+    """How many paying (person, rule) results of ``base`` (a roster outcome) rest on a carried-forward figure.
 
-    if isinstance(fen, EncodedColumn):
-        return fen.any_positive()
-    np = _numpy()
-    return bool((np.asarray(fen) > 0).any()) if np is not None and isinstance(fen, np.ndarray) else any(f > 0 for f in _as_list(fen))
-
-
-def count_stale_results(engine: Any, roster: Any, period: Period, region: str | None, base: Any, fast: bool) -> int:
-    """How many paying (person, rule) results of ``base`` (a roster outcome) rest on a carried-forward figure."""
+    ``paying``: the rule codes that pay someone (from the run's per-rule figures, which the summary and the
+    report compute anyway: an encoded column's figures come from its tables, never spelt out per row).
+    """
     from .run import _as_list, _compute, _numpy, np_array
     from ..engine import Engine
     from ..ids import fallback_chain
 
     # Only what can move a payment: the parameters of rules that pay someone, for the roster's regions.
-    paying = {c for c in base.codes if _pays_someone(base.fen[c])}
     if not paying:
         return 0
     names = {n for reg in engine.registry.rules if reg.code in paying for n in reg.rule.param_names}
