@@ -169,15 +169,29 @@ def _join_rows_arrow(np: Any, columns: Sequence[Column], n: int, write: Any, chu
              for (tab, lengths, codes), suffix in zip(columns, suffixes)]
     step = min(n, chunk)
     commas = _binary_array(np, pa, np.full((step, 1), ord(","), dtype=np.uint8), np.ones(step, dtype=np.int64), b"")
-    for a in range(0, n, chunk):
-        b = min(n, a + chunk)
-        parts = [pc.take(t, _int64_array(np, col[2][a:b])) if t is not None
-                 else col[0].arrow(pa, a, b) if isinstance(col[0], Numbers) and not suffix
-                 else _binary_array(np, pa, *_rows(col, a, b), suffix)
-                 for t, col, suffix in zip(texts, columns, suffixes)]
-        lines = pc.binary_join_element_wise(*parts, commas.slice(0, b - a))
+
+    def join_and_write(parts: list[Any]) -> None:
+        lines = pc.binary_join_element_wise(*parts, commas.slice(0, len(parts[0])))
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
         write(memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])])
+
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    # Joining and writing a chunk release the GIL (Arrow's kernel, the write system call): one thread does them
+    # while the next chunk's cells are made, one chunk in flight at a time, in order.
+    pending: Future[None] | None = None
+    with ThreadPoolExecutor(1, thread_name_prefix="csv-lines") as pool:
+        for a in range(0, n, chunk):
+            b = min(n, a + chunk)
+            parts = [pc.take(t, _int64_array(np, col[2][a:b])) if t is not None
+                     else col[0].arrow(pa, a, b) if isinstance(col[0], Numbers) and not suffix
+                     else _binary_array(np, pa, *_rows(col, a, b), suffix)
+                     for t, col, suffix in zip(texts, columns, suffixes)]
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(join_and_write, parts)
+        if pending is not None:
+            pending.result()
 
 
 def _binary_array(np: Any, pa: Any, tab: Any, lengths: Any, suffix: bytes) -> Any:
