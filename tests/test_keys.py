@@ -40,14 +40,29 @@ def test_distinct_equals_numpy_unique(values: list[int], dtype: Any, pool: int) 
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(st.integers(-3, 40), min_size=3, max_size=3), min_size=1, max_size=120))
-def test_group_rows_numbers_groups_in_tuple_order(rows: list[list[int]]) -> None:
-    parts = [np.array([r[j] for r in rows], dtype=np.int64) for j in range(3)]
+@given(st.lists(st.lists(st.integers(-3, 40), min_size=3, max_size=3), min_size=1, max_size=120),
+       st.lists(st.sampled_from(["int64", "int32", "int8", "uint8", "uint16", "uint32", "uint64"]), min_size=3, max_size=3))
+def test_group_rows_numbers_groups_in_tuple_order(rows: list[list[int]], dtypes: list[str]) -> None:
+    # Parts come as narrow as the codes they hold (group_rows adds them into its key in place, as they are).
+    if any(d.startswith("u") for d in dtypes):
+        rows = [[abs(v) for v in r] for r in rows]
+    parts = [np.array([r[j] for r in rows], dtype=dtypes[j]) for j in range(3)]
     count, first, group = keys.group_rows(np, parts)
     tuples = sorted(set(map(tuple, rows)))
     assert count == len(tuples)
     assert [tuples[g] for g in group.tolist()] == [tuple(r) for r in rows]
     assert first.tolist() == [next(i for i, r in enumerate(rows) if tuple(r) == t) for t in tuples]
+
+
+def test_group_rows_renumbers_before_its_key_would_overflow() -> None:
+    # Five parts of 2¹⁴ values each would need 70 bits: the key is renumbered densely on the way.
+    rng = np.random.default_rng(7)
+    parts = [rng.integers(0, 1 << 14, size=500).astype(np.int32) for _ in range(5)]
+    parts[0][:2] = [0, (1 << 14) - 1]  # the full width
+    count, first, group = keys.group_rows(np, parts)
+    rows = list(zip(*(p.tolist() for p in parts)))
+    tuples = sorted(set(rows))
+    assert count == len(tuples) and [tuples[g] for g in group.tolist()] == rows
 
 
 def test_distinct_sorts_where_pyarrow_is_not_loaded() -> None:

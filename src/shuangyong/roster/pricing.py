@@ -740,8 +740,9 @@ def group_by_values(np: Any, columns: Sequence[Any], n: int) -> tuple[int, Any, 
                     seen.add(id(of_row))
                     parts.append(of_row)
                 if overrides:
-                    # 0 where the row takes its group's value, else 1 + its value's index among this layer's own values.
-                    own = np.zeros(n, dtype=np.int64)
+                    # 0 where the row takes its group's value, else 1 + its value's index among this layer's own values
+                    # (int32: a layer's own values are at most its rows).
+                    own = np.zeros(n, dtype=np.int32 if n < 1 << 31 else np.int64)
                     top = 0
                     for rows, values in overrides:
                         uniq, inv = distinct(np, np.asarray(values).astype(np.int64))
@@ -750,7 +751,7 @@ def group_by_values(np: Any, columns: Sequence[Any], n: int) -> tuple[int, Any, 
                     parts.append(own)
             continue
         values = col.array() if isinstance(col, EncodedColumn) else col
-        parts.append(distinct(np, np.asarray(values).astype(np.int64))[1])
+        parts.append(distinct(np, np.asarray(values, dtype=np.int64))[1])  # (no copy of an int64 column)
     return group_rows(np, parts)
 
 
