@@ -97,7 +97,9 @@ def add_commands(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``entitle`` with parsed arguments; returns the exit status."""
-    from ..roster.reading import give_back_memory
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..roster.reading import give_back_memory, read_roster
     from ..roster.run import load_overrides, parse_override, run_roster
     from .main import error_text
     from ..engine import Engine
@@ -119,7 +121,13 @@ def run(args: argparse.Namespace) -> int:
         # Refused before anything is read: an output that is the roster, or another output.
         check_output_paths([args.roster], outputs)
         keep = [k for k in (getattr(args, "keep", None) or "").replace("，", ",").split(",") if k.strip()]
-        with OutputLock([p for p in outputs.values() if p], wait=float(getattr(args, "lock_wait", 0.0) or 0.0)):
+        with OutputLock([p for p in outputs.values() if p], wait=float(getattr(args, "lock_wait", 0.0) or 0.0)), \
+                ThreadPoolExecutor(1, thread_name_prefix="read-roster") as pool:
+            # The roster is read while the engine loads: the reading is mostly system calls and pyarrow's parse,
+            # which release the GIL, the engine's loading Python.  An error of either is reported as before (the
+            # engine's first: it is asked for first).
+            reading = pool.submit(read_roster, args.roster, encoding=getattr(args, "encoding", None),
+                                  sheet=getattr(args, "sheet", None), header_row=getattr(args, "header_row", None))
             engine = Engine.from_plugins(only)
             overrides: list[Any] | None = None
             sets = list(getattr(args, "set", None) or [])
@@ -128,9 +136,8 @@ def run(args: argparse.Namespace) -> int:
                 if getattr(args, "overrides", None):
                     overrides += load_overrides(args.overrides)
             bar = None if getattr(args, "quiet", False) else ProgressBar(sys.stderr)
-            result = run_roster(engine, args.roster, args.period, region=getattr(args, "region", None), overrides=overrides,
-                                progress=bar, encoding=getattr(args, "encoding", None), sheet=getattr(args, "sheet", None),
-                                header_row=getattr(args, "header_row", None), reveal=reveal)
+            result = run_roster(engine, reading.result(), args.period, region=getattr(args, "region", None), overrides=overrides,
+                                progress=bar, reveal=reveal)
             result.kept_columns = result.keep_columns(keep)
             # The command runs once: count what the report says of carried-forward figures while the parse is
             # there (it may price again), then give the parse's memory to the writers.
