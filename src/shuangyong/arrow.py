@@ -200,7 +200,8 @@ def _column(np: Any, col: Any, key: str | None, encoding: str) -> Any:
             offsets = _offsets(np, col)
             data = col.buffers()[2]
             raw = data.to_pybytes() if data is not None else b""
-            return _BytesColumn(raw, offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64), encoding if binary else "utf-8")
+            # (the offsets as Arrow holds them, two views of one buffer: no 10⁶-row int64 copies)
+            return _BytesColumn(raw, offsets[:-1], offsets[1:], encoding if binary else "utf-8")
         if col.null_count == 0 and len(col):
             offsets = _offsets(np, col)
             if int(offsets[-1] - offsets[0]) == 18 * len(col) and bool((np.diff(offsets) == 18).all()):
