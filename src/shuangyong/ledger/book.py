@@ -137,16 +137,103 @@ class PayRun:
         }
 
 
-@frozen(kw_only=True)
 class MonthDue:
-    """What the rules give for one month, per rule, as columns over the roster run's result rows (internal)."""
+    """What the rules give for one month, per rule, as columns over the roster run's result rows (internal).
 
-    month: str
-    keys: list[str] = field(repr=False)  # canonical 身份证号 per result row
-    positions: list[int] = field(repr=False)  # roster position per result row
-    payable: dict[str, tuple[list[int], list[int]]] = field(repr=False)  # rule → (result rows, 分)
-    withheld: dict[str, tuple[list[int], list[int], list[str]]] = field(repr=False)  # rule → (rows, 分, event kind)
-    rejects: list[Any] = field(repr=False)
+    ``payable``: rule → (result rows, 分), int64 arrays on the numpy road and lists on the plain one;
+    ``withheld``: rule → (rows, 分, event kind), lists.  ``keys`` (canonical 身份证号 per result row: a list of
+    10⁶ str at 10⁶ rows, ≈ 0.3 s) and ``positions`` (roster position per result row) are built only when
+    first read: the array roads take :meth:`id_codes` and :meth:`position_array` instead, made from the run's
+    fixed-width ID text where it has one.
+    """
+
+    def __init__(self, month: str, run: Any, payable: dict[str, tuple[Any, Any]],
+                 withheld: dict[str, tuple[list[int], list[int], list[str]]], rejects: list[Any]) -> None:
+        self.month = month
+        self.payable = payable
+        self.withheld = withheld
+        self.rejects = rejects
+        self._run = run
+        self._keys: list[str] | None = None
+        self._positions: list[int] | None = None
+        self._codes: Any = _UNREAD
+
+    def __repr__(self) -> str:
+        return f"<MonthDue {self.month}: {len(self)} rows, rules {sorted(self.payable)}>"  # never the IDs
+
+    def __len__(self) -> int:
+        return len(_run_columns(self._run)[0])
+
+    @property
+    def keys(self) -> list[str]:
+        """Canonical 身份证号 per result row (personal data: for keys and joins only)."""
+        if self._keys is None:
+            self._keys = self._run.person_ids()
+        return self._keys
+
+    @property
+    def positions(self) -> list[int]:
+        """Roster position per result row."""
+        if self._positions is None:
+            self._positions = self._run.roster_positions()
+        return self._positions
+
+    def key(self, row: int) -> str:
+        """The canonical 身份证号 of one result row (without listing them all)."""
+        ids = _run_columns(self._run)[0] if self._keys is None else self._keys
+        return str(ids[row])
+
+    def position_array(self, np: Any) -> Any:
+        """``positions`` as an int64 array (the run's own array where it has one)."""
+        index = _run_columns(self._run)[1]
+        return np.asarray(index if hasattr(index, "dtype") else self.positions, dtype=np.int64)
+
+    def id_codes(self, np: Any) -> tuple[Any, Any] | None:
+        """(:func:`_id_codes` of ``keys``: int64 codes that sort as the IDs do, their bytes as an (n, 18) array), read
+        from the run's ID text without a string per row where it is one string of 18-character cells; ``None`` when
+        some key is not a canonical ID (then the roads that need codes fall back to the keys)."""
+        if self._codes is _UNREAD:
+            ids = _run_columns(self._run)[0]
+            text = getattr(ids, "text", None)
+            v = None
+            if self._keys is None and isinstance(text, str) and getattr(ids, "width", None) == 18 and text.isascii():
+                v = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(len(ids), 18)
+            if v is not None:
+                code = _byte_codes(v, np) if len(v) else np.zeros(0, dtype=np.int64)
+                self._codes = None if code is None else (code, v)
+            else:
+                self._codes = _id_codes(self.keys, np) if len(self.keys) else (np.zeros(0, dtype=np.int64),
+                                                                               np.zeros((0, 18), dtype=np.uint8))
+        return self._codes  # type: ignore[no-any-return]
+
+    def event_rows(self, events: dict[str, list[LifeEvent]], np: Any) -> dict[int, list[LifeEvent]]:
+        """Result row → the recorded events of its person, for the (few) persons with events."""
+        if not events:
+            return {}
+        coded = self.id_codes(np) if np is not None else None
+        ev_keys = list(events)
+        ev_coded = _id_codes(ev_keys, np) if coded is not None else None
+        if coded is None or ev_coded is None:
+            return {i: events[k] for i, k in enumerate(self.keys) if k in events}
+        rows = np.flatnonzero(np.isin(coded[0], ev_coded[0])).tolist()
+        return {i: events[self.key(i)] for i in rows}
+
+
+_UNREAD: Any = object()
+
+
+def _run_columns(run: Any) -> tuple[Sequence[str], Any]:
+    """(canonical 身份证号 per result row, roster position per result row) as the roster run holds them: the ID
+    cells as one fixed-width string (``FixedTextColumn``) or a list, the positions as an array or a list.
+
+    ``RosterRun`` offers these only as lists (``person_ids``, ``roster_positions``: ≈ 0.3 s and 0.1 s at 10⁶
+    rows), so its outcome's own columns are read here, in this one place; anything unexpected gives the lists.
+    """
+    o = getattr(run, "_o", None)
+    keys, index = getattr(o, "keys", None), getattr(o, "index", None)
+    if keys is None or index is None or len(keys) != len(index):
+        return run.person_ids(), run.roster_positions()
+    return keys, index
 
 
 class Book:
@@ -253,36 +340,55 @@ class Book:
         index = self._person_index(np) if rows >= _INDEX_MIN and self._bulk and not self._pids and not self._pids_pending else None
         known = self.person_map() if index is None else {}
         per: list[tuple[MonthDue, Any, Any, Any]] = []
-        missing: list[str] = []
+        # The new persons, month by month: their ID bytes ((k, 18) arrays, from the run's ID text, on the index's road)
+        # or their IDs as strings (the map's road).
+        parts: list[Any] = []
         for md in dues:
-            mask = np.zeros(len(md.keys), dtype=bool)
+            mask = np.zeros(len(md), dtype=bool)
             for idx, _ in md.payable.values():
                 mask[np.asarray(idx, dtype=np.int64)] = True
             pos = np.flatnonzero(mask)
-            ks = _pick(md.keys, pos.tolist())
-            ids = _look_up(index, ks, np) if index is not None else None
-            if ids is None:
+            coded = md.id_codes(np) if index is not None else None
+            if coded is not None:
+                assert index is not None
+                code, v = coded[0][pos], coded[1][pos]
+                ids = _look_up_codes(index, code, np)
+                miss = np.flatnonzero(ids == 0)
+                parts.append((code[miss], v[miss]))
+            else:
                 if index is not None:  # (never: result rows hold canonical IDs) the map, then, for the rest
                     index, known = None, self.person_map()
+                ks = _pick(md.keys, pos.tolist())
                 ids = (np.fromiter(map(known.get, ks, repeat(0)), dtype=np.int64, count=len(ks)) if known
                        else np.zeros(len(ks), dtype=np.int64))
-            miss = np.flatnonzero(ids == 0)
-            missing.extend(ks if len(miss) == len(ks) else _pick(ks, miss.tolist()))
+                miss = np.flatnonzero(ids == 0)
+                parts.append(ks if len(miss) == len(ks) else _pick(ks, miss.tolist()))
             per.append((md, pos, ids, miss))
-        if missing:
-            first, rank, text = _sorted_unique(missing, np)
+        if any(len(p[0] if isinstance(p, tuple) else p) for p in parts):
+            text: str | None
+            if all(isinstance(p, tuple) for p in parts):
+                missing: list[str] | None = None
+                mv = np.concatenate([p[1] for p in parts])
+                first, rank, text = _sorted_unique_codes(np.concatenate([p[0] for p in parts]), mv, np)
+            else:
+                missing = [k for p in parts for k in (_id_strings(p[1]) if isinstance(p, tuple) else p)]
+                first, rank, text = _sorted_unique(missing, np)
             top = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0])
+
+            def firsts() -> list[str]:
+                return _pick(missing, first.tolist()) if missing is not None else _id_strings(mv[first])
+
             if index is not None and len(first) < _BULK_MIN:
                 # A few new persons in a book whose map is not read: their rows, with the ids the map's road gives them.
                 self._conn.executemany("INSERT INTO person (id, id_number) VALUES (?, ?)",
-                                       zip(range(top + 1, top + 1 + len(first)), _pick(missing, first.tolist())))
+                                       zip(range(top + 1, top + 1 + len(first)), firsts()))
             elif text is None or len(first) < _BULK_MIN or not self._bulk:
-                self._person_ids(_pick(missing, first.tolist()))  # the row road (few, odd or no json_each): same ids, same order
+                self._person_ids(firsts())  # the row road (few, odd or no json_each): same ids, same order
             else:
                 self._conn.execute("INSERT INTO person (id, id_number) SELECT ? + key, value FROM json_each(?)", (top + 1, text))
                 if index is None:
                     # Into the map only when it is next read (a pay from the command line never reads it again).
-                    self._pids_pending.append((missing, rank + (top + 1)))
+                    self._pids_pending.append((missing if missing is not None else _id_strings(mv), rank + (top + 1)))
                     self._pid_top = max(self._pid_top, top + len(first))
                 # (A map never read reads every person, these too, from the table when it is first read.)
             at = 0
@@ -291,7 +397,7 @@ class Book:
                 at += len(miss)
         out: dict[str, Any] = {}
         for md, pos, ids, _miss in per:
-            rp = np.zeros(len(md.keys), dtype=np.int64)
+            rp = np.zeros(len(md), dtype=np.int64)
             rp[pos] = ids
             out[md.month] = rp
         return out
@@ -387,35 +493,48 @@ class Book:
         run = run_roster(engine, roster, month, region=region, fast=fast)
         events = self.events() if events is None else events
         kinds = rule_kinds(engine)
-        keys = run.person_ids()
-        ev_rows = {i: events[k] for i, k in enumerate(keys) if k in events} if events else {}
-        payable: dict[str, tuple[list[int], list[int]]] = {}
-        withheld: dict[str, tuple[list[int], list[int], list[str]]] = {}
+        md = MonthDue(month_label(month), run, {}, {}, run.rejects)
+        ev_rows = md.event_rows(events, np)
+        ev_at = np.asarray(sorted(ev_rows), dtype=np.int64) if np is not None and ev_rows else None
         for code in run.rule_codes:
             fen = run.amounts_fen(code)
-            idx = positive(fen, np)
-            vals = take(fen, idx, np)
+            idx: Any
+            vals: Any
+            if np is not None:
+                f = np.asarray(fen, dtype=np.int64)
+                idx = np.flatnonzero(f > 0)
+                vals = f[idx]
+            else:
+                idx = positive(fen, np)
+                vals = take(fen, idx, np)
             if ev_rows:
                 kind = kinds.get(code, "monthly")
-                keep_i: list[int] = []
-                keep_f: list[int] = []
                 held: tuple[list[int], list[int], list[str]] = ([], [], [])
-                for i, f in zip(idx, vals):
-                    evs = ev_rows.get(i)
-                    st = standing(evs, month.start, kind) if evs else None
-                    if st is None or st.payable:
-                        keep_i.append(i)
-                        keep_f.append(f)
-                    else:
+                # Only the rows of persons with events are looked at (ascending, as the rows are).
+                at = (np.flatnonzero(np.isin(idx, ev_at)).tolist() if ev_at is not None
+                      else [j for j, i in enumerate(idx) if i in ev_rows])
+                drop: list[int] = []
+                for j in at:
+                    i = int(idx[j])
+                    st = standing(ev_rows[i], month.start, kind)
+                    if not st.payable:
+                        drop.append(j)
                         held[0].append(i)
-                        held[1].append(f)
+                        held[1].append(int(vals[j]))
                         held[2].append(st.event.kind if st.event is not None else "")
-                idx, vals = keep_i, keep_f
+                if drop:
+                    if np is not None:
+                        keep = np.ones(len(idx), dtype=bool)
+                        keep[drop] = False
+                        idx, vals = idx[keep], vals[keep]
+                    else:
+                        gone = set(drop)
+                        idx = [i for j, i in enumerate(idx) if j not in gone]
+                        vals = [f for j, f in enumerate(vals) if j not in gone]
                 if held[0]:
-                    withheld[code] = held
-            payable[code] = (idx, vals)
-        return MonthDue(month=month_label(month), keys=keys, positions=run.roster_positions(), payable=payable, withheld=withheld,
-                        rejects=run.rejects)
+                    md.withheld[code] = held
+            md.payable[code] = (idx, vals)
+        return md
 
     # -- pay ---------------------------------------------------------------------------
     @_gc_paused
@@ -542,13 +661,14 @@ class Book:
         self._block_cache[block_id] = out
         return out
 
-    def _month_blocks(self, month: str) -> list[_Block]:
-        """The pay blocks of one month, oldest first, with their lines read."""
+    def _month_blocks(self, month: str, arrays: bool = False) -> list[_Block]:
+        """The pay blocks of one month, oldest first, with their lines read (as lists; ``arrays``: as the cache's
+        int64 arrays where numpy is there — read them, never write into them)."""
         out = []
         meta = self._conn.execute("SELECT id, run_id, rule, seq, first_id, lines FROM pay_block WHERE period = ? ORDER BY first_id",
                                   (month,)).fetchall()
         for bid, run_id, rule, seq, first, n in meta:
-            pids, fens, ascending = self._block_lines(bid, None, n)
+            pids, fens, ascending = self._block_data(bid, None, n) if arrays else self._block_lines(bid, None, n)
             out.append(_Block(bid, run_id, rule, seq, first, pids, fens, ascending))
         return out
 
@@ -883,7 +1003,7 @@ class _Block:
 
     __slots__ = ("id", "run_id", "rule", "seq", "first", "pids", "fens", "ascending")
 
-    def __init__(self, id: int, run_id: int, rule: str, seq: int, first: int, pids: list[int], fens: list[int], ascending: bool) -> None:
+    def __init__(self, id: int, run_id: int, rule: str, seq: int, first: int, pids: Any, fens: Any, ascending: bool) -> None:
         self.id, self.run_id, self.rule, self.seq, self.first = id, run_id, rule, seq, first
         self.pids, self.fens, self.ascending = pids, fens, ascending
 
@@ -892,33 +1012,45 @@ def _sorted_unique(keys: list[str], np: Any) -> tuple[Any, Any, str | None]:
     """The distinct ``keys`` sorted as Python sorts strings: (position in ``keys`` of each, in order; the rank of each
     key among them; their JSON array, or ``None`` when the keys are not all canonical IDs).
 
-    Canonical IDs (17 digits and a digit or ``X``) are sorted as integers: the digits read eight bytes at a
-    time (SWAR), the check character last with ``X`` as 10, which keeps the strings' order; their JSON is
-    written from the same bytes.  Anything else is sorted as strings.
+    Canonical IDs (17 digits and a digit or ``X``) are sorted as integers (:func:`_sorted_unique_codes`).
+    Anything else is sorted as strings.
     """
     n = len(keys)
     coded = _id_codes(keys, np)
     if coded is not None:
-        code, v = coded
-        order = np.argsort(code)  # equal codes are equal strings: any of them stands for the lot
-        ordered = code[order]
-        starts = np.empty(n, dtype=bool)
-        starts[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-        rank = np.empty(n, dtype=np.int64)
-        rank[order] = np.cumsum(starts) - 1
-        first = order[starts]
-        out = np.empty((len(first), 21), dtype=np.uint8)  # "<18 characters>",
-        out[:, 0] = out[:, 19] = ord('"')
-        out[:, 1:19] = v[first]
-        out[:, 20] = ord(",")
-        return first, rank, "[" + out.tobytes()[:-1].decode("ascii") + "]"
+        return _sorted_unique_codes(coded[0], coded[1], np)
     uniq = sorted(set(keys))
     at = {k: i for i, k in enumerate(uniq)}
     rank = np.fromiter(map(at.__getitem__, keys), dtype=np.int64, count=n)
     first = np.empty(len(uniq), dtype=np.int64)
     first[rank] = np.arange(n, dtype=np.int64)
     return first, rank, None
+
+
+def _sorted_unique_codes(code: Any, v: Any, np: Any) -> tuple[Any, Any, str]:
+    """:func:`_sorted_unique` of canonical IDs given as their :func:`_id_codes` (``code``, bytes ``v``): sorted as
+    integers, the check character last with ``X`` as 10, which keeps the strings' order; their JSON is written
+    from the same bytes."""
+    n = len(code)
+    order = np.argsort(code)  # equal codes are equal strings: any of them stands for the lot
+    ordered = code[order]
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.cumsum(starts) - 1
+    first = order[starts]
+    out = np.empty((len(first), 21), dtype=np.uint8)  # "<18 characters>",
+    out[:, 0] = out[:, 19] = ord('"')
+    out[:, 1:19] = v[first]
+    out[:, 20] = ord(",")
+    return first, rank, "[" + out.tobytes()[:-1].decode("ascii") + "]"
+
+
+def _id_strings(v: Any) -> list[str]:
+    """IDs given as an (n, 18) byte array (canonical: ASCII), as strings."""
+    text = v.tobytes().decode("ascii")
+    return [text[k:k + 18] for k in range(0, len(text), 18)]
 
 
 def _look_up(index: tuple[Any, Any], keys: Sequence[str], np: Any) -> Any:
@@ -929,11 +1061,16 @@ def _look_up(index: tuple[Any, Any], keys: Sequence[str], np: Any) -> Any:
     coded = _id_codes(keys, np)
     if coded is None:
         return None
+    return _look_up_codes(index, coded[0], np)
+
+
+def _look_up_codes(index: tuple[Any, Any], code: Any, np: Any) -> Any:
+    """:func:`_look_up` of IDs given as their :func:`_id_codes`."""
     codes, pids = index
-    if not len(codes):
-        return np.zeros(len(keys), dtype=np.int64)
-    at = np.minimum(np.searchsorted(codes, coded[0]), len(codes) - 1)
-    return np.where(codes[at] == coded[0], pids[at], 0)
+    if not len(codes) or not len(code):
+        return np.zeros(len(code), dtype=np.int64)
+    at = np.minimum(np.searchsorted(codes, code), len(codes) - 1)
+    return np.where(codes[at] == code, pids[at], 0)
 
 
 def _id_codes(keys: Sequence[str], np: Any) -> tuple[Any, Any] | None:

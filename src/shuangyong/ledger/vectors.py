@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["numpy_or_none", "positive", "take", "not_in", "differences", "new_lines"]
+__all__ = ["numpy_or_none", "positive", "take", "as_list", "not_in", "differences", "difference_columns", "new_lines"]
 
 
 def numpy_or_none(fast: bool | None = None) -> Any:
@@ -37,6 +37,12 @@ def take(values: Sequence[int], idx: Sequence[int], np: Any) -> list[int]:
     return [int(values[i]) for i in idx]
 
 
+def as_list(values: Sequence[int]) -> list[int]:
+    """``values`` as a list of Python ints (an int64 array's ``tolist``; a list as it is)."""
+    tolist = getattr(values, "tolist", None)
+    return tolist() if tolist is not None else list(values)  # type: ignore[no-any-return]
+
+
 def not_in(items: Sequence[int], present: Sequence[int], np: Any) -> list[int]:
     """Positions ``j`` of ``items`` whose value is not among ``present``."""
     if not len(present):
@@ -54,31 +60,8 @@ def differences(due_keys: Sequence[int], due_fen: Sequence[int], paid_keys: Sequ
     Keys are unique on each side.  Sorted by key.
     """
     if np is not None:
-        dk = np.asarray(due_keys, dtype=np.int64)
-        df = np.asarray(due_fen, dtype=np.int64)
-        pk = np.asarray(paid_keys, dtype=np.int64)
-        pf = np.asarray(paid_fen, dtype=np.int64)
-        # Look each due key up among the paid keys (sorted: the ledger gives them so; sorted here if not) rather than
-        # build the union of both sides: numpy's union sorts (or hashes) both whole, and most keys are on both.
-        if len(pk) > 1 and not bool((pk[1:] > pk[:-1]).all()):
-            o = np.argsort(pk, kind="stable")
-            pk, pf = pk[o], pf[o]
-        if len(pk):
-            at = np.minimum(np.searchsorted(pk, dk), len(pk) - 1)
-            found = pk[at] == dk
-            paid = np.where(found, pf[at], 0)
-            seen = np.zeros(len(pk), dtype=bool)
-            seen[at[found]] = True
-        else:
-            paid = np.zeros(len(dk), dtype=np.int64)
-            seen = np.zeros(0, dtype=bool)
-        differ = df != paid
-        only = ~seen & (pf != 0)  # paid, not due at all
-        keys = np.concatenate([dk[differ], pk[only]])
-        order = np.argsort(keys, kind="stable")
-        d = np.concatenate([df[differ], np.zeros(int(only.sum()), dtype=np.int64)])[order]
-        p = np.concatenate([paid[differ], pf[only]])[order]
-        return list(zip(keys[order].tolist(), d.tolist(), p.tolist()))
+        keys, d, p = difference_columns(due_keys, due_fen, paid_keys, paid_fen, np)
+        return list(zip(keys.tolist(), d.tolist(), p.tolist()))
     due = dict(zip(due_keys, due_fen))
     paid = dict(zip(paid_keys, paid_fen))
     out = []
@@ -87,6 +70,36 @@ def differences(due_keys: Sequence[int], due_fen: Sequence[int], paid_keys: Sequ
         if a != b:
             out.append((k, a, b))
     return out
+
+
+def difference_columns(due_keys: Sequence[int], due_fen: Sequence[int], paid_keys: Sequence[int], paid_fen: Sequence[int],
+                       np: Any) -> tuple[Any, Any, Any]:
+    """:func:`differences` as three int64 arrays (keys ascending, due, paid): the numpy road only."""
+    dk = np.asarray(due_keys, dtype=np.int64)
+    df = np.asarray(due_fen, dtype=np.int64)
+    pk = np.asarray(paid_keys, dtype=np.int64)
+    pf = np.asarray(paid_fen, dtype=np.int64)
+    # Look each due key up among the paid keys (sorted: the ledger gives them so; sorted here if not) rather than
+    # build the union of both sides: numpy's union sorts (or hashes) both whole, and most keys are on both.
+    if len(pk) > 1 and not bool((pk[1:] > pk[:-1]).all()):
+        o = np.argsort(pk, kind="stable")
+        pk, pf = pk[o], pf[o]
+    if len(pk):
+        at = np.minimum(np.searchsorted(pk, dk), len(pk) - 1)
+        found = pk[at] == dk
+        paid = np.where(found, pf[at], 0)
+        seen = np.zeros(len(pk), dtype=bool)
+        seen[at[found]] = True
+    else:
+        paid = np.zeros(len(dk), dtype=np.int64)
+        seen = np.zeros(0, dtype=bool)
+    differ = df != paid
+    only = ~seen & (pf != 0)  # paid, not due at all
+    keys = np.concatenate([dk[differ], pk[only]])
+    order = np.argsort(keys, kind="stable")
+    d = np.concatenate([df[differ], np.zeros(int(only.sum()), dtype=np.int64)])[order]
+    p = np.concatenate([paid[differ], pf[only]])[order]
+    return keys[order], d, p
 
 
 def new_lines(keys: Sequence[int], fen: Sequence[int], present: Sequence[int], counts: dict[int, int],
