@@ -616,7 +616,7 @@ class _ArrayRoad:
                 table = then.dense(days[d], rule, codes, np)
                 if table is not None:
                     sel = day == d
-                    due_then[sel] = np.where(on[sel], table[r0[sel]], 0)
+                    due_then[sel] = np.where(on[sel], table[r0[sel]], 0) if n else 0
             slow = ~on | has_ev[r0] & on
             if revs:
                 slow |= np.isin(dk, np.fromiter(revs, dtype=np.int64, count=len(revs)))
