@@ -37,7 +37,7 @@ from ..money import ZERO, from_fen
 from ..periods import Period, add_months
 from .book import _INDEX_MIN, Book, MonthDue, _id_codes, _look_up, _look_up_codes, _pick, month_label, month_period, rule_kinds
 from .events import LifeEvent, standing
-from .vectors import as_list, difference_columns, differences, numpy_or_none
+from .vectors import as_list, difference_columns, differences, distinct, numpy_or_none
 
 __all__ = ["ArrearsLine", "Arrears", "FuneralOffer", "compute_arrears"]
 
@@ -612,8 +612,8 @@ class _ArrayRoad:
             day = np.where(run >= 0, run_day[np.maximum(run, 0)], -1)
             # What the standards known that day give the row (none where they were today's).
             due_then = np.full(k, _NO_FEN, dtype=np.int64)
-            for d in np.unique(day[day >= 0]).tolist():
-                table = then.dense(days[d], rule, codes, np)
+            for d in distinct(day[day >= 0], np):
+                table = then.dense(days[d], rule, md, np)
                 if table is not None:
                     sel = day == d
                     due_then[sel] = np.where(on[sel], table[r0[sel]], 0) if n else 0
@@ -770,18 +770,17 @@ class _ThenDue:
         idx, vals = md.payable.get(rule, ([], []))
         return {row_pid[i]: f for i, f in zip(as_list(idx), as_list(vals))}
 
-    def dense(self, known: str, rule: str, codes: Any, np: Any) -> Any:
+    def dense(self, known: str, rule: str, now: MonthDue, np: Any) -> Any:
         """分 the rule gives each result row as known on ``known``, an int64 array over the rows (0: nothing; ``None``:
-        the standards then were today's).  The run then must have the rows of ``codes`` (the run now), in order."""
+        the standards then were today's).  The run then must have the rows of ``now`` (the run now), in order."""
         md = self.due(known)
         if md is None:
             return None
         hit = self._dense.get((known, rule))
         if hit is None:
-            coded = md.id_codes(np)
-            if coded is None or not np.array_equal(coded[0], codes):
+            if not now.same_rows(md):
                 raise _Fallback  # (never: one roster gives the same rows) the exact road pairs them as it always has
-            hit = np.zeros(len(codes), dtype=np.int64)
+            hit = np.zeros(len(now), dtype=np.int64)
             idx, vals = md.payable.get(rule, ([], []))
             hit[np.asarray(idx, dtype=np.int64)] = np.asarray(vals, dtype=np.int64)
             self._dense[(known, rule)] = hit

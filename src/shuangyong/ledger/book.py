@@ -34,7 +34,7 @@ from ..params import _jsonable
 from ..periods import Period, add_months
 from .events import EVENT_WORDS, LifeEvent, standing
 from .store import RUN_LINES, LedgerError, connect, has_json_each, now_text
-from .vectors import new_lines, numpy_or_none, positive, take
+from .vectors import as_list, distinct, new_line_columns, new_lines, numpy_or_none, positive, take
 
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
 
@@ -205,6 +205,14 @@ class MonthDue:
                 self._codes = _id_codes(self.keys, np) if len(self.keys) else (np.zeros(0, dtype=np.int64),
                                                                                np.zeros((0, 18), dtype=np.uint8))
         return self._codes  # type: ignore[no-any-return]
+
+    def same_rows(self, other: MonthDue) -> bool:
+        """Whether ``other`` (another engine's run of the same roster) has these result rows, in this order."""
+        mine, theirs = _run_columns(self._run)[0], _run_columns(other._run)[0]
+        text, other_text = getattr(mine, "text", None), getattr(theirs, "text", None)
+        if isinstance(text, str) and isinstance(other_text, str):
+            return text == other_text and getattr(mine, "width", 0) == getattr(theirs, "width", 0)
+        return self.keys == other.keys
 
     def event_rows(self, events: dict[str, list[LifeEvent]], np: Any) -> dict[int, list[LifeEvent]]:
         """Result row → the recorded events of its person, for the (few) persons with events."""
@@ -417,7 +425,7 @@ class Book:
         (``None`` when some stored ID is not a canonical one: then the map is used)."""
         # In the table's order (a scan; ordered by the ID index it takes twice as long), the IDs as one string.
         text, ids = self._conn.execute("SELECT group_concat(id_number, ''), json_group_array(id) FROM person").fetchone()
-        pids = np.asarray(json.loads(ids), dtype=np.int64)
+        pids = _int_array(ids, np)
         if not len(pids):
             return np.zeros(0, dtype=np.int64), pids
         if len(text) != 18 * len(pids) or not text.isascii():
@@ -571,25 +579,33 @@ class Book:
             # Per (month, rule), the lines not yet paid, sorted by person id: with the months in order
             # and the rules sorted, this is the unique index's order (each insert lands next to the
             # previous one in the B-tree) and the line ids come out as they always have.
-            batches: list[tuple[str, str, list[int], list[int], list[int]]] = []
+            batches: list[tuple[str, str, Any, Any, Any]] = []  # int64 arrays with numpy, lists without
             already = 0
             for md in sorted(dues, key=lambda d: d.month):
                 state = self._pay_state(md.month)
                 get = pid_of.__getitem__
                 for code in sorted(md.payable):
                     idx, vals = md.payable[code]
-                    pids: Any = (row_pids[md.month][np.asarray(idx, dtype=np.int64)] if row_pids is not None
-                                 else list(map(get, _pick(md.keys, idx))))
                     live, counts = state.get(code, ((), {}))
-                    keys, seqs, fen = new_lines(pids, vals, live, counts, np)
+                    if row_pids is not None:
+                        pids: Any = row_pids[md.month][np.asarray(idx, dtype=np.int64)]
+                        keys, seqs, fen = new_line_columns(pids, vals, live, counts, np)
+                    else:
+                        pids = list(map(get, _pick(md.keys, idx)))
+                        keys, seqs, fen = new_lines(pids, vals, live, counts, np)
                     already += len(pids) - len(keys)
-                    if keys:
+                    if len(keys):
                         batches.append((md.month, code, keys, seqs, fen))
             if not batches:
                 return PayRun(run_id=None, kind="pay", lines_paid=0, lines_already_paid=already, total=from_fen(0), **common)
             lines = sum(len(b[2]) for b in batches)
-            total = sum(sum(b[4]) for b in batches)
-            persons = len(set().union(*(b[2] for b in batches)))
+            if row_pids is not None:
+                total = sum(int(b[4].sum()) for b in batches)
+                # (a batch's keys are distinct: one batch's persons are its lines)
+                persons = len(batches[0][2]) if len(batches) == 1 else len(distinct(np.concatenate([b[2] for b in batches]), np))
+            else:
+                total = sum(sum(b[4]) for b in batches)
+                persons = len(set().union(*(b[2] for b in batches)))
             run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, lines, total, common["rejected"], note)
             next_id = self._next_line_id()
             for m, code, keys, seqs, fen in batches:
@@ -597,10 +613,10 @@ class Book:
         return PayRun(run_id=run_id, kind="pay", lines_paid=lines, lines_already_paid=already, total=from_fen(total),
                       persons=persons, **common)
 
-    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: list[int], seqs: list[int], fen: list[int], next_id: int,
+    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: Any, seqs: Any, fen: Any, next_id: int,
                           np: Any = None) -> int:
         """Record one (month, rule) batch of pay lines with line ids from ``next_id`` on, in the order given (``keys``
-        ascending); returns the next free line id.
+        ascending); returns the next free line id.  ``keys``, ``seqs``, ``fen``: lists, or int64 arrays.
 
         Each stretch of lines with one ``seq`` (the whole batch but for repayments after a reversal) of at least
         ``_BULK_MIN`` lines is one ``pay_block`` row (schema 3): a JSON array of ``person id << 32 | 分`` that
@@ -610,21 +626,25 @@ class Book:
         of ``line_row``, numbered explicitly from the same counter.
         """
         at = 0
-        if seqs and seqs.count(seqs[0]) == len(seqs):
+        arrays = hasattr(keys, "dtype")
+        if arrays and len(seqs) and bool((seqs == seqs[0]).all()):
+            stretches = [(int(seqs[0]), len(seqs))]
+        elif not arrays and seqs and seqs.count(seqs[0]) == len(seqs):
             stretches = [(seqs[0], len(seqs))]  # the usual batch: one seq throughout (counted at C speed)
         else:
-            stretches = [(sq, sum(1 for _ in same)) for sq, same in groupby(seqs)]
+            stretches = [(sq, sum(1 for _ in same)) for sq, same in groupby(as_list(seqs))]
         for seq, n in stretches:
             end = at + n
             k, f = keys[at:end], fen[at:end]
-            if self._bulk and n >= _BULK_MIN and k[0] > 0 and k[-1] < 1 << 31 and min(f) >= 0 and max(f) < 1 << 32:
+            lo_f, hi_f = (int(f.min()), int(f.max())) if arrays else (min(f), max(f))
+            if self._bulk and n >= _BULK_MIN and k[0] > 0 and k[-1] < 1 << 31 and lo_f >= 0 and hi_f < 1 << 32:
                 self._conn.execute(
                     "INSERT INTO pay_block (run_id, rule, period, seq, first_id, lines, total_fen, items) VALUES (?,?,?,?,?,?,?,?)",
-                    (run_id, code, month, seq, next_id, n, sum(f), _pack(k, f, np)))
+                    (run_id, code, month, seq, next_id, n, int(f.sum()) if arrays else sum(f), _pack(k, f, np)))
             else:
                 self._conn.executemany(
                     "INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, ?, 'pay', ?, ?)",
-                    zip(count(next_id), repeat(run_id), k, repeat(code), repeat(month), repeat(seq), f))
+                    zip(count(next_id), repeat(run_id), as_list(k), repeat(code), repeat(month), repeat(seq), as_list(f)))
             next_id += n
             at = end
         return next_id
@@ -1117,13 +1137,20 @@ def _pack(pids: Sequence[int], fen: Sequence[int], np: Any) -> str:
     return json.dumps([(a << 32) | b for a, b in zip(pids, fen)], separators=(",", ":"))
 
 
+def _int_array(text: str, np: Any) -> Any:
+    """A JSON array of integers (as SQLite's ``json_group_array`` writes them) as an int64 array, read by numpy's
+    text parser (≈ 5× ``json.loads``); as JSON when numpy stops short of the end (it does so quietly)."""
+    body = text.strip()[1:-1]
+    a = np.fromstring(body, dtype=np.int64, sep=",") if body.strip() else np.zeros(0, dtype=np.int64)
+    if a.size and body.count(",") != a.size - 1:
+        a = np.asarray(json.loads(text), dtype=np.int64)
+    return a
+
+
 def _unpack(items: str, np: Any) -> tuple[Any, Any, bool]:
     """(person ids, 分, person ids strictly ascending) of a block's ``items``: int64 arrays (lists without numpy)."""
     if np is not None:
-        body = items.strip()[1:-1]
-        a = np.fromstring(body, dtype=np.int64, sep=",") if body.strip() else np.zeros(0, dtype=np.int64)
-        if a.size and body.count(",") != a.size - 1:  # numpy stops quietly at what it cannot read: read it as JSON then
-            a = np.asarray(json.loads(items), dtype=np.int64)
+        a = _int_array(items, np)
         p = a >> 32
         return p, a & _LOW32, bool((p[1:] > p[:-1]).all())
     vals = json.loads(items)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["numpy_or_none", "positive", "take", "as_list", "not_in", "differences", "difference_columns", "new_lines"]
+__all__ = ["numpy_or_none", "positive", "take", "as_list", "not_in", "differences", "difference_columns", "new_lines", "new_line_columns", "distinct"]
 
 
 def numpy_or_none(fast: bool | None = None) -> Any:
@@ -110,18 +110,40 @@ def new_lines(keys: Sequence[int], fen: Sequence[int], present: Sequence[int], c
     next ``seq``; a key not in it starts at 0.  Plain Python ints on both roads.
     """
     if np is not None:
-        k = np.asarray(keys, dtype=np.int64)
-        f = np.asarray(fen, dtype=np.int64)
-        if len(present):
-            keep = ~np.isin(k, np.asarray(present, dtype=np.int64))
-            k, f = k[keep], f[keep]
-        order = np.argsort(k, kind="stable")
-        out_k: list[int] = k[order].tolist()
-        out_f: list[int] = f[order].tolist()
-    else:
-        gone = set(present)
-        pairs = sorted((a, b) for a, b in zip(keys, fen) if a not in gone)
-        out_k = [a for a, _ in pairs]
-        out_f = [b for _, b in pairs]
+        k, seq, f = new_line_columns(keys, fen, present, counts, np)
+        return k.tolist(), seq.tolist(), f.tolist()
+    gone = set(present)
+    pairs = sorted((a, b) for a, b in zip(keys, fen) if a not in gone)
+    out_k = [a for a, _ in pairs]
+    out_f = [b for _, b in pairs]
     seq = [counts.get(a, 0) for a in out_k] if counts else [0] * len(out_k)
     return out_k, seq, out_f
+
+
+def new_line_columns(keys: Sequence[int], fen: Sequence[int], present: Sequence[int], counts: dict[int, int],
+                     np: Any) -> tuple[Any, Any, Any]:
+    """:func:`new_lines` as three int64 arrays: the numpy road only (no list of 10⁶ ints made and read back)."""
+    k = np.asarray(keys, dtype=np.int64)
+    f = np.asarray(fen, dtype=np.int64)
+    if len(present):
+        keep = ~np.isin(k, np.asarray(present, dtype=np.int64))
+        k, f = k[keep], f[keep]
+    if len(k) > 1 and not bool((k[1:] > k[:-1]).all()):
+        order = np.argsort(k, kind="stable")
+        k, f = k[order], f[order]
+    seq = np.zeros(len(k), dtype=np.int64)
+    if counts:
+        seq = np.fromiter((counts.get(a, 0) for a in k.tolist()), dtype=np.int64, count=len(k))
+    return k, seq, f
+
+
+def distinct(values: Any, np: Any) -> list[int]:
+    """The distinct values of an int64 array, ascending, as Python ints (sorted and compared: no ``numpy.unique``,
+    whose import pulls in ``numpy.ma``)."""
+    v = np.sort(np.asarray(values, dtype=np.int64))
+    if len(v) < 2:
+        return v.tolist()  # type: ignore[no-any-return]
+    keep = np.empty(len(v), dtype=bool)
+    keep[0] = True
+    np.not_equal(v[1:], v[:-1], out=keep[1:])
+    return v[keep].tolist()  # type: ignore[no-any-return]
