@@ -174,3 +174,15 @@ def test_array_road_equals_exact_road_property(tmp_path_factory: pytest.TempPath
     db, roster = _ledger(tmp, fates)
     fast, exact = _both(db, roster, index_min, monkeypatch)
     assert fast._columns is not None and _view(fast) == _view(exact)
+
+
+@given(found=st.lists(st.integers(0, 40), max_size=30, unique=True), wide=st.booleans(),
+       asked=st.lists(st.integers(0, 50), max_size=20))
+def test_row_of_a_person_id_by_table_and_by_search(found: list[int], wide: bool, asked: list[int]) -> None:
+    import numpy as np
+
+    ids = [f * 10 ** 8 if wide else f for f in found]  # ids spread wide: looked up in the ids sorted
+    row_of = arrears_module._RowOf(np.asarray(ids, dtype=np.int64), np)
+    want = [ids.index(p) if p and p in ids else -1 for p in (a * 10 ** 8 if wide else a for a in asked)]
+    got = row_of(np.asarray([a * 10 ** 8 if wide else a for a in asked], dtype=np.int64)).tolist()
+    assert got == want and (row_of.table is None) == (wide and any(ids))  # (0: a row of no ledger person)

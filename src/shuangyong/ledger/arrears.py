@@ -572,8 +572,7 @@ class _ArrayRoad:
                      else np.zeros(n, dtype=np.int64))
         # Persons on the roster but not in the ledger get keys of their own below 0 (never paid).
         row_pid = np.where(found > 0, found, -1 - np.arange(n, dtype=np.int64))
-        by_pid = np.argsort(found, kind="stable")
-        pid_sorted = found[by_pid]
+        row_of = _RowOf(found, np)
         has_ev = np.isin(codes, ev_codes) if len(ev_codes) else np.zeros(n, dtype=bool)
         position = md.position_array(np)
         # Row-indexed columns read at row 0 for the lines off the roster (masked out after): one row at least.
@@ -596,9 +595,8 @@ class _ArrayRoad:
             # The result row of each line (-1: a ledger person off the roster).
             row = np.where(dk < 0, -1 - dk, -1)
             inl = np.flatnonzero(dk >= 0)
-            if len(inl) and n:
-                at = np.minimum(np.searchsorted(pid_sorted, dk[inl]), n - 1)
-                row[inl] = np.where(pid_sorted[at] == dk[inl], by_pid[at], -1)
+            if len(inl):
+                row[inl] = row_of(dk[inl])
             on = row >= 0
             r0 = np.where(on, row, 0)
             # The latest run of a standing line, and the day it was priced (-1: none).
@@ -703,19 +701,50 @@ class _ArrayRoad:
         return Arrears._of_columns(through, since, cols, offers, len(self.not_checked), self.roster.source)
 
 
+class _RowOf:
+    """Person id → result row (-1: not on the roster) of the ledger persons on a month's roster (``found``: each
+    row's person id, 0 for none).  Person ids are numbered densely from 1, so a table indexed by id (8 bytes a
+    person) answers, filled in one pass; ids spread wider than that are looked up in the ids sorted."""
+
+    def __init__(self, found: Any, np: Any) -> None:
+        self.np = np
+        top = int(found.max()) if len(found) else 0
+        rows = np.flatnonzero(found > 0)
+        self.table = None
+        if top <= 4 * len(found) + 1_000_000:
+            self.table = np.full(top + 1, -1, dtype=np.int64)
+            self.table[found[rows]] = rows
+        else:
+            self.order = rows[np.argsort(found[rows], kind="stable")]
+            self.ranked = found[self.order]
+
+    def __call__(self, pids: Any) -> Any:
+        np = self.np
+        if self.table is not None:
+            inside = pids < len(self.table)
+            return np.where(inside, self.table[np.where(inside, pids, 0)], -1)
+        if not len(self.ranked):
+            return np.full(len(pids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.ranked, pids), len(self.ranked) - 1)
+        return np.where(self.ranked[at] == pids, self.order[at], -1)
+
+
 class _RowPositions:
     """身份证号 → roster position of the persons of one month's result rows, looked up by ID code (not a dict of 10⁶)."""
 
     def __init__(self, md: MonthDue, np: Any) -> None:
-        coded = md.id_codes(np)
-        assert coded is not None
-        self.np = np
-        self.order = np.argsort(coded[0], kind="stable")
-        self.codes = coded[0][self.order]
-        self.position = md.position_array(np)
+        self.np, self.md = np, md
+        self.order: Any = None
 
     def get(self, idn: str, default: int | None = None) -> int | None:
-        one = _id_codes([idn], self.np) if isinstance(idn, str) else None
+        np = self.np
+        if self.order is None:  # sorted when first asked
+            coded = self.md.id_codes(np)
+            assert coded is not None
+            self.order = np.argsort(coded[0], kind="stable")
+            self.codes = coded[0][self.order]
+            self.position = self.md.position_array(np)
+        one = _id_codes([idn], np) if isinstance(idn, str) else None
         if one is None or not len(self.codes):
             return default
         at = int(self.np.searchsorted(self.codes, one[0][0]))
