@@ -626,11 +626,15 @@ class _ArrayRoad:
                 g = np.flatnonzero(~slow)
                 if len(g):
                     pos = position[row[g]]
-                    key = np.stack([dd[g], dp[g], day[g], due_then[g], cells[0][0][pos], cells[1][0][pos]])
-                    order = np.lexsort(key[::-1])
-                    sk = key[:, order]
-                    starts = np.ones(len(g), dtype=bool)
-                    starts[1:] = (sk[:, 1:] != sk[:, :-1]).any(axis=0)
+                    # The columns that tell the groups apart (one that is the same throughout tells nothing: left out).
+                    cols = [c for c in (dd[g], dp[g], day[g], due_then[g], cells[0][0][pos], cells[1][0][pos])
+                            if bool((c != c[0]).any())]
+                    order = np.lexsort(cols[::-1]) if cols else np.arange(len(g))
+                    starts = np.zeros(len(g), dtype=bool)
+                    starts[0] = True
+                    for c in cols:
+                        sc = c[order]
+                        starts[1:] |= sc[1:] != sc[:-1]
                     group = np.empty(len(g), dtype=np.int64)
                     group[order] = np.cumsum(starts) - 1
                     said = []

@@ -1052,7 +1052,9 @@ def _sorted_unique_codes(code: Any, v: Any, np: Any) -> tuple[Any, Any, str]:
     integers, the check character last with ``X`` as 10, which keeps the strings' order; their JSON is written
     from the same bytes."""
     n = len(code)
-    order = np.argsort(code)  # equal codes are equal strings: any of them stands for the lot
+    # Equal codes are equal strings: any of them stands for the lot.  A stable sort (a merge of runs) takes a roster
+    # already in ID order, or in runs of it, in a fraction of the time a quicksort does.
+    order = np.argsort(code, kind="stable")
     ordered = code[order]
     starts = np.empty(n, dtype=bool)
     starts[0] = True
