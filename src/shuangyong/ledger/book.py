@@ -423,14 +423,15 @@ class Book:
     def _person_index(self, np: Any) -> tuple[Any, Any] | None:
         """Every person of the ledger as (ID codes ascending, person ids), read from the table as two JSON arrays
         (``None`` when some stored ID is not a canonical one: then the map is used)."""
-        # In the table's order (a scan; ordered by the ID index it takes twice as long), the IDs as one string.
-        text, ids = self._conn.execute("SELECT group_concat(id_number, ''), json_group_array(id) FROM person").fetchone()
+        # In the table's order (a scan; ordered by the ID index it takes twice as long), the IDs as one string, given
+        # as bytes (no decoding and encoding again: a byte that is not an ASCII digit or X fails the codes' check).
+        raw, ids = self._conn.execute("SELECT CAST(group_concat(id_number, '') AS BLOB), json_group_array(id) FROM person").fetchone()
         pids = _int_array(ids, np)
         if not len(pids):
             return np.zeros(0, dtype=np.int64), pids
-        if len(text) != 18 * len(pids) or not text.isascii():
+        if len(raw) != 18 * len(pids):
             return None
-        codes = _byte_codes(np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(len(pids), 18), np)
+        codes = _byte_codes(np.frombuffer(raw, dtype=np.uint8).reshape(len(pids), 18), np)
         if codes is None:
             return None
         order = np.argsort(codes, kind="stable")
