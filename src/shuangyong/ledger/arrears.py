@@ -74,8 +74,14 @@ class ArrearsLine:
         return "underpaid" if self.difference > 0 else "overpaid"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"person": self.person, "rule": self.rule, "period": self.month, "kind": self.kind, "amount": str(self.amount),
-                "due": str(self.due), "paid": str(self.paid), "cause": self.cause, "cause_kind": self.cause_kind}
+        return _line_dict(self.person, self.rule, self.month, self.kind, str(self.amount), str(self.due), str(self.paid), self.cause,
+                          self.cause_kind)
+
+
+def _line_dict(person: str, rule: str, month: str, kind: str, amount: str, due: str, paid: str, cause: str, cause_kind: str) -> dict[str, Any]:
+    """A line as JSON-ready text (:meth:`ArrearsLine.to_dict`, and the summary's lines made from the columns)."""
+    return {"person": person, "rule": rule, "period": month, "kind": kind, "amount": amount, "due": due, "paid": paid, "cause": cause,
+            "cause_kind": cause_kind}
 
 
 @frozen(kw_only=True)
@@ -139,7 +145,7 @@ class Arrears:
         return iter(self.lines)
 
     def __len__(self) -> int:
-        return len(self._columns) if self._lines is None and self._columns is not None else len(self.lines)
+        return len(self._columns) if self._columns is not None else len(self.lines)
 
     def _head(self, limit: int) -> list[ArrearsLine]:
         """The first ``limit`` lines (from the columns without making the others, when they are not made yet)."""
@@ -149,7 +155,7 @@ class Arrears:
 
     def _fen_totals(self) -> tuple[int, int, int, int] | None:
         """(分 underpaid, 分 overpaid, lines underpaid, lines overpaid) from the columns, when held as columns."""
-        return self._columns.totals() if self._lines is None and self._columns is not None else None
+        return self._columns.totals() if self._columns is not None else None
 
     @property
     def underpaid_total(self) -> Decimal:
@@ -176,7 +182,7 @@ class Arrears:
             "overpaid_lines": over_n,
             "persons_not_on_roster": self.not_on_roster,
             "funeral_offers": [o.to_dict() for o in self.offers],
-            "lines": [ln.to_dict() for ln in self.lines],
+            "lines": self._columns.dicts() if self._columns is not None else [ln.to_dict() for ln in self.lines],
         }
 
     def text_lines(self, locale: str = "zh_CN", limit: int = 50) -> list[str]:
@@ -221,6 +227,26 @@ class _Columns:
         """The canonical 身份证号 of lines ``a`` … ``b − 1`` (personal data: mask before showing)."""
         text = self.ids[a:b].tobytes().decode("ascii")
         return [text[k:k + 18] for k in range(0, len(text), 18)]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """Every line's :meth:`ArrearsLine.to_dict`, made from the columns (no line objects)."""
+        masked = mask_id_table(self.np, self.ids.tobytes().decode("ascii"), len(self)).tobytes().decode("ascii")
+        texts: dict[int, str] = {}
+
+        def text(fen: int) -> str:
+            t = texts.get(fen)
+            if t is None:
+                t = texts[fen] = str(from_fen(fen))
+            return t
+
+        labels = [month_label(m) for m in self.months]
+        out = []
+        for k, (m, r, d, p, c) in enumerate(zip(self.month.tolist(), self.rule.tolist(), self.due.tolist(), self.paid.tolist(),
+                                                 self.cause.tolist())):
+            words, kind = self.causes[c]
+            out.append(_line_dict(masked[18 * k:18 * k + 18], self.rules[r], labels[m], "underpaid" if d > p else "overpaid",
+                                  text(abs(d - p)), text(d), text(p), words, kind))
+        return out
 
     def lines(self, a: int, b: int) -> list[ArrearsLine]:
         """:class:`ArrearsLine` objects of lines ``a`` … ``b − 1``."""
