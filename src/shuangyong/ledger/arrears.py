@@ -550,6 +550,7 @@ class _ArrayRoad:
         self.book, self.engine, self.roster, self.months, self.region, self.fast, self.np = book, engine, roster, months, region, fast, np
         self.events, self.kinds, self.index = events, kinds, index
         self.checker: _Causes | None = None
+        self.positions: _RowPositions | None = None
         self.causes: list[tuple[str, str]] = []
         self.cause_at: dict[tuple[str, str], int] = {}
         self.not_checked: set[str] = set()
@@ -615,8 +616,10 @@ class _ArrayRoad:
             if not len(dk):
                 continue
             if self.checker is None:
-                self.checker = _Causes(book, self.engine, self.roster, self.events, self.kinds, _RowPositions(md, np), self.region)
-            checker = self.checker
+                self.positions = _RowPositions(md, np)
+                self.checker = _Causes(book, self.engine, self.roster, self.events, self.kinds, self.positions, self.region)
+            checker, positions = self.checker, self.positions
+            assert positions is not None
             k = len(dk)
             # The result row of each line (-1: a ledger person off the roster).
             row = np.where(dk < 0, -1 - dk, -1)
@@ -671,8 +674,10 @@ class _ArrayRoad:
                             said.append(-1)  # cells that do not read: each person's record says (the exact road)
                             continue
                         t = int(due_then[line])
+                        idn = md.key(int(row[line]))
+                        positions.note(idn, p)
                         said.append(self._cause_index(checker.cause(
-                            md.key(int(row[line])), rule, md.month, int(dd[line]), int(dp[line]), days[day[line]] if day[line] >= 0 else None,
+                            idn, rule, md.month, int(dd[line]), int(dp[line]), days[day[line]] if day[line] >= 0 else None,
                             None, None if t == _NO_FEN else t)))
                     cause[g] = np.asarray(said, dtype=np.int64)[group]
                     slow[g[cause[g] < 0]] = True
@@ -685,6 +690,7 @@ class _ArrayRoad:
                 pid = int(dk[line])
                 if on[line]:
                     idn = md.key(int(row[line]))
+                    positions.note(idn, int(position[row[line]]))
                 else:
                     idn = names[pid]
                     # Off the roster (or rejected): only a recorded death says what is due (nothing, after it).
@@ -760,13 +766,22 @@ class _RowOf:
 
 
 class _RowPositions:
-    """身份证号 → roster position of the persons of one month's result rows, looked up by ID code (not a dict of 10⁶)."""
+    """身份证号 → roster position of the persons of one month's result rows: those the caller has met (``note``), then
+    the others looked up by ID code (not a dict of 10⁶ built first)."""
 
     def __init__(self, md: MonthDue, np: Any) -> None:
         self.np, self.md = np, md
         self.order: Any = None
+        self.known: dict[str, int] = {}
+
+    def note(self, idn: str, pos: int) -> None:
+        """``idn`` is at roster position ``pos`` (the caller read it off its row: no search)."""
+        self.known[idn] = pos
 
     def get(self, idn: str, default: int | None = None) -> int | None:
+        hit = self.known.get(idn)
+        if hit is not None:
+            return hit
         np = self.np
         if self.order is None:  # sorted when first asked
             coded = self.md.id_codes(np)
@@ -777,7 +792,7 @@ class _RowPositions:
         one = _id_codes([idn], np) if isinstance(idn, str) else None
         if one is None or not len(self.codes):
             return default
-        at = int(self.np.searchsorted(self.codes, one[0][0]))
+        at = int(np.searchsorted(self.codes, one[0][0]))
         if at >= len(self.codes) or self.codes[at] != one[0][0]:
             return default
         return int(self.position[self.order[at]])
@@ -846,6 +861,10 @@ class _ThenDue:
         return hit
 
 
+#: Cells of a coded column read one by one before the column is listed whole (see _Causes._cell).
+_LIST_AFTER = 256
+
+
 class _Causes:
     """Finds the words for a difference (see the module docstring for the order)."""
 
@@ -859,6 +878,7 @@ class _Causes:
         self._facts: dict[str, tuple[str, date | None] | None] = {}
         self._by_cells: dict[tuple[Any, Any], tuple[str, date | None] | None] = {}
         self._columns: dict[str, Any] = {}
+        self._reads: dict[str, int] = {}
         self._regions: dict[str, str] = {}
         self._changes: dict[tuple[str, str, date, date, int, int], list[str]] = {}
         self._said: dict[tuple[Any, ...], tuple[str, str]] = {}
@@ -907,14 +927,20 @@ class _Causes:
     def _cell(self, key: str, pos: int) -> Any:
         col = self._columns.get(key, self)
         if col is self:
+            h = self._header(key)
+            col = self._columns[key] = self.roster.data[h] if h is not None else None
+            self._reads[key] = 0
+        if col is None:
+            return None
+        self._reads[key] += 1
+        if self._reads[key] == _LIST_AFTER:
             from ..roster.reading import CodedColumn
 
-            h = self._header(key)
-            col = self.roster.data[h] if h is not None else None
             if isinstance(col, CodedColumn):
-                col = list(col)  # listed at C speed, once: then a cell is one index, not a method call
-            self._columns[key] = col
-        return col[pos] if col is not None else None
+                # Many cells read (the exact road, line by line): listed at C speed, once; then a cell is one index,
+                # not a method call.  A few (one per group of lines) are read from the codes.
+                col = self._columns[key] = list(col)
+        return col[pos]
 
     def cell_codes(self, np: Any) -> tuple[tuple[Any, list[Any]], tuple[Any, list[Any]]] | None:
         """The region and death-date cells of every roster position as (codes, values): equal codes, equal cells.
