@@ -17,7 +17,7 @@ import json
 import sqlite3
 import weakref
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache, wraps
@@ -140,23 +140,37 @@ class PayRun:
 class MonthDue:
     """What the rules give for one month, per rule, as columns over the roster run's result rows (internal).
 
-    ``payable``: rule → (result rows, 分), int64 arrays on the numpy road and lists on the plain one;
-    ``withheld``: rule → (rows, 分, event kind), lists.  ``keys`` (canonical 身份证号 per result row: a list of
-    10⁶ str at 10⁶ rows, ≈ 0.3 s) and ``positions`` (roster position per result row) are built only when
-    first read: the array roads take :meth:`id_codes` and :meth:`position_array` instead, made from the run's
-    fixed-width ID text where it has one.
+    ``payable``: rule → (result rows, 分), int64 arrays on the numpy road and lists on the plain one, each rule's
+    worked out when first read (an ``arrears`` that prices the month as known on a past day reads only the rules
+    it compares); ``withheld``: rule → (rows, 分, event kind), lists.  ``keys`` (canonical 身份证号 per result
+    row: a list of 10⁶ str at 10⁶ rows, ≈ 0.3 s) and ``positions`` (roster position per result row) are built
+    only when first read: the array roads take :meth:`id_codes` and :meth:`position_array` instead, made from
+    the run's fixed-width ID text where it has one.
     """
 
-    def __init__(self, month: str, run: Any, payable: dict[str, tuple[Any, Any]],
-                 withheld: dict[str, tuple[list[int], list[int], list[str]]], rejects: list[Any]) -> None:
+    def __init__(self, month: str, run: Any, rules: Callable[[str], tuple[tuple[Any, Any], tuple[list[int], list[int], list[str]]]],
+                 rejects: list[Any]) -> None:
         self.month = month
-        self.payable = payable
-        self.withheld = withheld
+        self.payable: Mapping[str, tuple[Any, Any]] = _PerRule(run.rule_codes, self._rule)
         self.rejects = rejects
         self._run = run
+        self._rules = rules
+        self._held: dict[str, tuple[list[int], list[int], list[str]]] = {}
         self._keys: list[str] | None = None
         self._positions: list[int] | None = None
         self._codes: Any = _UNREAD
+
+    def _rule(self, code: str) -> tuple[Any, Any]:
+        pay, held = self._rules(code)
+        if held[0]:
+            self._held[code] = held
+        return pay
+
+    @property
+    def withheld(self) -> dict[str, tuple[list[int], list[int], list[str]]]:
+        """Rule → (rows, 分, event kind) of the lines a life event holds back (every rule worked out)."""
+        list(self.payable.values())  # every rule worked out: the held lines come with them
+        return {code: self._held[code] for code in self.payable if code in self._held}
 
     def __repr__(self) -> str:
         return f"<MonthDue {self.month}: {len(self)} rows, rules {sorted(self.payable)}>"  # never the IDs
@@ -228,6 +242,33 @@ class MonthDue:
 
 
 _UNREAD: Any = object()
+
+
+class _PerRule(Mapping[str, tuple[Any, Any]]):
+    """A mapping of the rules given, each value made by ``make`` when first read and then kept."""
+
+    def __init__(self, codes: Sequence[str], make: Callable[[str], tuple[Any, Any]]) -> None:
+        self._codes = list(codes)
+        self._known = frozenset(self._codes)
+        self._make = make
+        self._made: dict[str, tuple[Any, Any]] = {}
+
+    def __getitem__(self, code: str) -> tuple[Any, Any]:
+        hit = self._made.get(code)
+        if hit is None:
+            if code not in self._known:
+                raise KeyError(code)
+            hit = self._made[code] = self._make(code)
+        return hit
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._known
 
 
 def _run_columns(run: Any) -> tuple[Sequence[str], Any]:
@@ -502,10 +543,10 @@ class Book:
         run = run_roster(engine, roster, month, region=region, fast=fast)
         events = self.events() if events is None else events
         kinds = rule_kinds(engine)
-        md = MonthDue(month_label(month), run, {}, {}, run.rejects)
-        ev_rows = md.event_rows(events, np)
-        ev_at = np.asarray(sorted(ev_rows), dtype=np.int64) if np is not None and ev_rows else None
-        for code in run.rule_codes:
+        ev_rows: dict[int, list[LifeEvent]] = {}
+        ev_at: Any = None
+
+        def rule(code: str) -> tuple[tuple[Any, Any], tuple[list[int], list[int], list[str]]]:
             fen = run.amounts_fen(code)
             idx: Any
             vals: Any
@@ -516,9 +557,9 @@ class Book:
             else:
                 idx = positive(fen, np)
                 vals = take(fen, idx, np)
+            held: tuple[list[int], list[int], list[str]] = ([], [], [])
             if ev_rows:
                 kind = kinds.get(code, "monthly")
-                held: tuple[list[int], list[int], list[str]] = ([], [], [])
                 # Only the rows of persons with events are looked at (ascending, as the rows are).
                 at = (np.flatnonzero(np.isin(idx, ev_at)).tolist() if ev_at is not None
                       else [j for j, i in enumerate(idx) if i in ev_rows])
@@ -540,9 +581,11 @@ class Book:
                         gone = set(drop)
                         idx = [i for j, i in enumerate(idx) if j not in gone]
                         vals = [f for j, f in enumerate(vals) if j not in gone]
-                if held[0]:
-                    md.withheld[code] = held
-            md.payable[code] = (idx, vals)
+            return (idx, vals), held
+
+        md = MonthDue(month_label(month), run, rule, run.rejects)
+        ev_rows = md.event_rows(events, np)
+        ev_at = np.asarray(sorted(ev_rows), dtype=np.int64) if np is not None and ev_rows else None
         return md
 
     # -- pay ---------------------------------------------------------------------------
