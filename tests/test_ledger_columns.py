@@ -186,3 +186,47 @@ def test_row_of_a_person_id_by_table_and_by_search(found: list[int], wide: bool,
     want = [ids.index(p) if p and p in ids else -1 for p in (a * 10 ** 8 if wide else a for a in asked)]
     got = row_of(np.asarray([a * 10 ** 8 if wide else a for a in asked], dtype=np.int64)).tolist()
     assert got == want and (row_of.table is None) == (wide and any(ids))  # (0: a row of no ledger person)
+
+
+def test_the_person_index_is_kept_topped_up_and_read_again_when_persons_were_added(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from shuangyong.ledger import book as book_module
+
+    monkeypatch.setattr(book_module, "_INDEX_MIN", 1)
+    monkeypatch.setattr(arrears_module, "_INDEX_MIN", 1)
+    first = tmp_path / "a.csv"
+    _write(first, ALL[:20], False)
+    _write(tmp_path / "b.csv", ALL, False)
+    db = tmp_path / "county.db"
+
+    def fresh() -> tuple:
+        with ledger.open(db) as other:
+            got = other._person_index(np)
+        assert got is not None
+        return got[0].tolist(), got[1].tolist()
+
+    with ledger.open(db) as book:
+        book.pay(ENGINE, first, sy.Period.month(2025, 6), known_on=date(2025, 6, 15))
+        assert book._index is not None  # topped up with the pay's new persons, not read back
+        kept = book._person_index(np)
+        assert (kept[0].tolist(), kept[1].tolist()) == fresh()
+        before = len(kept[0])
+        book.pay(ENGINE, tmp_path / "b.csv", sy.Period.month(2025, 7), known_on=date(2025, 7, 15))  # more new persons
+        kept = book._person_index(np)
+        assert (kept[0].tolist(), kept[1].tolist()) == fresh() and len(kept[0]) > before
+        before = len(kept[0])
+        with ledger.open(db) as other:  # another writer adds a person: the kept index is read again
+            other.suspend(synthetic_id("110101", "1950-01-01", 7), date(2025, 7, 1), reason="未参加年审")
+        kept = book._person_index(np)
+        assert (kept[0].tolist(), kept[1].tolist()) == fresh() and len(kept[0]) == before + 1
+        with pytest.raises(RuntimeError):
+            with book._write():
+                book._index_added(kept, np.asarray([1], dtype=np.int64), 10 ** 6, np)
+                raise RuntimeError("rolled back")
+        assert book._index is None  # forgotten with the rollback
+        fast = book.arrears(ENGINE, tmp_path / "b.csv", through=sy.Period.month(2025, 7))
+    with ledger.open(db) as book:
+        exact = book.arrears(ENGINE, tmp_path / "b.csv", through=sy.Period.month(2025, 7), fast=False)
+    assert _view(fast) == _view(exact)

@@ -298,6 +298,10 @@ class Book:
         self._pids_pending: list[tuple[list[str], Any]] = []  # persons created by a pay, put into the map when it is next read
         self._bulk = has_json_each(self._conn)
         self._block_cache: dict[int, tuple[Any, Any, bool]] = {}
+        # The last person index (ID codes ascending, person ids, the largest id it holds): kept while the person table's
+        # largest id is that one (persons are append-only and each new one is numbered above the largest, as the map's
+        # top-up also assumes), topped up by a pay's new persons.
+        self._index: tuple[Any, Any, int] | None = None
 
     # -- housekeeping ------------------------------------------------------------
     def close(self) -> None:
@@ -418,7 +422,8 @@ class Book:
             if all(isinstance(p, tuple) for p in parts):
                 missing: list[str] | None = None
                 mv = np.concatenate([p[1] for p in parts])
-                first, rank, text = _sorted_unique_codes(np.concatenate([p[0] for p in parts]), mv, np)
+                new_codes = np.concatenate([p[0] for p in parts])
+                first, rank, text = _sorted_unique_codes(new_codes, mv, np)
             else:
                 missing = [k for p in parts for k in (_id_strings(p[1]) if isinstance(p, tuple) else p)]
                 first, rank, text = _sorted_unique(missing, np)
@@ -431,10 +436,14 @@ class Book:
                 # A few new persons in a book whose map is not read: their rows, with the ids the map's road gives them.
                 self._conn.executemany("INSERT INTO person (id, id_number) VALUES (?, ?)",
                                        zip(range(top + 1, top + 1 + len(first)), firsts()))
+                if missing is None:
+                    self._index_added(index, new_codes[first], top, np)
             elif text is None or len(first) < _BULK_MIN or not self._bulk:
                 self._person_ids(firsts())  # the row road (few, odd or no json_each): same ids, same order
             else:
                 self._conn.execute("INSERT INTO person (id, id_number) SELECT ? + key, value FROM json_each(?)", (top + 1, text))
+                if index is not None and missing is None:
+                    self._index_added(index, new_codes[first], top, np)
                 if index is None:
                     # Into the map only when it is next read (a pay from the command line never reads it again).
                     self._pids_pending.append((missing if missing is not None else _id_strings(mv), rank + (top + 1)))
@@ -463,7 +472,13 @@ class Book:
 
     def _person_index(self, np: Any) -> tuple[Any, Any] | None:
         """Every person of the ledger as (ID codes ascending, person ids), read from the table as two JSON arrays
-        (``None`` when some stored ID is not a canonical one: then the map is used)."""
+        (``None`` when some stored ID is not a canonical one: then the map is used); the last one is reused while no
+        person was added since (read-only arrays)."""
+        if self._index is not None:
+            top = self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0]
+            if top == self._index[2]:
+                return self._index[0], self._index[1]
+            self._index = None
         # In the table's order (a scan; ordered by the ID index it takes twice as long), the IDs as one string, given
         # as bytes (no decoding and encoding again: a byte that is not an ASCII digit or X fails the codes' check).
         raw, ids = self._conn.execute("SELECT CAST(group_concat(id_number, '') AS BLOB), json_group_array(id) FROM person").fetchone()
@@ -476,7 +491,17 @@ class Book:
         if codes is None:
             return None
         order = np.argsort(codes, kind="stable")
-        return codes[order], pids[order]
+        codes, pids = codes[order], pids[order]
+        self._index = (codes, pids, int(pids.max()))
+        return codes, pids
+
+    def _index_added(self, index: tuple[Any, Any], codes: Any, top: int, np: Any) -> None:
+        """Keep ``index`` with the new persons of ``codes`` (ID codes, ascending) numbered ``top + 1`` on (inside the
+        write transaction that inserted them: a rollback forgets it)."""
+        merged = np.concatenate([index[0], codes])
+        order = np.argsort(merged, kind="stable")  # two ascending runs: merged, not sorted afresh
+        ids = np.concatenate([index[1], np.arange(top + 1, top + 1 + len(codes), dtype=np.int64)])
+        self._index = (merged[order], ids[order], top + len(codes))
 
     def _record_event(self, kind: str, id_number: str, on: date, reported_on: date | None, document: str, reason: str,
                       back_pay: bool = False) -> LifeEvent:
@@ -532,6 +557,7 @@ class Book:
         self._pid_top = 0
         self._pids_pending = []
         self._block_cache = {}
+        self._index = None
 
     # -- computing what is due -----------------------------------------------------------
     def due(self, engine: Any, roster: Any, month: Period, *, region: str | None = None,
