@@ -230,3 +230,12 @@ def test_the_person_index_is_kept_topped_up_and_read_again_when_persons_were_add
     with ledger.open(db) as book:
         exact = book.arrears(ENGINE, tmp_path / "b.csv", through=sy.Period.month(2025, 7), fast=False)
     assert _view(fast) == _view(exact)
+
+
+@given(values=st.lists(st.integers(-5, 5), max_size=20))
+def test_distinct_values_ascending(values: list[int]) -> None:
+    import numpy as np
+
+    from shuangyong.ledger.vectors import distinct
+
+    assert distinct(np.asarray(values, dtype=np.int64), np).tolist() == sorted(set(values))

@@ -639,7 +639,7 @@ class _ArrayRoad:
             day = np.where(run >= 0, run_day[np.maximum(run, 0)], -1)
             # What the standards known that day give the row (none where they were today's).
             due_then = np.full(k, _NO_FEN, dtype=np.int64)
-            for d in distinct(day[day >= 0], np):
+            for d in distinct(day[day >= 0], np).tolist():
                 table = then.dense(days[d], rule, md, np)
                 if table is not None:
                     sel = day == d

@@ -137,13 +137,13 @@ def new_line_columns(keys: Sequence[int], fen: Sequence[int], present: Sequence[
     return k, seq, f
 
 
-def distinct(values: Any, np: Any) -> list[int]:
-    """The distinct values of an int64 array, ascending, as Python ints (sorted and compared: no ``numpy.unique``,
+def distinct(values: Any, np: Any) -> Any:
+    """The distinct values of an int64 array, ascending, as an int64 array (sorted and compared: no ``numpy.unique``,
     whose import pulls in ``numpy.ma``)."""
     v = np.sort(np.asarray(values, dtype=np.int64))
     if len(v) < 2:
-        return v.tolist()  # type: ignore[no-any-return]
+        return v
     keep = np.empty(len(v), dtype=bool)
     keep[0] = True
     np.not_equal(v[1:], v[:-1], out=keep[1:])
-    return v[keep].tolist()  # type: ignore[no-any-return]
+    return v[keep]
