@@ -239,3 +239,19 @@ def test_distinct_values_ascending(values: list[int]) -> None:
     from shuangyong.ledger.vectors import distinct
 
     assert distinct(np.asarray(values, dtype=np.int64), np).tolist() == sorted(set(values))
+
+
+def test_a_roster_without_region_and_death_columns_gives_the_same_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The region given to the call, no death-date column: the grouping reads absent cells as one value."""
+    db, corrected = _ledger(tmp_path, ALL)
+    bare = tmp_path / "bare.csv"
+    with corrected.open(encoding="utf-8") as fh, bare.open("w", newline="", encoding="utf-8") as out:
+        rows = list(csv.reader(fh))
+        keep = [j for j, h in enumerate(rows[0]) if h not in ("行政区划代码", "死亡时间")]
+        csv.writer(out).writerows([[r[j] for j in keep] for r in rows])
+    monkeypatch.setattr(arrears_module, "_INDEX_MIN", 1)
+    with ledger.open(db) as book:
+        fast = book.arrears(ENGINE, bare, through=THROUGH, region="422827")
+    with ledger.open(db) as book:
+        exact = book.arrears(ENGINE, bare, through=THROUGH, region="422827", fast=False)
+    assert fast._columns is not None and len(exact) and _view(fast) == _view(exact)
