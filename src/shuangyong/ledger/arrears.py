@@ -711,7 +711,7 @@ class _ArrayRoad:
             if rule not in self.rules:
                 self.rules.append(rule)
             kept = np.flatnonzero(keep)
-            self.chunks.append((line_codes[kept], ids[kept], np.full(len(kept), self.months.index(m), dtype=np.int64),
+            self.chunks.append((line_codes[kept], ids[kept], np.full(len(kept), mi, dtype=np.int64),
                                 np.full(len(kept), self.rules.index(rule), dtype=np.int64), dd[kept], dp[kept], cause[kept]))
 
     def _result(self, through: Period, since: Period) -> Arrears:

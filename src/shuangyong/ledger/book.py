@@ -154,6 +154,7 @@ class MonthDue:
         self.payable: Mapping[str, tuple[Any, Any]] = _PerRule(run.rule_codes, self._rule)
         self.rejects = rejects
         self._run = run
+        self._ids, self._index = _run_columns(run)
         self._rules = rules
         self._held: dict[str, tuple[list[int], list[int], list[str]]] = {}
         self._keys: list[str] | None = None
@@ -176,7 +177,7 @@ class MonthDue:
         return f"<MonthDue {self.month}: {len(self)} rows, rules {sorted(self.payable)}>"  # never the IDs
 
     def __len__(self) -> int:
-        return len(_run_columns(self._run)[0])
+        return len(self._ids)
 
     @property
     def keys(self) -> list[str]:
@@ -194,12 +195,12 @@ class MonthDue:
 
     def key(self, row: int) -> str:
         """The canonical 身份证号 of one result row (without listing them all)."""
-        ids = _run_columns(self._run)[0] if self._keys is None else self._keys
+        ids = self._ids if self._keys is None else self._keys
         return str(ids[row])
 
     def position_array(self, np: Any) -> Any:
         """``positions`` as an int64 array (the run's own array where it has one)."""
-        index = _run_columns(self._run)[1]
+        index = self._index
         return np.asarray(index if hasattr(index, "dtype") else self.positions, dtype=np.int64)
 
     def id_codes(self, np: Any) -> tuple[Any, Any] | None:
@@ -207,10 +208,10 @@ class MonthDue:
         from the run's ID text without a string per row where it is one string of 18-character cells; ``None`` when
         some key is not a canonical ID (then the roads that need codes fall back to the keys)."""
         if self._codes is _UNREAD:
-            ids = _run_columns(self._run)[0]
+            ids = self._ids
             text = getattr(ids, "text", None)
             v = None
-            if self._keys is None and isinstance(text, str) and getattr(ids, "width", None) == 18 and text.isascii():
+            if isinstance(text, str) and getattr(ids, "width", None) == 18 and text.isascii():
                 v = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(len(ids), 18)
             if v is not None:
                 code = _byte_codes(v, np) if len(v) else np.zeros(0, dtype=np.int64)
@@ -222,7 +223,7 @@ class MonthDue:
 
     def same_rows(self, other: MonthDue) -> bool:
         """Whether ``other`` (another engine's run of the same roster) has these result rows, in this order."""
-        mine, theirs = _run_columns(self._run)[0], _run_columns(other._run)[0]
+        mine, theirs = self._ids, other._ids
         text, other_text = getattr(mine, "text", None), getattr(theirs, "text", None)
         if isinstance(text, str) and isinstance(other_text, str):
             return text == other_text and getattr(mine, "width", 0) == getattr(theirs, "width", 0)
