@@ -232,12 +232,13 @@ def test_the_person_index_is_kept_topped_up_and_read_again_when_persons_were_add
     assert _view(fast) == _view(exact)
 
 
-@given(values=st.lists(st.integers(-5, 5), max_size=20))
-def test_distinct_values_ascending(values: list[int]) -> None:
+@given(values=st.lists(st.integers(-5, 5), max_size=20), spread=st.sampled_from([1, 10 ** 9]))
+def test_distinct_values_ascending(values: list[int], spread: int) -> None:
     import numpy as np
 
     from shuangyong.ledger.vectors import distinct
 
+    values = [x * spread for x in values]  # close together: flags; spread wide: sorted
     assert distinct(np.asarray(values, dtype=np.int64), np).tolist() == sorted(set(values))
 
 
@@ -255,3 +256,24 @@ def test_a_roster_without_region_and_death_columns_gives_the_same_lines(tmp_path
     with ledger.open(db) as book:
         exact = book.arrears(ENGINE, bare, through=THROUGH, region="422827", fast=False)
     assert fast._columns is not None and len(exact) and _view(fast) == _view(exact)
+
+
+def test_a_several_month_pay_numbers_persons_on_the_index_as_on_the_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New persons met in several months of one pay (their bytes gathered month by month) get the map road's ids."""
+    from shuangyong.ledger import book as book_module
+
+    small, full = tmp_path / "small.csv", tmp_path / "full.csv"
+    _write(small, ALL[:12], False)
+    _write(full, ALL, True)
+
+    def tell(db: Path, index_min: int) -> tuple[list, list]:
+        monkeypatch.setattr(book_module, "_INDEX_MIN", index_min)
+        with ledger.open(db) as book:
+            book.pay(ENGINE, small, sy.Period(date(2025, 6, 1), date(2025, 8, 1)), known_on=date(2025, 7, 15))
+            book.pay(ENGINE, full, sy.Period(date(2025, 6, 1), date(2025, 11, 1)), known_on=date(2025, 10, 25))
+            c = book.connection
+            return (c.execute("SELECT id, id_number FROM person ORDER BY id").fetchall(),
+                    c.execute("SELECT id, person_id, rule, period, seq, amount_fen FROM line ORDER BY id").fetchall())
+
+    by_index, by_map = tell(tmp_path / "index.db", 1), tell(tmp_path / "map.db", 10 ** 9)
+    assert by_index == by_map and len(by_index[0]) > 12

@@ -394,8 +394,8 @@ class Book:
         index = self._person_index(np) if rows >= _INDEX_MIN and self._bulk and not self._pids and not self._pids_pending else None
         known = self.person_map() if index is None else {}
         per: list[tuple[MonthDue, Any, Any, Any]] = []
-        # The new persons, month by month: their ID bytes ((k, 18) arrays, from the run's ID text, on the index's road)
-        # or their IDs as strings (the map's road).
+        # The new persons, month by month: their ID codes and where their bytes are (on the index's road: the run's ID
+        # text as an (n, 18) array, and rows of it) or their IDs as strings (the map's road).
         parts: list[Any] = []
         for md in dues:
             mask = np.zeros(len(md), dtype=bool)
@@ -405,10 +405,10 @@ class Book:
             coded = md.id_codes(np) if index is not None else None
             if coded is not None:
                 assert index is not None
-                code, v = coded[0][pos], coded[1][pos]
+                code = coded[0][pos]
                 ids = _look_up_codes(index, code, np)
                 miss = np.flatnonzero(ids == 0)
-                parts.append((code[miss], v[miss]))
+                parts.append((code[miss], coded[1], pos[miss]))  # (codes, the month's ID bytes, their rows): gathered once
             else:
                 if index is not None:  # (never: result rows hold canonical IDs) the map, then, for the rest
                     index, known = None, self.person_map()
@@ -422,16 +422,22 @@ class Book:
             text: str | None
             if all(isinstance(p, tuple) for p in parts):
                 missing: list[str] | None = None
-                mv = np.concatenate([p[1] for p in parts])
-                new_codes = np.concatenate([p[0] for p in parts])
-                first, rank, text = _sorted_unique_codes(new_codes, mv, np)
+                new_codes = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+                if len(parts) == 1:
+                    one_v, one_rows = parts[0][1], parts[0][2]
+
+                    def bytes_of(at: Any) -> Any:
+                        return one_v[one_rows[at]]
+                else:
+                    bytes_of = np.concatenate([p[1][p[2]] for p in parts]).__getitem__
+                first, rank, text = _sorted_unique_codes(new_codes, bytes_of, np)
             else:
-                missing = [k for p in parts for k in (_id_strings(p[1]) if isinstance(p, tuple) else p)]
+                missing = [k for p in parts for k in (_id_strings(p[1][p[2]]) if isinstance(p, tuple) else p)]
                 first, rank, text = _sorted_unique(missing, np)
             top = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0])
 
             def firsts() -> list[str]:
-                return _pick(missing, first.tolist()) if missing is not None else _id_strings(mv[first])
+                return _pick(missing, first.tolist()) if missing is not None else _id_strings(bytes_of(first))
 
             if index is not None and len(first) < _BULK_MIN:
                 # A few new persons in a book whose map is not read: their rows, with the ids the map's road gives them.
@@ -447,7 +453,8 @@ class Book:
                     self._index_added(index, new_codes[first], top, np)
                 if index is None:
                     # Into the map only when it is next read (a pay from the command line never reads it again).
-                    self._pids_pending.append((missing if missing is not None else _id_strings(mv), rank + (top + 1)))
+                    self._pids_pending.append((missing if missing is not None else _id_strings(bytes_of(np.arange(len(rank)))),
+                                               rank + (top + 1)))
                     self._pid_top = max(self._pid_top, top + len(first))
                 # (A map never read reads every person, these too, from the table when it is first read.)
             at = 0
@@ -1109,7 +1116,7 @@ def _sorted_unique(keys: list[str], np: Any) -> tuple[Any, Any, str | None]:
     n = len(keys)
     coded = _id_codes(keys, np)
     if coded is not None:
-        return _sorted_unique_codes(coded[0], coded[1], np)
+        return _sorted_unique_codes(coded[0], coded[1].__getitem__, np)
     uniq = sorted(set(keys))
     at = {k: i for i, k in enumerate(uniq)}
     rank = np.fromiter(map(at.__getitem__, keys), dtype=np.int64, count=n)
@@ -1118,10 +1125,10 @@ def _sorted_unique(keys: list[str], np: Any) -> tuple[Any, Any, str | None]:
     return first, rank, None
 
 
-def _sorted_unique_codes(code: Any, v: Any, np: Any) -> tuple[Any, Any, str]:
-    """:func:`_sorted_unique` of canonical IDs given as their :func:`_id_codes` (``code``, bytes ``v``): sorted as
-    integers, the check character last with ``X`` as 10, which keeps the strings' order; their JSON is written
-    from the same bytes."""
+def _sorted_unique_codes(code: Any, bytes_of: Callable[[Any], Any], np: Any) -> tuple[Any, Any, str]:
+    """:func:`_sorted_unique` of canonical IDs given as their :func:`_id_codes` (``code``; ``bytes_of(positions)``:
+    the IDs' bytes at those positions, an (k, 18) array): sorted as integers, the check character last with ``X``
+    as 10, which keeps the strings' order; their JSON is written from the same bytes (only the distinct ones read)."""
     n = len(code)
     # Equal codes are equal strings: any of them stands for the lot.  A stable sort (a merge of runs) takes a roster
     # already in ID order, or in runs of it, in a fraction of the time a quicksort does.
@@ -1135,7 +1142,7 @@ def _sorted_unique_codes(code: Any, v: Any, np: Any) -> tuple[Any, Any, str]:
     first = order[starts]
     out = np.empty((len(first), 21), dtype=np.uint8)  # "<18 characters>",
     out[:, 0] = out[:, 19] = ord('"')
-    out[:, 1:19] = v[first]
+    out[:, 1:19] = bytes_of(first)
     out[:, 20] = ord(",")
     return first, rank, "[" + out.tobytes()[:-1].decode("ascii") + "]"
 

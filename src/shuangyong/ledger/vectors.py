@@ -138,11 +138,18 @@ def new_line_columns(keys: Sequence[int], fen: Sequence[int], present: Sequence[
 
 
 def distinct(values: Any, np: Any) -> Any:
-    """The distinct values of an int64 array, ascending, as an int64 array (sorted and compared: no ``numpy.unique``,
-    whose import pulls in ``numpy.ma``)."""
-    v = np.sort(np.asarray(values, dtype=np.int64))
+    """The distinct values of an int64 array, ascending, as an int64 array (no ``numpy.unique``, whose import pulls
+    in ``numpy.ma``).  Non-negative values within a few times their count of each other (person ids) are marked in
+    a table of flags, in one pass; others are sorted and compared."""
+    v = np.asarray(values, dtype=np.int64)
     if len(v) < 2:
-        return v
+        return v.copy()
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo <= 4 * len(v) + 1_000_000:
+        seen = np.zeros(hi - lo + 1, dtype=bool)
+        seen[v - lo] = True
+        return np.flatnonzero(seen) + lo
+    v = np.sort(v)
     keep = np.empty(len(v), dtype=bool)
     keep[0] = True
     np.not_equal(v[1:], v[:-1], out=keep[1:])
