@@ -17,7 +17,7 @@ import json
 import sqlite3
 import weakref
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache, wraps
@@ -34,7 +34,7 @@ from ..params import _jsonable
 from ..periods import Period, add_months
 from .events import EVENT_WORDS, LifeEvent, standing
 from .store import RUN_LINES, LedgerError, connect, has_json_each, now_text
-from .vectors import new_lines, numpy_or_none, positive, take
+from .vectors import as_list, distinct, new_line_columns, new_lines, numpy_or_none, positive, take
 
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
 
@@ -137,16 +137,153 @@ class PayRun:
         }
 
 
-@frozen(kw_only=True)
 class MonthDue:
-    """What the rules give for one month, per rule, as columns over the roster run's result rows (internal)."""
+    """What the rules give for one month, per rule, as columns over the roster run's result rows (internal).
 
-    month: str
-    keys: list[str] = field(repr=False)  # canonical 身份证号 per result row
-    positions: list[int] = field(repr=False)  # roster position per result row
-    payable: dict[str, tuple[list[int], list[int]]] = field(repr=False)  # rule → (result rows, 分)
-    withheld: dict[str, tuple[list[int], list[int], list[str]]] = field(repr=False)  # rule → (rows, 分, event kind)
-    rejects: list[Any] = field(repr=False)
+    ``payable``: rule → (result rows, 分), int64 arrays on the numpy road and lists on the plain one, each rule's
+    worked out when first read (an ``arrears`` that prices the month as known on a past day reads only the rules
+    it compares); ``withheld``: rule → (rows, 分, event kind), lists.  ``keys`` (canonical 身份证号 per result
+    row: a list of 10⁶ str at 10⁶ rows, ≈ 0.3 s) and ``positions`` (roster position per result row) are built
+    only when first read: the array roads take :meth:`id_codes` and :meth:`position_array` instead, made from
+    the run's fixed-width ID text where it has one.
+    """
+
+    def __init__(self, month: str, run: Any, rules: Callable[[str], tuple[tuple[Any, Any], tuple[list[int], list[int], list[str]]]],
+                 rejects: list[Any]) -> None:
+        self.month = month
+        self.payable: Mapping[str, tuple[Any, Any]] = _PerRule(run.rule_codes, self._rule)
+        self.rejects = rejects
+        self._run = run
+        self._ids, self._index = _run_columns(run)
+        self._rules = rules
+        self._held: dict[str, tuple[list[int], list[int], list[str]]] = {}
+        self._keys: list[str] | None = None
+        self._positions: list[int] | None = None
+        self._codes: Any = _UNREAD
+
+    def _rule(self, code: str) -> tuple[Any, Any]:
+        pay, held = self._rules(code)
+        if held[0]:
+            self._held[code] = held
+        return pay
+
+    @property
+    def withheld(self) -> dict[str, tuple[list[int], list[int], list[str]]]:
+        """Rule → (rows, 分, event kind) of the lines a life event holds back (every rule worked out)."""
+        list(self.payable.values())  # every rule worked out: the held lines come with them
+        return {code: self._held[code] for code in self.payable if code in self._held}
+
+    def __repr__(self) -> str:
+        return f"<MonthDue {self.month}: {len(self)} rows, rules {sorted(self.payable)}>"  # never the IDs
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def keys(self) -> list[str]:
+        """Canonical 身份证号 per result row (personal data: for keys and joins only)."""
+        if self._keys is None:
+            self._keys = self._run.person_ids()
+        return self._keys
+
+    @property
+    def positions(self) -> list[int]:
+        """Roster position per result row."""
+        if self._positions is None:
+            self._positions = self._run.roster_positions()
+        return self._positions
+
+    def key(self, row: int) -> str:
+        """The canonical 身份证号 of one result row (without listing them all)."""
+        ids = self._ids if self._keys is None else self._keys
+        return str(ids[row])
+
+    def position_array(self, np: Any) -> Any:
+        """``positions`` as an int64 array (the run's own array where it has one)."""
+        index = self._index
+        return np.asarray(index if hasattr(index, "dtype") else self.positions, dtype=np.int64)
+
+    def id_codes(self, np: Any) -> tuple[Any, Any] | None:
+        """(:func:`_id_codes` of ``keys``: int64 codes that sort as the IDs do, their bytes as an (n, 18) array), read
+        from the run's ID text without a string per row where it is one string of 18-character cells; ``None`` when
+        some key is not a canonical ID (then the roads that need codes fall back to the keys)."""
+        if self._codes is _UNREAD:
+            ids = self._ids
+            text = getattr(ids, "text", None)
+            v = None
+            if isinstance(text, str) and getattr(ids, "width", None) == 18 and text.isascii():
+                v = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(len(ids), 18)
+            if v is not None:
+                code = _byte_codes(v, np) if len(v) else np.zeros(0, dtype=np.int64)
+                self._codes = None if code is None else (code, v)
+            else:
+                self._codes = _id_codes(self.keys, np) if len(self.keys) else (np.zeros(0, dtype=np.int64),
+                                                                               np.zeros((0, 18), dtype=np.uint8))
+        return self._codes  # type: ignore[no-any-return]
+
+    def same_rows(self, other: MonthDue) -> bool:
+        """Whether ``other`` (another engine's run of the same roster) has these result rows, in this order."""
+        mine, theirs = self._ids, other._ids
+        text, other_text = getattr(mine, "text", None), getattr(theirs, "text", None)
+        if isinstance(text, str) and isinstance(other_text, str):
+            return text == other_text and getattr(mine, "width", 0) == getattr(theirs, "width", 0)
+        return self.keys == other.keys
+
+    def event_rows(self, events: dict[str, list[LifeEvent]], np: Any) -> dict[int, list[LifeEvent]]:
+        """Result row → the recorded events of its person, for the (few) persons with events."""
+        if not events:
+            return {}
+        coded = self.id_codes(np) if np is not None else None
+        ev_keys = list(events)
+        ev_coded = _id_codes(ev_keys, np) if coded is not None else None
+        if coded is None or ev_coded is None:
+            return {i: events[k] for i, k in enumerate(self.keys) if k in events}
+        rows = np.flatnonzero(np.isin(coded[0], ev_coded[0])).tolist()
+        return {i: events[self.key(i)] for i in rows}
+
+
+_UNREAD: Any = object()
+
+
+class _PerRule(Mapping[str, tuple[Any, Any]]):
+    """A mapping of the rules given, each value made by ``make`` when first read and then kept."""
+
+    def __init__(self, codes: Sequence[str], make: Callable[[str], tuple[Any, Any]]) -> None:
+        self._codes = list(codes)
+        self._known = frozenset(self._codes)
+        self._make = make
+        self._made: dict[str, tuple[Any, Any]] = {}
+
+    def __getitem__(self, code: str) -> tuple[Any, Any]:
+        hit = self._made.get(code)
+        if hit is None:
+            if code not in self._known:
+                raise KeyError(code)
+            hit = self._made[code] = self._make(code)
+        return hit
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._known
+
+
+def _run_columns(run: Any) -> tuple[Sequence[str], Any]:
+    """(canonical 身份证号 per result row, roster position per result row) as the roster run holds them: the ID
+    cells as one fixed-width string (``FixedTextColumn``) or a list, the positions as an array or a list.
+
+    ``RosterRun`` offers these only as lists (``person_ids``, ``roster_positions``: ≈ 0.3 s and 0.1 s at 10⁶
+    rows), so its outcome's own columns are read here, in this one place; anything unexpected gives the lists.
+    """
+    o = getattr(run, "_o", None)
+    keys, index = getattr(o, "keys", None), getattr(o, "index", None)
+    if keys is None or index is None or len(keys) != len(index):
+        return run.person_ids(), run.roster_positions()
+    return keys, index
 
 
 class Book:
@@ -162,6 +299,10 @@ class Book:
         self._pids_pending: list[tuple[list[str], Any]] = []  # persons created by a pay, put into the map when it is next read
         self._bulk = has_json_each(self._conn)
         self._block_cache: dict[int, tuple[Any, Any, bool]] = {}
+        # The last person index (ID codes ascending, person ids, the largest id it holds): kept while the person table's
+        # largest id is that one (persons are append-only and each new one is numbered above the largest, as the map's
+        # top-up also assumes), topped up by a pay's new persons.
+        self._index: tuple[Any, Any, int] | None = None
 
     # -- housekeeping ------------------------------------------------------------
     def close(self) -> None:
@@ -253,36 +394,67 @@ class Book:
         index = self._person_index(np) if rows >= _INDEX_MIN and self._bulk and not self._pids and not self._pids_pending else None
         known = self.person_map() if index is None else {}
         per: list[tuple[MonthDue, Any, Any, Any]] = []
-        missing: list[str] = []
+        # The new persons, month by month: their ID codes and where their bytes are (on the index's road: the run's ID
+        # text as an (n, 18) array, and rows of it) or their IDs as strings (the map's road).
+        parts: list[Any] = []
         for md in dues:
-            mask = np.zeros(len(md.keys), dtype=bool)
+            mask = np.zeros(len(md), dtype=bool)
             for idx, _ in md.payable.values():
                 mask[np.asarray(idx, dtype=np.int64)] = True
             pos = np.flatnonzero(mask)
-            ks = _pick(md.keys, pos.tolist())
-            ids = _look_up(index, ks, np) if index is not None else None
-            if ids is None:
+            coded = md.id_codes(np) if index is not None else None
+            if coded is not None:
+                assert index is not None
+                code = coded[0][pos]
+                ids = _look_up_codes(index, code, np)
+                miss = np.flatnonzero(ids == 0)
+                parts.append((code[miss], coded[1], pos[miss]))  # (codes, the month's ID bytes, their rows): gathered once
+            else:
                 if index is not None:  # (never: result rows hold canonical IDs) the map, then, for the rest
                     index, known = None, self.person_map()
+                ks = _pick(md.keys, pos.tolist())
                 ids = (np.fromiter(map(known.get, ks, repeat(0)), dtype=np.int64, count=len(ks)) if known
                        else np.zeros(len(ks), dtype=np.int64))
-            miss = np.flatnonzero(ids == 0)
-            missing.extend(ks if len(miss) == len(ks) else _pick(ks, miss.tolist()))
+                miss = np.flatnonzero(ids == 0)
+                parts.append(ks if len(miss) == len(ks) else _pick(ks, miss.tolist()))
             per.append((md, pos, ids, miss))
-        if missing:
-            first, rank, text = _sorted_unique(missing, np)
+        if any(len(p[0] if isinstance(p, tuple) else p) for p in parts):
+            text: str | None
+            if all(isinstance(p, tuple) for p in parts):
+                missing: list[str] | None = None
+                new_codes = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+                if len(parts) == 1:
+                    one_v, one_rows = parts[0][1], parts[0][2]
+
+                    def bytes_of(at: Any) -> Any:
+                        return one_v[one_rows[at]]
+                else:
+                    bytes_of = np.concatenate([p[1][p[2]] for p in parts]).__getitem__
+                first, rank, text = _sorted_unique_codes(new_codes, bytes_of, np)
+            else:
+                missing = [k for p in parts for k in (_id_strings(p[1][p[2]]) if isinstance(p, tuple) else p)]
+                first, rank, text = _sorted_unique(missing, np)
             top = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0])
+
+            def firsts() -> list[str]:
+                return _pick(missing, first.tolist()) if missing is not None else _id_strings(bytes_of(first))
+
             if index is not None and len(first) < _BULK_MIN:
                 # A few new persons in a book whose map is not read: their rows, with the ids the map's road gives them.
                 self._conn.executemany("INSERT INTO person (id, id_number) VALUES (?, ?)",
-                                       zip(range(top + 1, top + 1 + len(first)), _pick(missing, first.tolist())))
+                                       zip(range(top + 1, top + 1 + len(first)), firsts()))
+                if missing is None:
+                    self._index_added(index, new_codes[first], top, np)
             elif text is None or len(first) < _BULK_MIN or not self._bulk:
-                self._person_ids(_pick(missing, first.tolist()))  # the row road (few, odd or no json_each): same ids, same order
+                self._person_ids(firsts())  # the row road (few, odd or no json_each): same ids, same order
             else:
                 self._conn.execute("INSERT INTO person (id, id_number) SELECT ? + key, value FROM json_each(?)", (top + 1, text))
+                if index is not None and missing is None:
+                    self._index_added(index, new_codes[first], top, np)
                 if index is None:
                     # Into the map only when it is next read (a pay from the command line never reads it again).
-                    self._pids_pending.append((missing, rank + (top + 1)))
+                    self._pids_pending.append((missing if missing is not None else _id_strings(bytes_of(np.arange(len(rank)))),
+                                               rank + (top + 1)))
                     self._pid_top = max(self._pid_top, top + len(first))
                 # (A map never read reads every person, these too, from the table when it is first read.)
             at = 0
@@ -291,7 +463,7 @@ class Book:
                 at += len(miss)
         out: dict[str, Any] = {}
         for md, pos, ids, _miss in per:
-            rp = np.zeros(len(md.keys), dtype=np.int64)
+            rp = np.zeros(len(md), dtype=np.int64)
             rp[pos] = ids
             out[md.month] = rp
         return out
@@ -308,19 +480,36 @@ class Book:
 
     def _person_index(self, np: Any) -> tuple[Any, Any] | None:
         """Every person of the ledger as (ID codes ascending, person ids), read from the table as two JSON arrays
-        (``None`` when some stored ID is not a canonical one: then the map is used)."""
-        # In the table's order (a scan; ordered by the ID index it takes twice as long), the IDs as one string.
-        text, ids = self._conn.execute("SELECT group_concat(id_number, ''), json_group_array(id) FROM person").fetchone()
-        pids = np.asarray(json.loads(ids), dtype=np.int64)
+        (``None`` when some stored ID is not a canonical one: then the map is used); the last one is reused while no
+        person was added since (read-only arrays)."""
+        if self._index is not None:
+            top = self._conn.execute("SELECT coalesce(max(id), 0) FROM person").fetchone()[0]
+            if top == self._index[2]:
+                return self._index[0], self._index[1]
+            self._index = None
+        # In the table's order (a scan; ordered by the ID index it takes twice as long), the IDs as one string, given
+        # as bytes (no decoding and encoding again: a byte that is not an ASCII digit or X fails the codes' check).
+        raw, ids = self._conn.execute("SELECT CAST(group_concat(id_number, '') AS BLOB), json_group_array(id) FROM person").fetchone()
+        pids = _int_array(ids, np)
         if not len(pids):
             return np.zeros(0, dtype=np.int64), pids
-        if len(text) != 18 * len(pids) or not text.isascii():
+        if len(raw) != 18 * len(pids):
             return None
-        codes = _byte_codes(np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(len(pids), 18), np)
+        codes = _byte_codes(np.frombuffer(raw, dtype=np.uint8).reshape(len(pids), 18), np)
         if codes is None:
             return None
         order = np.argsort(codes, kind="stable")
-        return codes[order], pids[order]
+        codes, pids = codes[order], pids[order]
+        self._index = (codes, pids, int(pids.max()))
+        return codes, pids
+
+    def _index_added(self, index: tuple[Any, Any], codes: Any, top: int, np: Any) -> None:
+        """Keep ``index`` with the new persons of ``codes`` (ID codes, ascending) numbered ``top + 1`` on (inside the
+        write transaction that inserted them: a rollback forgets it)."""
+        merged = np.concatenate([index[0], codes])
+        order = np.argsort(merged, kind="stable")  # two ascending runs: merged, not sorted afresh
+        ids = np.concatenate([index[1], np.arange(top + 1, top + 1 + len(codes), dtype=np.int64)])
+        self._index = (merged[order], ids[order], top + len(codes))
 
     def _record_event(self, kind: str, id_number: str, on: date, reported_on: date | None, document: str, reason: str,
                       back_pay: bool = False) -> LifeEvent:
@@ -376,6 +565,7 @@ class Book:
         self._pid_top = 0
         self._pids_pending = []
         self._block_cache = {}
+        self._index = None
 
     # -- computing what is due -----------------------------------------------------------
     def due(self, engine: Any, roster: Any, month: Period, *, region: str | None = None,
@@ -387,35 +577,50 @@ class Book:
         run = run_roster(engine, roster, month, region=region, fast=fast)
         events = self.events() if events is None else events
         kinds = rule_kinds(engine)
-        keys = run.person_ids()
-        ev_rows = {i: events[k] for i, k in enumerate(keys) if k in events} if events else {}
-        payable: dict[str, tuple[list[int], list[int]]] = {}
-        withheld: dict[str, tuple[list[int], list[int], list[str]]] = {}
-        for code in run.rule_codes:
+        ev_rows: dict[int, list[LifeEvent]] = {}
+        ev_at: Any = None
+
+        def rule(code: str) -> tuple[tuple[Any, Any], tuple[list[int], list[int], list[str]]]:
             fen = run.amounts_fen(code)
-            idx = positive(fen, np)
-            vals = take(fen, idx, np)
+            idx: Any
+            vals: Any
+            if np is not None:
+                f = np.asarray(fen, dtype=np.int64)
+                idx = np.flatnonzero(f > 0)
+                vals = f[idx]
+            else:
+                idx = positive(fen, np)
+                vals = take(fen, idx, np)
+            held: tuple[list[int], list[int], list[str]] = ([], [], [])
             if ev_rows:
                 kind = kinds.get(code, "monthly")
-                keep_i: list[int] = []
-                keep_f: list[int] = []
-                held: tuple[list[int], list[int], list[str]] = ([], [], [])
-                for i, f in zip(idx, vals):
-                    evs = ev_rows.get(i)
-                    st = standing(evs, month.start, kind) if evs else None
-                    if st is None or st.payable:
-                        keep_i.append(i)
-                        keep_f.append(f)
-                    else:
+                # Only the rows of persons with events are looked at (ascending, as the rows are).
+                at = (np.flatnonzero(np.isin(idx, ev_at)).tolist() if ev_at is not None
+                      else [j for j, i in enumerate(idx) if i in ev_rows])
+                drop: list[int] = []
+                for j in at:
+                    i = int(idx[j])
+                    st = standing(ev_rows[i], month.start, kind)
+                    if not st.payable:
+                        drop.append(j)
                         held[0].append(i)
-                        held[1].append(f)
+                        held[1].append(int(vals[j]))
                         held[2].append(st.event.kind if st.event is not None else "")
-                idx, vals = keep_i, keep_f
-                if held[0]:
-                    withheld[code] = held
-            payable[code] = (idx, vals)
-        return MonthDue(month=month_label(month), keys=keys, positions=run.roster_positions(), payable=payable, withheld=withheld,
-                        rejects=run.rejects)
+                if drop:
+                    if np is not None:
+                        keep = np.ones(len(idx), dtype=bool)
+                        keep[drop] = False
+                        idx, vals = idx[keep], vals[keep]
+                    else:
+                        gone = set(drop)
+                        idx = [i for j, i in enumerate(idx) if j not in gone]
+                        vals = [f for j, f in enumerate(vals) if j not in gone]
+            return (idx, vals), held
+
+        md = MonthDue(month_label(month), run, rule, run.rejects)
+        ev_rows = md.event_rows(events, np)
+        ev_at = np.asarray(sorted(ev_rows), dtype=np.int64) if np is not None and ev_rows else None
+        return md
 
     # -- pay ---------------------------------------------------------------------------
     @_gc_paused
@@ -452,25 +657,33 @@ class Book:
             # Per (month, rule), the lines not yet paid, sorted by person id: with the months in order
             # and the rules sorted, this is the unique index's order (each insert lands next to the
             # previous one in the B-tree) and the line ids come out as they always have.
-            batches: list[tuple[str, str, list[int], list[int], list[int]]] = []
+            batches: list[tuple[str, str, Any, Any, Any]] = []  # int64 arrays with numpy, lists without
             already = 0
             for md in sorted(dues, key=lambda d: d.month):
                 state = self._pay_state(md.month)
                 get = pid_of.__getitem__
                 for code in sorted(md.payable):
                     idx, vals = md.payable[code]
-                    pids: Any = (row_pids[md.month][np.asarray(idx, dtype=np.int64)] if row_pids is not None
-                                 else list(map(get, _pick(md.keys, idx))))
                     live, counts = state.get(code, ((), {}))
-                    keys, seqs, fen = new_lines(pids, vals, live, counts, np)
+                    if row_pids is not None:
+                        pids: Any = row_pids[md.month][np.asarray(idx, dtype=np.int64)]
+                        keys, seqs, fen = new_line_columns(pids, vals, live, counts, np)
+                    else:
+                        pids = list(map(get, _pick(md.keys, idx)))
+                        keys, seqs, fen = new_lines(pids, vals, live, counts, np)
                     already += len(pids) - len(keys)
-                    if keys:
+                    if len(keys):
                         batches.append((md.month, code, keys, seqs, fen))
             if not batches:
                 return PayRun(run_id=None, kind="pay", lines_paid=0, lines_already_paid=already, total=from_fen(0), **common)
             lines = sum(len(b[2]) for b in batches)
-            total = sum(sum(b[4]) for b in batches)
-            persons = len(set().union(*(b[2] for b in batches)))
+            if row_pids is not None:
+                total = sum(int(b[4].sum()) for b in batches)
+                # (a batch's keys are distinct: one batch's persons are its lines)
+                persons = len(batches[0][2]) if len(batches) == 1 else len(distinct(np.concatenate([b[2] for b in batches]), np))
+            else:
+                total = sum(sum(b[4]) for b in batches)
+                persons = len(set().union(*(b[2] for b in batches)))
             run_id = self._insert_run("pay", period, priced, day, jurisdiction, operator, roster.source, lines, total, common["rejected"], note)
             next_id = self._next_line_id()
             for m, code, keys, seqs, fen in batches:
@@ -478,10 +691,10 @@ class Book:
         return PayRun(run_id=run_id, kind="pay", lines_paid=lines, lines_already_paid=already, total=from_fen(total),
                       persons=persons, **common)
 
-    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: list[int], seqs: list[int], fen: list[int], next_id: int,
+    def _insert_pay_lines(self, run_id: int, month: str, code: str, keys: Any, seqs: Any, fen: Any, next_id: int,
                           np: Any = None) -> int:
         """Record one (month, rule) batch of pay lines with line ids from ``next_id`` on, in the order given (``keys``
-        ascending); returns the next free line id.
+        ascending); returns the next free line id.  ``keys``, ``seqs``, ``fen``: lists, or int64 arrays.
 
         Each stretch of lines with one ``seq`` (the whole batch but for repayments after a reversal) of at least
         ``_BULK_MIN`` lines is one ``pay_block`` row (schema 3): a JSON array of ``person id << 32 | 分`` that
@@ -491,21 +704,25 @@ class Book:
         of ``line_row``, numbered explicitly from the same counter.
         """
         at = 0
-        if seqs and seqs.count(seqs[0]) == len(seqs):
+        arrays = hasattr(keys, "dtype")
+        if arrays and len(seqs) and bool((seqs == seqs[0]).all()):
+            stretches = [(int(seqs[0]), len(seqs))]
+        elif not arrays and seqs and seqs.count(seqs[0]) == len(seqs):
             stretches = [(seqs[0], len(seqs))]  # the usual batch: one seq throughout (counted at C speed)
         else:
-            stretches = [(sq, sum(1 for _ in same)) for sq, same in groupby(seqs)]
+            stretches = [(sq, sum(1 for _ in same)) for sq, same in groupby(as_list(seqs))]
         for seq, n in stretches:
             end = at + n
             k, f = keys[at:end], fen[at:end]
-            if self._bulk and n >= _BULK_MIN and k[0] > 0 and k[-1] < 1 << 31 and min(f) >= 0 and max(f) < 1 << 32:
+            lo_f, hi_f = (int(f.min()), int(f.max())) if arrays else (min(f), max(f))
+            if self._bulk and n >= _BULK_MIN and k[0] > 0 and k[-1] < 1 << 31 and lo_f >= 0 and hi_f < 1 << 32:
                 self._conn.execute(
                     "INSERT INTO pay_block (run_id, rule, period, seq, first_id, lines, total_fen, items) VALUES (?,?,?,?,?,?,?,?)",
-                    (run_id, code, month, seq, next_id, n, sum(f), _pack(k, f, np)))
+                    (run_id, code, month, seq, next_id, n, int(f.sum()) if arrays else sum(f), _pack(k, f, np)))
             else:
                 self._conn.executemany(
                     "INSERT INTO line_row (id, run_id, person_id, rule, period, kind, seq, amount_fen) VALUES (?, ?, ?, ?, ?, 'pay', ?, ?)",
-                    zip(count(next_id), repeat(run_id), k, repeat(code), repeat(month), repeat(seq), f))
+                    zip(count(next_id), repeat(run_id), as_list(k), repeat(code), repeat(month), repeat(seq), as_list(f)))
             next_id += n
             at = end
         return next_id
@@ -542,13 +759,14 @@ class Book:
         self._block_cache[block_id] = out
         return out
 
-    def _month_blocks(self, month: str) -> list[_Block]:
-        """The pay blocks of one month, oldest first, with their lines read."""
+    def _month_blocks(self, month: str, arrays: bool = False) -> list[_Block]:
+        """The pay blocks of one month, oldest first, with their lines read (as lists; ``arrays``: as the cache's
+        int64 arrays where numpy is there — read them, never write into them)."""
         out = []
         meta = self._conn.execute("SELECT id, run_id, rule, seq, first_id, lines FROM pay_block WHERE period = ? ORDER BY first_id",
                                   (month,)).fetchall()
         for bid, run_id, rule, seq, first, n in meta:
-            pids, fens, ascending = self._block_lines(bid, None, n)
+            pids, fens, ascending = self._block_data(bid, None, n) if arrays else self._block_lines(bid, None, n)
             out.append(_Block(bid, run_id, rule, seq, first, pids, fens, ascending))
         return out
 
@@ -883,7 +1101,7 @@ class _Block:
 
     __slots__ = ("id", "run_id", "rule", "seq", "first", "pids", "fens", "ascending")
 
-    def __init__(self, id: int, run_id: int, rule: str, seq: int, first: int, pids: list[int], fens: list[int], ascending: bool) -> None:
+    def __init__(self, id: int, run_id: int, rule: str, seq: int, first: int, pids: Any, fens: Any, ascending: bool) -> None:
         self.id, self.run_id, self.rule, self.seq, self.first = id, run_id, rule, seq, first
         self.pids, self.fens, self.ascending = pids, fens, ascending
 
@@ -892,33 +1110,47 @@ def _sorted_unique(keys: list[str], np: Any) -> tuple[Any, Any, str | None]:
     """The distinct ``keys`` sorted as Python sorts strings: (position in ``keys`` of each, in order; the rank of each
     key among them; their JSON array, or ``None`` when the keys are not all canonical IDs).
 
-    Canonical IDs (17 digits and a digit or ``X``) are sorted as integers: the digits read eight bytes at a
-    time (SWAR), the check character last with ``X`` as 10, which keeps the strings' order; their JSON is
-    written from the same bytes.  Anything else is sorted as strings.
+    Canonical IDs (17 digits and a digit or ``X``) are sorted as integers (:func:`_sorted_unique_codes`).
+    Anything else is sorted as strings.
     """
     n = len(keys)
     coded = _id_codes(keys, np)
     if coded is not None:
-        code, v = coded
-        order = np.argsort(code)  # equal codes are equal strings: any of them stands for the lot
-        ordered = code[order]
-        starts = np.empty(n, dtype=bool)
-        starts[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-        rank = np.empty(n, dtype=np.int64)
-        rank[order] = np.cumsum(starts) - 1
-        first = order[starts]
-        out = np.empty((len(first), 21), dtype=np.uint8)  # "<18 characters>",
-        out[:, 0] = out[:, 19] = ord('"')
-        out[:, 1:19] = v[first]
-        out[:, 20] = ord(",")
-        return first, rank, "[" + out.tobytes()[:-1].decode("ascii") + "]"
+        return _sorted_unique_codes(coded[0], coded[1].__getitem__, np)
     uniq = sorted(set(keys))
     at = {k: i for i, k in enumerate(uniq)}
     rank = np.fromiter(map(at.__getitem__, keys), dtype=np.int64, count=n)
     first = np.empty(len(uniq), dtype=np.int64)
     first[rank] = np.arange(n, dtype=np.int64)
     return first, rank, None
+
+
+def _sorted_unique_codes(code: Any, bytes_of: Callable[[Any], Any], np: Any) -> tuple[Any, Any, str]:
+    """:func:`_sorted_unique` of canonical IDs given as their :func:`_id_codes` (``code``; ``bytes_of(positions)``:
+    the IDs' bytes at those positions, an (k, 18) array): sorted as integers, the check character last with ``X``
+    as 10, which keeps the strings' order; their JSON is written from the same bytes (only the distinct ones read)."""
+    n = len(code)
+    # Equal codes are equal strings: any of them stands for the lot.  A stable sort (a merge of runs) takes a roster
+    # already in ID order, or in runs of it, in a fraction of the time a quicksort does.
+    order = np.argsort(code, kind="stable")
+    ordered = code[order]
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.cumsum(starts) - 1
+    first = order[starts]
+    out = np.empty((len(first), 21), dtype=np.uint8)  # "<18 characters>",
+    out[:, 0] = out[:, 19] = ord('"')
+    out[:, 1:19] = bytes_of(first)
+    out[:, 20] = ord(",")
+    return first, rank, "[" + out.tobytes()[:-1].decode("ascii") + "]"
+
+
+def _id_strings(v: Any) -> list[str]:
+    """IDs given as an (n, 18) byte array (canonical: ASCII), as strings."""
+    text = v.tobytes().decode("ascii")
+    return [text[k:k + 18] for k in range(0, len(text), 18)]
 
 
 def _look_up(index: tuple[Any, Any], keys: Sequence[str], np: Any) -> Any:
@@ -929,11 +1161,16 @@ def _look_up(index: tuple[Any, Any], keys: Sequence[str], np: Any) -> Any:
     coded = _id_codes(keys, np)
     if coded is None:
         return None
+    return _look_up_codes(index, coded[0], np)
+
+
+def _look_up_codes(index: tuple[Any, Any], code: Any, np: Any) -> Any:
+    """:func:`_look_up` of IDs given as their :func:`_id_codes`."""
     codes, pids = index
-    if not len(codes):
-        return np.zeros(len(keys), dtype=np.int64)
-    at = np.minimum(np.searchsorted(codes, coded[0]), len(codes) - 1)
-    return np.where(codes[at] == coded[0], pids[at], 0)
+    if not len(codes) or not len(code):
+        return np.zeros(len(code), dtype=np.int64)
+    at = np.minimum(np.searchsorted(codes, code), len(codes) - 1)
+    return np.where(codes[at] == code, pids[at], 0)
 
 
 def _id_codes(keys: Sequence[str], np: Any) -> tuple[Any, Any] | None:
@@ -980,13 +1217,20 @@ def _pack(pids: Sequence[int], fen: Sequence[int], np: Any) -> str:
     return json.dumps([(a << 32) | b for a, b in zip(pids, fen)], separators=(",", ":"))
 
 
+def _int_array(text: str, np: Any) -> Any:
+    """A JSON array of integers (as SQLite's ``json_group_array`` writes them) as an int64 array, read by numpy's
+    text parser (≈ 5× ``json.loads``); as JSON when numpy stops short of the end (it does so quietly)."""
+    body = text.strip()[1:-1]
+    a = np.fromstring(body, dtype=np.int64, sep=",") if body.strip() else np.zeros(0, dtype=np.int64)
+    if a.size and body.count(",") != a.size - 1:
+        a = np.asarray(json.loads(text), dtype=np.int64)
+    return a
+
+
 def _unpack(items: str, np: Any) -> tuple[Any, Any, bool]:
     """(person ids, 分, person ids strictly ascending) of a block's ``items``: int64 arrays (lists without numpy)."""
     if np is not None:
-        body = items.strip()[1:-1]
-        a = np.fromstring(body, dtype=np.int64, sep=",") if body.strip() else np.zeros(0, dtype=np.int64)
-        if a.size and body.count(",") != a.size - 1:  # numpy stops quietly at what it cannot read: read it as JSON then
-            a = np.asarray(json.loads(items), dtype=np.int64)
+        a = _int_array(items, np)
         p = a >> 32
         return p, a & _LOW32, bool((p[1:] > p[:-1]).all())
     vals = json.loads(items)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["numpy_or_none", "positive", "take", "not_in", "differences", "new_lines"]
+__all__ = ["numpy_or_none", "positive", "take", "as_list", "not_in", "differences", "difference_columns", "new_lines", "new_line_columns", "distinct"]
 
 
 def numpy_or_none(fast: bool | None = None) -> Any:
@@ -37,6 +37,12 @@ def take(values: Sequence[int], idx: Sequence[int], np: Any) -> list[int]:
     return [int(values[i]) for i in idx]
 
 
+def as_list(values: Sequence[int]) -> list[int]:
+    """``values`` as a list of Python ints (an int64 array's ``tolist``; a list as it is)."""
+    tolist = getattr(values, "tolist", None)
+    return tolist() if tolist is not None else list(values)  # type: ignore[no-any-return]
+
+
 def not_in(items: Sequence[int], present: Sequence[int], np: Any) -> list[int]:
     """Positions ``j`` of ``items`` whose value is not among ``present``."""
     if not len(present):
@@ -54,31 +60,8 @@ def differences(due_keys: Sequence[int], due_fen: Sequence[int], paid_keys: Sequ
     Keys are unique on each side.  Sorted by key.
     """
     if np is not None:
-        dk = np.asarray(due_keys, dtype=np.int64)
-        df = np.asarray(due_fen, dtype=np.int64)
-        pk = np.asarray(paid_keys, dtype=np.int64)
-        pf = np.asarray(paid_fen, dtype=np.int64)
-        # Look each due key up among the paid keys (sorted: the ledger gives them so; sorted here if not) rather than
-        # build the union of both sides: numpy's union sorts (or hashes) both whole, and most keys are on both.
-        if len(pk) > 1 and not bool((pk[1:] > pk[:-1]).all()):
-            o = np.argsort(pk, kind="stable")
-            pk, pf = pk[o], pf[o]
-        if len(pk):
-            at = np.minimum(np.searchsorted(pk, dk), len(pk) - 1)
-            found = pk[at] == dk
-            paid = np.where(found, pf[at], 0)
-            seen = np.zeros(len(pk), dtype=bool)
-            seen[at[found]] = True
-        else:
-            paid = np.zeros(len(dk), dtype=np.int64)
-            seen = np.zeros(0, dtype=bool)
-        differ = df != paid
-        only = ~seen & (pf != 0)  # paid, not due at all
-        keys = np.concatenate([dk[differ], pk[only]])
-        order = np.argsort(keys, kind="stable")
-        d = np.concatenate([df[differ], np.zeros(int(only.sum()), dtype=np.int64)])[order]
-        p = np.concatenate([paid[differ], pf[only]])[order]
-        return list(zip(keys[order].tolist(), d.tolist(), p.tolist()))
+        keys, d, p = difference_columns(due_keys, due_fen, paid_keys, paid_fen, np)
+        return list(zip(keys.tolist(), d.tolist(), p.tolist()))
     due = dict(zip(due_keys, due_fen))
     paid = dict(zip(paid_keys, paid_fen))
     out = []
@@ -89,6 +72,36 @@ def differences(due_keys: Sequence[int], due_fen: Sequence[int], paid_keys: Sequ
     return out
 
 
+def difference_columns(due_keys: Sequence[int], due_fen: Sequence[int], paid_keys: Sequence[int], paid_fen: Sequence[int],
+                       np: Any) -> tuple[Any, Any, Any]:
+    """:func:`differences` as three int64 arrays (keys ascending, due, paid): the numpy road only."""
+    dk = np.asarray(due_keys, dtype=np.int64)
+    df = np.asarray(due_fen, dtype=np.int64)
+    pk = np.asarray(paid_keys, dtype=np.int64)
+    pf = np.asarray(paid_fen, dtype=np.int64)
+    # Look each due key up among the paid keys (sorted: the ledger gives them so; sorted here if not) rather than
+    # build the union of both sides: numpy's union sorts (or hashes) both whole, and most keys are on both.
+    if len(pk) > 1 and not bool((pk[1:] > pk[:-1]).all()):
+        o = np.argsort(pk, kind="stable")
+        pk, pf = pk[o], pf[o]
+    if len(pk):
+        at = np.minimum(np.searchsorted(pk, dk), len(pk) - 1)
+        found = pk[at] == dk
+        paid = np.where(found, pf[at], 0)
+        seen = np.zeros(len(pk), dtype=bool)
+        seen[at[found]] = True
+    else:
+        paid = np.zeros(len(dk), dtype=np.int64)
+        seen = np.zeros(0, dtype=bool)
+    differ = df != paid
+    only = ~seen & (pf != 0)  # paid, not due at all
+    keys = np.concatenate([dk[differ], pk[only]])
+    order = np.argsort(keys, kind="stable")
+    d = np.concatenate([df[differ], np.zeros(int(only.sum()), dtype=np.int64)])[order]
+    p = np.concatenate([paid[differ], pf[only]])[order]
+    return keys[order], d, p
+
+
 def new_lines(keys: Sequence[int], fen: Sequence[int], present: Sequence[int], counts: dict[int, int],
               np: Any) -> tuple[list[int], list[int], list[int]]:
     """The lines of one rule and month still to pay: (keys sorted, seq, 分), leaving out ``keys`` in ``present``.
@@ -97,18 +110,47 @@ def new_lines(keys: Sequence[int], fen: Sequence[int], present: Sequence[int], c
     next ``seq``; a key not in it starts at 0.  Plain Python ints on both roads.
     """
     if np is not None:
-        k = np.asarray(keys, dtype=np.int64)
-        f = np.asarray(fen, dtype=np.int64)
-        if len(present):
-            keep = ~np.isin(k, np.asarray(present, dtype=np.int64))
-            k, f = k[keep], f[keep]
-        order = np.argsort(k, kind="stable")
-        out_k: list[int] = k[order].tolist()
-        out_f: list[int] = f[order].tolist()
-    else:
-        gone = set(present)
-        pairs = sorted((a, b) for a, b in zip(keys, fen) if a not in gone)
-        out_k = [a for a, _ in pairs]
-        out_f = [b for _, b in pairs]
+        k, seq, f = new_line_columns(keys, fen, present, counts, np)
+        return k.tolist(), seq.tolist(), f.tolist()
+    gone = set(present)
+    pairs = sorted((a, b) for a, b in zip(keys, fen) if a not in gone)
+    out_k = [a for a, _ in pairs]
+    out_f = [b for _, b in pairs]
     seq = [counts.get(a, 0) for a in out_k] if counts else [0] * len(out_k)
     return out_k, seq, out_f
+
+
+def new_line_columns(keys: Sequence[int], fen: Sequence[int], present: Sequence[int], counts: dict[int, int],
+                     np: Any) -> tuple[Any, Any, Any]:
+    """:func:`new_lines` as three int64 arrays: the numpy road only (no list of 10⁶ ints made and read back)."""
+    k = np.asarray(keys, dtype=np.int64)
+    f = np.asarray(fen, dtype=np.int64)
+    if len(present):
+        keep = ~np.isin(k, np.asarray(present, dtype=np.int64))
+        k, f = k[keep], f[keep]
+    if len(k) > 1 and not bool((k[1:] > k[:-1]).all()):
+        order = np.argsort(k, kind="stable")
+        k, f = k[order], f[order]
+    seq = np.zeros(len(k), dtype=np.int64)
+    if counts:
+        seq = np.fromiter((counts.get(a, 0) for a in k.tolist()), dtype=np.int64, count=len(k))
+    return k, seq, f
+
+
+def distinct(values: Any, np: Any) -> Any:
+    """The distinct values of an int64 array, ascending, as an int64 array (no ``numpy.unique``, whose import pulls
+    in ``numpy.ma``).  Non-negative values within a few times their count of each other (person ids) are marked in
+    a table of flags, in one pass; others are sorted and compared."""
+    v = np.asarray(values, dtype=np.int64)
+    if len(v) < 2:
+        return v.copy()
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo <= 4 * len(v) + 1_000_000:
+        seen = np.zeros(hi - lo + 1, dtype=bool)
+        seen[v - lo] = True
+        return np.flatnonzero(seen) + lo
+    v = np.sort(v)
+    keep = np.empty(len(v), dtype=bool)
+    keep[0] = True
+    np.not_equal(v[1:], v[:-1], out=keep[1:])
+    return v[keep]
