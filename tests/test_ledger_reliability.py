@@ -129,3 +129,28 @@ def test_two_processes_paying_one_month_never_pay_a_line_twice(tmp_path):
     assert sorted(r["paid"] for r in res) == [0, lines]
     assert sorted(r["already"] for r in res) == [0, lines]
     assert len(runs) == 1
+
+
+OPEN_AT = r"""
+import sys, time
+from shuangyong import ledger
+at = float(sys.argv[2])
+while time.time() < at:  # all children open the file at the same instant
+    pass
+with ledger.open(sys.argv[1]) as book:
+    print(book.connection.execute("PRAGMA journal_mode").fetchone()[0], flush=True)
+"""
+
+
+def test_processes_opening_a_new_ledger_at_once_all_open_it(tmp_path):
+    # Switching a new file to WAL takes a lock SQLite does not wait for: without waiting for it ourselves, one of
+    # three processes creating one ledger together failed with "database is locked" about two times in three.
+    for trial in range(4):
+        db = tmp_path / f"county-{trial}.db"
+        at = time.time() + 1.0  # after the children's imports
+        procs = [subprocess.Popen([sys.executable, "-c", OPEN_AT, str(db), str(at)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0], [o[1] for o in outs]
+        assert [o[0].strip() for o in outs] == ["wal"] * 3
+        assert ledger_state(db)[2] == []  # a ledger, with no runs

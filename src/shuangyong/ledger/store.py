@@ -27,6 +27,7 @@ docs/ledger.md ("Paid at most once") says which guard is whose.
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -301,7 +302,7 @@ def connect(path: str | Path, *, create: bool = True, timeout: float = 60.0) -> 
         raise LedgerError(f"{p}: is a folder, not a ledger file")
     try:
         conn = sqlite3.connect(str(p), timeout=timeout, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
+        _write_ahead_log(conn, timeout)
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: a 10⁶-line run touches many index pages
@@ -319,6 +320,25 @@ def connect(path: str | Path, *, create: bool = True, timeout: float = 60.0) -> 
             conn.close()
             raise
     return conn
+
+
+def _write_ahead_log(conn: sqlite3.Connection, timeout: float) -> None:
+    """Put the file in WAL mode, waiting up to ``timeout`` seconds for the lock that takes.
+
+    SQLite does not call its busy handler for this lock: two processes opening a new ledger at once (two
+    ``shuangyong pay`` started together) would see "database is locked" at once instead of waiting.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, 0.1)
 
 
 def has_json_each(conn: sqlite3.Connection) -> bool:
