@@ -273,15 +273,12 @@ class _PerRule(Mapping[str, tuple[Any, Any]]):
 
 
 def _run_columns(run: Any) -> tuple[Sequence[str], Any]:
-    """(canonical 身份证号 per result row, roster position per result row) as the roster run holds them: the ID
-    cells as one fixed-width string (``FixedTextColumn``) or a list, the positions as an array or a list.
-
-    ``RosterRun`` offers these only as lists (``person_ids``, ``roster_positions``: ≈ 0.3 s and 0.1 s at 10⁶
-    rows), so its outcome's own columns are read here, in this one place; anything unexpected gives the lists.
-    """
-    o = getattr(run, "_o", None)
-    keys, index = getattr(o, "keys", None), getattr(o, "index", None)
-    if keys is None or index is None or len(keys) != len(index):
+    """(canonical 身份证号 per result row, roster position per result row) as the roster run holds them
+    (``RosterRun.id_column``, ``position_array``): the ID cells as one fixed-width string (``FixedTextColumn``) or a
+    list, the positions as an array or a list — not the lists of ``person_ids`` and ``roster_positions`` (≈ 0.3 s
+    and 0.1 s at 10⁶ rows)."""
+    keys, index = run.id_column(), run.position_array()
+    if len(keys) != len(index):  # (never: a row per result) the lists, then
         return run.person_ids(), run.roster_positions()
     return keys, index
 

@@ -359,13 +359,23 @@ class RosterRun:
 
         Personal data: for keys and joins only; mask (``ids.mask_id_number``) before showing.
         """
-        keys = self._o.keys
+        keys = self.id_column()
         return keys.tolist() if isinstance(keys, FixedTextColumn) else list(keys)
+
+    def id_column(self) -> Sequence[str]:
+        """:meth:`person_ids` as the run holds them, without a string per row: a ``FixedTextColumn`` (``.text``, one
+        string of 18-character cells) where the reader gave one, else a list.  Personal data; do not modify."""
+        return self._o.keys  # type: ignore[no-any-return]
 
     def roster_positions(self) -> list[int]:
         """Position in ``self.roster`` of every result row (``roster.record(i)`` gives its record)."""
-        index = self._o.index
+        index = self.position_array()
         return index.tolist() if hasattr(index, "tolist") else [int(i) for i in index]  # (an array's tolist gives ints)
+
+    def position_array(self) -> Sequence[int]:
+        """:meth:`roster_positions` as the run holds them: an int64 numpy array on the columnar road, else a list
+        (do not modify)."""
+        return self._o.index  # type: ignore[no-any-return]
 
     def amounts_fen(self, code: str) -> Sequence[int]:
         """Rule ``code``'s amount per result row in integer 分; ``-1`` where the rule does not apply.
