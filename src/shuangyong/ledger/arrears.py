@@ -260,16 +260,18 @@ class _Columns:
         months, rules, causes = self.months, self.rules, self.causes
         for k, (idn, m, r, d, p, c) in enumerate(zip(ids, self.month[a:b].tolist(), self.rule[a:b].tolist(), self.due[a:b].tolist(),
                                                       self.paid[a:b].tolist(), self.cause[a:b].tolist())):
-            due_d = yuan.get(d)
-            if due_d is None:
-                due_d = yuan[d] = from_fen(d)
-            paid_d = yuan.get(p)
-            if paid_d is None:
-                paid_d = yuan[p] = from_fen(p)
             words, kind = causes[c]
-            out.append(ArrearsLine(person=masked[18 * k:18 * k + 18], rule=rules[r], period=months[m], due=due_d, paid=paid_d,
-                                   cause=words, cause_kind=kind, id_number=idn))
+            out.append(ArrearsLine(person=masked[18 * k:18 * k + 18], rule=rules[r], period=months[m], due=_yuan(yuan, d),
+                                   paid=_yuan(yuan, p), cause=words, cause_kind=kind, id_number=idn))
         return out
+
+
+def _yuan(memo: dict[int, Decimal], fen: int) -> Decimal:
+    """``from_fen(fen)``, made once per amount (a month's lines repeat a few amounts many times)."""
+    out = memo.get(fen)
+    if out is None:
+        out = memo[fen] = from_fen(fen)
+    return out
 
 
 _Paid = tuple[Any, Any, Any, dict[int, str]]
@@ -512,14 +514,8 @@ def _exact_arrears(book: Book, engine: Any, roster: Any, months: list[Period], t
                 person = masks.get(idn)
                 if person is None:
                     person = masks[idn] = mask_id_number(idn)
-                due_d = yuan.get(due_fen)
-                if due_d is None:
-                    due_d = yuan[due_fen] = from_fen(due_fen)
-                net_d = yuan.get(net)
-                if net_d is None:
-                    net_d = yuan[net] = from_fen(net)
-                out.append(ArrearsLine(person=person, rule=rule, period=m, due=due_d, paid=net_d, cause=cause, cause_kind=ck,
-                                       id_number=idn))
+                out.append(ArrearsLine(person=person, rule=rule, period=m, due=_yuan(yuan, due_fen), paid=_yuan(yuan, net),
+                                       cause=cause, cause_kind=ck, id_number=idn))
                 order.append((idn, md.month, rule))
     out = [out[i] for i in sorted(range(len(out)), key=order.__getitem__)]
     over: dict[str, Decimal] = {}
