@@ -522,3 +522,16 @@ def test_arrow_checks_utf8_as_python_decodes_it(raw: bytes) -> None:
     except UnicodeDecodeError:
         python = False
     assert arrow.utf8_valid(raw) == python
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-(1 << 63), (1 << 63) - 1), max_size=50))
+def test_json_int_array_writes_what_json_dumps_writes(values: list[int]) -> None:
+    # The ledger's pay blocks are this text: Arrow's cast must write exactly the compact JSON the json module does.
+    import json
+
+    import numpy as np
+
+    from shuangyong.arrow import json_int_array
+
+    assert json_int_array(np, np.array(values, dtype=np.int64)) == json.dumps(values, separators=(",", ":"))

@@ -1210,6 +1210,12 @@ def _pack(pids: Sequence[int], fen: Sequence[int], np: Any) -> str:
     """A block's ``items``: the JSON array of ``person id << 32 | 分`` (compact)."""
     if np is not None:
         packed = (np.asarray(pids, dtype=np.int64) << 32) | np.asarray(fen, dtype=np.int64)
+        from ..roster.keys import loaded_pyarrow
+
+        if loaded_pyarrow() is not None:  # pyarrow already loaded (it read the roster): its cast writes the same text
+            from ..arrow import json_int_array
+
+            return json_int_array(np, packed)
         return json.dumps(packed.tolist(), separators=(",", ":"))
     return json.dumps([(a << 32) | b for a, b in zip(pids, fen)], separators=(",", ":"))
 

@@ -18,7 +18,9 @@ from typing import Any
 _HASH_FROM = 1 << 14
 
 
-def _hashing() -> Any:
+def loaded_pyarrow() -> Any:
+    """pyarrow if this process has already imported it, else ``None``: array code uses it where it is there anyway,
+    and a run without the ``arrow`` extra (or that never read with it) imports nothing more."""
     pa = sys.modules.get("pyarrow")  # None also when a test has blocked it (``sys.modules["pyarrow"] = None``)
     return pa if pa is not None and hasattr(pa, "array") else None
 
@@ -30,7 +32,7 @@ def distinct(np: Any, keys: Any, *, first: bool = False) -> tuple[Any, ...]:
     ``inverse[i]`` the index of ``keys[i]`` among them, ``first[j]`` the lowest row holding ``values[j]``.
     """
     keys = np.asarray(keys)
-    pa = _hashing()
+    pa = loaded_pyarrow()
     if pa is None or len(keys) < _HASH_FROM or keys.dtype.kind not in "iu":
         out = np.unique(keys, return_index=first, return_inverse=True)
         return (*out[:-1], out[-1].reshape(-1))
