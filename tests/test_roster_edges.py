@@ -551,7 +551,7 @@ def test_an_encoding_is_checked_in_pieces_as_the_whole_file_would_be() -> None:
     check()
 
 
-def test_forgetting_a_parse_gives_memory_back_and_a_next_run_parses_again(tmp_path: Path) -> None:
+def test_forgetting_a_parse_drops_it_and_a_next_run_parses_again(tmp_path: Path) -> None:
     import shuangyong as sy
     from shuangyong.roster.reading import give_back_memory, read_roster
     from shuangyong.roster.run import run_roster
