@@ -228,3 +228,19 @@ def test_csv_with_kept_columns_equals_the_result_rows(tmp_path: Path, reveal: bo
     assert got[0] == ["row", "id_number", "姓名", "备注", *run.rule_codes, "total"]
     assert got[1:] == want
     assert all(("*" in r[1]) != reveal for r in got[1:])
+
+
+def test_an_engine_that_fails_says_so_without_waiting_for_standard_input() -> None:
+    # A roster file is read while the engine loads; standard input only after it: with a terminal (here a pipe
+    # left open) an unknown pack must be reported at once, not once the input ends.
+    p = subprocess.Popen([sys.executable, "-m", "shuangyong", "entitle", "-", "--period", "2024", "--packs", "no-such-pack",
+                          "--quiet"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        code = p.wait(timeout=60)
+    finally:
+        p.kill()
+        assert p.stdin is not None
+        p.stdin.close()
+    err = p.stderr.read() if p.stderr is not None else ""
+    assert code == 1
+    assert "no-such-pack" in err and "Traceback" not in err

@@ -123,11 +123,15 @@ def run(args: argparse.Namespace) -> int:
         keep = [k for k in (getattr(args, "keep", None) or "").replace("，", ",").split(",") if k.strip()]
         with OutputLock([p for p in outputs.values() if p], wait=float(getattr(args, "lock_wait", 0.0) or 0.0)), \
                 ThreadPoolExecutor(1, thread_name_prefix="read-roster") as pool:
-            # The roster is read while the engine loads: the reading is mostly system calls and pyarrow's parse,
+            def read() -> Any:
+                return read_roster(args.roster, encoding=getattr(args, "encoding", None), sheet=getattr(args, "sheet", None),
+                                   header_row=getattr(args, "header_row", None))
+
+            # A roster file is read while the engine loads: the reading is mostly system calls and pyarrow's parse,
             # which release the GIL, the engine's loading Python.  An error of either is reported as before (the
-            # engine's first: it is asked for first).
-            reading = pool.submit(read_roster, args.roster, encoding=getattr(args, "encoding", None),
-                                  sheet=getattr(args, "sheet", None), header_row=getattr(args, "header_row", None))
+            # engine's first: it is asked for first).  Standard input is read only once the engine is there: an
+            # engine that fails must say so at once, not after a terminal's input ends.
+            reading = pool.submit(read) if str(args.roster) != "-" else None
             engine = Engine.from_plugins(only)
             overrides: list[Any] | None = None
             sets = list(getattr(args, "set", None) or [])
@@ -136,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
                 if getattr(args, "overrides", None):
                     overrides += load_overrides(args.overrides)
             bar = None if getattr(args, "quiet", False) else ProgressBar(sys.stderr)
-            result = run_roster(engine, reading.result(), args.period, region=getattr(args, "region", None), overrides=overrides,
+            result = run_roster(engine, reading.result() if reading is not None else read(), args.period, region=getattr(args, "region", None), overrides=overrides,
                                 progress=bar, reveal=reveal)
             result.kept_columns = result.keep_columns(keep)
             # The command runs once: count what the report says of carried-forward figures while the parse is
