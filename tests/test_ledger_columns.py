@@ -236,10 +236,10 @@ def test_the_person_index_is_kept_topped_up_and_read_again_when_persons_were_add
 def test_distinct_values_ascending(values: list[int], spread: int) -> None:
     import numpy as np
 
-    from shuangyong.ledger.vectors import distinct
+    from shuangyong.roster.keys import distinct  # the ledger's distinct values (days, persons) come from here
 
-    values = [x * spread for x in values]  # close together: flags; spread wide: sorted
-    assert distinct(np.asarray(values, dtype=np.int64), np).tolist() == sorted(set(values))
+    values = [x * spread for x in values]  # close together and spread wide
+    assert distinct(np, np.asarray(values, dtype=np.int64))[0].tolist() == sorted(set(values))
 
 
 def test_a_roster_without_region_and_death_columns_gives_the_same_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,9 +35,10 @@ from ..ids import mask_id_number
 from ..privacy import mask_id_table
 from ..money import ZERO, from_fen
 from ..periods import Period, add_months
+from ..roster.keys import distinct
 from .book import _INDEX_MIN, Book, MonthDue, _id_codes, _look_up, _look_up_codes, _pick, month_label, month_period, rule_kinds
 from .events import LifeEvent, standing
-from .vectors import as_list, difference_columns, differences, distinct, numpy_or_none
+from .vectors import as_list, difference_columns, differences, numpy_or_none
 
 __all__ = ["ArrearsLine", "Arrears", "FuneralOffer", "compute_arrears"]
 
@@ -635,7 +636,7 @@ class _ArrayRoad:
             day = np.where(run >= 0, run_day[np.maximum(run, 0)], -1)
             # What the standards known that day give the row (none where they were today's).
             due_then = np.full(k, _NO_FEN, dtype=np.int64)
-            for d in distinct(day[day >= 0], np).tolist():
+            for d in distinct(np, day[day >= 0])[0].tolist():
                 table = then.dense(days[d], rule, md, np)
                 if table is not None:
                     sel = day == d

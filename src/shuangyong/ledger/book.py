@@ -32,9 +32,10 @@ from ..ids import mask_id_number, normalize_id_number
 from ..money import from_fen, to_fen
 from ..params import _jsonable
 from ..periods import Period, add_months
+from ..roster.keys import distinct
 from .events import EVENT_WORDS, LifeEvent, standing
 from .store import RUN_LINES, LedgerError, connect, has_json_each, now_text
-from .vectors import as_list, distinct, new_line_columns, new_lines, numpy_or_none, positive, take
+from .vectors import as_list, new_line_columns, new_lines, numpy_or_none, positive, take
 
 __all__ = ["Book", "PayRun", "MonthDue", "months_of", "month_label", "month_period"]
 
@@ -677,7 +678,7 @@ class Book:
             if row_pids is not None:
                 total = sum(int(b[4].sum()) for b in batches)
                 # (a batch's keys are distinct: one batch's persons are its lines)
-                persons = len(batches[0][2]) if len(batches) == 1 else len(distinct(np.concatenate([b[2] for b in batches]), np))
+                persons = len(batches[0][2]) if len(batches) == 1 else len(distinct(np, np.concatenate([b[2] for b in batches]))[0])
             else:
                 total = sum(sum(b[4]) for b in batches)
                 persons = len(set().union(*(b[2] for b in batches)))

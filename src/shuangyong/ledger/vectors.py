@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["numpy_or_none", "positive", "take", "as_list", "not_in", "differences", "difference_columns", "new_lines", "new_line_columns", "distinct"]
+__all__ = ["numpy_or_none", "positive", "take", "as_list", "not_in", "differences", "difference_columns", "new_lines", "new_line_columns"]
 
 
 def numpy_or_none(fast: bool | None = None) -> Any:
@@ -135,22 +135,3 @@ def new_line_columns(keys: Sequence[int], fen: Sequence[int], present: Sequence[
     if counts:
         seq = np.fromiter((counts.get(a, 0) for a in k.tolist()), dtype=np.int64, count=len(k))
     return k, seq, f
-
-
-def distinct(values: Any, np: Any) -> Any:
-    """The distinct values of an int64 array, ascending, as an int64 array (no ``numpy.unique``, whose import pulls
-    in ``numpy.ma``).  Non-negative values within a few times their count of each other (person ids) are marked in
-    a table of flags, in one pass; others are sorted and compared."""
-    v = np.asarray(values, dtype=np.int64)
-    if len(v) < 2:
-        return v.copy()
-    lo, hi = int(v.min()), int(v.max())
-    if hi - lo <= 4 * len(v) + 1_000_000:
-        seen = np.zeros(hi - lo + 1, dtype=bool)
-        seen[v - lo] = True
-        return np.flatnonzero(seen) + lo
-    v = np.sort(v)
-    keep = np.empty(len(v), dtype=bool)
-    keep[0] = True
-    np.not_equal(v[1:], v[:-1], out=keep[1:])
-    return v[keep]
