@@ -281,6 +281,8 @@ def json_int_array(np: Any, values: Any) -> str:
     if not n:
         return "[]"
     text = _int64_array(np, values).cast(pa.large_string())
+    # Arrays from buffers, not ``binary_join`` with a ``","`` separator: a Python str there becomes an Arrow scalar
+    # through pyarrow's pandas shim, which imports pandas (a second) where it is installed.
     commas = pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(np.arange(n + 1, dtype=np.int64)), pa.py_buffer(b"," * n)])
     nothing = pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(np.zeros(n + 1, dtype=np.int64)), pa.py_buffer(b"")])
     joined = pc.binary_join_element_wise(text, nothing, commas)  # each value, then a comma (the separator)

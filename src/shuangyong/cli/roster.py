@@ -140,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
                 if getattr(args, "overrides", None):
                     overrides += load_overrides(args.overrides)
             bar = None if getattr(args, "quiet", False) else ProgressBar(sys.stderr)
-            result = run_roster(engine, reading.result() if reading is not None else read(), args.period, region=getattr(args, "region", None), overrides=overrides,
+            roster = reading.result() if reading is not None else read()
+            result = run_roster(engine, roster, args.period, region=getattr(args, "region", None), overrides=overrides,
                                 progress=bar, reveal=reveal)
             result.kept_columns = result.keep_columns(keep)
             # The command runs once: count what the report says of carried-forward figures while the parse is
