@@ -35,8 +35,7 @@ from ..ids import mask_id_number
 from ..privacy import mask_id_table
 from ..money import ZERO, from_fen
 from ..periods import Period, add_months
-from ..roster.keys import distinct
-from .book import _INDEX_MIN, Book, MonthDue, _id_codes, _look_up, _look_up_codes, _pick, month_label, month_period, rule_kinds
+from .book import _INDEX_MIN, Book, MonthDue, _id_codes, _id_strings, _look_up, _look_up_codes, _pick, month_label, month_period, rule_kinds
 from .events import LifeEvent, standing
 from .vectors import as_list, difference_columns, differences, numpy_or_none
 
@@ -226,19 +225,15 @@ class _Columns:
 
     def id_numbers(self, a: int, b: int) -> list[str]:
         """The canonical 身份证号 of lines ``a`` … ``b − 1`` (personal data: mask before showing)."""
-        text = self.ids[a:b].tobytes().decode("ascii")
-        return [text[k:k + 18] for k in range(0, len(text), 18)]
+        return _id_strings(self.ids[a:b])
 
     def dicts(self) -> list[dict[str, Any]]:
         """Every line's :meth:`ArrearsLine.to_dict`, made from the columns (no line objects)."""
         masked = mask_id_table(self.np, self.ids.tobytes().decode("ascii"), len(self)).tobytes().decode("ascii")
-        texts: dict[int, str] = {}
+        yuan: dict[int, Decimal] = {}
 
         def text(fen: int) -> str:
-            t = texts.get(fen)
-            if t is None:
-                t = texts[fen] = str(from_fen(fen))
-            return t
+            return str(_yuan(yuan, fen))
 
         labels = [month_label(m) for m in self.months]
         out = []
@@ -254,7 +249,7 @@ class _Columns:
         if b <= a:
             return []
         text = self.ids[a:b].tobytes().decode("ascii")
-        ids = [text[k:k + 18] for k in range(0, len(text), 18)]
+        ids = _id_strings(self.ids[a:b])
         masked = mask_id_table(self.np, text, b - a).tobytes().decode("ascii")
         yuan: dict[int, Decimal] = {}
         out = []
@@ -582,6 +577,8 @@ class _ArrayRoad:
         return self._result(through, since)
 
     def _month(self, mi: int, m: Period, ev_codes: Any, days: list[str], run_day: Any, pid_of: dict[str, int]) -> None:
+        from ..roster.keys import distinct
+
         np, book = self.np, self.book
         md = book.due(self.engine, self.roster, m, region=self.region, events=self.events, fast=self.fast)
         coded = md.id_codes(np)

@@ -32,7 +32,6 @@ from ..ids import mask_id_number, normalize_id_number
 from ..money import from_fen, to_fen
 from ..params import _jsonable
 from ..periods import Period, add_months
-from ..roster.keys import distinct
 from .events import EVENT_WORDS, LifeEvent, standing
 from .store import RUN_LINES, LedgerError, connect, has_json_each, now_text
 from .vectors import as_list, new_line_columns, new_lines, numpy_or_none, positive, take
@@ -678,6 +677,8 @@ class Book:
             if row_pids is not None:
                 total = sum(int(b[4].sum()) for b in batches)
                 # (a batch's keys are distinct: one batch's persons are its lines)
+                from ..roster.keys import distinct
+
                 persons = len(batches[0][2]) if len(batches) == 1 else len(distinct(np, np.concatenate([b[2] for b in batches]))[0])
             else:
                 total = sum(sum(b[4]) for b in batches)
@@ -1147,8 +1148,9 @@ def _sorted_unique_codes(code: Any, bytes_of: Callable[[Any], Any], np: Any) -> 
 
 def _id_strings(v: Any) -> list[str]:
     """IDs given as an (n, 18) byte array (canonical: ASCII), as strings."""
-    text = v.tobytes().decode("ascii")
-    return [text[k:k + 18] for k in range(0, len(text), 18)]
+    from ..roster.reading import FixedTextColumn
+
+    return FixedTextColumn(v.tobytes().decode("ascii"), 18).tolist()
 
 
 def _look_up(index: tuple[Any, Any], keys: Sequence[str], np: Any) -> Any:
