@@ -82,12 +82,15 @@ def check_never_done_incomplete(server: LiveServer, job_id: str, rows: int) -> s
 
 
 def test_sigterm_with_no_grace_fails_the_running_job_and_restart_agrees(tmp_path: Path) -> None:
-    rows = 60000
+    # The first job must still be running when the signal lands, or the queued one starts (and may end) in its
+    # place: 60,000 rows took ≈ 0.2 s once the roster road got faster, about the signal's own latency on a loaded
+    # machine; 600,000 take over a second.  The queued job's size does not matter: it must never start.
+    rows = 600_000
     data = big_roster(rows)
     server = LiveServer(tmp_path, "--job-grace", "0.1").start()
     try:
         job = submit(server, data)
-        queued = submit(server, data)  # waits behind the first: never started
+        queued = submit(server, big_roster(100))  # waits behind the first: never started
         wait_running(server, job)
         server.signal(signal.SIGTERM)
         assert server.wait(60) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has shut down
